@@ -1,0 +1,184 @@
+"""Load one landing CSV into its raw table: validate every row in SQL, reject bad rows with a
+reason, upsert the good ones by key.
+
+The whole file is read as text by DuckDB (fast at millions of rows); each contract rule of
+`orchestration.landing.contract` becomes one SQL predicate, so a row breaking any rule goes to
+`raw.load_rejects` (file, line, column, reason) and the rest of the file loads. An older valid
+version of a key is only replaced by a newer valid one: by `updated_at`, then file name order.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date
+
+import duckdb
+
+from orchestration.landing.contract import Column, TableSpec
+from orchestration.raw.files import FileOutcome, LandingFile, utcnow
+from orchestration.raw.schema import LINEAGE_COLUMNS, SQL_TYPES, stored_columns
+
+DATE_RE = r"\d{4}-\d{2}-\d{2}"
+TS_RE = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}(:?\d{2})?)?"
+MONEY_RE = r"-?(\d+(\.\d{1,2})?|\.\d{1,2})"
+NUMBER_RE = r"-?(\d+(\.\d+)?|\.\d+)"
+
+
+def _q(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _rules(col: Column, v: str, today: date) -> list[tuple[str, str]]:
+    """(SQL predicate that is TRUE for a bad non-empty value, reason) for one column."""
+    t = col.type
+    rules: list[tuple[str, str]] = []
+    if t == "date":
+        rules.append((f"NOT (regexp_full_match({v}, '{DATE_RE}') AND try_cast({v} AS DATE) IS NOT NULL)",
+                      "invalid date (expected YYYY-MM-DD)"))
+        if col.not_future:
+            rules.append((f"try_cast({v} AS DATE) > DATE '{today.isoformat()}'", "date in the future"))
+    elif t in ("timestamp", "datetime"):
+        # a plain date is accepted too (local midnight): real exports often drop the time
+        rules.append((f"NOT ((regexp_full_match({v}, '{TS_RE}') OR regexp_full_match({v}, '{DATE_RE}')) "
+                      f"AND try_cast({v} AS TIMESTAMPTZ) IS NOT NULL)",
+                      "invalid timestamp (expected ISO 8601)"))
+    elif t == "money":
+        rules.append((f"contains({v}, '$')", "invalid money: currency sign"))
+        rules.append((f"NOT contains({v}, '$') AND contains({v}, ',')", "invalid money: thousands separator"))
+        rules.append((f"NOT contains({v}, '$') AND NOT contains({v}, ',') AND NOT regexp_full_match({v}, '{MONEY_RE}')",
+                      "invalid money (expected decimal dollars, at most 2 decimals)"))
+        ok = f"regexp_full_match({v}, '{MONEY_RE}')"
+        if col.min_value is not None:
+            rules.append((f"{ok} AND CAST({v} AS DECIMAL(18,2)) < {col.min_value}", "negative amount not allowed"))
+        if col.strict_positive:
+            rules.append((f"{ok} AND CAST({v} AS DECIMAL(18,2)) = 0", "amount must be greater than 0"))
+    elif t == "int":
+        rules.append((f"NOT regexp_full_match({v}, '-?\\d+')", "invalid whole number"))
+        if col.min_value is not None:
+            rules.append((f"regexp_full_match({v}, '-?\\d+') AND CAST({v} AS BIGINT) < {col.min_value}",
+                          f"must be at least {col.min_value:g}"))
+    elif t == "pct":
+        rules.append((f"NOT regexp_full_match({v}, '{NUMBER_RE}') OR CAST({v} AS DOUBLE) < 0 "
+                      f"OR CAST({v} AS DOUBLE) > 100", "invalid percentage (0-100)"))
+    elif t == "bool":
+        rules.append((f"lower({v}) NOT IN ('true', 'false')", "invalid boolean (expected true or false)"))
+    elif t == "enum":
+        values = ", ".join(_q(x.lower()) for x in col.values)
+        rules.append((f"lower({v}) NOT IN ({values})", "unknown enum value"))
+    elif t == "timezone":
+        rules.append((f"{v} NOT IN (SELECT name FROM _tz_names)", "unknown time zone (expected an IANA name)"))
+    if col.references:
+        key = "guarantor_id" if col.references == "guarantors" else "encounter_id"
+        rules.append((f"{v} NOT IN (SELECT {key} FROM raw.{col.references} WHERE {key} IS NOT NULL)",
+                      f"orphan: unknown {col.references[:-1]}"))
+    return rules
+
+
+def _typed(col: Column, v: str, clinic_tz: str) -> list[tuple[str, str]]:
+    """(SQL expression, output name) of the stored value(s) of a validated column."""
+    t = col.type
+    if t in ("timestamp", "datetime"):
+        ts = f"CAST({v} AS TIMESTAMPTZ)"
+        out = [(f"timezone('UTC', {ts})", col.name)]
+        if col.name != "updated_at":
+            out.append((f"CAST(timezone({_q(clinic_tz)}, {ts}) AS DATE)", f"{col.stem}_date"))
+        return out
+    if t == "enum" and all(x.isupper() for x in col.values):
+        return [(f"upper({v})", col.name)]        # e.g. state codes
+    if t in ("enum", "bool"):
+        return [(f"CAST(lower({v}) AS {SQL_TYPES[t]})", col.name)]
+    return [(f"CAST({v} AS {SQL_TYPES[t]})", col.name)]
+
+
+def _ensure_tz_names(con: duckdb.DuckDBPyConnection) -> None:
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_tz_names' AND temporary").fetchone()[0]:
+        return
+    con.execute("CREATE TEMP TABLE _tz_names (name VARCHAR)")
+    con.executemany("INSERT INTO _tz_names VALUES (?)", [(z,) for z in sorted(zoneinfo.available_timezones())])
+
+
+def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, clinic_tz: str,
+             today: date) -> FileOutcome:
+    """Validate and upsert one CSV file. The caller holds the transaction and records the ledger."""
+    out = FileOutcome(f)
+    con.execute(f"SET TimeZone = {_q(clinic_tz)}")
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _in AS SELECT row_number() OVER () + 1 AS _line, * FROM "
+            "read_csv(?, all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"', "
+            "strict_mode = false, null_padding = true, encoding = 'utf-8')",
+            [str(f.path)])
+    except duckdb.Error as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        out.status, out.reason = "quarantined", f"unreadable CSV: {first_line}"
+        return out
+    header = [r[0] for r in con.execute("DESCRIBE _in").fetchall()][1:]
+    if not header or f.size == 0:
+        out.status, out.reason = "quarantined", "empty file: no header row"
+        return out
+    normalized = {h.strip().lower().lstrip("\ufeff"): h for h in header}
+    missing = [c for c in spec.required if c not in normalized]
+    if missing:
+        out.status = "rejected_file"
+        out.reason = f"{f.name}: missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+        return out
+    known = {c.name for c in spec.columns}
+    out.extra_columns = [h for n, h in normalized.items() if n not in known]
+    out.rows_read = con.execute("SELECT count(*) FROM _in").fetchone()[0]
+
+    # one SELECT per (column, rule); a row is rejected when any predicate holds
+    _ensure_tz_names(con)
+    checks = []
+    for col in spec.columns:
+        if col.name not in normalized:
+            continue
+        v = f"nullif(trim({_ident(normalized[col.name])}), '')"
+        if col.required:
+            checks.append(f"SELECT _line, {_q(col.name)} AS column_name, 'missing required value' AS reason, "
+                          f"NULL AS value FROM _in WHERE {v} IS NULL")
+        for predicate, reason in _rules(col, v, today):
+            checks.append(f"SELECT _line, {_q(col.name)}, {_q(reason)}, left({v}, 200) FROM _in "
+                          f"WHERE {v} IS NOT NULL AND ({predicate})")
+    con.execute("CREATE OR REPLACE TEMP TABLE _rej AS " + " UNION ALL ".join(checks))
+    now = utcnow()
+    con.execute("INSERT INTO raw.load_rejects SELECT ?, ?, ?, _line, column_name, reason, value, ? FROM _rej",
+                [f.name, f.sha256, spec.name, now])
+    out.rows_rejected = con.execute("SELECT count(DISTINCT _line) FROM _rej").fetchone()[0]
+
+    # typed good rows, latest version per key within the file
+    exprs = []
+    for name, sql_type, col in stored_columns(spec):
+        if col is None:
+            continue  # derived, produced with its instant column
+        if col.name in normalized:
+            exprs += [f"{e} AS {n}" for e, n in _typed(col, f"nullif(trim({_ident(normalized[col.name])}), '')", clinic_tz)]
+        else:
+            exprs.append(f"CAST(NULL AS {sql_type}) AS {name}")
+            if col.is_instant and col.name != "updated_at":
+                exprs.append(f"CAST(NULL AS DATE) AS {col.stem}_date")
+    exprs += [f"{_q(f.name)} AS _file_name", f"{_q(f.sha256)} AS _file_sha256", "_line",
+              f"TIMESTAMP '{now.isoformat(sep=' ')}' AS _loaded_at"]
+    key = spec.key
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _new AS SELECT * FROM (SELECT {', '.join(exprs)} FROM _in "
+        f"WHERE _line NOT IN (SELECT _line FROM _rej)) "
+        f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY updated_at DESC NULLS LAST, _line DESC) = 1")
+    # a newer version wins: later updated_at, else (equal or unknown) the later file name
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _win AS
+        SELECT n.* FROM _new n LEFT JOIN raw.{spec.name} o ON o.{key} = n.{key}
+        WHERE o.{key} IS NULL
+           OR (n.updated_at IS NOT NULL AND o.updated_at IS NOT NULL AND n.updated_at > o.updated_at)
+           OR ((n.updated_at IS NULL OR o.updated_at IS NULL OR n.updated_at = o.updated_at)
+               AND n._file_name >= o._file_name)""")
+    con.execute(f"DELETE FROM raw.{spec.name} WHERE {key} IN (SELECT {key} FROM _win)")
+    cols = [n for n, _, _ in stored_columns(spec)] + [n for n, _ in LINEAGE_COLUMNS]
+    con.execute(f"INSERT INTO raw.{spec.name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _win")
+    out.rows_loaded = out.rows_read - out.rows_rejected
+    for t in ("_in", "_rej", "_new", "_win"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    return out

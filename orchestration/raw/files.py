@@ -1,0 +1,136 @@
+"""Finding new files in the landing zone and recording what happened to each (the file ledger).
+
+A file is identified by its SHA-256: the same bytes under two names, or sent twice, load once.
+Hashing is skipped for a file whose (name, size, mtime) the ledger already holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+# landing kinds: name -> (folder, glob patterns)
+KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "guarantors": ("pm", ("guarantors*.csv",)),
+    "encounters": ("pm", ("encounters*.csv",)),
+    "patient_transactions": ("pm", ("patient_transactions*.csv",)),
+    "payment_plans": ("pm", ("payment_plans*.csv",)),
+    "disputes": ("ops", ("disputes*.csv",)),
+    "hardship": ("ops", ("hardship*.csv",)),
+    "contact_log": ("ops", ("contact_log*.csv",)),
+    "agency_activity": ("ops", ("agency_activity*.csv",)),
+    "era": ("era", ("*",)),
+    "sendgrid_events": ("events/sendgrid", ("*.json",)),
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass
+class LandingFile:
+    path: Path
+    kind: str
+    name: str            # path relative to the landing root, '/'-separated
+    size: int
+    mtime_ns: int
+    sha256: str = ""
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file; becomes one row of raw.file_ledger."""
+    file: LandingFile
+    status: str = "loaded"          # loaded | loaded_with_warnings | quarantined | rejected_file | duplicate
+    reason: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    warnings: list[str] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def list_landing(root: Path, kind: str) -> list[LandingFile]:
+    folder, patterns = KINDS[kind]
+    base = root / folder
+    if not base.is_dir():
+        return []
+    seen: dict[Path, LandingFile] = {}
+    for pattern in patterns:
+        for p in base.glob(pattern):
+            if p.is_file() and not p.name.startswith(".") and p not in seen:
+                st = p.stat()
+                seen[p] = LandingFile(p, kind, p.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns)
+    return sorted(seen.values(), key=lambda f: f.name)
+
+
+def new_files(con: duckdb.DuckDBPyConnection, root: Path, kind: str) -> tuple[list[LandingFile], list[FileOutcome]]:
+    """Files of `kind` not loaded before, in name order, and duplicates to record.
+
+    Returns (to_load, duplicates). A file whose bytes the ledger already holds under another
+    name (or the same name) is a duplicate: it is recorded once and never loaded.
+    """
+    known_stat = {(r[0], r[1], r[2]) for r in con.execute(
+        "SELECT file_name, size_bytes, mtime_ns FROM raw.file_ledger").fetchall()}
+    known_sha = {r[0]: r[1] for r in con.execute(
+        "SELECT file_sha256, min(file_name) FROM raw.file_ledger "
+        "WHERE status <> 'duplicate' GROUP BY 1").fetchall()}
+    to_load: list[LandingFile] = []
+    dups: list[FileOutcome] = []
+    for f in list_landing(root, kind):
+        if (f.name, f.size, f.mtime_ns) in known_stat:
+            continue
+        f.sha256 = sha256_of(f.path)
+        first = known_sha.get(f.sha256)
+        if first == f.name:          # the same file, touched: nothing new
+            _update_stat(con, f)
+        elif first is not None:
+            dups.append(FileOutcome(f, status="duplicate",
+                                    reason=f"same content (SHA-256) as {first}: loaded once"))
+        else:
+            known_sha[f.sha256] = f.name
+            to_load.append(f)
+    return to_load, dups
+
+
+def _update_stat(con: duckdb.DuckDBPyConnection, f: LandingFile) -> None:
+    con.execute("UPDATE raw.file_ledger SET size_bytes = ?, mtime_ns = ? WHERE file_name = ? AND file_sha256 = ?",
+                [f.size, f.mtime_ns, f.name, f.sha256])
+
+
+def record(con: duckdb.DuckDBPyConnection, outcomes: list[FileOutcome], run_as_of: object = None,
+           run_id: str | None = None) -> None:
+    """Append ledger rows. A file name seen before with other bytes gets a warning."""
+    now = utcnow()
+    rows = []
+    for o in outcomes:
+        f = o.file
+        changed = con.execute(
+            "SELECT count(*) FROM raw.file_ledger WHERE file_name = ? AND file_sha256 <> ?",
+            [f.name, f.sha256]).fetchone()[0]
+        warnings = list(o.warnings)
+        if changed and o.status != "duplicate":
+            warnings.append("file changed after it was loaded: the new content was loaded as a new version")
+        status = o.status
+        if status == "loaded" and warnings:
+            status = "loaded_with_warnings"
+        rows.append((f.name, f.kind, f.sha256, f.size, f.mtime_ns, status, o.reason, o.rows_read,
+                     o.rows_loaded, o.rows_rejected, "; ".join(warnings) or None,
+                     ", ".join(o.extra_columns) or None,
+                     datetime.fromtimestamp(f.mtime_ns / 1e9, timezone.utc).replace(tzinfo=None),
+                     now, run_as_of, run_id))
+    if rows:
+        con.executemany("INSERT INTO raw.file_ledger VALUES (" + ", ".join(["?"] * 16) + ")", rows)

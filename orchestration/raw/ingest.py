@@ -1,0 +1,113 @@
+"""The ingest step: every new landing file into the raw schema, one transaction per file.
+
+Order: guarantors, encounters, the other CSVs (references are checked against what is
+already loaded), then 835s and SendGrid events. A file is committed together with its ledger
+row, so a crash mid-ingest leaves no half-loaded file and a re-run picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from orchestration.landing.contract import CSV_TABLES
+from orchestration.policy.policy import Policy
+from orchestration.raw import files
+from orchestration.raw.csv_loader import load_csv
+
+from orchestration.raw.events_loader import load_events
+from orchestration.raw.schema import ensure_schema
+
+log = logging.getLogger(__name__)
+
+# raw tables each landing kind feeds (for asset metadata and checks)
+KIND_TABLES = {spec.name: (spec.name,) for spec in CSV_TABLES} | {
+    "era": ("remittance_transactions", "remittance_claims", "remittance_adjustments",
+            "remittance_service_lines", "remittance_provider_adjustments"),
+    "sendgrid_events": ("sendgrid_events",),
+}
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[files.FileOutcome] = field(default_factory=list)
+
+    def for_kind(self, kind: str) -> list[files.FileOutcome]:
+        return [o for o in self.outcomes if o.file.kind == kind]
+
+    def summary(self, kind: str) -> dict[str, int]:
+        rows = self.for_kind(kind)
+        count = lambda s: sum(1 for o in rows if o.status == s)  # noqa: E731
+        return {
+            "files_new": len(rows),
+            "files_loaded": sum(1 for o in rows if o.status.startswith("loaded")),
+            "files_quarantined": count("quarantined") + count("rejected_file"),
+            "files_duplicate": count("duplicate"),
+            "rows_loaded": sum(o.rows_loaded for o in rows),
+            "rows_rejected": sum(o.rows_rejected for o in rows),
+        }
+
+
+def write_policy(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
+    """The effective policy as tables dbt reads: raw.policy (one row) and raw.policy_<list>."""
+    import pandas as pd
+
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    frames = {"policy": pd.DataFrame([policy.scalar_row()])}
+    frames |= {name: pd.DataFrame(rows) for name, rows in policy.list_tables().items()}
+    for name, df in frames.items():
+        con.register("_policy_df", df)
+        con.execute(f"CREATE OR REPLACE TABLE raw.{name} AS SELECT * FROM _policy_df")
+        con.unregister("_policy_df")
+
+
+def ingest_kind(con: duckdb.DuckDBPyConnection, landing: Path, kind: str, *, clinic_tz: str,
+                today: date, as_of: date | None = None, run_id: str | None = None,
+                progress: Callable[[str], None] | None = None) -> list[files.FileOutcome]:
+    """Load every new file of one landing kind; returns what happened to each."""
+    to_load, dups = files.new_files(con, landing, kind)
+    files.record(con, dups, as_of, run_id)
+    outcomes = list(dups)
+    spec = next((s for s in CSV_TABLES if s.name == kind), None)
+    for i, f in enumerate(to_load, 1):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if spec is not None:
+                o = load_csv(con, spec, f, clinic_tz, today)
+            elif kind == "era":
+                from orchestration.raw.era_loader import load_era
+                o = load_era(con, f)
+            else:
+                o = load_events(con, f)
+            if o.status in ("quarantined", "rejected_file"):
+                con.execute("ROLLBACK")      # nothing of a refused file stays
+                con.execute("BEGIN TRANSACTION")
+            files.record(con, [o], as_of, run_id)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        outcomes.append(o)
+        if progress and (i % 50 == 0 or i == len(to_load)):
+            progress(f"{kind}: {i}/{len(to_load)} new files")
+        if o.status in ("quarantined", "rejected_file"):
+            log.warning("%s %s: %s", o.status, f.name, o.reason)
+    return outcomes
+
+
+def ingest(con: duckdb.DuckDBPyConnection, landing: Path, policy: Policy, *, today: date,
+           as_of: date | None = None, run_id: str | None = None,
+           progress: Callable[[str], None] | None = None) -> IngestReport:
+    """Everything new in the landing zone, in dependency order."""
+    ensure_schema(con)
+    write_policy(con, policy)
+    report = IngestReport()
+    for kind in [s.name for s in CSV_TABLES] + ["era", "sendgrid_events"]:
+        report.outcomes += ingest_kind(con, landing, kind, clinic_tz=policy.clinic_tz, today=today,
+                                       as_of=as_of, run_id=run_id, progress=progress)
+    return report

@@ -1,0 +1,50 @@
+"""Where things live: every path comes from an environment variable, with defaults under ./var/.
+
+| variable                      | default                  |
+|-------------------------------|--------------------------|
+| COLLECTIONS_LANDING_DIR       | ./var/landing            |
+| COLLECTIONS_WAREHOUSE_PATH    | ./var/warehouse.duckdb   |
+| COLLECTIONS_OUTBOX_DIR        | ./var/outbox             |
+| COLLECTIONS_SERVING_DIR       | ./var/serving            |
+| COLLECTIONS_POLICY_PATH       | ./var/policy.yaml if it exists, else the shipped default |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestration.policy.policy import DEFAULT_POLICY_PATH
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+
+def _var_dir() -> Path:
+    return Path(os.environ.get("COLLECTIONS_VAR_DIR", Path.cwd() / "var"))
+
+
+@dataclass(frozen=True)
+class Paths:
+    landing: Path
+    warehouse: Path
+    outbox: Path
+    serving: Path
+    policy: Path
+
+    @classmethod
+    def from_env(cls) -> "Paths":
+        var = _var_dir()
+        env = os.environ.get
+        policy = env("COLLECTIONS_POLICY_PATH")
+        if not policy:
+            policy = var / "policy.yaml" if (var / "policy.yaml").exists() else DEFAULT_POLICY_PATH
+        return cls(
+            landing=Path(env("COLLECTIONS_LANDING_DIR") or var / "landing").resolve(),
+            warehouse=Path(env("COLLECTIONS_WAREHOUSE_PATH") or var / "warehouse.duckdb").resolve(),
+            outbox=Path(env("COLLECTIONS_OUTBOX_DIR") or var / "outbox").resolve(),
+            serving=Path(env("COLLECTIONS_SERVING_DIR") or var / "serving").resolve(),
+            policy=Path(policy).resolve(),
+        )
