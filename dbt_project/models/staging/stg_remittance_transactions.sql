@@ -1,0 +1,19 @@
+select
+    file_sha256,
+    file_name,
+    transaction_index,
+    st_control_number,
+    payer_id,
+    payer_name,
+    payment_amount,
+    credit_debit_flag,
+    payment_method,
+    payment_date,
+    payment_date_source,
+    trace_number,
+    claim_count,
+    status,
+    hold_reason,
+    version,
+    loaded_at
+from {{ source('raw', 'remittance_transactions') }}

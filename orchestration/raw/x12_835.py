@@ -1,0 +1,789 @@
+"""Fast, stdlib-only reader for X12 835 remittances (005010X221A1).
+
+``parse_835(data)`` turns the bytes of one ERA file into flat rows (``Remittance``) and
+applies the landing rules of ``LANDING.md`` ("era/*.835"):
+
+* **quarantine** (``X12QuarantineError``, the whole file is refused): the file has no ISA and no
+  ST segment (unreadable), the ST is not an 835, the ISA header is malformed, or the file is
+  cut short (an ST without its SE, a GS without its GE, an ISA without its IEA);
+* **hold** (``status='held'`` on the transaction row, none of its claims / adjustments / service
+  lines / PLB rows are emitted, the other transactions of the file load): the transaction's money
+  does not balance to the cent -- ``BPR02 != sum(CLP04) - sum(PLB amounts)`` -- or it has no BPR,
+  or one of its amounts is not a number;
+* **warning** (the file loads, a string is added to ``Remittance.warnings``): wrong SE01 / GE01 /
+  IEA01 counts, mismatched control numbers (ST02/SE02, GS06/GE02, ISA13/IEA02), unknown segment
+  ids, the older 4010 version, BPR16 missing or invalid (GS04 stands in), segments found outside
+  the place they belong.
+
+Tokenising
+----------
+Separators are read from the ISA: element separator = the byte after ``ISA``, repetition
+separator = ISA11, component separator = ISA16, segment terminator = the character right after
+ISA16.  The ISA is walked by its element separator (not by fixed offsets) so that non-fixed-width
+ISAs work.  A file may hold several interchanges, each with its own separators.  A file without
+an ISA (a bare ``ST*835*...`` ... ``SE`` file, optionally with a GS) takes the element separator
+from the character after ``ST`` and the terminator from the first character that ends the ST
+segment (``~``, a newline, ...); the component separator then defaults to ``:``.  When the
+terminator is not a line break, CR/LF are removed before splitting (so line breaks after the
+terminator and files wrapped at a fixed width both work); surrounding whitespace is stripped.
+Composite values whose declared component separator is absent but that use ``:`` or ``>`` after
+a two-character qualifier (real files do this, e.g. ``HC>55669`` under ``ISA16=':'``) are read
+with the separator they actually use.
+
+The reader is a plain ``str.split`` tokenizer with a single dispatch loop; no regular expression
+runs per segment and no per-character loop runs over the file.  Decimal and date values are
+memoised per file (``dict.__missing__``), which matters because remittances repeat the same
+amounts and dates many times.
+
+Row shapes (dict keys; money is ``decimal.Decimal``, dates are ``datetime.date``):
+
+``transactions``
+    transaction_index, st_control_number, payer_id, payer_name, payment_amount (BPR02 as
+    written), credit_debit_flag (BPR03), payment_method (BPR04), payment_date,
+    payment_date_source ('BPR16' / 'GS04' / None), trace_number (TRN02), payee_id (N1*PE N104),
+    claim_count, status ('loaded' / 'held'), hold_reason, version (ST03, else GS08).
+``claims`` (loaded transactions only)
+    transaction_index, claim_index (0-based position of the CLP in the file, held transactions
+    included), patient_control_number (CLP01 trimmed), claim_status (CLP02 as written), charge,
+    paid, patient_responsibility (CLP05, 0 when empty), claim_filing_indicator,
+    payer_claim_control_number, pr_deductible / pr_coinsurance / pr_copay / pr_other (CAS group
+    PR reasons 1 / 2 / 3 / anything else; the claim-level PR CAS when the claim has any,
+    otherwise the service-level PR CAS -- never both), service_date_start / service_date_end
+    (DTM*232 / DTM*233, else min / max of the service-line DTM*472/150/151 dates), payer_id,
+    payment_date.
+``adjustments``
+    claim_index, level ('claim' / 'service'), service_line_index (None at claim level),
+    group_code, reason_code, amount, quantity (one row per CAS triplet).
+``service_lines``
+    claim_index, service_line_index (0-based within its claim), procedure (SVC01 with the
+    component separator shown as ':'), charge (SVC02), paid (SVC03), units (SVC05),
+    service_date (DTM*472, else DTM*150).
+``provider_adjustments``
+    transaction_index, provider_id (PLB01), fiscal_period_date (PLB02), reason_code, reference,
+    amount (as written: a positive amount reduces the payment); one row per PLB reason/amount pair.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+__all__ = ["X12QuarantineError", "Remittance", "parse_835"]
+
+
+class X12QuarantineError(Exception):
+    """The whole file cannot be loaded; ``str(e)`` is the human reason."""
+
+
+@dataclass
+class Remittance:
+    """Everything read from one 835 file (see the module docstring for the row shapes)."""
+
+    transactions: list[dict] = field(default_factory=list)  # one per ST..SE
+    claims: list[dict] = field(default_factory=list)  # CLPs of loaded transactions
+    adjustments: list[dict] = field(default_factory=list)  # CAS triplets of loaded claims
+    service_lines: list[dict] = field(default_factory=list)  # SVCs of loaded claims
+    provider_adjustments: list[dict] = field(default_factory=list)  # PLB pairs, loaded tx only
+    warnings: list[str] = field(default_factory=list)  # file-level warnings
+
+
+# ----------------------------------------------------------------------------------------------
+# constants and memoised value parsers
+
+_ZERO = Decimal(0)
+_HALF_CENT = Decimal("0.005")
+_PR_SLOT = {"1": 0, "2": 1, "3": 2}  # PR reason -> deductible / coinsurance / copay; else other
+
+# Segment ids of 005010X221A1 (plus N2 / envelope ids also seen in 4010 files and TA1).
+_KNOWN = frozenset(
+    "ISA IEA GS GE ST SE TA1 BPR TRN CUR REF DTM N1 N2 N3 N4 PER RDM LX TS3 TS2 CLP CAS NM1 "
+    "MIA MOA AMT QTY SVC LQ PLB".split()
+)
+# Known segments this reader does not need.
+_IGNORED = frozenset("NM1 AMT QTY LX MIA MOA TS3 TS2 N2 N3 N4 PER CUR RDM LQ TA1".split())
+
+
+class _BadNumber(ValueError):
+    pass
+
+
+class _Money(dict):
+    """str -> Decimal memo; a miss parses the string and rejects non-numbers, NaN and Infinity."""
+
+    def __missing__(self, s: str) -> Decimal:
+        try:
+            d = Decimal(s)
+        except (InvalidOperation, ValueError):
+            raise _BadNumber(f"{s!r} is not a number") from None
+        if not d.is_finite():
+            raise _BadNumber(f"{s!r} is not a number")
+        self[s] = d
+        return d
+
+
+class _Dates(dict):
+    """str -> date memo for CCYYMMDD values; anything else maps to None."""
+
+    def __missing__(self, s: str) -> date | None:
+        d = None
+        t = s.strip()
+        if len(t) == 8 and t.isdigit():
+            try:
+                d = date(int(t[:4]), int(t[4:6]), int(t[6:]))
+            except ValueError:
+                d = None
+        self[s] = d
+        return d
+
+
+def _composite(value: str, comp: str) -> tuple[str, str | None]:
+    """Split a composite into (code, rest-or-None) by the declared or the actually used separator."""
+    if comp in value:
+        code, _, rest = value.partition(comp)
+        return code, rest
+    c = value[2:3]
+    if c in (":", ">") and value[:2].isalnum():
+        return value[:2], value[3:]
+    return value, None
+
+
+def _count_ok(value: str, expected: int) -> bool:
+    value = value.strip()
+    return value.isdigit() and int(value) == expected
+
+
+def _same_control(a: str, b: str) -> bool:
+    a = a.strip()
+    b = b.strip()
+    if a == b:
+        return True
+    return a.isdigit() and b.isdigit() and int(a) == int(b)
+
+
+# ----------------------------------------------------------------------------------------------
+# decoding and envelope discovery
+
+_BARE_ST = re.compile(r"(?:^|[^A-Za-z0-9])ST([^A-Za-z0-9\s])835\1")
+_ANY_ST = re.compile(r"(?:^|[^A-Za-z0-9])ST([^A-Za-z0-9\s])([A-Za-z0-9]{1,6})\1")
+
+
+def _decode(data: bytes) -> str:
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError("parse_835 expects bytes")
+    data = bytes(data)
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")  # X12 is ASCII; never fails
+
+
+def _read_isa(text: str, p: int) -> tuple[str, str, str, str, list[str]]:
+    """Read the ISA at ``p``: (element sep, component sep, repetition sep, terminator, elements)."""
+    n = len(text)
+    sep = text[p + 3] if p + 3 < n else ""
+    if not sep or sep.isalnum() or sep.isspace():
+        raise X12QuarantineError("malformed ISA segment: no element separator after 'ISA'")
+    k = p + 3
+    for _ in range(15):  # the 16th separator precedes ISA16
+        k = text.find(sep, k + 1)
+        if k < 0:
+            raise X12QuarantineError("cut short: the ISA segment is incomplete")
+    if k + 2 >= n:
+        raise X12QuarantineError("cut short: the file ends inside the ISA segment")
+    comp = text[k + 1]
+    term = text[k + 2]
+    if term in "\r\n":
+        term = "\n"
+    elif term.isalnum() or term == " " or term == sep:
+        raise X12QuarantineError(
+            f"malformed ISA segment: cannot find the segment terminator after ISA16 {comp!r}"
+        )
+    els = text[p : k + 2].split(sep)
+    return sep, comp, els[11], term, els
+
+
+def _isa_starts(text: str) -> list[int]:
+    """Offsets of the ISA headers that start interchanges (an ``ISA`` at a segment start)."""
+    starts: list[int] = []
+    pos = 0
+    term = None
+    n = len(text)
+    while True:
+        p = text.find("ISA", pos)
+        if p < 0:
+            return starts
+        pos = p + 3
+        if p + 3 >= n:
+            continue
+        c = text[p + 3]
+        if c.isalnum() or c.isspace():
+            continue
+        j = p - 1
+        while j >= 0 and text[j] in " \t\r\n":
+            j -= 1
+        if j >= 0:
+            last = text[j]
+            if last == c or last.isalnum():
+                continue  # 'ISA' inside an element value, e.g. N1*PR*ISA*...
+            if term is not None and last != term and j == p - 1:
+                continue  # not preceded by the previous interchange's terminator
+        starts.append(p)
+        try:
+            term = _read_isa(text, p)[3]
+        except X12QuarantineError:
+            term = None
+
+
+def _bare_separators(text: str) -> tuple[str, str]:
+    """(element separator, terminator) of a file without ISA, read from its first ST*835."""
+    m = _BARE_ST.search(text)
+    if m is None:
+        m2 = _ANY_ST.search(text)
+        if m2 is not None:
+            raise X12QuarantineError(f"not an 835: the transaction set is ST01 {m2.group(2)!r}")
+        raise X12QuarantineError("unreadable: no ISA or ST segment found (not an X12 file)")
+    sep = m.group(1)
+    n = len(text)
+    j = m.end()
+    while j < n and (text[j].isalnum() or text[j] == " "):
+        j += 1  # ST02
+    if j < n and text[j] == sep:
+        j += 1
+        while j < n and text[j].isalnum():
+            j += 1  # ST03
+    if j >= n:
+        raise X12QuarantineError("cut short: the file ends inside the first ST segment")
+    term = text[j]
+    if term in "\r\n":
+        term = "\n"
+    return sep, term
+
+
+def _segments(text: str, term: str) -> list[str]:
+    """Split one interchange (or a bare file) into non-empty, whitespace-trimmed segments."""
+    if term == "\n":
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+    elif "\n" in text or "\r" in text:
+        text = text.replace("\r", "").replace("\n", "")
+    segs = text.split(term)
+    if (
+        " " + term in text
+        or term + " " in text
+        or "\t" in text
+        or text[:1].isspace()
+        or term == "\n"
+    ):
+        segs = [s.strip() for s in segs]
+    if "" in segs:
+        segs = [s for s in segs if s]
+    return segs
+
+
+# ----------------------------------------------------------------------------------------------
+# the reader
+
+
+def parse_835(data: bytes) -> Remittance:
+    """Parse one X12 835 file.
+
+    Returns a ``Remittance`` with one ``transactions`` row per ST..SE (loaded or held) and the
+    claims, CAS adjustments, service lines and PLB rows of the loaded transactions.  Raises
+    ``X12QuarantineError`` when the file as a whole cannot be loaded (unreadable, not an 835,
+    cut short).
+    """
+    text = _decode(data).strip(" \t\r\n\x00\x1a")
+    if not text:
+        raise X12QuarantineError("unreadable: the file is empty")
+    out = Remittance()
+    st = _State()
+    starts = _isa_starts(text)
+    if starts:
+        lead = text[: starts[0]].strip()
+        if lead:
+            out.warnings.append(f"ignored {len(lead)} characters before the first ISA")
+        bounds = starts + [len(text)]
+        for a, b in zip(bounds, bounds[1:]):
+            sep, comp, _rep, term, _els = _read_isa(text, a)
+            _read_segments(_segments(text[a:b], term), sep, comp, out, st, envelope=True)
+    else:
+        sep, term = _bare_separators(text)
+        _read_segments(_segments(text, term), sep, ":", out, st, envelope=False)
+    if not out.transactions:
+        out.warnings.append("the file holds no ST..SE transaction")
+    for sid, count in st.unknown.items():
+        out.warnings.append(f"unknown segment id {sid!r} ({count} occurrence(s)) ignored")
+    return out
+
+
+class _State:
+    """Counters carried across the interchanges of one file."""
+
+    def __init__(self) -> None:
+        self.tx_index = 0
+        self.claim_index = 0
+        self.unknown: dict[str, int] = {}
+        self.money = _Money()
+        self.dates = _Dates()
+        self.old_versions: set[str] = set()
+
+
+def _close_claim(claim: dict, cpr: list | None, spr: list | None, dmin, dmax) -> None:
+    src = cpr if cpr is not None else spr
+    if src is None:
+        claim["pr_deductible"] = claim["pr_coinsurance"] = _ZERO
+        claim["pr_copay"] = claim["pr_other"] = _ZERO
+    else:
+        (
+            claim["pr_deductible"],
+            claim["pr_coinsurance"],
+            claim["pr_copay"],
+            claim["pr_other"],
+        ) = src
+    if claim["service_date_start"] is None:
+        claim["service_date_start"] = dmin
+    if claim["service_date_end"] is None:
+        claim["service_date_end"] = dmax
+
+
+def _read_segments(
+    segs: list[str], sep: str, comp: str, out: Remittance, state: _State, envelope: bool
+) -> None:
+    """Run the dispatch loop over the segments of one interchange (or of a bare file)."""
+    warn = out.warnings.append
+    dc = state.money
+    dtc = state.dates
+    unknown = state.unknown
+    known = _KNOWN
+    ignored = _IGNORED
+    pr_slot = _PR_SLOT
+    zero = _ZERO
+    comp_fix = comp != ":"
+
+    tx_index = state.tx_index
+    claim_index = state.claim_index
+
+    # envelope state
+    in_isa = False
+    isa_ctrl = ""
+    isa12 = ""
+    isa_gs = 0
+    in_gs = False
+    gs_ctrl = ""
+    gs_st = 0
+    gs04 = None
+    gs04_raw = ""
+    gs08 = None
+
+    # transaction state
+    in_st = False
+    st_i = 0
+    st_ctrl = ""
+    tx = None
+    tx_claims: list = []
+    tx_adj: list = []
+    tx_svc: list = []
+    tx_plb: list = []
+    bad = None
+    bpr02 = None
+    bpr16 = ""
+    sum_paid = zero
+    sum_plb = zero
+    n1 = ""
+    payer_name = None
+    payer_n104 = None
+    ref_2u = None
+    in_header = False
+
+    # claim state
+    claim = None
+    ci = 0
+    cpr = None
+    spr = None
+    dmin = dmax = None
+    ln = None
+    sli = 0
+
+    sid = ""
+    for i, s in enumerate(segs):
+        try:
+            e = s.split(sep)
+            sid = e[0]
+            if sid == "CAS":
+                if claim is None:
+                    warn(f"CAS outside a claim ignored (ST {st_ctrl})")
+                    continue
+                g = e[1]
+                if ln is None:
+                    lvl = "claim"
+                    lix = None
+                else:
+                    lvl = "service"
+                    lix = sli
+                n = len(e)
+                for k in range(2, n, 3):
+                    rc = e[k]
+                    if not rc:
+                        continue
+                    amt = dc[e[k + 1]]
+                    q = e[k + 2] if k + 2 < n else ""
+                    tx_adj.append(
+                        {
+                            "claim_index": ci,
+                            "level": lvl,
+                            "service_line_index": lix,
+                            "group_code": g,
+                            "reason_code": rc,
+                            "amount": amt,
+                            "quantity": dc[q] if q else None,
+                        }
+                    )
+                    if g == "PR":
+                        if ln is None:
+                            if cpr is None:
+                                cpr = [zero, zero, zero, zero]
+                            cpr[pr_slot.get(rc, 3)] += amt
+                        else:
+                            if spr is None:
+                                spr = [zero, zero, zero, zero]
+                            spr[pr_slot.get(rc, 3)] += amt
+            elif sid == "DTM":
+                if len(e) < 3:
+                    continue
+                if ln is not None:
+                    q = e[1]
+                    if q == "472" or q == "150" or q == "151":
+                        d = dtc[e[2]]
+                        if d is not None:
+                            if q != "151" and ln["service_date"] is None:
+                                ln["service_date"] = d
+                            if dmin is None or d < dmin:
+                                dmin = d
+                            if dmax is None or d > dmax:
+                                dmax = d
+                elif claim is not None:
+                    q = e[1]
+                    if q == "232":
+                        claim["service_date_start"] = dtc[e[2]]
+                    elif q == "233":
+                        claim["service_date_end"] = dtc[e[2]]
+            elif sid == "SVC":
+                if claim is None:
+                    warn(f"SVC outside a claim ignored (ST {st_ctrl})")
+                    continue
+                n = len(e)
+                proc = e[1]
+                if comp_fix and comp in proc:
+                    proc = proc.replace(comp, ":")
+                elif proc[2:3] == ">" and ":" not in proc:
+                    proc = proc.replace(">", ":")
+                v2 = e[2] if n > 2 else ""
+                v3 = e[3] if n > 3 else ""
+                v5 = e[5] if n > 5 else ""
+                if ln is not None:
+                    sli += 1
+                ln = {
+                    "claim_index": ci,
+                    "service_line_index": sli,
+                    "procedure": proc,
+                    "charge": dc[v2] if v2 else None,
+                    "paid": dc[v3] if v3 else None,
+                    "units": dc[v5] if v5 else None,
+                    "service_date": None,
+                }
+                tx_svc.append(ln)
+            elif sid == "REF":
+                if in_header and ref_2u is None and len(e) > 2 and e[1] == "2U":
+                    ref_2u = e[2] or None
+            elif sid in ignored:
+                pass
+            elif sid == "CLP":
+                if not in_st:
+                    warn("CLP outside a transaction ignored")
+                    continue
+                in_header = False
+                if claim is not None:
+                    _close_claim(claim, cpr, spr, dmin, dmax)
+                if len(e) < 8:
+                    e += [""] * (8 - len(e))
+                ci = claim_index
+                claim_index += 1
+                paid = dc[e[4]]
+                sum_paid += paid
+                v = e[5]
+                claim = {
+                    "transaction_index": tx_index,
+                    "claim_index": ci,
+                    "patient_control_number": e[1].strip(),
+                    "claim_status": e[2],
+                    "charge": dc[e[3]],
+                    "paid": paid,
+                    "patient_responsibility": dc[v] if v else zero,
+                    "claim_filing_indicator": e[6] or None,
+                    "payer_claim_control_number": e[7] or None,
+                    "pr_deductible": zero,
+                    "pr_coinsurance": zero,
+                    "pr_copay": zero,
+                    "pr_other": zero,
+                    "service_date_start": None,
+                    "service_date_end": None,
+                    "payer_id": None,
+                    "payment_date": None,
+                }
+                tx_claims.append(claim)
+                cpr = spr = dmin = dmax = ln = None
+                sli = 0
+            elif sid == "PLB":
+                if not in_st:
+                    warn("PLB outside a transaction ignored")
+                    continue
+                in_header = False
+                if claim is not None:
+                    _close_claim(claim, cpr, spr, dmin, dmax)
+                    claim = ln = None
+                n = len(e)
+                prov = e[1] if n > 1 else ""
+                fdate = dtc[e[2]] if n > 2 and e[2] else None
+                for k in range(3, n, 2):
+                    rv = e[k]
+                    if not rv:
+                        continue
+                    amt = dc[e[k + 1]]
+                    sum_plb += amt
+                    code, ref = _composite(rv, comp)
+                    tx_plb.append(
+                        {
+                            "transaction_index": tx_index,
+                            "provider_id": prov,
+                            "fiscal_period_date": fdate,
+                            "reason_code": code,
+                            "reference": ref or None,
+                            "amount": amt,
+                        }
+                    )
+            elif sid == "BPR":
+                if not in_st:
+                    warn("BPR outside a transaction ignored")
+                    continue
+                if len(e) < 17:
+                    e += [""] * (17 - len(e))
+                bpr02 = dc[e[2]]
+                tx["payment_amount"] = bpr02
+                tx["credit_debit_flag"] = e[3] or None
+                tx["payment_method"] = e[4] or None
+                bpr16 = e[16]
+            elif sid == "TRN":
+                if in_st and tx["trace_number"] is None and len(e) > 2:
+                    tx["trace_number"] = e[2] or None
+            elif sid == "N1":
+                if in_st and len(e) > 1:
+                    n1 = e[1]
+                    if n1 == "PR":
+                        payer_name = e[2] if len(e) > 2 and e[2] else None
+                        payer_n104 = e[4] if len(e) > 4 and e[4] else None
+                    elif n1 == "PE":
+                        tx["payee_id"] = e[4] if len(e) > 4 and e[4] else None
+            elif sid == "ST":
+                if in_st:
+                    raise X12QuarantineError(
+                        f"cut short: transaction ST {st_ctrl} has no SE before the next ST"
+                    )
+                if len(e) < 4:
+                    e += [""] * (4 - len(e))
+                if e[1] != "835":
+                    raise X12QuarantineError(
+                        f"not an 835: the transaction set is ST01 {e[1]!r}"
+                    )
+                if envelope and not in_gs:
+                    warn(f"transaction ST {e[2]} is not inside a GS..GE group")
+                in_st = True
+                in_header = True
+                st_i = i
+                st_ctrl = e[2]
+                gs_st += 1
+                tx_claims = []
+                tx_adj = []
+                tx_svc = []
+                tx_plb = []
+                bad = bpr02 = claim = ln = None
+                bpr16 = n1 = ""
+                sum_paid = sum_plb = zero
+                payer_name = payer_n104 = ref_2u = None
+                tx = {
+                    "transaction_index": tx_index,
+                    "st_control_number": st_ctrl,
+                    "payer_id": None,
+                    "payer_name": None,
+                    "payment_amount": None,
+                    "credit_debit_flag": None,
+                    "payment_method": None,
+                    "payment_date": None,
+                    "payment_date_source": None,
+                    "trace_number": None,
+                    "payee_id": None,
+                    "claim_count": 0,
+                    "status": None,
+                    "hold_reason": None,
+                    "version": e[3] or gs08,
+                }
+            elif sid == "SE":
+                if not in_st:
+                    warn("SE without a matching ST ignored")
+                    continue
+                if claim is not None:
+                    _close_claim(claim, cpr, spr, dmin, dmax)
+                if len(e) < 3:
+                    e += [""] * (3 - len(e))
+                where = f"transaction {tx_index} (ST {st_ctrl})"
+                count = i - st_i + 1
+                if not _count_ok(e[1], count):
+                    warn(f"{where}: SE01 segment count {e[1]!r} != {count} segments ST..SE")
+                if not _same_control(e[2], st_ctrl):
+                    warn(f"{where}: SE02 control number {e[2]!r} != ST02 {st_ctrl!r}")
+                version = tx["version"]
+                if version and version.startswith("0040"):
+                    state.old_versions.add(version)
+                # payer and payment date
+                payer_id = payer_n104 or ref_2u or payer_name
+                tx["payer_id"] = payer_id
+                tx["payer_name"] = payer_name
+                pdate = dtc[bpr16] if bpr16 else None
+                if pdate is not None:
+                    tx["payment_date_source"] = "BPR16"
+                else:
+                    what = f"BPR16 {bpr16!r} is not a valid CCYYMMDD date" if bpr16 else "BPR16 is missing"
+                    if gs04 is not None:
+                        pdate = gs04
+                        tx["payment_date_source"] = "GS04"
+                        warn(f"{where}: {what}; GS04 {gs04_raw} used as the payment date")
+                    else:
+                        warn(f"{where}: {what} and there is no valid GS04; payment date unknown")
+                tx["payment_date"] = pdate
+                tx["claim_count"] = len(tx_claims)
+                # balance
+                if bad is None:
+                    if bpr02 is None:
+                        bad = "no BPR segment (payment amount unknown)"
+                    else:
+                        diff = bpr02 - (sum_paid - sum_plb)
+                        if diff >= _HALF_CENT or -diff >= _HALF_CENT:
+                            bad = (
+                                f"unbalanced: BPR02 {bpr02:.2f} != sum CLP04 {sum_paid:.2f}"
+                                f" - sum PLB {sum_plb:.2f}"
+                            )
+                if bad is None:
+                    tx["status"] = "loaded"
+                    for c in tx_claims:
+                        c["payer_id"] = payer_id
+                        c["payment_date"] = pdate
+                    out.claims += tx_claims
+                    out.adjustments += tx_adj
+                    out.service_lines += tx_svc
+                    out.provider_adjustments += tx_plb
+                else:
+                    tx["status"] = "held"
+                    tx["hold_reason"] = bad
+                out.transactions.append(tx)
+                tx_index += 1
+                in_st = in_header = False
+                tx = claim = ln = None
+            elif sid == "GS":
+                if in_st:
+                    raise X12QuarantineError(f"cut short: transaction ST {st_ctrl} has no SE")
+                if in_gs:
+                    raise X12QuarantineError(f"cut short: group GS {gs_ctrl} has no GE")
+                if len(e) < 9:
+                    e += [""] * (9 - len(e))
+                in_gs = True
+                isa_gs += 1
+                gs_st = 0
+                gs_ctrl = e[6]
+                gs04_raw = e[4]
+                gs04 = dtc[e[4]] if e[4] else None
+                gs08 = e[8] or None
+            elif sid == "GE":
+                if in_st:
+                    raise X12QuarantineError(f"cut short: transaction ST {st_ctrl} has no SE")
+                if not in_gs:
+                    warn("GE without a matching GS ignored")
+                    continue
+                if len(e) < 3:
+                    e += [""] * (3 - len(e))
+                if not _count_ok(e[1], gs_st):
+                    warn(f"group GS {gs_ctrl}: GE01 count {e[1]!r} != {gs_st} transactions")
+                if not _same_control(e[2], gs_ctrl):
+                    warn(f"group GS {gs_ctrl}: GE02 control number {e[2]!r} != GS06 {gs_ctrl!r}")
+                in_gs = False
+                gs04 = gs08 = None
+                gs04_raw = ""
+                gs_st = 0
+            elif sid == "ISA":
+                if in_st:
+                    raise X12QuarantineError(f"cut short: transaction ST {st_ctrl} has no SE")
+                if in_gs:
+                    raise X12QuarantineError(f"cut short: group GS {gs_ctrl} has no GE")
+                if in_isa:
+                    raise X12QuarantineError(f"cut short: interchange ISA {isa_ctrl} has no IEA")
+                if len(e) < 17:
+                    e += [""] * (17 - len(e))
+                in_isa = True
+                isa_ctrl = e[13].strip()
+                isa_gs = 0
+                isa12 = e[12].strip()
+            elif sid == "IEA":
+                if in_st:
+                    raise X12QuarantineError(f"cut short: transaction ST {st_ctrl} has no SE")
+                if in_gs:
+                    raise X12QuarantineError(f"cut short: group GS {gs_ctrl} has no GE")
+                if not in_isa:
+                    warn("IEA without a matching ISA ignored")
+                    continue
+                if len(e) < 3:
+                    e += [""] * (3 - len(e))
+                if not _count_ok(e[1], isa_gs):
+                    warn(f"interchange ISA {isa_ctrl}: IEA01 count {e[1]!r} != {isa_gs} groups")
+                if not _same_control(e[2], isa_ctrl):
+                    warn(
+                        f"interchange ISA {isa_ctrl}: IEA02 control number {e[2]!r}"
+                        f" != ISA13 {isa_ctrl!r}"
+                    )
+                in_isa = False
+            elif sid not in known:
+                unknown[sid] = unknown.get(sid, 0) + 1
+        except X12QuarantineError:
+            raise
+        except (_BadNumber, IndexError, ValueError, InvalidOperation, TypeError) as exc:
+            if in_st:
+                if bad is None:
+                    bad = (
+                        f"malformed {sid} segment (segment {i - st_i + 1} of ST {st_ctrl}):"
+                        f" {exc}"
+                    )
+            else:
+                warn(f"malformed {sid} segment outside a transaction ignored: {exc}")
+
+    if in_st:
+        raise X12QuarantineError(
+            f"cut short: the file ends inside transaction ST {st_ctrl} (no SE)"
+        )
+    if in_gs:
+        raise X12QuarantineError(f"cut short: group GS {gs_ctrl} has no GE")
+    if in_isa:
+        raise X12QuarantineError(f"cut short: interchange ISA {isa_ctrl} has no IEA")
+    if state.old_versions:
+        for v in sorted(state.old_versions):
+            warn(f"older X12 version {v} (4010): read with the 005010X221A1 rules")
+    elif isa12.startswith("0040"):
+        warn(f"older X12 interchange version ISA12 {isa12} (4010)")
+    state.old_versions.clear()
+    state.tx_index = tx_index
+    state.claim_index = claim_index
