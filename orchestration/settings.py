@@ -48,3 +48,10 @@ class Paths:
             serving=Path(env("COLLECTIONS_SERVING_DIR") or var / "serving").resolve(),
             policy=Path(policy).resolve(),
         )
+
+
+def export_warehouse_path() -> Path:
+    """dbt's profile reads COLLECTIONS_WAREHOUSE_PATH; make it the same file the loaders use."""
+    path = Paths.from_env().warehouse
+    os.environ["COLLECTIONS_WAREHOUSE_PATH"] = str(path)
+    return path

@@ -94,6 +94,17 @@ def _typed(col: Column, v: str, clinic_tz: str) -> list[tuple[str, str]]:
     return [(f"CAST({v} AS {SQL_TYPES[t]})", col.name)]
 
 
+def _csv_error(exc: Exception) -> str:
+    """DuckDB's CSV error, cut to what a person needs (where, and why), without row content."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    where = next((ln.split("CSV Error on ")[-1] for ln in lines if "CSV Error on" in ln), "")
+    if any("not utf-8 encoded" in ln.lower() for ln in lines):
+        return f"not UTF-8 encoded ({where.lower()})" if where else "not UTF-8 encoded"
+    why = next((ln for ln in lines[1:] if not ln.startswith(("Original Line", "Possible Solution"))
+                and "=" not in ln), "")
+    return "; ".join(x for x in (lines[0] if lines else type(exc).__name__, why) if x)[:300]
+
+
 def _ensure_tz_names(con: duckdb.DuckDBPyConnection) -> None:
     if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_tz_names' AND temporary").fetchone()[0]:
         return
@@ -113,8 +124,7 @@ def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, cl
             "strict_mode = false, null_padding = true, encoding = 'utf-8')",
             [str(f.path)])
     except duckdb.Error as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        out.status, out.reason = "quarantined", f"unreadable CSV: {first_line}"
+        out.status, out.reason = "quarantined", "unreadable CSV: " + _csv_error(exc)
         return out
     header = [r[0] for r in con.execute("DESCRIBE _in").fetchall()][1:]
     if not header or f.size == 0:

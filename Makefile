@@ -1,0 +1,52 @@
+# Patient collections pipeline. Two commands on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+AS_OF ?= 2026-11-20
+GUARANTORS ?= 5000
+SEED ?= 7
+export DAGSTER_HOME ?= $(CURDIR)/var/dagster_home
+
+.PHONY: install sample run demo test ui bench clean prepare
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP) ## pinned environment from requirements.lock
+
+prepare: $(STAMP) ## build the dbt manifest when the dbt project changed
+	@$(BIN)/python -c "from orchestration.warehouse.project import ensure_manifest; ensure_manifest()"
+
+sample: $(STAMP) ## write the sample clinic into ./var/landing (and its policy to ./var/policy.yaml)
+	@mkdir -p var
+	@test -f var/policy.yaml || cp orchestration/policy/default_policy.yaml var/policy.yaml
+	$(BIN)/python -m orchestration.sample --out var/landing --guarantors $(GUARANTORS) --seed $(SEED) --as-of $(AS_OF) --force
+
+run: prepare ## the whole daily job for AS_OF=YYYY-MM-DD
+	$(BIN)/python -m orchestration.run --as-of $(AS_OF)
+
+demo: sample run ## install, build the sample clinic, run the daily job, say where to look
+	@echo
+	@echo "Where to look:"
+	@echo "  warehouse (DuckDB):  $(CURDIR)/var/warehouse.duckdb   (schemas raw, staging, intermediate, marts)"
+	@echo "  file ledger:         SELECT * FROM raw.file_ledger;  rejects: SELECT * FROM raw.load_rejects;"
+	@echo "  lineage and checks:  make ui   (Dagster UI on http://127.0.0.1:3000)"
+
+test: prepare ## the test suite
+	$(BIN)/python -m pytest
+
+ui: prepare ## Dagster UI on http://127.0.0.1:3000
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: prepare ## benchmarks (see docs/benchmarks.md)
+	$(BIN)/python -m benchmarks.run
+
+clean: ## remove generated data (keeps the venv)
+	rm -rf var dbt_project/target dbt_project/logs

@@ -1,0 +1,43 @@
+"""The Dagster code location: the daily job over every stage.
+
+landing → raw (orchestration/raw) → dbt staging/intermediate/marts (orchestration/warehouse)
+→ actions and serving (later stages). Asset modules only wire; logic lives in the stage
+packages and in dbt.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.partitions import daily_partitions
+from orchestration.raw.assets import ingest_landing
+from orchestration.resources import CollectionsResource
+from orchestration.settings import export_warehouse_path
+from orchestration.warehouse.assets import warehouse_dbt
+from orchestration.warehouse.project import dbt_project
+
+export_warehouse_path()
+
+daily_job = dg.define_asset_job(
+    "daily_job",
+    selection=dg.AssetSelection.all(),
+    partitions_def=daily_partitions,
+    executor_def=dg.in_process_executor,
+    description="The whole daily run for one as-of date: ingest, warehouse, gates.",
+)
+
+defs = dg.Definitions(
+    assets=[ingest_landing, warehouse_dbt,
+            dg.AssetSpec(["ops", "send_ledger"], group_name="outreach",
+                         description="The send ledger: every planned touch and its fate; never rebuilt by dbt.")],
+    jobs=[daily_job],
+    resources={
+        "collections": CollectionsResource(),
+        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=dbt_project.profiles_dir,
+                              dbt_executable=str(Path(sys.executable).with_name("dbt"))),
+    },
+)

@@ -1,0 +1,60 @@
+"""Dagster wiring of the ingest stage: one multi-asset loads every new landing file into the
+raw schema (keys ["raw", <table>], which dbt sources resolve to) and runs the Great
+Expectations suite of each raw table on what this run loaded, as blocking checks."""
+
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from orchestration.partitions import daily_partitions
+from orchestration.quality.gates import raw_table_checks, run_raw_table_check
+from orchestration.raw.ingest import KIND_TABLES, ingest
+from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
+
+RAW_TABLES = sorted({t for tables in KIND_TABLES.values() for t in tables}) + [
+    "file_ledger", "load_rejects", "policy", "policy_aging_buckets", "policy_cadence",
+    "policy_plan_terms", "policy_settlement_approval",
+]
+DESCRIPTIONS = {
+    "file_ledger": "Every landing file seen: status (loaded, quarantined, duplicate…), counts, warnings.",
+    "load_rejects": "Rejected CSV rows: file, line, column and reason.",
+    "policy": "The effective policy of the run (one row) and its version.",
+}
+
+
+@dg.multi_asset(
+    name="ingest_landing",
+    specs=[
+        dg.AssetSpec(["raw", t], group_name="ingest", owners=["team:data-engineering"],
+                     description=DESCRIPTIONS.get(t, f"Raw `{t}` from the landing zone (loaders in orchestration/raw/)."),
+                     kinds={"duckdb", "python"})
+        for t in RAW_TABLES
+    ],
+    check_specs=raw_table_checks(),
+    partitions_def=daily_partitions,
+    pool=WAREHOUSE_POOL,
+    can_subset=False,
+)
+def ingest_landing(context: dg.AssetExecutionContext, collections: CollectionsResource):
+    """Load new landing files (835s, PM and ops CSVs, SendGrid events) into DuckDB."""
+    as_of = date.fromisoformat(context.partition_key)
+    policy = collections.policy()
+    today = datetime.now(ZoneInfo(policy.clinic_tz)).date()
+    with collections.warehouse() as con:
+        report = ingest(con, collections.paths.landing, policy, today=today, as_of=as_of,
+                        run_id=context.run_id, progress=context.log.info)
+        for kind in KIND_TABLES:
+            s = report.summary(kind)
+            if s["files_new"]:
+                context.log.info(f"{kind}: {s}")
+        counts = {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in RAW_TABLES}
+        check_results = [run_raw_table_check(con, spec, context.run_id) for spec in raw_table_checks()]
+    kind_of = {t: k for k, ts in KIND_TABLES.items() for t in ts}
+    for t in RAW_TABLES:
+        meta = {"dagster/row_count": counts[t], "policy_version": policy.version}
+        if t in kind_of:
+            meta.update({k: v for k, v in report.summary(kind_of[t]).items()})
+        yield dg.MaterializeResult(asset_key=["raw", t], metadata=meta)
+    yield from check_results

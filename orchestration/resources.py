@@ -1,0 +1,37 @@
+"""The one Dagster resource the Python assets share: where things are, and the policy."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from collections.abc import Iterator
+
+import dagster as dg
+import duckdb
+
+from orchestration.policy.policy import Policy, load_policy
+from orchestration.settings import Paths
+
+# Every DuckDB writer runs in this pool (limit 1): DuckDB allows one writing process.
+WAREHOUSE_POOL = "duckdb_warehouse"
+
+
+class CollectionsResource(dg.ConfigurableResource):
+    """Paths from the environment (settings.Paths) and the validated policy."""
+
+    @property
+    def paths(self) -> Paths:
+        return Paths.from_env()
+
+    def policy(self) -> Policy:
+        return load_policy(self.paths.policy)
+
+    @contextmanager
+    def warehouse(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived connection to the warehouse file (never held across a dbt call)."""
+        path = self.paths.warehouse
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path))
+        try:
+            yield con
+        finally:
+            con.close()

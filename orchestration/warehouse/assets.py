@@ -1,0 +1,47 @@
+"""Dagster wiring of the warehouse stage: every dbt model, seed and test as assets and
+blocking checks (a failing `error` test skips its children), built for the partition's
+as-of date (dbt var `as_of_date`)."""
+
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from orchestration.partitions import daily_partitions
+from orchestration.resources import WAREHOUSE_POOL
+from orchestration.warehouse.project import MANIFEST, dbt_project, prune_target
+
+LAYER_OWNERS = {"staging": "team:analytics-engineering", "intermediate": "team:analytics-engineering",
+                "marts": "team:finance"}
+
+
+class CollectionsTranslator(DagsterDbtTranslator):
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "source":
+            return "ingest"
+        return "warehouse"
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]):
+        layer = (dbt_resource_props.get("config") or {}).get("schema")
+        return [LAYER_OWNERS.get(layer, "team:analytics-engineering")]
+
+
+translator = CollectionsTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dbt_assets(
+    manifest=MANIFEST,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    partitions_def=daily_partitions,
+    pool=WAREHOUSE_POOL,
+    name="warehouse_dbt",
+)
+def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """`dbt build` for the partition's as-of date: staging → intermediate → marts, tests as gates."""
+    prune_target()
+    dbt_vars = {"as_of_date": context.partition_key}
+    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()

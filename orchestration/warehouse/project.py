@@ -1,0 +1,56 @@
+"""The dbt project and its manifest.
+
+`dbt parse` costs several seconds, so the manifest is rebuilt only when a file of the dbt
+project is newer than it (`ensure_manifest`); the make targets, tests and CI call it before
+loading the Dagster definitions (`DbtProject.prepare_if_dev` acts only under `dagster dev`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+MANIFEST = dbt_project.manifest_path
+SOURCE_DIRS = ("models", "macros", "seeds", "tests")
+
+
+def _newest_source_mtime() -> float:
+    files = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for d in SOURCE_DIRS:
+        files += [p for p in (DBT_PROJECT_DIR / d).rglob("*") if p.is_file()]
+    return max(p.stat().st_mtime for p in files)
+
+
+def manifest_is_fresh() -> bool:
+    return MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_source_mtime()
+
+
+def ensure_manifest(force: bool = False) -> Path:
+    """Run `dbt parse` when the manifest is missing or older than the project's files."""
+    if force or not manifest_is_fresh():
+        env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        env.setdefault("COLLECTIONS_WAREHOUSE_PATH", str(DBT_PROJECT_DIR.parent / "var" / "warehouse.duckdb"))
+        dbt = Path(sys.executable).with_name("dbt")
+        subprocess.run([str(dbt), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+                        "--profiles-dir", str(DBT_PROJECT_DIR)], check=True, env=env,
+                       cwd=DBT_PROJECT_DIR)
+    return MANIFEST
+
+
+def prune_target(keep: int = 5) -> None:
+    """Each dagster-dbt invocation writes a folder under target/; keep the newest few."""
+    target = DBT_PROJECT_DIR / "target"
+    if not target.is_dir():
+        return
+    runs = sorted((p for p in target.iterdir() if p.is_dir() and p.name not in ("compiled", "run")),
+                  key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in runs[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
