@@ -28,6 +28,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -92,15 +93,20 @@ class SuiteResult:
 # suite files
 
 
-def suite_path(name: str) -> Path:
-    """`expectations/<name>.json` (the name is a plain file stem, no path)."""
+def _dir(suites_dir: Path | str | None) -> Path:
+    return Path(suites_dir) if suites_dir is not None else EXPECTATIONS_DIR
+
+
+def suite_path(name: str, suites_dir: Path | str | None = None) -> Path:
+    """`expectations/<name>.json` (the name is a plain file stem, no path). `suites_dir`
+    overrides the folder (default: the repo's `expectations/`)."""
     if not name or Path(name).name != name or name.startswith("."):
         raise ValueError(f"invalid suite name {name!r}")
-    return EXPECTATIONS_DIR / f"{name}.json"
+    return _dir(suites_dir) / f"{name}.json"
 
 
-def list_suites() -> list[str]:
-    return sorted(p.stem for p in EXPECTATIONS_DIR.glob("*.json"))
+def list_suites(suites_dir: Path | str | None = None) -> list[str]:
+    return sorted(p.stem for p in _dir(suites_dir).glob("*.json"))
 
 
 def suite_for_table(table: str) -> str:
@@ -108,9 +114,9 @@ def suite_for_table(table: str) -> str:
     return "raw_" + table.split(".")[-1]
 
 
-def _read_suite(name: str) -> dict:
+def _read_suite(name: str, suites_dir: Path | str | None = None) -> dict:
     """Parse and structurally check a suite file, without GE (cheap)."""
-    path = suite_path(name)
+    path = suite_path(name, suites_dir)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -158,11 +164,11 @@ def _build(exp: dict, path: Path, index: int):
         raise ValueError(f"{path}: expectation #{index} ({exp['type']}): {reason}") from exc
 
 
-def load_suite_json(name: str) -> dict:
+def load_suite_json(name: str, suites_dir: Path | str | None = None) -> dict:
     """The suite's JSON, checked: every expectation must be a real GE expectation with valid
     kwargs and severity. Raises ValueError naming the file otherwise. (Imports GE.)"""
-    data = _read_suite(name)
-    path = suite_path(name)
+    data = _read_suite(name, suites_dir)
+    path = suite_path(name, suites_dir)
     for i, exp in enumerate(data["expectations"]):
         _build(exp, path, i)
     return data
@@ -318,18 +324,19 @@ def _error_detail(exception_info: Any) -> str | None:
     return None
 
 
-def validate_dataframe(df: "pandas.DataFrame", suite_name: str) -> SuiteResult:
+def validate_dataframe(df: "pandas.DataFrame", suite_name: str,
+                       suites_dir: Path | str | None = None) -> SuiteResult:
     """Validate the rows a run just loaded against `expectations/<suite_name>.json`.
 
     An empty frame (nothing added this run) succeeds without touching GE. An expectation on a
     column missing from the frame fails with its own severity (schema drift).
     """
-    data = _read_suite(suite_name)
+    data = _read_suite(suite_name, suites_dir)
     rows = int(len(df))
     if rows == 0:
         return SuiteResult(suite_name, True, 0, [])
 
-    path = suite_path(suite_name)
+    path = suite_path(suite_name, suites_dir)
     exps = data["expectations"]
     outcomes: list[ExpectationOutcome | None] = [None] * len(exps)
     runnable: list[tuple[int, dict]] = []
@@ -343,7 +350,10 @@ def validate_dataframe(df: "pandas.DataFrame", suite_name: str) -> SuiteResult:
             runnable.append((i, exp))
 
     if runnable:
-        frame, prepared = _prepare(df, [e for _, e in runnable])
+        # only the columns the suite reads: GE hashes the whole frame to name the batch
+        referenced = _referenced(e for _, e in runnable)
+        needed = [c for c in df.columns if c in referenced]
+        frame, prepared = _prepare(df[needed], [e for _, e in runnable])
         gx = _gx()
         built = []
         for (i, _), exp in zip(runnable, prepared):
@@ -370,6 +380,17 @@ def validate_dataframe(df: "pandas.DataFrame", suite_name: str) -> SuiteResult:
         raise RuntimeError(f"{path}: GE returned {len(final)} results for {len(exps)} expectations")
     success = not any(o.severity == "critical" and not o.success for o in final)
     return SuiteResult(suite_name, success, rows, final)
+
+
+def _referenced(exps) -> set[str]:
+    """Columns named by expectations, including identifiers in a row_condition."""
+    names: set[str] = set()
+    for exp in exps:
+        names.update(_columns_of(exp))
+        condition = exp.get("kwargs", {}).get("row_condition")
+        if isinstance(condition, str):
+            names.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", condition))
+    return names
 
 
 def _column_label(exp: dict) -> str | None:

@@ -65,6 +65,7 @@ Row shapes (dict keys; money is ``decimal.Decimal``, dates are ``datetime.date``
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -109,18 +110,12 @@ class _BadNumber(ValueError):
     pass
 
 
-class _Money(dict):
-    """str -> Decimal memo; a miss parses the string and rejects non-numbers, NaN and Infinity."""
-
-    def __missing__(self, s: str) -> Decimal:
-        try:
-            d = Decimal(s)
-        except (InvalidOperation, ValueError):
-            raise _BadNumber(f"{s!r} is not a number") from None
-        if not d.is_finite():
-            raise _BadNumber(f"{s!r} is not a number")
-        self[s] = d
-        return d
+def _strict_decimal(s: str) -> Decimal:
+    """Decimal(s) that also rejects NaN and Infinity (used when a file contains such a value)."""
+    d = Decimal(s)  # raises InvalidOperation on non-numbers
+    if not d.is_finite():
+        raise _BadNumber("not a finite number")
+    return d
 
 
 class _Dates(dict):
@@ -138,6 +133,14 @@ class _Dates(dict):
         return d
 
 
+def _money(memo: dict, conv, s: str) -> Decimal:
+    """Memoised money conversion (the hot paths inline the cache hit)."""
+    d = memo.get(s)
+    if d is None:
+        d = memo[s] = conv(s)
+    return d
+
+
 def _composite(value: str, comp: str) -> tuple[str, str | None]:
     """Split a composite into (code, rest-or-None) by the declared or the actually used separator."""
     if comp in value:
@@ -147,6 +150,15 @@ def _composite(value: str, comp: str) -> tuple[str, str | None]:
     if c in (":", ">") and value[:2].isalnum():
         return value[:2], value[3:]
     return value, None
+
+
+def _why(exc: Exception) -> str:
+    """Short reason for a malformed segment (no element values: they may identify a patient)."""
+    if isinstance(exc, (InvalidOperation, _BadNumber)):
+        return "an amount is not a number"
+    if isinstance(exc, IndexError):
+        return "required elements are missing"
+    return type(exc).__name__
 
 
 def _count_ok(value: str, expected: int) -> bool:
@@ -277,14 +289,16 @@ def _segments(text: str, term: str) -> list[str]:
         text = text.replace("\r", "").replace("\n", "")
     segs = text.split(term)
     if (
-        " " + term in text
+        term == "\n"
+        or " " + term in text
         or term + " " in text
         or "\t" in text
         or text[:1].isspace()
-        or term == "\n"
     ):
         segs = [s.strip() for s in segs]
-    if "" in segs:
+    while segs and not segs[-1]:
+        segs.pop()
+    if term + term in text or (segs and not segs[0]):
         segs = [s for s in segs if s]
     return segs
 
@@ -304,8 +318,25 @@ def parse_835(data: bytes) -> Remittance:
     text = _decode(data).strip(" \t\r\n\x00\x1a")
     if not text:
         raise X12QuarantineError("unreadable: the file is empty")
+    # Building ~10 dicts per claim makes the cyclic GC rescan the young rows over and over;
+    # none of them can form a cycle, so collection is paused while they are built.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        out, state = _parse_text(text, strict=False)
+        if not all(d.is_finite() for d in state.money.values()):
+            # a NaN / Infinity slipped through the fast converter: read again, rejecting them
+            out, state = _parse_text(text, strict=True)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return out
+
+
+def _parse_text(text: str, strict: bool) -> tuple[Remittance, _State]:
     out = Remittance()
-    st = _State()
+    state = _State()
+    state.decimal = _strict_decimal if strict else Decimal
     starts = _isa_starts(text)
     if starts:
         lead = text[: starts[0]].strip()
@@ -314,63 +345,106 @@ def parse_835(data: bytes) -> Remittance:
         bounds = starts + [len(text)]
         for a, b in zip(bounds, bounds[1:]):
             sep, comp, _rep, term, _els = _read_isa(text, a)
-            _read_segments(_segments(text[a:b], term), sep, comp, out, st, envelope=True)
+            _read_segments(_segments(text[a:b], term), sep, comp, out, state, envelope=True)
     else:
         sep, term = _bare_separators(text)
-        _read_segments(_segments(text, term), sep, ":", out, st, envelope=False)
+        _read_segments(_segments(text, term), sep, ":", out, state, envelope=False)
     if not out.transactions:
         out.warnings.append("the file holds no ST..SE transaction")
-    for sid, count in st.unknown.items():
+    for sid, count in state.unknown.items():
         out.warnings.append(f"unknown segment id {sid!r} ({count} occurrence(s)) ignored")
-    return out
+    return out, state
 
 
 class _State:
-    """Counters carried across the interchanges of one file."""
+    """Counters and memos carried across the interchanges of one file."""
 
     def __init__(self) -> None:
         self.tx_index = 0
         self.claim_index = 0
         self.unknown: dict[str, int] = {}
-        self.money = _Money()
+        self.money: dict[str, Decimal] = {}
         self.dates = _Dates()
-        self.old_versions: set[str] = set()
+
+
+_NOT_DTM = (None, None)
+
+
+class _DtmMemo(dict):
+    """Whole DTM segment -> (qualifier, date or None); ``_NOT_DTM`` for any other segment."""
+
+    def __init__(self, sep: str, dates: _Dates) -> None:
+        super().__init__()
+        self.sep = sep
+        self.dates = dates
+
+    def __missing__(self, s: str):
+        e = s.split(self.sep)
+        if e[0] != "DTM" or len(e) < 2:
+            r = _NOT_DTM
+        else:
+            r = (e[1], self.dates[e[2]] if len(e) > 2 else None)
+        self[s] = r
+        return r
 
 
 def _close_claim(claim: dict, cpr: list | None, spr: list | None, dmin, dmax) -> None:
+    """Finish a claim row: PR sums (claim level wins over service level) and line-date fallback.
+
+    The CLP branch of ``_read_segments`` inlines the same code for speed.
+    """
     src = cpr if cpr is not None else spr
-    if src is None:
-        claim["pr_deductible"] = claim["pr_coinsurance"] = _ZERO
-        claim["pr_copay"] = claim["pr_other"] = _ZERO
-    else:
+    if src is not None:
         (
             claim["pr_deductible"],
             claim["pr_coinsurance"],
             claim["pr_copay"],
             claim["pr_other"],
         ) = src
-    if claim["service_date_start"] is None:
-        claim["service_date_start"] = dmin
-    if claim["service_date_end"] is None:
-        claim["service_date_end"] = dmax
+    if dmin is not None:
+        if claim["service_date_start"] is None:
+            claim["service_date_start"] = dmin
+        if claim["service_date_end"] is None:
+            claim["service_date_end"] = dmax
 
 
 def _read_segments(
     segs: list[str], sep: str, comp: str, out: Remittance, state: _State, envelope: bool
 ) -> None:
-    """Run the dispatch loop over the segments of one interchange (or of a bare file)."""
+    """Run the dispatch loop over the segments of one interchange (or of a bare file).
+
+    Hot segments (CAS, DTM, SVC, CLP and the skipped NM1 / REF / AMT) are recognised by their
+    first character and handled first; everything else goes through the generic branch at the
+    bottom of the loop.  Rows are appended straight to ``out`` and cut back off when the
+    transaction turns out to be held.
+    """
     warn = out.warnings.append
     dc = state.money
+    dget = dc.get
+    D = state.decimal
     dtc = state.dates
+    dtm = _DtmMemo(sep, dtc)
     unknown = state.unknown
     known = _KNOWN
-    ignored = _IGNORED
     pr_slot = _PR_SLOT
     zero = _ZERO
+    not_dtm = _NOT_DTM
     comp_fix = comp != ":"
+    nm1_p = "NM1" + sep
+    ref_p = "REF" + sep
+    amt_p = "AMT" + sep
+    claims_out = out.claims
+    adj_out = out.adjustments
+    svc_out = out.service_lines
+    plb_out = out.provider_adjustments
+    add_claim = claims_out.append
+    add_adj = adj_out.append
+    add_svc = svc_out.append
+    add_plb = plb_out.append
 
     tx_index = state.tx_index
     claim_index = state.claim_index
+    old_versions: set[str] = set()
 
     # envelope state
     in_isa = False
@@ -389,20 +463,20 @@ def _read_segments(
     st_i = 0
     st_ctrl = ""
     tx = None
-    tx_claims: list = []
-    tx_adj: list = []
-    tx_svc: list = []
-    tx_plb: list = []
+    marks = (0, 0, 0, 0)
     bad = None
     bpr02 = None
     bpr16 = ""
     sum_paid = zero
     sum_plb = zero
-    n1 = ""
     payer_name = None
     payer_n104 = None
     ref_2u = None
     in_header = False
+    hdr_payer = None
+    hdr_date = None
+    hdr_done = False
+    n_claims = 0
 
     # claim state
     claim = None
@@ -411,137 +485,242 @@ def _read_segments(
     spr = None
     dmin = dmax = None
     ln = None
+    ln_date = None
     sli = 0
+    lvl = "claim"
+    lix = None
 
     sid = ""
     for i, s in enumerate(segs):
         try:
-            e = s.split(sep)
-            sid = e[0]
-            if sid == "CAS":
-                if claim is None:
-                    warn(f"CAS outside a claim ignored (ST {st_ctrl})")
-                    continue
-                g = e[1]
-                if ln is None:
-                    lvl = "claim"
-                    lix = None
-                else:
-                    lvl = "service"
-                    lix = sli
-                n = len(e)
-                for k in range(2, n, 3):
-                    rc = e[k]
-                    if not rc:
+            c = s[0]
+            # ---------------------------------------------------------------- hot segments
+            if c == "C":
+                e = s.split(sep)
+                sid = e[0]
+                if sid == "CAS":
+                    if claim is None:
+                        warn(f"CAS outside a claim ignored (ST {st_ctrl})")
                         continue
-                    amt = dc[e[k + 1]]
-                    q = e[k + 2] if k + 2 < n else ""
-                    tx_adj.append(
-                        {
-                            "claim_index": ci,
-                            "level": lvl,
-                            "service_line_index": lix,
-                            "group_code": g,
-                            "reason_code": rc,
-                            "amount": amt,
-                            "quantity": dc[q] if q else None,
-                        }
-                    )
-                    if g == "PR":
-                        if ln is None:
-                            if cpr is None:
-                                cpr = [zero, zero, zero, zero]
-                            cpr[pr_slot.get(rc, 3)] += amt
+                    g = e[1]
+                    n = len(e)
+                    if n < 6:  # one triplet: the common case, no inner loop
+                        v = e[3]
+                        amt = dget(v)
+                        if amt is None:
+                            amt = dc[v] = D(v)
+                        q = e[4] if n == 5 else ""
+                        rc = e[2]
+                        add_adj(
+                            {
+                                "claim_index": ci,
+                                "level": lvl,
+                                "service_line_index": lix,
+                                "group_code": g,
+                                "reason_code": rc,
+                                "amount": amt,
+                                "quantity": (dget(q) or _money(dc, D, q)) if q else None,
+                            }
+                        )
+                        if g == "PR":
+                            if ln is None:
+                                if cpr is None:
+                                    cpr = [zero, zero, zero, zero]
+                                cpr[pr_slot.get(rc, 3)] += amt
+                            else:
+                                if spr is None:
+                                    spr = [zero, zero, zero, zero]
+                                spr[pr_slot.get(rc, 3)] += amt
+                        continue
+                    for k in range(2, n, 3):
+                        rc = e[k]
+                        if not rc:
+                            continue
+                        v = e[k + 1]
+                        amt = dget(v)
+                        if amt is None:
+                            amt = dc[v] = D(v)
+                        q = e[k + 2] if k + 2 < n else ""
+                        if q:
+                            q = dget(q) or _money(dc, D, q)
                         else:
-                            if spr is None:
-                                spr = [zero, zero, zero, zero]
-                            spr[pr_slot.get(rc, 3)] += amt
-            elif sid == "DTM":
-                if len(e) < 3:
+                            q = None
+                        add_adj(
+                            {
+                                "claim_index": ci,
+                                "level": lvl,
+                                "service_line_index": lix,
+                                "group_code": g,
+                                "reason_code": rc,
+                                "amount": amt,
+                                "quantity": q,
+                            }
+                        )
+                        if g == "PR":
+                            if ln is None:
+                                if cpr is None:
+                                    cpr = [zero, zero, zero, zero]
+                                cpr[pr_slot.get(rc, 3)] += amt
+                            else:
+                                if spr is None:
+                                    spr = [zero, zero, zero, zero]
+                                spr[pr_slot.get(rc, 3)] += amt
                     continue
-                if ln is not None:
-                    q = e[1]
-                    if q == "472" or q == "150" or q == "151":
-                        d = dtc[e[2]]
-                        if d is not None:
-                            if q != "151" and ln["service_date"] is None:
-                                ln["service_date"] = d
+                if sid == "CLP":
+                    if not in_st:
+                        warn("CLP outside a transaction ignored")
+                        continue
+                    if claim is not None:  # inlined _close_claim()
+                        src = cpr if cpr is not None else spr
+                        if src is not None:
+                            (
+                                claim["pr_deductible"],
+                                claim["pr_coinsurance"],
+                                claim["pr_copay"],
+                                claim["pr_other"],
+                            ) = src
+                        if dmin is not None:
+                            if claim["service_date_start"] is None:
+                                claim["service_date_start"] = dmin
+                            if claim["service_date_end"] is None:
+                                claim["service_date_end"] = dmax
+                    elif not hdr_done:
+                        in_header = False
+                        hdr_done = True
+                        hdr_payer = payer_n104 or ref_2u or payer_name
+                        hdr_date = dtc[bpr16] if bpr16 else None
+                        if hdr_date is None:
+                            hdr_date = gs04
+                    if len(e) < 8:
+                        e += [""] * (8 - len(e))
+                    ci = claim_index
+                    claim_index += 1
+                    n_claims += 1
+                    claim = cpr = spr = dmin = dmax = ln = lix = None
+                    sli = 0
+                    lvl = "claim"
+                    v = e[4]
+                    paid = dget(v)
+                    if paid is None:
+                        paid = dc[v] = D(v)
+                    sum_paid += paid
+                    v = e[3]
+                    charge = dget(v)
+                    if charge is None:
+                        charge = dc[v] = D(v)
+                    v = e[5]
+                    if v:
+                        resp = dget(v)
+                        if resp is None:
+                            resp = dc[v] = D(v)
+                    else:
+                        resp = zero
+                    claim = {
+                        "transaction_index": tx_index,
+                        "claim_index": ci,
+                        "patient_control_number": e[1].strip(),
+                        "claim_status": e[2],
+                        "charge": charge,
+                        "paid": paid,
+                        "patient_responsibility": resp,
+                        "claim_filing_indicator": e[6] or None,
+                        "payer_claim_control_number": e[7] or None,
+                        "pr_deductible": zero,
+                        "pr_coinsurance": zero,
+                        "pr_copay": zero,
+                        "pr_other": zero,
+                        "service_date_start": None,
+                        "service_date_end": None,
+                        "payer_id": hdr_payer,
+                        "payment_date": hdr_date,
+                    }
+                    add_claim(claim)
+                    continue
+            elif c == "D":
+                r = dtm[s]
+                if r is not not_dtm:
+                    if ln is not None:
+                        q, d = r
+                        if d is not None and (q == "472" or q == "150" or q == "151"):
+                            if ln_date is None and q != "151":
+                                ln_date = ln["service_date"] = d
                             if dmin is None or d < dmin:
                                 dmin = d
                             if dmax is None or d > dmax:
                                 dmax = d
-                elif claim is not None:
-                    q = e[1]
-                    if q == "232":
-                        claim["service_date_start"] = dtc[e[2]]
-                    elif q == "233":
-                        claim["service_date_end"] = dtc[e[2]]
-            elif sid == "SVC":
-                if claim is None:
-                    warn(f"SVC outside a claim ignored (ST {st_ctrl})")
+                    elif claim is not None:
+                        q, d = r
+                        if q == "232":
+                            claim["service_date_start"] = d
+                        elif q == "233":
+                            claim["service_date_end"] = d
                     continue
-                n = len(e)
-                proc = e[1]
-                if comp_fix and comp in proc:
-                    proc = proc.replace(comp, ":")
-                elif proc[2:3] == ">" and ":" not in proc:
-                    proc = proc.replace(">", ":")
-                v2 = e[2] if n > 2 else ""
-                v3 = e[3] if n > 3 else ""
-                v5 = e[5] if n > 5 else ""
-                if ln is not None:
-                    sli += 1
-                ln = {
-                    "claim_index": ci,
-                    "service_line_index": sli,
-                    "procedure": proc,
-                    "charge": dc[v2] if v2 else None,
-                    "paid": dc[v3] if v3 else None,
-                    "units": dc[v5] if v5 else None,
-                    "service_date": None,
-                }
-                tx_svc.append(ln)
-            elif sid == "REF":
+                e = s.split(sep)
+                sid = e[0]
+            elif c == "S":
+                e = s.split(sep)
+                sid = e[0]
+                if sid == "SVC":
+                    if claim is None:
+                        warn(f"SVC outside a claim ignored (ST {st_ctrl})")
+                        continue
+                    n = len(e)
+                    proc = e[1]
+                    if comp_fix and comp in proc:
+                        proc = proc.replace(comp, ":")
+                    elif ">" in proc and proc[2:3] == ">" and ":" not in proc:
+                        proc = proc.replace(">", ":")
+                    v2 = e[2] if n > 2 else ""
+                    v3 = e[3] if n > 3 else ""
+                    v5 = e[5] if n > 5 else ""
+                    if ln is not None:
+                        sli += 1
+                    ln_date = None
+                    lvl = "service"
+                    lix = sli
+                    ln = {
+                        "claim_index": ci,
+                        "service_line_index": sli,
+                        "procedure": proc,
+                        "charge": (dget(v2) or _money(dc, D, v2)) if v2 else None,
+                        "paid": (dget(v3) or _money(dc, D, v3)) if v3 else None,
+                        "units": (dget(v5) or _money(dc, D, v5)) if v5 else None,
+                        "service_date": None,
+                    }
+                    add_svc(ln)
+                    continue
+            elif c == "N":
+                if s.startswith(nm1_p):
+                    continue
+                e = s.split(sep)
+                sid = e[0]
+            elif c == "R":
+                if not in_header and s.startswith(ref_p):
+                    continue
+                e = s.split(sep)
+                sid = e[0]
+            elif c == "A":
+                if s.startswith(amt_p):
+                    continue
+                e = s.split(sep)
+                sid = e[0]
+            else:
+                e = s.split(sep)
+                sid = e[0]
+
+            # -------------------------------------------------------------- other segments
+            if sid == "REF":
                 if in_header and ref_2u is None and len(e) > 2 and e[1] == "2U":
                     ref_2u = e[2] or None
-            elif sid in ignored:
+            elif sid in _IGNORED:
                 pass
-            elif sid == "CLP":
-                if not in_st:
-                    warn("CLP outside a transaction ignored")
-                    continue
-                in_header = False
-                if claim is not None:
-                    _close_claim(claim, cpr, spr, dmin, dmax)
-                if len(e) < 8:
-                    e += [""] * (8 - len(e))
-                ci = claim_index
-                claim_index += 1
-                paid = dc[e[4]]
-                sum_paid += paid
-                v = e[5]
-                claim = {
-                    "transaction_index": tx_index,
-                    "claim_index": ci,
-                    "patient_control_number": e[1].strip(),
-                    "claim_status": e[2],
-                    "charge": dc[e[3]],
-                    "paid": paid,
-                    "patient_responsibility": dc[v] if v else zero,
-                    "claim_filing_indicator": e[6] or None,
-                    "payer_claim_control_number": e[7] or None,
-                    "pr_deductible": zero,
-                    "pr_coinsurance": zero,
-                    "pr_copay": zero,
-                    "pr_other": zero,
-                    "service_date_start": None,
-                    "service_date_end": None,
-                    "payer_id": None,
-                    "payment_date": None,
-                }
-                tx_claims.append(claim)
-                cpr = spr = dmin = dmax = ln = None
-                sli = 0
+            elif sid == "N1":
+                if in_st and len(e) > 1:
+                    if e[1] == "PR":
+                        payer_name = e[2] if len(e) > 2 and e[2] else None
+                        payer_n104 = e[4] if len(e) > 4 and e[4] else None
+                    elif e[1] == "PE":
+                        tx["payee_id"] = e[4] if len(e) > 4 and e[4] else None
             elif sid == "PLB":
                 if not in_st:
                     warn("PLB outside a transaction ignored")
@@ -557,10 +736,10 @@ def _read_segments(
                     rv = e[k]
                     if not rv:
                         continue
-                    amt = dc[e[k + 1]]
+                    amt = _money(dc, D, e[k + 1])
                     sum_plb += amt
                     code, ref = _composite(rv, comp)
-                    tx_plb.append(
+                    add_plb(
                         {
                             "transaction_index": tx_index,
                             "provider_id": prov,
@@ -576,22 +755,13 @@ def _read_segments(
                     continue
                 if len(e) < 17:
                     e += [""] * (17 - len(e))
-                bpr02 = dc[e[2]]
-                tx["payment_amount"] = bpr02
+                bpr16 = e[16]
                 tx["credit_debit_flag"] = e[3] or None
                 tx["payment_method"] = e[4] or None
-                bpr16 = e[16]
+                bpr02 = tx["payment_amount"] = _money(dc, D, e[2])
             elif sid == "TRN":
                 if in_st and tx["trace_number"] is None and len(e) > 2:
                     tx["trace_number"] = e[2] or None
-            elif sid == "N1":
-                if in_st and len(e) > 1:
-                    n1 = e[1]
-                    if n1 == "PR":
-                        payer_name = e[2] if len(e) > 2 and e[2] else None
-                        payer_n104 = e[4] if len(e) > 4 and e[4] else None
-                    elif n1 == "PE":
-                        tx["payee_id"] = e[4] if len(e) > 4 and e[4] else None
             elif sid == "ST":
                 if in_st:
                     raise X12QuarantineError(
@@ -600,22 +770,18 @@ def _read_segments(
                 if len(e) < 4:
                     e += [""] * (4 - len(e))
                 if e[1] != "835":
-                    raise X12QuarantineError(
-                        f"not an 835: the transaction set is ST01 {e[1]!r}"
-                    )
+                    raise X12QuarantineError(f"not an 835: the transaction set is ST01 {e[1]!r}")
                 if envelope and not in_gs:
                     warn(f"transaction ST {e[2]} is not inside a GS..GE group")
-                in_st = True
-                in_header = True
+                in_st = in_header = True
+                hdr_done = False
                 st_i = i
                 st_ctrl = e[2]
                 gs_st += 1
-                tx_claims = []
-                tx_adj = []
-                tx_svc = []
-                tx_plb = []
-                bad = bpr02 = claim = ln = None
-                bpr16 = n1 = ""
+                marks = (len(claims_out), len(adj_out), len(svc_out), len(plb_out))
+                bad = bpr02 = claim = ln = hdr_payer = hdr_date = None
+                bpr16 = ""
+                n_claims = 0
                 sum_paid = sum_plb = zero
                 payer_name = payer_n104 = ref_2u = None
                 tx = {
@@ -651,8 +817,7 @@ def _read_segments(
                     warn(f"{where}: SE02 control number {e[2]!r} != ST02 {st_ctrl!r}")
                 version = tx["version"]
                 if version and version.startswith("0040"):
-                    state.old_versions.add(version)
-                # payer and payment date
+                    old_versions.add(version)
                 payer_id = payer_n104 or ref_2u or payer_name
                 tx["payer_id"] = payer_id
                 tx["payer_name"] = payer_name
@@ -660,7 +825,11 @@ def _read_segments(
                 if pdate is not None:
                     tx["payment_date_source"] = "BPR16"
                 else:
-                    what = f"BPR16 {bpr16!r} is not a valid CCYYMMDD date" if bpr16 else "BPR16 is missing"
+                    what = (
+                        f"BPR16 {bpr16!r} is not a valid CCYYMMDD date"
+                        if bpr16
+                        else "BPR16 is missing"
+                    )
                     if gs04 is not None:
                         pdate = gs04
                         tx["payment_date_source"] = "GS04"
@@ -668,8 +837,7 @@ def _read_segments(
                     else:
                         warn(f"{where}: {what} and there is no valid GS04; payment date unknown")
                 tx["payment_date"] = pdate
-                tx["claim_count"] = len(tx_claims)
-                # balance
+                tx["claim_count"] = n_claims
                 if bad is None:
                     if bpr02 is None:
                         bad = "no BPR segment (payment amount unknown)"
@@ -682,16 +850,17 @@ def _read_segments(
                             )
                 if bad is None:
                     tx["status"] = "loaded"
-                    for c in tx_claims:
-                        c["payer_id"] = payer_id
-                        c["payment_date"] = pdate
-                    out.claims += tx_claims
-                    out.adjustments += tx_adj
-                    out.service_lines += tx_svc
-                    out.provider_adjustments += tx_plb
+                    if hdr_payer != payer_id or hdr_date != pdate:  # header after the claims
+                        for cl in claims_out[marks[0] :]:
+                            cl["payer_id"] = payer_id
+                            cl["payment_date"] = pdate
                 else:
                     tx["status"] = "held"
                     tx["hold_reason"] = bad
+                    del claims_out[marks[0] :]
+                    del adj_out[marks[1] :]
+                    del svc_out[marks[2] :]
+                    del plb_out[marks[3] :]
                 out.transactions.append(tx)
                 tx_index += 1
                 in_st = in_header = False
@@ -737,8 +906,8 @@ def _read_segments(
                     e += [""] * (17 - len(e))
                 in_isa = True
                 isa_ctrl = e[13].strip()
-                isa_gs = 0
                 isa12 = e[12].strip()
+                isa_gs = 0
             elif sid == "IEA":
                 if in_st:
                     raise X12QuarantineError(f"cut short: transaction ST {st_ctrl} has no SE")
@@ -762,28 +931,27 @@ def _read_segments(
         except X12QuarantineError:
             raise
         except (_BadNumber, IndexError, ValueError, InvalidOperation, TypeError) as exc:
+            why = _why(exc)
             if in_st:
                 if bad is None:
                     bad = (
-                        f"malformed {sid} segment (segment {i - st_i + 1} of ST {st_ctrl}):"
-                        f" {exc}"
+                        f"malformed {s.split(sep, 1)[0]} segment"
+                        f" (segment {i - st_i + 1} of ST {st_ctrl}): {why}"
                     )
             else:
-                warn(f"malformed {sid} segment outside a transaction ignored: {exc}")
+                warn(f"malformed {s.split(sep, 1)[0]} segment outside a transaction ignored: {why}")
 
     if in_st:
-        raise X12QuarantineError(
-            f"cut short: the file ends inside transaction ST {st_ctrl} (no SE)"
-        )
+        raise X12QuarantineError(f"cut short: the file ends inside transaction ST {st_ctrl} (no SE)")
     if in_gs:
         raise X12QuarantineError(f"cut short: group GS {gs_ctrl} has no GE")
     if in_isa:
         raise X12QuarantineError(f"cut short: interchange ISA {isa_ctrl} has no IEA")
-    if state.old_versions:
-        for v in sorted(state.old_versions):
+
+    if old_versions:
+        for v in sorted(old_versions):
             warn(f"older X12 version {v} (4010): read with the 005010X221A1 rules")
     elif isa12.startswith("0040"):
         warn(f"older X12 interchange version ISA12 {isa12} (4010)")
-    state.old_versions.clear()
     state.tx_index = tx_index
     state.claim_index = claim_index

@@ -235,7 +235,7 @@ class Transaction:
         while bpr and bpr[-1] == "":
             bpr.pop()
         head = [
-            f"ST*835*{self.st_control}*{self.version}",
+            f"ST*835*{self.st_control}" + ("" if self.version.startswith("004") else f"*{self.version}"),
             ELEM.join(bpr),
             f"TRN*1*{self.trace}*1{self.payer_tin}",
             f"DTM*405*{self.production_date}",

@@ -147,8 +147,7 @@ def test_sendgrid_event_set_matches_loader():
     assert sets and set(sets[0]) == EVENTS
 
 
-def _write_suite(tmp_path, monkeypatch, name, expectations, raw=None):
-    monkeypatch.setattr(qge, "EXPECTATIONS_DIR", tmp_path)
+def _write_suite(tmp_path, name, expectations, raw=None):
     text = raw if raw is not None else json.dumps({"name": name, "expectations": expectations})
     (tmp_path / f"{name}.json").write_text(text)
 
@@ -159,17 +158,28 @@ def _write_suite(tmp_path, monkeypatch, name, expectations, raw=None):
     ({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}, "severity": "fatal"},
      "severity"),
 ])
-def test_typo_in_a_suite_fails_naming_the_file(tmp_path, monkeypatch, exp, message):
-    _write_suite(tmp_path, monkeypatch, "raw_typo", [exp])
+def test_typo_in_a_suite_fails_naming_the_file(tmp_path, exp, message):
+    _write_suite(tmp_path, "raw_typo", [exp])
     with pytest.raises(ValueError, match="raw_typo.json") as info:
-        qge.load_suite_json("raw_typo")
+        qge.load_suite_json("raw_typo", suites_dir=tmp_path)
     assert message in str(info.value)
 
 
-def test_bad_json_fails_naming_the_file(tmp_path, monkeypatch):
-    _write_suite(tmp_path, monkeypatch, "raw_broken", [], raw='{"name": "raw_broken", "expectations": [}')
+def test_bad_json_fails_naming_the_file(tmp_path):
+    _write_suite(tmp_path, "raw_broken", [], raw='{"name": "raw_broken", "expectations": [}')
     with pytest.raises(ValueError, match=r"raw_broken\.json.*invalid JSON"):
-        qge.load_suite_json("raw_broken")
+        qge.load_suite_json("raw_broken", suites_dir=tmp_path)
+
+
+def test_suites_dir_override(con, tmp_path):
+    """orchestration.quality.gates passes suites_dir (COLLECTIONS_EXPECTATIONS_DIR)."""
+    _write_suite(tmp_path, "raw_guarantors", [
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "state", "value_set": ["VA"]},
+         "meta": {"notes": "test"}, "severity": "warning"}])
+    assert qge.list_suites(suites_dir=tmp_path) == ["raw_guarantors"]
+    result = qge.validate_dataframe(raw_frame(con, "guarantors", state="NC"), "raw_guarantors",
+                                    suites_dir=tmp_path)
+    assert result.success and len(result.outcomes) == 1 and len(result.warnings) == 1
 
 
 # ---------------------------------------------------------------------------------------------

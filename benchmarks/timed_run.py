@@ -1,0 +1,50 @@
+"""One daily run in this process; prints per-step wall seconds as JSON on the last line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--as-of", required=True)
+    ap.add_argument("--executor", default="in_process", choices=["in_process", "multiprocess"])
+    args = ap.parse_args()
+    from orchestration.warehouse.project import ensure_manifest
+    ensure_manifest()
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        if args.executor == "in_process":
+            from orchestration.definitions import defs
+            result = defs.resolve_job_def("daily_job").execute_in_process(
+                partition_key=args.as_of, instance=instance, raise_on_error=False)
+            events, ok = result.all_events, result.success
+        else:
+            job = dg.reconstructable(_multiprocess_job)
+            with dg.execute_job(job, instance=instance, tags={"dagster/partition": args.as_of}) as result:
+                events, ok = result.all_events, result.success
+    if not ok:
+        print("run failed", file=sys.stderr)
+        return 1
+    starts, stages = {}, {}
+    for e in events:
+        if e.event_type_value == "STEP_START":
+            starts[e.step_key] = e.timestamp
+        elif e.event_type_value == "STEP_SUCCESS":
+            stages[e.step_key] = e.timestamp - starts[e.step_key]
+    print(json.dumps(stages))
+    return 0
+
+
+def _multiprocess_job():
+    import dagster as dg
+    from orchestration.definitions import defs
+    job = defs.resolve_job_def("daily_job")
+    return job.with_executor_def(dg.multiprocess_executor) if hasattr(job, "with_executor_def") else job
+
+
+if __name__ == "__main__":
+    sys.exit(main())
