@@ -17,6 +17,10 @@ from pathlib import Path
 import duckdb
 
 
+# The console shows warnings and errors; the full event log is in the Dagster UI.
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
 def _print_aging(warehouse: Path) -> None:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -51,11 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     job = defs.resolve_job_def("daily_job")
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(partition_key=args.as_of.isoformat(), instance=instance,
-                                        raise_on_error=False)
+                                        raise_on_error=False, run_config=QUIET_CONSOLE)
     failed = [e for e in result.all_events if e.event_type_value in ("STEP_FAILURE",)]
-    failed_checks = [e.event_specific_data.asset_check_evaluation for e in result.all_events
-                     if e.event_type_value == "ASSET_CHECK_EVALUATION"
-                     and not e.event_specific_data.asset_check_evaluation.passed]
+    failed_checks = [e.event_specific_data for e in result.all_events
+                     if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed]
     for c in failed_checks:
         print(f"  check failed: {c.asset_key.to_user_string()} {c.check_name} ({c.severity.value})")
     for e in failed:

@@ -74,29 +74,41 @@ def ingest_kind(con: duckdb.DuckDBPyConnection, landing: Path, kind: str, *, cli
     files.record(con, dups, as_of, run_id)
     outcomes = list(dups)
     spec = next((s for s in CSV_TABLES if s.name == kind), None)
-    for i, f in enumerate(to_load, 1):
-        con.execute("BEGIN TRANSACTION")
-        try:
-            if spec is not None:
-                o = load_csv(con, spec, f, clinic_tz, today)
-            elif kind == "era":
-                from orchestration.raw.era_loader import load_era
-                o = load_era(con, f)
-            else:
-                o = load_events(con, f)
-            if o.status in ("quarantined", "rejected_file"):
-                con.execute("ROLLBACK")      # nothing of a refused file stays
-                con.execute("BEGIN TRANSACTION")
-            files.record(con, [o], as_of, run_id)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        outcomes.append(o)
+    if spec is None:
+        # 835s and events: the whole batch in one transaction with its ledger rows
+        outcomes += _in_transaction(con, lambda: _load_batch(con, kind, to_load), as_of, run_id)
+        if progress and to_load:
+            progress(f"{kind}: {len(to_load)} new files")
+    for i, f in enumerate(to_load if spec is not None else [], 1):
+        outcomes += _in_transaction(con, lambda: [load_csv(con, spec, f, clinic_tz, today)], as_of, run_id)
         if progress and (i % 50 == 0 or i == len(to_load)):
             progress(f"{kind}: {i}/{len(to_load)} new files")
+    for o in outcomes:
         if o.status in ("quarantined", "rejected_file"):
-            log.warning("%s %s: %s", o.status, f.name, o.reason)
+            log.warning("%s %s: %s", o.status, o.file.name, o.reason)
+    return outcomes
+
+
+def _load_batch(con: duckdb.DuckDBPyConnection, kind: str, batch: list[files.LandingFile]):
+    if kind == "era":
+        from orchestration.raw.era_loader import load_era_files
+        return load_era_files(con, batch)
+    return [load_events(con, f) for f in batch]
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection, load, as_of, run_id) -> list[files.FileOutcome]:
+    """Run `load` and record its ledger rows in one transaction; a refused CSV leaves nothing."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        outcomes = load()
+        if len(outcomes) == 1 and outcomes[0].status in ("quarantined", "rejected_file"):
+            con.execute("ROLLBACK")      # nothing of a refused file stays (its temp tables too)
+            con.execute("BEGIN TRANSACTION")
+        files.record(con, outcomes, as_of, run_id)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     return outcomes
 
 

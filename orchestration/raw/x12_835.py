@@ -31,9 +31,12 @@ a two-character qualifier (real files do this, e.g. ``HC>55669`` under ``ISA16='
 with the separator they actually use.
 
 The reader is a plain ``str.split`` tokenizer with a single dispatch loop; no regular expression
-runs per segment and no per-character loop runs over the file.  Decimal and date values are
-memoised per file (``dict.__missing__``), which matters because remittances repeat the same
-amounts and dates many times.
+runs per segment and no per-character loop runs over the file.  Segments are dispatched on their
+first character and only the segments that are used get split into elements.  Amounts, dates and
+whole DTM segments are memoised per file, which matters because remittances repeat the same
+amounts and dates many times.  Amounts go through plain ``Decimal()``; a file in which one turns
+out to be NaN / Infinity is read a second time with a converter that rejects them.  The cyclic
+garbage collector is paused while the rows are built (they hold no reference cycles).
 
 Row shapes (dict keys; money is ``decimal.Decimal``, dates are ``datetime.date``):
 
@@ -106,7 +109,7 @@ _KNOWN = frozenset(
 _IGNORED = frozenset("NM1 AMT QTY LX MIA MOA TS3 TS2 N2 N3 N4 PER CUR RDM LQ TA1".split())
 
 
-class _BadNumber(ValueError):
+class _BadNumber(InvalidOperation):
     pass
 
 
@@ -142,7 +145,7 @@ def _money(memo: dict, conv, s: str) -> Decimal:
 
 
 def _composite(value: str, comp: str) -> tuple[str, str | None]:
-    """Split a composite into (code, rest-or-None) by the declared or the actually used separator."""
+    """Split a composite into (code, rest or None), by the declared or else the used separator."""
     if comp in value:
         code, _, rest = value.partition(comp)
         return code, rest
@@ -152,10 +155,17 @@ def _composite(value: str, comp: str) -> tuple[str, str | None]:
     return value, None
 
 
+def _fmt(d: Decimal) -> str:
+    """Money for a message: two decimals, or scientific notation for absurd magnitudes."""
+    return f"{d:.2f}" if d.adjusted() < 20 else f"{d:.3E}"
+
+
 def _why(exc: Exception) -> str:
     """Short reason for a malformed segment (no element values: they may identify a patient)."""
     if isinstance(exc, (InvalidOperation, _BadNumber)):
         return "an amount is not a number"
+    if isinstance(exc, ArithmeticError):
+        return "an amount is out of range"
     if isinstance(exc, IndexError):
         return "required elements are missing"
     return type(exc).__name__
@@ -237,17 +247,14 @@ def _isa_starts(text: str) -> list[int]:
         if p + 3 >= n:
             continue
         c = text[p + 3]
-        if c.isalnum() or c.isspace():
-            continue
-        j = p - 1
-        while j >= 0 and text[j] in " \t\r\n":
-            j -= 1
-        if j >= 0:
-            last = text[j]
+        if c.isalnum() or c.isspace() or text[p + 6 : p + 7] != c:
+            continue  # an ISA header starts ISA<sep>NN<sep> (ISA01 is two characters)
+        if p > 0 and text[p - 1] not in " \t\r\n":
+            last = text[p - 1]
             if last == c or last.isalnum():
-                continue  # 'ISA' inside an element value, e.g. N1*PR*ISA*...
-            if term is not None and last != term and j == p - 1:
-                continue  # not preceded by the previous interchange's terminator
+                continue  # 'ISA' inside a value: N1*PR*ISA*..., NM1*QC*1*LISA*...
+            if term is not None and last != term:
+                continue  # not right after the previous interchange's terminator
         starts.append(p)
         try:
             term = _read_isa(text, p)[3]
@@ -323,20 +330,31 @@ def parse_835(data: bytes) -> Remittance:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        out, state = _parse_text(text, strict=False)
-        if not all(d.is_finite() for d in state.money.values()):
-            # a NaN / Infinity slipped through the fast converter: read again, rejecting them
-            out, state = _parse_text(text, strict=True)
+        # The fast pass converts amounts with plain Decimal(), which accepts 'NaN' / 'Infinity';
+        # when one turns up, the file is read again with a converter that rejects them (the
+        # transaction holding it is then held as malformed).
+        state = _State(Decimal)
+        try:
+            out = _parse_text(text, state)
+        except X12QuarantineError:
+            if _all_finite(state.money):
+                raise
+            out = _parse_text(text, _State(_strict_decimal))
+        else:
+            if not _all_finite(state.money):
+                out = _parse_text(text, _State(_strict_decimal))
     finally:
         if gc_was_enabled:
             gc.enable()
     return out
 
 
-def _parse_text(text: str, strict: bool) -> tuple[Remittance, _State]:
+def _all_finite(memo: dict) -> bool:
+    return all(d.is_finite() for d in memo.values())
+
+
+def _parse_text(text: str, state: _State) -> Remittance:
     out = Remittance()
-    state = _State()
-    state.decimal = _strict_decimal if strict else Decimal
     starts = _isa_starts(text)
     if starts:
         lead = text[: starts[0]].strip()
@@ -353,13 +371,14 @@ def _parse_text(text: str, strict: bool) -> tuple[Remittance, _State]:
         out.warnings.append("the file holds no ST..SE transaction")
     for sid, count in state.unknown.items():
         out.warnings.append(f"unknown segment id {sid!r} ({count} occurrence(s)) ignored")
-    return out, state
+    return out
 
 
 class _State:
     """Counters and memos carried across the interchanges of one file."""
 
-    def __init__(self) -> None:
+    def __init__(self, decimal) -> None:
+        self.decimal = decimal  # str -> Decimal converter (plain or strict)
         self.tx_index = 0
         self.claim_index = 0
         self.unknown: dict[str, int] = {}
@@ -500,7 +519,8 @@ def _read_segments(
                 sid = e[0]
                 if sid == "CAS":
                     if claim is None:
-                        warn(f"CAS outside a claim ignored (ST {st_ctrl})")
+                        if bad is None:  # (a held transaction's broken CLP is reason enough)
+                            warn(f"CAS outside a claim ignored (ST {st_ctrl})")
                         continue
                     g = e[1]
                     n = len(e)
@@ -511,6 +531,8 @@ def _read_segments(
                             amt = dc[v] = D(v)
                         q = e[4] if n == 5 else ""
                         rc = e[2]
+                        if not rc:
+                            continue
                         add_adj(
                             {
                                 "claim_index": ci,
@@ -662,7 +684,8 @@ def _read_segments(
                 sid = e[0]
                 if sid == "SVC":
                     if claim is None:
-                        warn(f"SVC outside a claim ignored (ST {st_ctrl})")
+                        if bad is None:  # (a held transaction's broken CLP is reason enough)
+                            warn(f"SVC outside a claim ignored (ST {st_ctrl})")
                         continue
                     n = len(e)
                     proc = e[1]
@@ -842,12 +865,15 @@ def _read_segments(
                     if bpr02 is None:
                         bad = "no BPR segment (payment amount unknown)"
                     else:
-                        diff = bpr02 - (sum_paid - sum_plb)
-                        if diff >= _HALF_CENT or -diff >= _HALF_CENT:
-                            bad = (
-                                f"unbalanced: BPR02 {bpr02:.2f} != sum CLP04 {sum_paid:.2f}"
-                                f" - sum PLB {sum_plb:.2f}"
-                            )
+                        try:
+                            diff = bpr02 - (sum_paid - sum_plb)
+                            if diff >= _HALF_CENT or -diff >= _HALF_CENT:
+                                bad = (
+                                    f"unbalanced: BPR02 {_fmt(bpr02)} != sum CLP04"
+                                    f" {_fmt(sum_paid)} - sum PLB {_fmt(sum_plb)}"
+                                )
+                        except ArithmeticError:  # NaN (fast pass) or out of range
+                            bad = "unbalanced: an amount is not a finite number"
                 if bad is None:
                     tx["status"] = "loaded"
                     if hdr_payer != payer_id or hdr_date != pdate:  # header after the claims
@@ -930,7 +956,7 @@ def _read_segments(
                 unknown[sid] = unknown.get(sid, 0) + 1
         except X12QuarantineError:
             raise
-        except (_BadNumber, IndexError, ValueError, InvalidOperation, TypeError) as exc:
+        except (ArithmeticError, IndexError, ValueError, TypeError) as exc:
             why = _why(exc)
             if in_st:
                 if bad is None:
@@ -939,10 +965,13 @@ def _read_segments(
                         f" (segment {i - st_i + 1} of ST {st_ctrl}): {why}"
                     )
             else:
-                warn(f"malformed {s.split(sep, 1)[0]} segment outside a transaction ignored: {why}")
+                sid = s.split(sep, 1)[0]
+                warn(f"malformed {sid} segment outside a transaction ignored: {why}")
 
     if in_st:
-        raise X12QuarantineError(f"cut short: the file ends inside transaction ST {st_ctrl} (no SE)")
+        raise X12QuarantineError(
+            f"cut short: the file ends inside transaction ST {st_ctrl} (no SE)"
+        )
     if in_gs:
         raise X12QuarantineError(f"cut short: group GS {gs_ctrl} has no GE")
     if in_isa:

@@ -163,7 +163,7 @@ CLINIC_RECEIVER_ID = "LAKESIDEFHC"
 PAYERS = [
     ("BCBS01", "BLUE CROSS BLUE SHIELD OF ILLINOIS", 0.30, "12", "361236610", "ACH", False,
      ("300 E RANDOLPH ST", "CHICAGO", "IL", "606015099")),
-    ("UHC", "UNITEDHEALTHCARE INSURANCE COMPANY", 0.22, "CI", "411289245", "ACH", True,
+    ("UHC", "UNITEDHEALTHCARE INSURANCE COMPANY", 0.22, "13", "411289245", "ACH", True,
      ("PO BOX 30555", "SALT LAKE CITY", "UT", "841300555")),
     ("MEDICARE", "MEDICARE PART B JURISDICTION 6", 0.20, "MB", "366000601", "ACH", True,
      ("PO BOX 6475", "INDIANAPOLIS", "IN", "462066475")),
@@ -334,10 +334,10 @@ class Fmt:
     def __init__(self, tz: str, lo: int, hi: int):
         self.lo, self.hi = lo, hi
         days = np.arange(lo, hi + 1)
-        dstr = np.datetime_as_string(days.astype("datetime64[D]"))
+        dstr = np.datetime_as_string(days.astype("datetime64[D]")).tolist()
         self.dates = pa.array(dstr)
-        self.dates_t = pa.array(np.char.add(dstr, "T"))
-        self.compact = pa.array(np.char.replace(dstr, "-", ""))
+        self.dates_t = pa.array([d + "T" for d in dstr])
+        self.compact = pa.array([d.replace("-", "") for d in dstr])
         z = ZoneInfo(tz)
         offs = []
         for d in days.tolist():
@@ -345,8 +345,7 @@ class Fmt:
             offs.append(int(datetime(dd.year, dd.month, dd.day, 12, tzinfo=z).utcoffset().total_seconds()))
         self.off_sec = np.array(offs, np.int64)
         self.off_str = pa.array([self._off(o) for o in offs])
-        secs = np.arange(86400).astype("datetime64[s]")
-        self.times = pc.utf8_slice_codeunits(pa.array(np.datetime_as_string(secs, unit="s")), 11)
+        self.times = pa.array([f"{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}" for t in range(86400)])
 
     @staticmethod
     def _off(o: int) -> str:
@@ -365,7 +364,7 @@ class Fmt:
 
     def date_any(self, days) -> pa.Array:
         days = np.asarray(days, np.int64)
-        s = pa.array(np.datetime_as_string(np.maximum(days, -10 ** 5).astype("datetime64[D]")))
+        s = pc.cast(pa.array(np.maximum(days, -10 ** 5).astype(np.int32)).cast(pa.date32()), pa.string())
         return _null_where(s, days == -1)
 
     def yyyymmdd(self, days) -> pa.Array:
@@ -658,7 +657,7 @@ def generate(
 
     prov = r.choice(len(PROVIDERS), [3, 2, 2, 1, 1, 1, 1, 2], NE)
     mult = np.array([p[3] for p in PROVIDERS])[prov]
-    raw = np.exp(r.g.normal(np.log(260.0), 0.65, NE)) * mult
+    raw = np.exp(r.g.normal(np.log(260.0), 0.75, NE)) * mult
     raw = np.clip(raw, 80, 4800)
     charge = np.where(r.b(0.7, NE), np.round(raw) * 100, np.round(raw * 100)).astype(np.int64)
     pat_k = r.choice(3, [0.6, 0.25, 0.15], NE)
@@ -674,10 +673,10 @@ def generate(
     d1 = sd + np.round(r.g.triangular(10, 17, 40, NE)).astype(np.int64)
     adj1 = ins & (sub_day >= 0) & (d1 <= A)
     allowed = np.round(charge * (0.40 + 0.45 * r.u(NE))).astype(np.int64)
-    copay_plan = np.where(r.b(0.35, NE), np.array([2000, 2500, 3000, 4000, 5000])[r.ri(0, 4, NE)], 0)
+    copay_plan = np.where(r.b(0.45, NE), np.array([2000, 2500, 3000, 4000, 5000])[r.ri(0, 4, NE)], 0)
     pr3 = np.minimum(copay_plan, allowed)
     rem = allowed - pr3
-    pr1 = np.where(r.b(0.30, NE), np.minimum(rem, r.ri(50, 600, NE) * 100), 0)
+    pr1 = np.where(r.b(0.30, NE), np.minimum(rem, np.where(r.b(0.2, NE), r.ri(600, 2500, NE), r.ri(50, 600, NE)) * 100), 0)
     rem2 = rem - pr1
     coins = np.array([0.0, 0.1, 0.2, 0.3])[r.choice(4, [0.25, 0.2, 0.4, 0.15], NE)]
     coins = np.where(e_payer == PAYER_IDS.index("MEDICARE"), 0.2, coins)
@@ -783,14 +782,14 @@ def generate(
     u = r.u(NG)
     FLOW_NONE, FLOW_PLAN, FLOW_DISPUTE, FLOW_HARDSHIP, FLOW_PROMISE, FLOW_SETTLE, FLOW_AGENCY = range(7)
     flow = np.zeros(NG, np.int64)
-    flow = np.where(has_flow_e & (f_due >= 10000) & (f_age >= 15) & (u < 0.16), FLOW_PLAN, flow)
-    flow = np.where(has_flow_e & (flow == 0) & (f_age >= 3) & (u >= 0.16) & (u < 0.205), FLOW_DISPUTE, flow)
-    flow = np.where(has_flow_e & (flow == 0) & (f_age >= 10) & (u >= 0.205) & (u < 0.24), FLOW_HARDSHIP, flow)
-    flow = np.where(has_flow_e & (flow == 0) & (f_age >= 10) & (u >= 0.24) & (u < 0.30), FLOW_PROMISE, flow)
+    flow = np.where(has_flow_e & (f_due >= 10000) & (f_age >= 15) & (u < 0.20), FLOW_PLAN, flow)
+    flow = np.where(has_flow_e & (f_age >= 3) & (u >= 0.20) & (u < 0.245), FLOW_DISPUTE, flow)
+    flow = np.where(has_flow_e & (f_age >= 10) & (u >= 0.245) & (u < 0.28), FLOW_HARDSHIP, flow)
+    flow = np.where(has_flow_e & (f_age >= 10) & (u >= 0.28) & (u < 0.34), FLOW_PROMISE, flow)
     u2 = r.u(NG)
     silent = behav == SILENT
     flow = np.where(has_flow_e & (flow == 0) & silent & (f_age >= 125) & (u2 < 0.12), FLOW_SETTLE, flow)
-    flow = np.where(has_flow_e & (flow == 0) & silent & (f_age >= 165) & (u2 >= 0.12) & (u2 < 0.40),
+    flow = np.where(has_flow_e & (flow == 0) & silent & (f_age >= 125) & (u2 >= 0.12) & (u2 < 0.45),
                     FLOW_AGENCY, flow)
     in_flow = np.zeros(NE, bool)
     in_flow[fe[flow > 0]] = True
@@ -823,7 +822,12 @@ def generate(
     pp_amt = np.where(prompt, np.round(due_b * 0.05).astype(np.int64), 0)
     ok = fast_n & (p_day <= A)
     tx.add(g=eg, e=np.arange(NE), day=p_day, type=ADJUSTMENT, reason=R_PROMPT, amount=pp_amt, mask=ok & prompt, src=6)
-    tx.add(g=eg, e=np.arange(NE), day=p_day, type=PAYMENT, amount=due_b - pp_amt, method=pm_fast, mask=ok, src=7)
+    split = ok & (due_b - pp_amt >= 6000) & r.b(0.15, NE)      # e.g. part on an HSA card, rest later
+    first_part = np.where(split, np.round((due_b - pp_amt) * (0.3 + 0.4 * r.u(NE)) / 100).astype(np.int64) * 100, due_b - pp_amt)
+    p_day2 = p_day + r.ri(0, 10, NE)
+    tx.add(g=eg, e=np.arange(NE), day=p_day, type=PAYMENT, amount=first_part, method=pm_fast, mask=ok, src=7)
+    tx.add(g=eg, e=np.arange(NE), day=p_day2, type=PAYMENT, amount=due_b - pp_amt - first_part, method=M_CARD,
+           mask=split & (p_day2 <= A), src=7)
     dup = ok & r.b(0.015, NE)
     dup_day = p_day + r.ri(0, 2, NE)
     dup_rf = dup_day + r.ri(5, 15, NE)
@@ -832,18 +836,19 @@ def generate(
     tx.add(g=eg, e=np.arange(NE), day=dup_rf, type=REFUND, amount=due_b - pp_amt,
            method=np.where(pm_fast == M_CHECK, M_CHECK, M_CARD), mask=dup & (dup_rf <= A), src=9)
 
-    # slow payers: 1-3 parts, the last one sometimes never comes
+    # slow payers: 1-5 informal partial payments, the last one sometimes never comes
     slow = base & (eb == SLOW)
-    k = r.ri(1, 3, NE)
-    day_p = rday_e + r.ri(25, 90, NE)
+    k = np.where(due_b >= 20000, r.choice(5, [0.1, 0.2, 0.25, 0.25, 0.2], NE), r.choice(5, [0.35, 0.35, 0.2, 0.1, 0.0], NE)) + 1
+    day_p = rday_e + r.ri(20, 75, NE)
     left = due_b.copy()
     drop_last = r.b(0.25, NE)
-    for i in range(3):
-        part_ = np.where(k - i == 1, left, np.round(left / np.maximum(k - i, 1)).astype(np.int64))
+    for i in range(5):
+        part_ = np.where(k - i == 1, left, np.round(left / np.maximum(k - i, 1) / 100).astype(np.int64) * 100)
+        part_ = np.minimum(part_, left)
         act = slow & (i < k) & (day_p <= A) & ~(drop_last & (i == k - 1) & (k > 1))
         tx.add(g=eg, e=np.arange(NE), day=day_p, type=PAYMENT, amount=part_, method=pm_slow, mask=act, src=10)
         left = np.where(act, left - part_, left)
-        day_p = day_p + r.ri(14, 45, NE)
+        day_p = day_p + r.ri(14, 40, NE)
     # small balances written off
     sb_day = rday_e + r.ri(30, 60, NE)
     small = base & (eb != FAST) & (due_b > 0) & (due_b < 700) & (sb_day <= A) & r.b(0.6, NE)
@@ -1327,7 +1332,7 @@ def _settlements(r: R, tx: Tx, ct: Contacts, A: int, g, e, rday, due) -> None:
 
 def _agency(r: R, tx: Tx, A: int, g, e, rday, due) -> dict:
     n = len(g)
-    place = rday[e] + r.ri(130, np.maximum(A - rday[e] - 10, 130))
+    place = rday[e] + r.ri(95, np.maximum(A - rday[e] - 20, 95))   # the clinic's earlier policy
     place = np.minimum(place, A - 5)
     d = due[e]
     ev = []  # (placement idx, event, day, amount)
@@ -1335,7 +1340,7 @@ def _agency(r: R, tx: Tx, A: int, g, e, rday, due) -> dict:
     ack = place + r.ri(1, 3, n)
     ev.append((pid, np.zeros(n, np.int64), ack, np.full(n, -1)))
     u = r.u(n)
-    pday = place + r.ri(15, 60, n)
+    pday = place + r.ri(10, 45, n)
     full = (u < 0.35) & (pday <= A)
     partial = (u >= 0.35) & (u < 0.55) & (pday <= A)
     pamt = np.where(full, d, np.round(d * (0.3 + 0.3 * r.u(n))).astype(np.int64))
@@ -1664,6 +1669,7 @@ def _guarantor_email_list(G, gs) -> list[str]:
 
 # ============================================================================= 835
 MAX_CLAIMS_PER_ST = 2000
+NO_ST03 = ("AETNA", "CIGNA")   # these payers leave ST03 out, as many real files do
 
 
 def _claim_text(f: Fmt, C: dict, G: dict, eg, pat_first, pat_num, sd, sel=None):
@@ -1740,7 +1746,7 @@ def _write_era(out: Path, f: Fmt, r: R, C: dict, G: dict, eg, pat_first, pat_num
                 st_control=f"{j + 1:04d}", payer=_payer_party(p), payee=CLINIC, payee_tin=CLINIC_TIN,
                 pay_date=ymd, production_date=prod, trace=trace, payer_tin=tin, method=method,
                 claims_text="".join(texts[i] for i in grp.tolist()), claims_segments=int(segs[grp].sum()),
-                paid_total=paid, plb=plb, payee_npi=CLINIC.id,
+                paid_total=paid, plb=plb, payee_npi=CLINIC.id, st03=pid not in NO_ST03,
             ))
         isa_ctrl += 1
         text = x12.interchange(txs, sender=pid, receiver=CLINIC_RECEIVER_ID, date=prod, time=f"{6 + p:02d}00",

@@ -217,6 +217,7 @@ class Transaction:
     se_delta: int = 0               # defects: add to SE01 (wrong count)
     omit_bpr16: bool = False        # defects: BPR16 missing
     version: str = VERSION
+    st03: bool = True               # ST03 implementation reference (many payers omit it)
 
     @property
     def bpr_amount(self) -> int:
@@ -235,13 +236,14 @@ class Transaction:
         while bpr and bpr[-1] == "":
             bpr.pop()
         head = [
-            f"ST*835*{self.st_control}" + ("" if self.version.startswith("004") else f"*{self.version}"),
+            f"ST*835*{self.st_control}" + (f"*{self.version}" if self.st03 and not self.version.startswith("004") else ""),
             ELEM.join(bpr),
             f"TRN*1*{self.trace}*1{self.payer_tin}",
             f"DTM*405*{self.production_date}",
             f"N1*PR*{self.payer.name}*{self.payer.id_qual}*{self.payer.id}",
             f"N3*{self.payer.address}",
             f"N4*{self.payer.city}*{self.payer.state}*{self.payer.zip}",
+        ] + ([] if self.version.startswith("004") else ["PER*BL*PROVIDER EDI SUPPORT*TE*8005550199"]) + [
             f"N1*PE*{self.payee.name}*{self.payee.id_qual}*{self.payee.id}",
             f"N3*{self.payee.address}",
             f"N4*{self.payee.city}*{self.payee.state}*{self.payee.zip}",
@@ -260,9 +262,10 @@ class Transaction:
 
 def isa_segment(sender: str, receiver: str, yymmdd: str, hhmm: str, control: int, usage: str = "P",
                 version: str = "00501") -> str:
+    isa11 = "U" if version == "00401" else REP   # 4010: standards identifier; 5010: repetition separator
     seg = (
         f"ISA*00*{'':10}*00*{'':10}*ZZ*{sender:<15.15}*ZZ*{receiver:<15.15}*{yymmdd}*{hhmm}"
-        f"*{REP}*{version}*{control:09d}*0*{usage}*{COMP}{TERM}"
+        f"*{isa11}*{version}*{control:09d}*0*{usage}*{COMP}{TERM}"
     )
     assert len(seg) == 106, len(seg)
     return seg
