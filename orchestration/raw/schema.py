@@ -121,3 +121,15 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def _ddl(cols: list[tuple[str, str]]) -> str:
     return ", ".join(f"{n} {t}" for n, t in cols)
+
+
+def write_run_context(con: duckdb.DuckDBPyConnection, as_of: object, run_id: str | None) -> None:
+    """The as-of date dbt builds for (raw.run_context, one row).
+
+    dbt reads it through the `as_of_date()` macro instead of a `--vars` value, because a
+    changed var forces dbt to re-parse the whole project (seconds on every daily run).
+    """
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute("CREATE OR REPLACE TABLE raw.run_context AS "
+                "SELECT CAST(? AS DATE) AS as_of_date, CAST(? AS VARCHAR) AS run_id, "
+                "current_timestamp::TIMESTAMP AS written_at", [str(as_of), run_id])

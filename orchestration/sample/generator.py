@@ -669,6 +669,99 @@ def generate(
     sub_day = np.where(ins & (sd + sub_lag <= A), sd + sub_lag, -1)
     sub_sec = r.ri(18 * 3600, 22 * 3600, NE)
 
+    adj = _adjudicate(r, A, NE, eg, ins, charge, sd, sub_day, e_payer, e_sec, prov)
+    C = adj["C"]
+    tx, ct, plans, disputes, hardship, agency, bal_e = _patient_side(r, A, NG, NE, G, eg, sd, ins, charge, g_first, adj)
+    del adj
+    say(f"patient flows … {len(tx.arrays()['g']):,} postings")
+
+    # ------------------------------------------------------------------ finalise guarantors
+    T = tx.arrays()
+    _finalise_guarantors(r, G, A, S, T, plans, ct)
+
+    # ------------------------------------------------------------------ write CSVs
+    written: dict = {}
+    spec_g, old_g, upd_g, created_g = _guarantor_spec(G, A)
+    written["guarantors"] = _write_kind(out, f, "guarantors", spec_g, old_g, upd_g, created_g, A, ymd)
+
+    spec_e = Spec({
+        "encounter_id": ID("E", np.arange(1, NE + 1), 9),
+        "guarantor_id": ID("G", eg + 1, 8),
+        "patient_id": ID("P", pat_num, 9),
+        "service_date": DT(sd),
+        "provider_npi": AR(pick([p[0] for p in PROVIDERS], prov)),
+        "location": AR(pick([p[2] for p in PROVIDERS], prov)),
+        "specialty": AR(pick([p[1] for p in PROVIDERS], prov)),
+        "total_charge": MONEY(charge),
+        "primary_payer_id": EN(PAYER_LABELS, e_payer),
+        "secondary_payer_id": EN(PAYER_LABELS, e_sec),
+        "claim_submitted_at": DT(sub_day),
+        "updated_at": TS(np.where(sub_day >= 0, sub_day, sd), np.where(sub_day >= 0, sub_sec, e_sec_of_day)),
+    })
+    upd_e = np.where(sub_day >= 0, sub_day, sd)
+    old_e = spec_e.replace(claim_submitted_at=DT(np.full(NE, -1)), updated_at=TS(sd, e_sec_of_day))
+    written["encounters"] = _write_kind(out, f, "encounters", spec_e, old_e, upd_e, sd, A, ymd)
+    say(f"encounters written … {NE:,}")
+
+    # transactions: chronological ids
+    T = tx.arrays()
+    NT = len(T["g"])
+    tsec = np.where(np.isin(T["method"], [M_PORTAL, M_TTP]), r.ri(7 * 3600, 23 * 3600 - 1, NT), _secs(r, NT, 8, 18))
+    tsec = np.where(T["src"] == 1, np.minimum(e_sec_of_day[np.maximum(T["e"], 0)] + 600, 86399), tsec)
+    o = np.lexsort((T["e"], T["g"], tsec, T["day"]))
+    T = {k: v[o] for k, v in T.items()}
+    tsec = tsec[o]
+    assert (T["day"] <= A).all() and (T["amount"] > 0).all()
+    spec_t = Spec({
+        "transaction_id": ID("T", np.arange(1, NT + 1), 9),
+        "guarantor_id": ID("G", T["g"] + 1, 8),
+        "encounter_id": ID("E", np.where(T["e"] >= 0, T["e"] + 1, -1), 9),
+        "posted_at": DT(T["day"]),
+        "type": EN(TX_TYPES, T["type"]),
+        "reason": EN(TX_REASONS, T["reason"]),
+        "amount": MONEY(T["amount"]),
+        "method": EN(TX_METHODS, T["method"]),
+        "plan_id": ID("PP", np.where(T["plan"] >= 0, T["plan"] + 1, -1), 7),
+        "updated_at": TS(T["day"], tsec),
+    })
+    written["patient_transactions"] = _write_kind(out, f, "patient_transactions", spec_t, None, T["day"], T["day"], A, ymd)
+    say(f"patient_transactions written … {NT:,}")
+
+    written["payment_plans"] = _write_kind(out, f, "payment_plans", *plans["spec"], A, ymd)
+    written["disputes"] = _write_kind(out, f, "disputes", *disputes["spec"], A, ymd)
+    written["hardship"] = _write_kind(out, f, "hardship", *hardship["spec"], A, ymd)
+    cs = _contact_spec(ct)
+    written["contact_log"] = _write_kind(out, f, "contact_log", *cs, A, ymd)
+    written["agency_activity"] = _write_kind(out, f, "agency_activity", *agency["spec"], A, ymd)
+
+    # ------------------------------------------------------------------ SendGrid
+    sg = _sendgrid(r, out, f, A, G, ct)
+
+    # ------------------------------------------------------------------ 835s
+    era = _write_era(out, f, r, C, G, eg, pat_first, pat_num, sd, say, seed, A)
+
+    summary = {
+        "guarantors": NG,
+        "as_of": as_of.isoformat(),
+        "seed": seed,
+        "rows": {k: v["history"] + v["delta"] for k, v in written.items()},
+        "files": {k: v for k, v in written.items()},
+        "era_files": era["files"],
+        "era_transactions": era["transactions"],
+        "era_claims": era["claims"],
+        "sendgrid_files": sg["files"],
+        "sendgrid_events": sg["events"],
+    }
+    if defects:
+        summary["defects"] = _write_defects(out, f, r, A, G, eg, sd, charge, T, bal_e, C, era, pat_first, pat_num)
+    summary["seconds"] = round(time.perf_counter() - t0, 2)
+    say(f"done in {summary['seconds']} s")
+    return summary
+
+
+# ============================================================================= model pieces
+def _adjudicate(r: R, A: int, NE: int, eg, ins, charge, sd, sub_day, e_payer, e_sec, prov) -> dict:
+    """Insurance adjudications (835 claims) and the resulting patient responsibility."""
     # ------------------------------------------------------------------ adjudication
     d1 = sd + np.round(r.g.triangular(10, 17, 40, NE)).astype(np.int64)
     adj1 = ins & (sub_day >= 0) & (d1 <= A)
@@ -740,6 +833,17 @@ def generate(
         c_pr2=c_pr2, c_pr3=c_pr3, c_paid=c_paid, prov=prov,
     )
 
+    selfpay = ~ins
+    return dict(C=C, resp=resp, rday_e=rday_e, pending=pending, resp1=resp1, resp2=resp2, d1=d1, d2=d2,
+                has2=has2, copay_plan=copay_plan)
+
+
+def _patient_side(r: R, A: int, NG: int, NE: int, G: dict, eg, sd, ins, charge, g_first, adj: dict):
+    """Patient postings, plans, disputes, hardship, promises, settlements, agency, contacts."""
+    resp, rday_e, pending = adj["resp"], adj["rday_e"], adj["pending"]
+    resp1, resp2, d1, d2, has2 = adj["resp1"], adj["resp2"], adj["d1"], adj["d2"], adj["has2"]
+    copay_plan = adj["copay_plan"]
+    selfpay = ~ins
     # ------------------------------------------------------------------ patient side
     tx = Tx()
     ct = Contacts()
@@ -891,90 +995,8 @@ def generate(
 
     # ------------------------------------------------------------------ contacts
     _contacts(r, ct, A, G, behav, eg, rday_e, open_e)
-    say(f"patient flows … {len(tx.arrays()['g']):,} postings")
 
-    # ------------------------------------------------------------------ finalise guarantors
-    T = tx.arrays()
-    _finalise_guarantors(r, G, A, S, T, plans, ct)
-
-    # ------------------------------------------------------------------ write CSVs
-    written: dict = {}
-    spec_g, old_g, upd_g, created_g = _guarantor_spec(G, A)
-    written["guarantors"] = _write_kind(out, f, "guarantors", spec_g, old_g, upd_g, created_g, A, ymd)
-
-    spec_e = Spec({
-        "encounter_id": ID("E", np.arange(1, NE + 1), 9),
-        "guarantor_id": ID("G", eg + 1, 8),
-        "patient_id": ID("P", pat_num, 9),
-        "service_date": DT(sd),
-        "provider_npi": AR(pick([p[0] for p in PROVIDERS], prov)),
-        "location": AR(pick([p[2] for p in PROVIDERS], prov)),
-        "specialty": AR(pick([p[1] for p in PROVIDERS], prov)),
-        "total_charge": MONEY(charge),
-        "primary_payer_id": EN(PAYER_LABELS, e_payer),
-        "secondary_payer_id": EN(PAYER_LABELS, e_sec),
-        "claim_submitted_at": DT(sub_day),
-        "updated_at": TS(np.where(sub_day >= 0, sub_day, sd), np.where(sub_day >= 0, sub_sec, e_sec_of_day)),
-    })
-    upd_e = np.where(sub_day >= 0, sub_day, sd)
-    old_e = spec_e.replace(claim_submitted_at=DT(np.full(NE, -1)), updated_at=TS(sd, e_sec_of_day))
-    written["encounters"] = _write_kind(out, f, "encounters", spec_e, old_e, upd_e, sd, A, ymd)
-    say(f"encounters written … {NE:,}")
-
-    # transactions: chronological ids
-    T = tx.arrays()
-    NT = len(T["g"])
-    tsec = np.where(np.isin(T["method"], [M_PORTAL, M_TTP]), r.ri(7 * 3600, 23 * 3600 - 1, NT), _secs(r, NT, 8, 18))
-    tsec = np.where(T["src"] == 1, np.minimum(e_sec_of_day[np.maximum(T["e"], 0)] + 600, 86399), tsec)
-    o = np.lexsort((T["e"], T["g"], tsec, T["day"]))
-    T = {k: v[o] for k, v in T.items()}
-    tsec = tsec[o]
-    assert (T["day"] <= A).all() and (T["amount"] > 0).all()
-    spec_t = Spec({
-        "transaction_id": ID("T", np.arange(1, NT + 1), 9),
-        "guarantor_id": ID("G", T["g"] + 1, 8),
-        "encounter_id": ID("E", np.where(T["e"] >= 0, T["e"] + 1, -1), 9),
-        "posted_at": DT(T["day"]),
-        "type": EN(TX_TYPES, T["type"]),
-        "reason": EN(TX_REASONS, T["reason"]),
-        "amount": MONEY(T["amount"]),
-        "method": EN(TX_METHODS, T["method"]),
-        "plan_id": ID("PP", np.where(T["plan"] >= 0, T["plan"] + 1, -1), 7),
-        "updated_at": TS(T["day"], tsec),
-    })
-    written["patient_transactions"] = _write_kind(out, f, "patient_transactions", spec_t, None, T["day"], T["day"], A, ymd)
-    say(f"patient_transactions written … {NT:,}")
-
-    written["payment_plans"] = _write_kind(out, f, "payment_plans", *plans["spec"], A, ymd)
-    written["disputes"] = _write_kind(out, f, "disputes", *disputes["spec"], A, ymd)
-    written["hardship"] = _write_kind(out, f, "hardship", *hardship["spec"], A, ymd)
-    cs = _contact_spec(ct)
-    written["contact_log"] = _write_kind(out, f, "contact_log", *cs, A, ymd)
-    written["agency_activity"] = _write_kind(out, f, "agency_activity", *agency["spec"], A, ymd)
-
-    # ------------------------------------------------------------------ SendGrid
-    sg = _sendgrid(r, out, f, A, G, ct)
-
-    # ------------------------------------------------------------------ 835s
-    era = _write_era(out, f, r, C, G, eg, pat_first, pat_num, sd, say, seed, A)
-
-    summary = {
-        "guarantors": NG,
-        "as_of": as_of.isoformat(),
-        "seed": seed,
-        "rows": {k: v["history"] + v["delta"] for k, v in written.items()},
-        "files": {k: v for k, v in written.items()},
-        "era_files": era["files"],
-        "era_transactions": era["transactions"],
-        "era_claims": era["claims"],
-        "sendgrid_files": sg["files"],
-        "sendgrid_events": sg["events"],
-    }
-    if defects:
-        summary["defects"] = _write_defects(out, f, r, A, G, eg, sd, charge, T, bal_e, C, era, pat_first, pat_num)
-    summary["seconds"] = round(time.perf_counter() - t0, 2)
-    say(f"done in {summary['seconds']} s")
-    return summary
+    return tx, ct, plans, disputes, hardship, agency, bal_e
 
 
 # ============================================================================= pieces
@@ -1703,7 +1725,7 @@ def _write_era(out: Path, f: Fmt, r: R, C: dict, G: dict, eg, pat_first, pat_num
     era.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng([seed, 835])
     n = len(C["enc"])
-    texts, segs = _claim_text(f, C, G, eg, pat_first, pat_num, sd) if n else ([], np.zeros(0, np.int64))
+    texts, segs = _claim_text(f, C, G, eg, pat_first, pat_num, sd) if n else (pa.array([], pa.large_string()), np.zeros(0, np.int64))
     key = C["day"] * 16 + C["payer"]
     starts = _first_per_group(key)
     ends = np.r_[starts[1:], n]
@@ -1745,7 +1767,7 @@ def _write_era(out: Path, f: Fmt, r: R, C: dict, G: dict, eg, pat_first, pat_num
             txs.append(x12.Transaction(
                 st_control=f"{j + 1:04d}", payer=_payer_party(p), payee=CLINIC, payee_tin=CLINIC_TIN,
                 pay_date=ymd, production_date=prod, trace=trace, payer_tin=tin, method=method,
-                claims_text="".join(texts[i] for i in grp.tolist()), claims_segments=int(segs[grp].sum()),
+                claims_text=x12.concat_text(texts, grp), claims_segments=int(segs[grp].sum()),
                 paid_total=paid, plb=plb, payee_npi=CLINIC.id, st03=pid not in NO_ST03,
             ))
         isa_ctrl += 1
@@ -1887,7 +1909,7 @@ def _write_defects(out: Path, f: Fmt, r: R, A: int, G: dict, eg, sd, charge, T: 
         return x12.Transaction(
             st_control=st, payer=_payer_party(p), payee=CLINIC, payee_tin=CLINIC_TIN, pay_date=ymd,
             production_date=ymd, trace=f"DEF{ymd}{st}", payer_tin=tin, method=method,
-            claims_text="".join(texts[c] for c in claims), claims_segments=int(sum(int(segs[c]) for c in claims)),
+            claims_text=x12.concat_text(texts, claims), claims_segments=int(sum(int(segs[c]) for c in claims)),
             paid_total=int(sum(int(C["paid"][c]) for c in claims)), payee_npi=CLINIC.id, **kw)
 
     def env(txs, ctrl, **kw):
@@ -1910,7 +1932,7 @@ def _write_defects(out: Path, f: Fmt, r: R, A: int, G: dict, eg, sd, charge, T: 
         (era_dir / "defect_version_4010.835").write_text(
             env([tr(b[:1], "0001", version="004010X091A1")], 6, version="004010X091A1"))
         # an unmatched CLP01
-        unm = texts[a[0]].replace(f"CLP*E{int(C['enc'][a[0]]) + 1:09d}*", "CLP*EDEF-NO-SUCH-ENCOUNTER*", 1)
+        unm = x12.concat_text(texts, [a[0]]).replace(f"CLP*E{int(C['enc'][a[0]]) + 1:09d}*", "CLP*EDEF-NO-SUCH-ENCOUNTER*", 1)
         t_un = tr(a[:1], "0001")
         t_un.claims_text = unm
         (era_dir / "defect_unmatched_claim.835").write_text(env([t_un], 7))

@@ -110,8 +110,8 @@ def claim_blocks(
     cpt1: pa.Array,
     cpt2: pa.Array,
     svc_split: np.ndarray,
-) -> tuple[list[str], np.ndarray]:
-    """Claim text per row (CLP..) and segment count per row.
+) -> tuple[pa.Array, np.ndarray]:
+    """Claim text per row (CLP..) as a large_string array, and segment count per row.
 
     Amounts are signed integer cents.  Invariants the caller guarantees per claim:
     ``charge - paid == co45 + oa23 + pr1 + pr2 + pr3 + pr204 + co_denial`` and
@@ -182,7 +182,20 @@ def claim_blocks(
             segs += np.where(m, 2, 0) + k1 + k2 + k3
 
     text = _join(*[_fill(p) for p in parts])
-    return text.to_pylist(), segs
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    return text.cast(pa.large_string()), segs
+
+
+def concat_text(texts: pa.Array, rows=None) -> str:
+    """The concatenation of ``texts[rows]`` (all rows when None), read straight from the
+    Arrow data buffer instead of materialising one Python string per claim."""
+    arr = texts if rows is None else texts.take(pa.array(np.asarray(rows, np.int64)))
+    if len(arr) == 0:
+        return ""
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
+    data = arr.buffers()[2]
+    return data[int(offsets[0]): int(offsets[-1])].to_pybytes().decode("ascii")
 
 
 # ----------------------------------------------------------------------------- envelopes

@@ -3,7 +3,6 @@ blocking checks (a failing `error` test skips its children), built for the parti
 as-of date (dbt var `as_of_date`)."""
 
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +10,8 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.partitions import daily_partitions
-from orchestration.resources import WAREHOUSE_POOL
+from orchestration.raw.schema import write_run_context
+from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
 from orchestration.warehouse.project import MANIFEST, dbt_project, prune_target
 
 LAYER_OWNERS = {"staging": "team:analytics-engineering", "intermediate": "team:analytics-engineering",
@@ -40,8 +40,9 @@ translator = CollectionsTranslator(settings=DagsterDbtTranslatorSettings(enable_
     pool=WAREHOUSE_POOL,
     name="warehouse_dbt",
 )
-def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, collections: CollectionsResource):
     """`dbt build` for the partition's as-of date: staging → intermediate → marts, tests as gates."""
     prune_target()
-    dbt_vars = {"as_of_date": context.partition_key}
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+    with collections.warehouse() as con:          # closed before dbt opens the file
+        write_run_context(con, context.partition_key, context.run_id)
+    yield from dbt.cli(["build"], context=context).stream()

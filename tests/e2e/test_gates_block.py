@@ -1,0 +1,58 @@
+"""A failing gate visibly stops everything downstream of it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from orchestration.settings import EXPECTATIONS_DIR
+from tests.e2e.conftest import materialized, query, run_daily
+
+pytestmark = pytest.mark.e2e
+
+
+def _failed_checks(result):
+    return {(e.event_specific_data.asset_key.to_user_string(), e.event_specific_data.check_name)
+            for e in result.all_events
+            if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed}
+
+
+def test_failing_ge_suite_stops_the_warehouse(clinic, tmp_path, monkeypatch):
+    suites = tmp_path / "expectations"
+    shutil.copytree(EXPECTATIONS_DIR, suites)
+    suite = json.loads((suites / "raw_encounters.json").read_text())
+    suite["expectations"].append({
+        "type": "expect_column_values_to_be_between",
+        "kwargs": {"column": "total_charge", "max_value": 0},
+        "meta": {"notes": "impossible on purpose: every charge is above 0"}, "severity": "critical"})
+    (suites / "raw_encounters.json").write_text(json.dumps(suite))
+    monkeypatch.setenv("COLLECTIONS_EXPECTATIONS_DIR", str(suites))
+
+    result = run_daily()
+    assert not result.success
+    assert ("raw/encounters", "ge_raw_encounters") in _failed_checks(result)
+    done = materialized(result)
+    assert "raw/encounters" in done
+    assert not any(k.startswith(("staging/", "intermediate/", "marts/")) for k in done)
+    steps = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
+    assert "warehouse_dbt" not in steps
+    assert query("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts'")[0][0] == 0
+
+
+def test_failing_dbt_test_skips_its_children(clinic, monkeypatch):
+    first = run_daily()
+    assert first.success
+    # corrupt the raw layer behind the loader's back: a duplicate encounter key
+    import duckdb, os
+    con = duckdb.connect(os.environ["COLLECTIONS_WAREHOUSE_PATH"])
+    con.execute("INSERT INTO raw.encounters SELECT * FROM raw.encounters LIMIT 1")
+    con.close()
+    result = run_daily()
+    assert not result.success
+    assert ("staging/stg_encounters", "unique_stg_encounters_encounter_id") in _failed_checks(result)
+    done = materialized(result)
+    assert "staging/stg_encounters" in done
+    for downstream in ("intermediate/int_encounter_responsibility", "marts/fct_encounter_balances", "marts/rpt_aging"):
+        assert downstream not in done
