@@ -34,6 +34,7 @@ DESCRIPTIONS = {
     ],
     check_specs=raw_table_checks(),
     partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.multi_run(1),   # one as-of date per run, in order
     pool=WAREHOUSE_POOL,
     can_subset=False,
 )

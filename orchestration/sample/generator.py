@@ -297,6 +297,10 @@ DEFECTS: list[dict] = [
      "reason": "BPR16 missing", "column": "BPR16", "line": None, "bad_ids": [], "good_ids": ["0001"]},
     {"file": "era/defect_version_4010.835", "kind": "era", "expected": "warning",
      "reason": "4010 version", "column": "GS08", "line": None, "bad_ids": [], "good_ids": ["0001"]},
+    {"file": "era/defect_unknown_segment.835", "kind": "era", "expected": "warning",
+     "reason": "unknown segment", "column": "ZZZ", "line": None, "bad_ids": [], "good_ids": ["0001"]},
+    {"file": "era/defect_control_mismatch.835", "kind": "era", "expected": "warning",
+     "reason": "control number mismatch", "column": "IEA02", "line": None, "bad_ids": [], "good_ids": ["0001"]},
     {"file": "era/defect_unmatched_claim.835", "kind": "era", "expected": "unmatched",
      "reason": "CLP01 matches no encounter", "column": "CLP01", "line": None,
      "bad_ids": ["EDEF-NO-SUCH-ENCOUNTER"], "good_ids": ["0001"]},
@@ -551,7 +555,11 @@ class Tx:
             self.parts[k].append(np.broadcast_to(np.asarray(v, np.int64), (n,))[m])
 
     def arrays(self):
-        return {k: (np.concatenate(v) if v else np.zeros(0, np.int64)) for k, v in self.parts.items()}
+        out = {}
+        for k, v in self.parts.items():
+            out[k] = np.concatenate(v) if len(v) > 1 else (v[0] if v else np.zeros(0, np.int64))
+            self.parts[k] = [out[k]]
+        return out
 
 
 class Contacts:
@@ -570,7 +578,11 @@ class Contacts:
             self.parts[k].append(np.broadcast_to(np.asarray(v, np.int64), (n,))[m])
 
     def arrays(self):
-        return {k: (np.concatenate(v) if v else np.zeros(0, np.int64)) for k, v in self.parts.items()}
+        out = {}
+        for k, v in self.parts.items():
+            out[k] = np.concatenate(v) if len(v) > 1 else (v[0] if v else np.zeros(0, np.int64))
+            self.parts[k] = [out[k]]
+        return out
 
 
 def _first_per_group(keys_sorted: np.ndarray) -> np.ndarray:
@@ -629,8 +641,15 @@ def generate(
     sd = np.where((dow == 5) & shift, sd - 1, sd)
     sd = np.where((dow == 6) & shift, np.where(sd + 1 <= A, sd + 1, sd - 2), sd)
     sd = np.clip(sd, S, A)
+    # a few legacy self-pay visits from before the window (old open balances: 121+ bucket,
+    # credit-bureau age); they sit in the history file like any other encounter
+    lg = np.flatnonzero(r.b(0.006, NG))
+    eg = np.r_[eg, lg]
+    sd = np.r_[sd, A - r.ri(365, 540, len(lg))]
+    legacy = np.r_[np.zeros(NE, bool), np.ones(len(lg), bool)]
+    NE = len(eg)
     order = np.lexsort((eg, sd))
-    eg, sd = eg[order], sd[order]
+    eg, sd, legacy = eg[order], sd[order], legacy[order]
     say(f"guarantors {NG:,} … encounters {NE:,}")
 
     g_first = np.full(NG, A + 1, np.int64)
@@ -652,12 +671,14 @@ def generate(
     g_sec = np.where(g_sec == g_payer, (g_payer + 1 + r.ri(0, NPAY - 2, NG)) % NPAY, g_sec)
     vary = r.b(0.05, NE)
     e_payer = np.where(vary, r.choice(NPAY + 1, list(ins_w * 0.85) + [0.15], NE), g_payer[eg])
+    e_payer = np.where(legacy, SELFPAY, e_payer)
     e_sec = np.where(vary | (e_payer == SELFPAY), -1, g_sec[eg])
     ins = e_payer != SELFPAY
 
     prov = r.choice(len(PROVIDERS), [3, 2, 2, 1, 1, 1, 1, 2], NE)
     mult = np.array([p[3] for p in PROVIDERS])[prov]
     raw = np.exp(r.g.normal(np.log(260.0), 0.75, NE)) * mult
+    raw = np.where(legacy, raw * 2.5, raw)
     raw = np.clip(raw, 80, 4800)
     charge = np.where(r.b(0.7, NE), np.round(raw) * 100, np.round(raw * 100)).astype(np.int64)
     pat_k = r.choice(3, [0.6, 0.25, 0.15], NE)
@@ -799,6 +820,13 @@ def _adjudicate(r: R, A: int, NE: int, eg, ins, charge, sd, sub_day, e_payer, e_
     rev &= rday <= A
     same_day = r.b(0.65, NE)
     cday = np.where(same_day, rday, rday + r.ri(5, 30, NE))
+    # ... and a few primaries reprocessed after the secondary paid (the secondary still stands)
+    rev2 = has2 & r.b(0.04, NE)
+    r2day = d2 + r.ri(10, 40, NE)
+    rev2 &= r2day <= A
+    rev = rev | rev2
+    rday = np.where(rev2, r2day, rday)
+    cday = np.where(rev2, r2day, cday)
     corr = rev & (cday <= A)
     same_clp07 = r.b(0.5, NE)
     extra = np.round(co45 * (0.05 + 0.35 * r.u(NE))).astype(np.int64)
@@ -1062,6 +1090,15 @@ def _make_guarantors(r: R, NG: int, A: int, g_first, g_last_before) -> dict:
     G["has_email"] = r.b(0.85, NG)
     G["email_n"] = r.ri(1, 99, NG)
     G["email_dom"] = r.ri(0, len(EMAIL_DOMAINS) - 1, NG)
+    owner = np.arange(NG)
+    share = r.b(0.4, len(members)) & (members != head)
+    owner[members[share]] = head[share]
+    G["email_owner"] = owner
+    for k in ("email_n", "email_dom", "has_email"):
+        G[k][members[share]] = G[k][head[share]]
+    share_p = r.b(0.3, len(members)) & (members != head)
+    for k in ("phone_num", "phone_e164"):
+        G[k][members[share_p]] = G[k][head[share_p]]
     G["pref"] = np.where(r.b(0.9, NG), r.choice(4, [0.35, 0.25, 0.2, 0.1], NG), -1)
     G["pref"] = np.where((G["pref"] == 1) & ~G["has_email"], 2, G["pref"])
     G["lang"] = np.where(r.b(0.94, NG), r.choice(len(LANGS), [0.82, 0.12, 0.02, 0.02, 0.01, 0.01], NG), -1)
@@ -1155,7 +1192,7 @@ def _encounter_balances(NE, resp, pending, T) -> np.ndarray:
 
 def _plans(r: R, tx: Tx, ct: Contacts, A: int, g, e, rday, due, G) -> dict:
     P = len(g)
-    created = rday[e] + r.ri(10, np.minimum(60, A - rday[e]))
+    created = rday[e] + r.ri(10, np.minimum(45, A - rday[e]))
     created = np.minimum(created, A)
     total = due[e]
     cnt = np.where(total < 50000, r.ri(2, 3, P),
@@ -1179,9 +1216,9 @@ def _plans(r: R, tx: Tx, ct: Contacts, A: int, g, e, rday, due, G) -> dict:
     valid = kk < cnt[:, None]
     amt_k = np.where(kk == (cnt - 1)[:, None], (total - inst * (cnt - 1))[:, None], inst[:, None])
     shaky = r.b(0.3, P)
-    pmiss = np.where(shaky, 0.35, 0.03)
+    pmiss = np.where(shaky, 0.45, 0.03)
     miss = r.u((P, K)) < pmiss[:, None]
-    miss[:, 0] &= r.b(0.6, P)  # first installments succeed more often
+    miss[:, 0] &= r.b(0.6, P) | shaky  # first installments succeed more often
     pay_off = np.where(cof[:, None], 0, np.floor(r.u((P, K)) * 6).astype(np.int64) - 3)
     pay_day = due_k + pay_off
     evaluable = valid & (due_k + 3 < A)
@@ -1493,7 +1530,8 @@ def _guarantor_spec(G: dict, A: int):
     num = pc.cast(pa.array(np.maximum(G["phone_num"], 0)), pa.string())
     ten = _join(area, num)
     phone = _null_where(pc.if_else(pa.array(G["phone_e164"]), _join("+1", ten), ten), G["phone_num"] < 0)
-    email = _join(pick(FIRST_MAIL, G["first"]), ".", pick(LAST_MAIL, G["last"]),
+    eo = G["email_owner"]
+    email = _join(pick(FIRST_MAIL, G["first"][eo]), ".", pick(LAST_MAIL, G["last"][eo]),
                   pc.cast(pa.array(G["email_n"]), pa.string()), "@", pick(EMAIL_DOMAINS, G["email_dom"]))
     email = _null_where(email, ~G["has_email"])
     cs, fs, os_ = G["cons_sec"], G["flag_sec"], G["opt_sec"]
@@ -1684,8 +1722,8 @@ def _sendgrid(r: R, out: Path, f: Fmt, A: int, G: dict, ct: Contacts) -> dict:
 
 def _guarantor_email_list(G, gs) -> list[str]:
     return [
-        f"{FIRST_MAIL[G['first'][g]]}.{LAST_MAIL[G['last'][g]]}{G['email_n'][g]}@{EMAIL_DOMAINS[G['email_dom'][g]]}"
-        for g in gs.tolist()
+        f"{FIRST_MAIL[G['first'][o]]}.{LAST_MAIL[G['last'][o]]}{G['email_n'][g]}@{EMAIL_DOMAINS[G['email_dom'][g]]}"
+        for g, o in zip(gs.tolist(), G["email_owner"][gs].tolist())
     ]
 
 
@@ -1936,7 +1974,16 @@ def _write_defects(out: Path, f: Fmt, r: R, A: int, G: dict, eg, sd, charge, T: 
         t_un = tr(a[:1], "0001")
         t_un.claims_text = unm
         (era_dir / "defect_unmatched_claim.835").write_text(env([t_un], 7))
+        odd = env([tr(a[:1], "0001")], 8)
+        odd = odd.replace("LX*1~", "LX*1~ZZZ*UNKNOWN SEGMENT*42~", 1)
+        odd = odd.replace(f"SE*{int(segs[a[0]]) + 14}*0001~", f"SE*{int(segs[a[0]]) + 15}*0001~", 1)
+        (era_dir / "defect_unknown_segment.835").write_text(odd)
+        mism = env([tr(b[:1], "0001")], 9)
+        mism = mism.replace(f"IEA*1*{900000009:09d}~", f"IEA*1*{900000099:09d}~", 1)
+        (era_dir / "defect_control_mismatch.835").write_text(mism)
         resolved["era"] = {
+            "defect_unknown_segment.835": {"loaded": enc_of(a[:1])},
+            "defect_control_mismatch.835": {"loaded": enc_of(b[:1])},
             "defect_truncated.835": {"clp01": enc_of(a)},
             "defect_unbalanced.835": {"held": enc_of(b[:2]), "loaded": enc_of(b[2:] or b[:1])},
             "defect_bad_se_count.835": {"loaded": enc_of(a[:2])},

@@ -37,6 +37,7 @@ translator = CollectionsTranslator(settings=DagsterDbtTranslatorSettings(enable_
     project=dbt_project,
     dagster_dbt_translator=translator,
     partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.multi_run(1),   # one as-of date per run, in order
     pool=WAREHOUSE_POOL,
     name="warehouse_dbt",
 )

@@ -453,6 +453,20 @@ def test_behaviour_mix(clinic):
         any(c["status"] == "2" for *_, c in v) and
         min(c["resp"] for *_, c in v if c["status"] == "2") < max(c["resp"] for *_, c in v if c["status"] in ("1", "19"))
         for v in adj.values() if len(v) > 1)
+    # a primary reversed and re-adjudicated after the secondary: the secondary still stands
+    assert any(
+        any(c["status"] == "2" for *_, c in v) and
+        max(pd for pd, _, _, c in v if c["status"] == "22") > min(pd for pd, _, _, c in v if c["status"] == "2")
+        for v in adj.values() if any(c["status"] == "22" for *_, c in v))
+    # old self-pay balances (older than a year) exist for the credit-bureau rule
+    assert any(e["primary_payer_id"] == "SELFPAY" and (AS_OF - date.fromisoformat(e["service_date"])).days >= 365
+               for e in latest(read_kind(root, "encounters"), "encounter_id").values())
+    # household members sometimes share a phone
+    phones = defaultdict(set)
+    for r in g.values():
+        if r["household_id"] and r["phone"]:
+            phones[r["phone"]].add(r["guarantor_id"])
+    assert any(len(v) >= 2 for v in phones.values())
     # front-desk copays posted on the service date before adjudication
     enc = latest(read_kind(root, "encounters"), "encounter_id")
     assert any(t["encounter_id"] and enc[t["encounter_id"]]["primary_payer_id"] != "SELFPAY"
@@ -515,8 +529,11 @@ def test_defect_files(clinic):
     se = parse_835((root / "era/defect_bad_se_count.835").read_text())
     assert any(p.startswith("SE count") for p in se["problems"])
     assert not [p for p in se["problems"] if p.startswith("unbalanced")]
+    mism = parse_835((root / "era/defect_control_mismatch.835").read_text())
+    assert mism["problems"] == ["IEA"]
+    assert "ZZZ*" in (root / "era/defect_unknown_segment.835").read_text()
     for name in ("defect_duplicate_a.835", "defect_missing_bpr16.835", "defect_version_4010.835",
-                 "defect_unmatched_claim.835"):
+                 "defect_unmatched_claim.835", "defect_unknown_segment.835"):
         res = parse_835((root / "era" / name).read_text())
         assert not [p for p in res["problems"] if p.startswith(("unbalanced", "SE", "GE", "IEA", "trunc"))], name
     assert parse_835((root / "era/defect_missing_bpr16.835").read_text())["transactions"][0]["bpr16"] is None
