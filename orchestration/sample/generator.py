@@ -662,7 +662,7 @@ def generate(
     np.maximum.at(g_last_before, eg, prev_visit)
 
     # ------------------------------------------------------------------ guarantors
-    G = _make_guarantors(r, NG, A, g_first, g_last_before)
+    G = _make_guarantors(r, NG, A, g_first, g_last, g_last_before)
 
     # coverage: per guarantor, inherited by encounters (5% vary)
     ins_w = np.array([p[2] for p in PAYERS])
@@ -1014,7 +1014,7 @@ def _patient_side(r: R, A: int, NG: int, NE: int, G: dict, eg, sd, ins, charge, 
     T = tx.arrays()
     bal_e = _encounter_balances(NE, resp, pending, T)
     g_owed = np.bincount(eg, weights=np.maximum(bal_e, 0), minlength=NG).astype(np.int64)
-    oa = (g_owed >= 4000) & r.b(0.012, NG)
+    oa = (g_owed >= 4000) & r.b(0.02, NG)
     oa_amt = np.minimum(r.ri(20, 150, NG) * 100, g_owed // 2)
     oa_day = A - r.ri(0, 90, NG)
     oa_day = np.maximum(oa_day, g_first)
@@ -1045,7 +1045,7 @@ def _prepare_out(out: Path, force: bool) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def _make_guarantors(r: R, NG: int, A: int, g_first, g_last_before) -> dict:
+def _make_guarantors(r: R, NG: int, A: int, g_first, g_last, g_last_before) -> dict:
     G: dict = {"n": NG, "first_visit": g_first}
     loc_w = np.array([x[5] for x in LOCATIONS], float)
     loc = r.choice(len(LOCATIONS), loc_w, NG)
@@ -1121,7 +1121,8 @@ def _make_guarantors(r: R, NG: int, A: int, g_first, g_last_before) -> dict:
     G["addr_v"] = np.where(r.b(0.05, NG), -1, av)
     # deceased / bankrupt (~0.3% each)
     span2 = np.maximum(A - g_first, 1)
-    G["deceased"] = np.where(r.b(0.003, NG), np.minimum(g_first + r.ri(1, span2), A), -1)
+    after_last = np.maximum(A - g_last, 1)
+    G["deceased"] = np.where(r.b(0.003, NG) & (g_last < A), np.minimum(g_last + r.ri(1, after_last), A), -1)
     G["bankrupt"] = np.where(r.b(0.003, NG), np.minimum(g_first + r.ri(1, span2), A), -1)
     G["cof_c"] = np.where(r.b(0.04, NG), cons_day, -1)
     G["flag_sec"] = _secs(r, NG, 9, 17)
@@ -1929,14 +1930,21 @@ def _write_defects(out: Path, f: Fmt, r: R, A: int, G: dict, eg, sd, charge, T: 
     # --- 835 defects: copies of real primary adjudications (same CLP07, same date)
     era_dir = out / "era"
     texts, segs = era["texts"], era["segs"]
+    # all from one (payer, payment date): exact re-deliveries of adjudications already in era/
     e_counts = np.bincount(C["enc"], minlength=len(sd))
-    cand = np.flatnonzero((C["status"] == 1) & (e_counts[C["enc"]] == 1) & (C["paid"] > 0))
-    if len(cand) < 8:
-        cand = np.flatnonzero(C["status"] != 22)
-    pick_ = cand[np.linspace(0, len(cand) - 1, num=min(8, len(cand))).astype(int)] if len(cand) else np.array([], int)
-    pick_ = pick_.tolist()
-    while len(pick_) < 8 and pick_:
-        pick_.append(pick_[len(pick_) % max(len(pick_), 1)])
+    elig = (C["status"] == 1) & (e_counts[C["enc"]] == 1) & (C["paid"] > 0)
+    if not elig.any():
+        elig = C["status"] != 22
+    key = C["day"] * 16 + C["payer"]
+    if elig.any():
+        ks, kc = np.unique(key[elig], return_counts=True)
+        best = ks[np.argmax(kc)]
+        cand = np.flatnonzero(elig & (key == best))
+    else:
+        cand = np.zeros(0, np.int64)
+    pick_ = cand[np.linspace(0, len(cand) - 1, num=min(8, len(cand))).astype(int)].tolist() if len(cand) else []
+    while 0 < len(pick_) < 8:
+        pick_.append(pick_[len(pick_) % len(pick_)])
 
     def tr(claims, st, **kw):
         claims = [c for c in claims]
