@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from orchestration.raw import x12_835
 from orchestration.raw.files import FileOutcome, LandingFile, utcnow
@@ -59,12 +59,27 @@ def load_era_files(con: duckdb.DuckDBPyConnection, files: list[LandingFile]) -> 
     return outcomes
 
 
+_ARROW = {"VARCHAR": pa.string(), "INTEGER": pa.int32(), "DATE": pa.date32(),
+          "TIMESTAMP": pa.timestamp("us")}
+
+
+def _arrow_column(values: list, sql_type: str) -> pa.Array:
+    if sql_type.startswith("DECIMAL"):
+        # exact decimals (never floats); a value with more than 6 decimals goes in as text
+        # and DuckDB rounds it in the CAST below
+        try:
+            return pa.array(values, type=pa.decimal128(38, 6))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+    return pa.array(values, type=_ARROW[sql_type])
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
     if not rows:
         return
     cols = ERA_TABLES[table]
-    df = pd.DataFrame.from_records(rows, columns=[c for c, _ in cols])
-    con.register("_era_df", df)
+    data = pa.table({c: _arrow_column([r.get(c) for r in rows], t) for c, t in cols})
+    con.register("_era_rows", data)
     casts = ", ".join(f"CAST({c} AS {t})" for c, t in cols)
-    con.execute(f"INSERT INTO raw.{table} SELECT {casts} FROM _era_df")
-    con.unregister("_era_df")
+    con.execute(f"INSERT INTO raw.{table} SELECT {casts} FROM _era_rows")
+    con.unregister("_era_rows")

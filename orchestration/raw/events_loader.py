@@ -13,8 +13,10 @@ import json
 from datetime import datetime, timezone
 
 import duckdb
+import pyarrow as pa
 
 from orchestration.raw.files import FileOutcome, LandingFile, utcnow
+from orchestration.raw.schema import OTHER_RAW_TABLES
 
 EVENTS = {"processed", "delivered", "deferred", "bounce", "dropped", "open", "click",
           "spamreport", "unsubscribe", "group_unsubscribe", "group_resubscribe"}
@@ -59,7 +61,13 @@ def load_events(con: duckdb.DuckDBPyConnection, f: LandingFile) -> FileOutcome:
         except (TypeError, ValueError, OverflowError):
             bad += 1
     if rows:
-        con.executemany("INSERT INTO raw.sendgrid_events VALUES (" + ", ".join(["?"] * 14) + ")", rows)
+        cols = [c for c, _ in OTHER_RAW_TABLES["sendgrid_events"]]
+        con.register("_events", pa.table({c: pa.array([r[i] for r in rows], type=pa.string())
+                                          if c not in ("event_at", "_loaded_at", "asm_group_id")
+                                          else pa.array([r[i] for r in rows])
+                                          for i, c in enumerate(cols)}))
+        con.execute("INSERT INTO raw.sendgrid_events SELECT * FROM _events")
+        con.unregister("_events")
     out.rows_read, out.rows_loaded, out.rows_rejected = len(events), len(rows), bad
     if bad:
         out.warnings.append(f"{bad} event(s) skipped: not an object or unknown event type")
