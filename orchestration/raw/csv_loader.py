@@ -53,17 +53,17 @@ def _rules(col: Column, v: str, today: date) -> list[tuple[str, str]]:
                       "invalid money (expected decimal dollars, at most 2 decimals)"))
         ok = f"regexp_full_match({v}, '{MONEY_RE}')"
         if col.min_value is not None:
-            rules.append((f"{ok} AND CAST({v} AS DECIMAL(18,2)) < {col.min_value}", "negative amount not allowed"))
+            rules.append((f"{ok} AND try_cast({v} AS DECIMAL(18,2)) < {col.min_value}", "negative amount not allowed"))
         if col.strict_positive:
-            rules.append((f"{ok} AND CAST({v} AS DECIMAL(18,2)) = 0", "amount must be greater than 0"))
+            rules.append((f"{ok} AND try_cast({v} AS DECIMAL(18,2)) = 0", "amount must be greater than 0"))
     elif t == "int":
         rules.append((f"NOT regexp_full_match({v}, '-?\\d+')", "invalid whole number"))
         if col.min_value is not None:
-            rules.append((f"regexp_full_match({v}, '-?\\d+') AND CAST({v} AS BIGINT) < {col.min_value}",
+            rules.append((f"regexp_full_match({v}, '-?\\d+') AND try_cast({v} AS BIGINT) < {col.min_value}",
                           f"must be at least {col.min_value:g}"))
     elif t == "pct":
-        rules.append((f"NOT regexp_full_match({v}, '{NUMBER_RE}') OR CAST({v} AS DOUBLE) < 0 "
-                      f"OR CAST({v} AS DOUBLE) > 100", "invalid percentage (0-100)"))
+        rules.append((f"NOT regexp_full_match({v}, '{NUMBER_RE}') OR try_cast({v} AS DOUBLE) < 0 "
+                      f"OR try_cast({v} AS DOUBLE) > 100", "invalid percentage (0-100)"))
     elif t == "bool":
         rules.append((f"lower({v}) NOT IN ('true', 'false')", "invalid boolean (expected true or false)"))
     elif t == "enum":
@@ -140,20 +140,28 @@ def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, cl
     out.extra_columns = [h for n, h in normalized.items() if n not in known]
     out.rows_read = con.execute("SELECT count(*) FROM _in").fetchone()[0]
 
-    # one SELECT per (column, rule); a row is rejected when any predicate holds
+    # every contract rule as a predicate that is TRUE for a bad row; one scan finds the bad
+    # rows, then the (few) bad rows are broken down into (line, column, reason)
     _ensure_tz_names(con)
-    checks = []
+    checks: list[tuple[str, str, str, str]] = []     # (column, predicate, reason, value expr)
     for col in spec.columns:
         if col.name not in normalized:
             continue
         v = f"nullif(trim({_ident(normalized[col.name])}), '')"
         if col.required:
-            checks.append(f"SELECT _line, {_q(col.name)} AS column_name, 'missing required value' AS reason, "
-                          f"NULL AS value FROM _in WHERE {v} IS NULL")
+            checks.append((col.name, f"{v} IS NULL", "missing required value", "NULL"))
         for predicate, reason in _rules(col, v, today):
-            checks.append(f"SELECT _line, {_q(col.name)}, {_q(reason)}, left({v}, 200) FROM _in "
-                          f"WHERE {v} IS NOT NULL AND ({predicate})")
-    con.execute("CREATE OR REPLACE TEMP TABLE _rej AS " + " UNION ALL ".join(checks))
+            checks.append((col.name, f"{v} IS NOT NULL AND ({predicate})", reason, f"left({v}, 200)"))
+    # one vectorized pass computes every predicate as a boolean column; only the few bad
+    # rows are then broken down into (line, column, reason)
+    flags = ", ".join(f"coalesce({p}, false) AS _c{i}" for i, (_, p, _, _) in enumerate(checks))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _chk AS SELECT _line, {flags} FROM _in")
+    any_bad = " OR ".join(f"_c{i}" for i in range(len(checks)))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _bad AS SELECT _in.* FROM _in JOIN "
+                f"(SELECT * FROM _chk WHERE {any_bad}) AS k USING (_line)")
+    con.execute("CREATE OR REPLACE TEMP TABLE _rej AS " + " UNION ALL ".join(
+        f"SELECT _line, {_q(c)} AS column_name, {_q(r)} AS reason, {val} AS value FROM _bad "
+        f"WHERE coalesce({p}, false)" for c, p, r, val in checks))
     now = utcnow()
     con.execute("INSERT INTO raw.load_rejects SELECT ?, ?, ?, _line, column_name, reason, value, ? FROM _rej",
                 [f.name, f.sha256, spec.name, now])
@@ -173,22 +181,27 @@ def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, cl
     exprs += [f"{_q(f.name)} AS _file_name", f"{_q(f.sha256)} AS _file_sha256", "_line",
               f"TIMESTAMP '{now.isoformat(sep=' ')}' AS _loaded_at"]
     key = spec.key
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _new AS SELECT * FROM (SELECT {', '.join(exprs)} FROM _in "
-        f"WHERE _line NOT IN (SELECT _line FROM _rej)) "
-        f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY updated_at DESC NULLS LAST, _line DESC) = 1")
-    # a newer version wins: later updated_at, else (equal or unknown) the later file name
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _win AS
-        SELECT n.* FROM _new n LEFT JOIN raw.{spec.name} o ON o.{key} = n.{key}
-        WHERE o.{key} IS NULL
-           OR (n.updated_at IS NOT NULL AND o.updated_at IS NOT NULL AND n.updated_at > o.updated_at)
-           OR ((n.updated_at IS NULL OR o.updated_at IS NULL OR n.updated_at = o.updated_at)
-               AND n._file_name >= o._file_name)""")
-    con.execute(f"DELETE FROM raw.{spec.name} WHERE {key} IN (SELECT {key} FROM _win)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _new AS SELECT {', '.join(exprs)} FROM _in "
+                f"WHERE _line NOT IN (SELECT _line FROM _bad)")
+    rows, keys = con.execute(f"SELECT count(*), count(DISTINCT {key}) FROM _new").fetchone()
+    if rows != keys:   # a key repeats within the file: its latest version stands for the file
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _new AS SELECT * FROM _new QUALIFY row_number() OVER "
+                    f"(PARTITION BY {key} ORDER BY updated_at DESC NULLS LAST, _line DESC) = 1")
     cols = [n for n, _, _ in stored_columns(spec)] + [n for n, _ in LINEAGE_COLUMNS]
-    con.execute(f"INSERT INTO raw.{spec.name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _win")
+    if con.execute(f"SELECT count(*) FROM raw.{spec.name}").fetchone()[0] == 0:
+        con.execute(f"INSERT INTO raw.{spec.name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _new")
+    else:
+        # a newer version wins: later updated_at, else (equal or unknown) the later file name
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _win AS
+            SELECT n.* FROM _new n LEFT JOIN raw.{spec.name} o ON o.{key} = n.{key}
+            WHERE o.{key} IS NULL
+               OR (n.updated_at IS NOT NULL AND o.updated_at IS NOT NULL AND n.updated_at > o.updated_at)
+               OR ((n.updated_at IS NULL OR o.updated_at IS NULL OR n.updated_at = o.updated_at)
+                   AND n._file_name >= o._file_name)""")
+        con.execute(f"DELETE FROM raw.{spec.name} WHERE {key} IN (SELECT {key} FROM _win)")
+        con.execute(f"INSERT INTO raw.{spec.name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _win")
     out.rows_loaded = out.rows_read - out.rows_rejected
-    for t in ("_in", "_rej", "_new", "_win"):
+    for t in ("_in", "_chk", "_bad", "_rej", "_new", "_win"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return out
