@@ -43,6 +43,7 @@ test: prepare ## the test suite
 	$(BIN)/python -m pytest
 
 ui: prepare ## Dagster UI on http://127.0.0.1:3000
+	@$(BIN)/python -c "from orchestration.instance import ensure_dagster_home; ensure_dagster_home()"
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: prepare ## benchmarks (see docs/benchmarks.md)

@@ -16,6 +16,7 @@ from dagster_dbt import DbtCliResource
 from orchestration.partitions import daily_partitions
 from orchestration.raw.assets import ingest_landing
 from orchestration.resources import CollectionsResource
+from orchestration.schedules import build_schedule, build_sensor
 from orchestration.settings import export_warehouse_path
 from orchestration.warehouse.assets import warehouse_dbt
 from orchestration.warehouse.project import dbt_project
@@ -35,6 +36,8 @@ defs = dg.Definitions(
             dg.AssetSpec(["ops", "send_ledger"], group_name="outreach",
                          description="The send ledger: every planned touch and its fate; never rebuilt by dbt.")],
     jobs=[daily_job],
+    schedules=[build_schedule(daily_job)],
+    sensors=[build_sensor(daily_job)],
     resources={
         "collections": CollectionsResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=dbt_project.profiles_dir,

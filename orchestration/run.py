@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="no aging table at the end")
     args = parser.parse_args(argv)
 
-    os.environ.setdefault("DAGSTER_HOME", str(Path("var/dagster_home").resolve()))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    from orchestration.instance import ensure_dagster_home
+    ensure_dagster_home()
     from orchestration.warehouse.project import ensure_manifest
     ensure_manifest()
 
