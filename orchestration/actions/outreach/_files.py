@@ -1,0 +1,112 @@
+"""Atomic, private file writes for everything the outreach layer hands off.
+
+Every file under the outbox is written the same way (OUTPUTS.md "Files"):
+
+* the bytes go to a temporary file in the *same folder* (so the final step is a rename on one
+  file system), created with mode 0600 by ``tempfile.mkstemp``, flushed and fsync'd;
+* then either ``os.replace`` (``overwrite=True``) or ``os.link`` + unlink of the temporary name
+  (``overwrite=False``, the default): linking fails with ``FileExistsError`` when the target
+  exists, so a second writer can never clobber a file that already left; readers never see a
+  half-written file in either case;
+* the folder is fsync'd after the rename when ``durable`` is set (the default).
+
+Nothing here logs file contents.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import tempfile
+from pathlib import Path
+
+PRIVATE = 0o600
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: str | Path, data: bytes | str, *, overwrite: bool = False,
+                 mode: int = PRIVATE, durable: bool = True) -> Path:
+    """Write ``data`` to ``path`` atomically with permissions ``mode`` (default 0600).
+
+    ``overwrite=False`` raises ``FileExistsError`` when ``path`` already exists (and leaves it
+    untouched). Returns the final path.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            if durable:
+                os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)
+            except OSError as exc:
+                if exc.errno == errno.EEXIST:
+                    raise FileExistsError(errno.EEXIST, "refusing to overwrite", str(path)) from None
+                if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+                    raise
+                # file systems without hard links: best effort no-clobber
+                if path.exists():
+                    raise FileExistsError(errno.EEXIST, "refusing to overwrite", str(path)) from None
+                os.replace(tmp, path)
+            else:
+                os.unlink(tmp)
+        tmp = ""
+    finally:
+        if tmp:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+    if durable:
+        _fsync_dir(path.parent)
+    return path
+
+
+def write_new_numbered(folder: str | Path, prefix: str, suffix: str, data: bytes | str, *,
+                       width: int = 4, durable: bool = True) -> Path:
+    """Write ``data`` to the first free ``<prefix><n><suffix>`` in ``folder`` (n from 1, or one
+    past the highest existing number), never overwriting: a re-run of the same date adds a new
+    batch file instead of replacing one that already left."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    pattern = re.compile(re.escape(prefix) + r"(\d+)" + re.escape(suffix) + "$")
+    used = [int(m.group(1)) for p in folder.iterdir() if (m := pattern.match(p.name))]
+    n = max(used, default=0) + 1
+    while True:
+        target = folder / f"{prefix}{n:0{width}d}{suffix}"
+        try:
+            return atomic_write(target, data, overwrite=False, durable=durable)
+        except FileExistsError:
+            n += 1
+
+
+def write_to(target: str | Path, data: bytes | str, *, prefix: str, suffix: str,
+             overwrite: bool = False) -> Path:
+    """``target`` is a file path (atomic write, no clobber unless ``overwrite``) or an existing
+    folder / a path ending in ``/``: then the next free ``<prefix><nnnn><suffix>`` in it."""
+    t = Path(target)
+    if t.is_dir() or str(target).endswith(("/", os.sep)):
+        return write_new_numbered(t, prefix, suffix, data)
+    return atomic_write(t, data, overwrite=overwrite)
