@@ -30,7 +30,7 @@ sample: $(STAMP) ## write the sample clinic into ./var/landing (and its policy t
 	$(BIN)/python -m orchestration.sample --out var/landing --guarantors $(GUARANTORS) --seed $(SEED) --as-of $(AS_OF) --force
 
 run: prepare ## the whole daily job for AS_OF=YYYY-MM-DD
-	$(BIN)/python -m orchestration.run --as-of $(AS_OF)
+	$(BIN)/python -m orchestration.run --as-of $(AS_OF) $(if $(WAIT),--wait)
 
 demo: sample run ## install, build the sample clinic, run the daily job, say where to look
 	@echo

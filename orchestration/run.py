@@ -9,12 +9,34 @@ run shows in the UI (`make ui`). Exit code 0 on success, 1 when a step or a gate
 from __future__ import annotations
 
 import argparse
-import os
+import fcntl
+from contextlib import contextmanager
 import sys
 from datetime import date
 from pathlib import Path
 
 import duckdb
+
+
+class WarehouseBusy(SystemExit):
+    pass
+
+
+@contextmanager
+def warehouse_lock(warehouse: Path, wait: bool):
+    """One daily run at a time per warehouse: an exclusive lock on <warehouse>.lock, released
+    by the OS even when the process is killed."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{warehouse}.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise WarehouseBusy(f"another daily job is running on {warehouse}; "
+                                "try again when it ends, or pass --wait (make run WAIT=1)") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 # The console shows warnings and errors; the full event log is in the Dagster UI.
@@ -39,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--as-of", required=True, type=date.fromisoformat, help="as-of date, YYYY-MM-DD")
     parser.add_argument("--quiet", action="store_true", help="no aging table at the end")
+    parser.add_argument("--wait", action="store_true", help="wait for a running daily job instead of refusing")
     args = parser.parse_args(argv)
 
     from orchestration.instance import ensure_dagster_home
@@ -53,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = Paths.from_env()
     print(f"daily job for {args.as_of}: landing {paths.landing}, warehouse {paths.warehouse}", flush=True)
     job = defs.resolve_job_def("daily_job")
-    with dg.DagsterInstance.get() as instance:
+    with warehouse_lock(paths.warehouse, wait=args.wait), dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(partition_key=args.as_of.isoformat(), instance=instance,
                                         raise_on_error=False, run_config=QUIET_CONSOLE)
     failed = [e for e in result.all_events if e.event_type_value in ("STEP_FAILURE",)]
