@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from orchestration.actions.assets import outreach_assets, touch_audience_gate
 from orchestration.partitions import daily_partitions
 from orchestration.raw.assets import ingest_landing
 from orchestration.resources import CollectionsResource
@@ -32,9 +33,10 @@ daily_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[ingest_landing, warehouse_dbt,
+    assets=[ingest_landing, warehouse_dbt, *outreach_assets,
             dg.AssetSpec(["ops", "send_ledger"], group_name="outreach",
                          description="The send ledger: every planned touch and its fate; never rebuilt by dbt.")],
+    asset_checks=[touch_audience_gate],
     jobs=[daily_job],
     schedules=[build_schedule(daily_job)],
     sensors=[build_sensor(daily_job)],

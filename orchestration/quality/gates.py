@@ -49,3 +49,15 @@ def run_raw_table_check(con: duckdb.DuckDBPyConnection, spec: dg.AssetCheckSpec,
         asset_key=spec.asset_key, check_name=spec.name,
         passed=result.success and not result.warnings,   # a warning shows, only critical blocks
         severity=severity, metadata=result.as_metadata())
+
+
+def validate_table(warehouse: Path, table: str, suite: str):
+    """Run a suite on a whole (small) warehouse table, e.g. today's touch audience."""
+    from orchestration.quality import great_expectations as gx_gate
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        df = con.execute(f"SELECT * FROM {table}").df()
+    finally:
+        con.close()
+    return gx_gate.validate_dataframe(df, suite, suites_dir=expectations_dir())

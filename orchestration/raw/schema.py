@@ -94,6 +94,13 @@ OTHER_RAW_TABLES = {
 }
 
 OPS_TABLES = {
+    # written by the placement assets: one row per placed account; never rebuilt by dbt
+    "placement_ledger": [
+        ("placement_id", "VARCHAR PRIMARY KEY"), ("batch_id", "VARCHAR"), ("guarantor_id", "VARCHAR"),
+        ("encounter_id", "VARCHAR"), ("placed_at", "DATE"), ("balance_placed", "DECIMAL(18,2)"),
+        ("bureau_reportable", "BOOLEAN"), ("policy_version", "VARCHAR"), ("status", "VARCHAR"),
+        ("recalled_at", "DATE"), ("recall_reason", "VARCHAR"), ("created_at", "TIMESTAMP"),
+    ],
     # written by the outreach assets before and after each send; never rebuilt by dbt
     "send_ledger": [
         ("touch_id", "VARCHAR PRIMARY KEY"), ("guarantor_id", "VARCHAR"),

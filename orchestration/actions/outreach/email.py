@@ -224,6 +224,7 @@ def build_requests(touches: Iterable[Touch | Mapping], clinic: Mapping,
                    from_name: str | None = None, reply_to: str | None = None,
                    asm_group_id: int | None = None, categories: Sequence[str] = ("collections", STEP),
                    batch_size: int = MAX_PERSONALIZATIONS, click_tracking: bool = False,
+                   send_at_for: Callable[[Touch], int | None] | None = None,
                    ) -> tuple[list[EmailRequest], list[SendResult]]:
     """SendGrid v3 ``mail/send`` bodies for the touches, and the touches skipped (no/invalid
     address). Touch order is kept within and across requests."""
@@ -283,6 +284,9 @@ def build_requests(touches: Iterable[Touch | Mapping], clinic: Mapping,
                 p.add_substitution(Substitution(tag(k), values[k]))
             p.add_custom_arg(CustomArg("touch_id", str(t.touch_id)))
             p.add_custom_arg(CustomArg("guarantor_id", str(t.guarantor_id)))
+            send_at = send_at_for(t) if send_at_for else None
+            if send_at:            # unix time: SendGrid holds it until the local window opens
+                p.send_at = int(send_at)
             mail.add_personalization(p, index=len(mail.personalizations))
         for c in categories:
             mail.add_category(Category(c))

@@ -1,0 +1,58 @@
+"""Dagster wiring of the actions stage (outreach): a blocking Great Expectations gate on
+today's audience, then one asset per channel. The work is in
+`orchestration.actions.outreach.dispatch`; these functions only wire it."""
+
+import os
+import warnings
+from datetime import date
+
+import dagster as dg
+
+from orchestration.actions.outreach.dispatch import dispatch
+from orchestration.partitions import daily_partitions
+from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
+
+AUDIENCE = dg.AssetKey(["marts", "fct_touch_audience"])
+TOUCHES = dg.AssetKey(["marts", "fct_touches"])
+CHANNEL_ASSETS = {  # asset name -> (channel, description)
+    "sms_batch": ("sms", "Day-3 text reminders: the SMS gateway batch CSV (send window in local time)."),
+    "email_batch": ("email", "Day-18 emails through SendGrid (outbox files without SENDGRID_API_KEY)."),
+    "statements": ("mail", "Statements 1 and 2: one-page PDFs and the print manifest."),
+    "call_list": ("phone", "Day-25 live calls: the staff call list CSV with openers."),
+}
+
+
+@dg.asset_check(asset=AUDIENCE, name="ge_touch_audience", blocking=True,
+                description="Great Expectations suite touch_audience: nothing leaves when it fails.")
+def touch_audience_gate(context: dg.AssetCheckExecutionContext, collections: CollectionsResource):
+    from orchestration.quality.gates import validate_table
+    result = validate_table(collections.paths.warehouse, "marts.fct_touch_audience", "touch_audience")
+    return dg.AssetCheckResult(passed=result.success and not result.warnings,
+                               severity=dg.AssetCheckSeverity.ERROR if not result.success else dg.AssetCheckSeverity.WARN,
+                               metadata=result.as_metadata())
+
+
+def send_mode(context: dg.AssetExecutionContext) -> bool:
+    """Backfill runs record what would have been due without sending, unless
+    COLLECTIONS_BACKFILL_SEND=1 (docs/operations.md)."""
+    is_backfill = "dagster/backfill" in context.run.tags
+    return not is_backfill or os.environ.get("COLLECTIONS_BACKFILL_SEND") == "1"
+
+
+def _channel_asset(name: str, channel: str, description: str) -> dg.AssetsDefinition:
+    @dg.asset(name=name, key_prefix="outreach", group_name="outreach", deps=[AUDIENCE, TOUCHES],
+              partitions_def=daily_partitions, backfill_policy=dg.BackfillPolicy.multi_run(1),
+              pool=WAREHOUSE_POOL, description=description, owners=["team:billing-office"],
+              kinds={"python"})
+    def _asset(context: dg.AssetExecutionContext, collections: CollectionsResource) -> dg.MaterializeResult:
+        paths = collections.paths
+        report = dispatch(channel, warehouse=paths.warehouse, outbox=paths.outbox, policy=collections.policy(),
+                          as_of=date.fromisoformat(context.partition_key), send=send_mode(context))
+        context.log.info(f"{channel}: {report.as_metadata()}")
+        return dg.MaterializeResult(metadata=report.as_metadata())
+    return _asset
+
+
+with warnings.catch_warnings():   # backfill_policy on @asset is beta; one date per run is what we want
+    warnings.filterwarnings("ignore", message=".*backfill_policy.*")
+    outreach_assets = [_channel_asset(n, c, d) for n, (c, d) in CHANNEL_ASSETS.items()]

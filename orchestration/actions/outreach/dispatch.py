@@ -1,0 +1,180 @@
+"""One outreach channel for one as-of date: read today's due touches from the warehouse,
+reserve them in the send ledger, hand them off (file or SendGrid), record the outcome.
+
+The rules (who is due, who is held and why) are in dbt (`marts.fct_touches`,
+`marts.fct_touch_audience`); this module only moves touches through the ledger protocol of
+`ledger.py`, so a crash at any point followed by a re-run never sends a touch twice and never
+loses one:
+
+    recover (resolve what a crashed run left) → plan (reserve) → hand off → mark
+
+Steps that the plan skipped today (superseded, or the channel is blocked) are written to the
+ledger as `skipped` with their reason, so the cadence carries on. In record mode (backfills:
+rebuilding history the way the daily runs would have), due touches are recorded as
+`skipped` with reason `backfill: recorded, not sent` and nothing leaves.
+
+Quiet hours (08:00–21:00 in the guarantor's time zone): SMS rows and call-list rows carry the
+window in UTC for the gateway and the staff; e-mail is scheduled with SendGrid's `send_at`
+when the window has not opened yet, and deferred to the next run when it has closed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from orchestration.actions.outreach import calls, email, ledger, sms, statements, tokens
+from orchestration.actions.outreach.model import SendResult, Touch
+
+log = logging.getLogger(__name__)
+
+CHANNELS = ("sms", "email", "mail", "phone")
+FOLDER = {"sms": "sms", "email": "email", "mail": "statements", "phone": "calls"}
+
+
+@dataclass
+class ChannelReport:
+    channel: str
+    mode: str                                   # send | record
+    due: int = 0
+    handed_off: int = 0
+    skipped: int = 0
+    failed: int = 0
+    deferred: int = 0
+    already_done: int = 0
+    recovered: dict[str, int] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+    def as_metadata(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "files"} | {"files": len(self.files)}
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def read_channel(warehouse: Path, channel: str) -> tuple[list[dict], list[dict]]:
+    """(due touches with what their messages need, steps skipped by today's plan)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        due = _rows(con, "SELECT * FROM marts.fct_touch_audience WHERE channel = ? ORDER BY touch_id", [channel])
+        skipped = _rows(con, "SELECT touch_id, guarantor_id, episode_start, step, channel, as_of_date, "
+                             "hold_reason FROM marts.fct_touches WHERE is_planned_today AND status = 'skipped' "
+                             "AND channel = ? ORDER BY touch_id", [channel])
+    finally:
+        con.close()
+    return due, skipped
+
+
+def _touch(row: dict) -> Touch:
+    return Touch.coerce({**row, "due_date": row.get("payment_due_date")})
+
+
+def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of: date,
+             send: bool = True, now: datetime | None = None,
+             environ: dict | None = None) -> ChannelReport:
+    """Run the ledger protocol for one channel; returns counts (no personal data)."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    report = ChannelReport(channel, "send" if send else "record")
+    clinic = dict(policy["clinic"])
+    g = policy["guardrails"]
+    day_dir = outbox / as_of.isoformat()
+    out_dir = day_dir / FOLDER[channel]
+
+    rec = ledger.recover(warehouse, outbox)
+    report.recovered = {k: len(v) for k, v in rec.items() if v}
+    due, skipped_plan = read_channel(warehouse, channel)
+    report.due = len(due)
+
+    # today's plan skips: recorded so the cadence moves on
+    if skipped_plan:
+        ready = set(ledger.plan(warehouse, skipped_plan, now=now))
+        ledger.mark(warehouse, [SendResult(r["touch_id"], "skipped", r["hold_reason"] or "skipped")
+                                for r in skipped_plan if r["touch_id"] in ready], now=now)
+
+    ready_ids = set(ledger.plan(warehouse, due, now=now))
+    report.already_done = len(due) - len(ready_ids)
+    touches = [_touch(r) for r in due if r["touch_id"] in ready_ids]
+    if not touches:
+        return report
+    if not send:
+        results = [SendResult(t.touch_id, "skipped", "backfill: recorded, not sent") for t in touches]
+        ledger.mark(warehouse, results, now=now)
+        report.skipped = len(results)
+        return report
+
+    url_for = tokens.url_maker(clinic["pay_site"], tokens.load_secret(tokens.default_secret_path(warehouse),
+                                                                       environ=environ))
+    start, end = g["contact_window_start"], g["contact_window_end"]
+    results: list[SendResult] = []
+    if channel == "sms":
+        rows, skipped = sms.build_sms_rows(touches, clinic, url_for, start=start, end=end)
+        if rows:
+            path = sms.write_sms_batch(rows, out_dir)
+            report.files.append(str(path))
+            results += [SendResult(r["touch_id"], "sent", None, f"file:{path.name}") for r in rows]
+        results += skipped
+    elif channel == "phone":
+        rows, skipped = calls.build_call_rows(touches, clinic, start=start, end=end, tiers=policy["tiers"])
+        if rows:
+            path = calls.write_call_list(rows, out_dir)
+            report.files.append(str(path))
+            results += [SendResult(r["touch_id"], "sent", None, f"file:{path.name}") for r in rows]
+        results += skipped
+    elif channel == "mail":
+        batch = statements.render_batch(touches, out_dir, clinic=clinic, url_for=url_for)
+        report.files += [str(out_dir / r["file"]) for r in batch["rows"]]
+        results += [SendResult(r["touch_id"], "sent", None, f"file:{r['file']}") for r in batch["rows"]]
+        results += batch["skipped"]
+    else:
+        results += _send_email(touches, clinic, policy, url_for, warehouse=warehouse, outbox=outbox,
+                               as_of=as_of, now=now, environ=environ, report=report)
+    ledger.mark(warehouse, results, now=now)
+    for r in results:
+        if r.status == "sent":
+            report.handed_off += 1
+        elif r.status == "skipped":
+            report.skipped += 1
+        elif r.retryable:
+            report.deferred += 1
+        else:
+            report.failed += 1
+    return report
+
+
+def _send_email(touches: list[Touch], clinic: dict, policy: Any, url_for, *, warehouse: Path,
+                outbox: Path, as_of: date, now: datetime | None, environ: dict | None,
+                report: ChannelReport) -> list[SendResult]:
+    g = policy["guardrails"]
+    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    results: list[SendResult] = []
+    sendable: list[Touch] = []
+    send_at: dict[str, int] = {}
+    for t in touches:
+        after, before = sms.send_window(as_of, t.timezone or clinic["timezone"],
+                                        g["contact_window_start"], g["contact_window_end"])
+        if moment >= before:
+            results.append(SendResult(t.touch_id, "failed", "quiet hours: local window closed", retryable=True))
+            continue
+        if moment < after:
+            send_at[t.touch_id] = int(after.timestamp())
+        sendable.append(t)
+    o = policy["outreach"]
+    requests, skipped = email.build_requests(sendable, clinic, url_for, from_email=o["from_email"],
+                                             from_name=o["from_name"],
+                                             send_at_for=lambda t: send_at.get(t.touch_id))
+    sender = email.EmailSender.from_env(outbox_dir=outbox, as_of=as_of, environ=environ,
+                                        before_send=lambda ids: ledger.mark_sending(warehouse, ids))
+    report.mode = f"{report.mode}:{sender.mode}"
+    sent = sender.send(requests)
+    if sender.mode == "live" and sent:
+        report.files.append(str(email.write_send_log(sent, outbox / as_of.isoformat() / "email")))
+    return results + skipped + sent
