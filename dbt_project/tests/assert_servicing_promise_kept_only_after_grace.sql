@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'int_promises'}}}) }}
 -- DOMAIN.md §6: a promise is judged only once promised_date + grace is before the as-of
 -- date, and kept exactly when the money reaches the promised amount.
 select *

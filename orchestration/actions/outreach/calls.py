@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, Mapping
+from datetime import date
+from typing import Callable, Iterable, Mapping
 
 from ._files import write_to
 from .model import SendResult, Touch, long_date, money, utc_z
@@ -50,6 +51,7 @@ def call_priority(balance: Decimal, tiers: Mapping | None = None) -> int:
 
 def build_call_rows(touches: Iterable[Touch | Mapping], clinic: Mapping, *,
                     start: str = "08:00", end: str = "21:00", tiers: Mapping | None = None,
+                    window_day: Callable[[Touch, str], date] | None = None,
                     ) -> tuple[list[dict], list[SendResult]]:
     rows: list[dict] = []
     skipped: list[SendResult] = []
@@ -66,7 +68,7 @@ def build_call_rows(touches: Iterable[Touch | Mapping], clinic: Mapping, *,
             skipped.append(SendResult(t.touch_id, "skipped", f"cannot compose: {exc}"))
             continue
         tz = t.timezone or fallback_tz
-        after, before = send_window(t.as_of_date, tz, start, end)
+        after, before = send_window(window_day(t, tz) if window_day else t.as_of_date, tz, start, end)
         rows.append({"touch_id": t.touch_id, "guarantor_id": t.guarantor_id, "phone": phone,
                      "call_after": after, "call_before": before, "timezone": tz,
                      "priority": call_priority(t.balance, tiers), "opener": opener})

@@ -13,16 +13,20 @@ ledger as `skipped` with their reason, so the cadence carries on. In record mode
 rebuilding history the way the daily runs would have), due touches are recorded as
 `skipped` with reason `backfill: recorded, not sent` and nothing leaves.
 
-Quiet hours (08:00–21:00 in the guarantor's time zone): SMS rows and call-list rows carry the
-window in UTC for the gateway and the staff; e-mail is scheduled with SendGrid's `send_at`
-when the window has not opened yet, and deferred to the next run when it has closed.
+Quiet hours (08:00–21:00 in the guarantor's time zone): a touch leaves on the day the run
+hands it off (the as-of date, or today when the run is later, e.g. a re-run). SMS rows and
+call-list rows carry that day's window in UTC for the gateway and the staff; e-mail is
+scheduled with SendGrid's `send_at` for the window's opening when it is not open at send
+time (the next day's opening once it has closed; SendGrid holds scheduled mail up to 72 h).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +77,13 @@ def read_channel(warehouse: Path, channel: str) -> tuple[list[dict], list[dict]]
     return due, skipped
 
 
+def window_day(as_of: date, now: datetime) -> "Callable[[Touch, str], date]":
+    """The local day a touch is handed off: the as-of date, or the guarantor's today if later."""
+    def day(t: Touch, tz: str) -> date:
+        return max(as_of, now.astimezone(ZoneInfo(tz)).date())
+    return day
+
+
 def _touch(row: dict) -> Touch:
     return Touch.coerce({**row, "due_date": row.get("payment_due_date")})
 
@@ -111,19 +122,24 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
         report.skipped = len(results)
         return report
 
+    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    day_of = window_day(as_of, moment)
+    out_dir.mkdir(parents=True, exist_ok=True)
     url_for = tokens.url_maker(clinic["pay_site"], tokens.load_secret(tokens.default_secret_path(warehouse),
                                                                        environ=environ))
     start, end = g["contact_window_start"], g["contact_window_end"]
     results: list[SendResult] = []
     if channel == "sms":
-        rows, skipped = sms.build_sms_rows(touches, clinic, url_for, start=start, end=end)
+        rows, skipped = sms.build_sms_rows(touches, clinic, url_for, start=start, end=end,
+                                             window_day=day_of)
         if rows:
             path = sms.write_sms_batch(rows, out_dir)
             report.files.append(str(path))
             results += [SendResult(r["touch_id"], "sent", None, f"file:{path.name}") for r in rows]
         results += skipped
     elif channel == "phone":
-        rows, skipped = calls.build_call_rows(touches, clinic, start=start, end=end, tiers=policy["tiers"])
+        rows, skipped = calls.build_call_rows(touches, clinic, start=start, end=end, tiers=policy["tiers"],
+                                                window_day=day_of)
         if rows:
             path = calls.write_call_list(rows, out_dir)
             report.files.append(str(path))
@@ -136,7 +152,7 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
         results += batch["skipped"]
     else:
         results += _send_email(touches, clinic, policy, url_for, warehouse=warehouse, outbox=outbox,
-                               as_of=as_of, now=now, environ=environ, report=report)
+                               as_of=as_of, now=moment, day_of=day_of, environ=environ, report=report)
     ledger.mark(warehouse, results, now=now)
     for r in results:
         if r.status == "sent":
@@ -151,20 +167,19 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
 
 
 def _send_email(touches: list[Touch], clinic: dict, policy: Any, url_for, *, warehouse: Path,
-                outbox: Path, as_of: date, now: datetime | None, environ: dict | None,
+                outbox: Path, as_of: date, now: datetime, day_of, environ: dict | None,
                 report: ChannelReport) -> list[SendResult]:
     g = policy["guardrails"]
-    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    start, end = g["contact_window_start"], g["contact_window_end"]
     results: list[SendResult] = []
     sendable: list[Touch] = []
     send_at: dict[str, int] = {}
     for t in touches:
-        after, before = sms.send_window(as_of, t.timezone or clinic["timezone"],
-                                        g["contact_window_start"], g["contact_window_end"])
-        if moment >= before:
-            results.append(SendResult(t.touch_id, "failed", "quiet hours: local window closed", retryable=True))
-            continue
-        if moment < after:
+        tz = t.timezone or clinic["timezone"]
+        after, before = sms.send_window(day_of(t, tz), tz, start, end)
+        if now >= before:                       # closed for today: the next opening
+            after, _ = sms.send_window(day_of(t, tz) + timedelta(days=1), tz, start, end)
+        if now < after:
             send_at[t.touch_id] = int(after.timestamp())
         sendable.append(t)
     o = policy["outreach"]

@@ -208,6 +208,7 @@ SMS_COLUMNS = ("touch_id", "phone", "send_after", "send_before", "body")
 
 def build_sms_rows(touches: Iterable[Touch | Mapping], clinic: Mapping,
                    url_for: Callable[[Touch], str], *, start: str = "08:00", end: str = "21:00",
+                   window_day: Callable[[Touch, str], date] | None = None,
                    ) -> tuple[list[dict], list[SendResult]]:
     """Rows for :func:`write_sms_batch` and the touches skipped (``bad number``)."""
     rows: list[dict] = []
@@ -224,7 +225,9 @@ def build_sms_rows(touches: Iterable[Touch | Mapping], clinic: Mapping,
         except ValueError as exc:  # messages name the touch_id only
             skipped.append(SendResult(t.touch_id, "skipped", f"cannot compose: {exc}"))
             continue
-        after, before = send_window(t.as_of_date, t.timezone or fallback_tz, start, end)
+        tz = t.timezone or fallback_tz
+        day = window_day(t, tz) if window_day else t.as_of_date
+        after, before = send_window(day, tz, start, end)
         rows.append({"touch_id": t.touch_id, "phone": phone, "send_after": after,
                      "send_before": before, "body": body})
     return rows, skipped

@@ -1,0 +1,70 @@
+"""Outreach in the real daily job: files land in the outbox, every touch is handed off once,
+a re-run sends nothing again, and vendor metadata carries opaque ids only."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import AS_OF, query, run_daily
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def day_dir(clinic):
+    result = run_daily()
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    return Path(os.environ["COLLECTIONS_OUTBOX_DIR"]) / AS_OF.isoformat()
+
+
+def _ledger():
+    return dict(query("SELECT touch_id, status FROM ops.send_ledger"))
+
+
+def test_handed_off_touches_match_the_files(day_dir):
+    sent = {t for t, s in _ledger().items() if s == "sent"}
+    in_files: set[str] = set()
+    for f in (day_dir / "sms").glob("*.csv"):
+        in_files |= {r["touch_id"] for r in csv.DictReader(f.open())}
+    for f in (day_dir / "calls").glob("*.csv"):
+        in_files |= {r["touch_id"] for r in csv.DictReader(f.open())}
+    manifest = day_dir / "statements" / "manifest.csv"
+    if manifest.exists():
+        in_files |= {r["touch_id"] for r in csv.DictReader(manifest.open())}
+    for f in (day_dir / "email").glob("request_*.json"):
+        body = json.loads(f.read_text())
+        in_files |= {p["custom_args"]["touch_id"] for p in body["personalizations"]}
+    assert sent and sent == in_files
+    due = {r[0] for r in query("SELECT touch_id FROM marts.fct_touches WHERE is_planned_today AND status = 'due'")}
+    assert sent <= due
+    held = {r[0] for r in query("SELECT touch_id FROM marts.rpt_hold_report")}
+    assert not (sent & held)
+
+
+def test_vendor_metadata_and_file_names_carry_no_personal_data(day_dir):
+    names = {r[0] for r in query("SELECT first_name FROM raw.guarantors")} | \
+            {r[0] for r in query("SELECT last_name FROM raw.guarantors")}
+    for f in (day_dir / "email").glob("request_*.json"):
+        body = json.loads(f.read_text())
+        for p in body["personalizations"]:
+            assert set(p["custom_args"]) == {"touch_id", "guarantor_id"}
+        assert not any(n and n in body["subject"] for n in names)
+    for f in day_dir.rglob("*"):
+        assert not any(n and len(n) > 3 and n in f.name for n in names)
+        if f.is_file():
+            assert oct(f.stat().st_mode & 0o777) == "0o600", f
+
+
+def test_rerun_sends_nothing_twice(day_dir):
+    before = _ledger()
+    files_before = sorted(p.relative_to(day_dir).as_posix() for p in day_dir.rglob("*") if p.is_file())
+    again = run_daily()
+    assert again.success
+    assert _ledger() == before
+    files_after = sorted(p.relative_to(day_dir).as_posix() for p in day_dir.rglob("*") if p.is_file())
+    assert files_after == files_before
