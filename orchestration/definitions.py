@@ -18,6 +18,7 @@ from orchestration.partitions import daily_partitions
 from orchestration.raw.assets import ingest_landing
 from orchestration.resources import CollectionsResource
 from orchestration.schedules import build_schedule, build_sensor
+from orchestration.serving.assets import serving_files
 from orchestration.settings import export_warehouse_path
 from orchestration.warehouse.assets import warehouse_dbt
 from orchestration.warehouse.project import dbt_project
@@ -33,7 +34,7 @@ daily_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[ingest_landing, warehouse_dbt, *outreach_assets,
+    assets=[ingest_landing, warehouse_dbt, *outreach_assets, serving_files,
             dg.AssetSpec(["ops", "send_ledger"], group_name="outreach",
                          description="The send ledger: every planned touch and its fate; never rebuilt by dbt.")],
     asset_checks=[touch_audience_gate],

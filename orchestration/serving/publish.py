@@ -24,10 +24,6 @@ class ServingFile:
     parquet: bool = False         # also write <name stem>/<table>.parquet
 
 
-ANALYTICS = ServingFile("analytics.duckdb", ("rpt_aging",), parquet=True)
-STAFF = ServingFile("staff.duckdb", ())
-
-
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -36,7 +32,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def publish(warehouse: Path, serving_dir: Path, files: tuple[ServingFile, ...] = (ANALYTICS, STAFF),
+def publish(warehouse: Path, serving_dir: Path, files: tuple[ServingFile, ...],
             schema: str = "marts") -> dict[str, dict[str, int]]:
     """Copy each file's tables out of the warehouse and swap the files in atomically.
 

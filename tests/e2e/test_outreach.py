@@ -68,3 +68,21 @@ def test_rerun_sends_nothing_twice(day_dir):
     assert _ledger() == before
     files_after = sorted(p.relative_to(day_dir).as_posix() for p in day_dir.rglob("*") if p.is_file())
     assert files_after == files_before
+
+
+def test_serving_files_published_without_identifiers(day_dir):
+    import duckdb
+    serving = Path(os.environ["COLLECTIONS_SERVING_DIR"])
+    con = duckdb.connect(str(serving / "analytics.duckdb"), read_only=True)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns").fetchall()}
+    aging = con.execute("SELECT sum(dollars) FROM rpt_aging").fetchone()[0]
+    con.close()
+    assert tables == {"rpt_aging", "rpt_weekly_scorecard", "rpt_huddle", "rpt_hold_counts"}
+    assert not cols & {"guarantor_id", "first_name", "last_name", "phone", "email", "address_line1"}
+    assert aging == query("SELECT sum(dollars) FROM marts.rpt_aging")[0][0]
+    assert (serving / "analytics" / "rpt_weekly_scorecard.parquet").exists()
+    staff = duckdb.connect(str(serving / "staff.duckdb"), read_only=True)
+    assert {r[0] for r in staff.execute("SELECT table_name FROM information_schema.tables").fetchall()} == \
+        {"fct_queue_items", "rpt_hold_report", "dim_guarantor_contacts"}
+    staff.close()
