@@ -40,7 +40,7 @@ def materialized(result) -> set[str]:
             for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def clinic(tmp_path_factory, dbt_manifest):
     """A 150-guarantor clinic with every defect, and the environment pointed at it."""
     from orchestration.sample.generator import generate
@@ -62,3 +62,11 @@ def clinic(tmp_path_factory, dbt_manifest):
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def first_run(clinic):
+    """The daily job once on the session's clinic (shared by the e2e modules)."""
+    result = run_daily()
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    return result

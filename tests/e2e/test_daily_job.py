@@ -13,13 +13,6 @@ from tests.e2e.conftest import materialized, query, run_daily
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def first_run(clinic):
-    result = run_daily()
-    assert result.success, [e.message for e in result.all_events if e.is_failure]
-    return result
-
-
 def test_every_stage_materializes(first_run):
     keys = materialized(first_run)
     for k in ("raw/guarantors", "raw/remittance_claims", "raw/file_ledger", "staging/stg_encounters",

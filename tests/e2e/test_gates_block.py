@@ -20,6 +20,8 @@ def _failed_checks(result):
 
 
 def test_failing_ge_suite_stops_the_warehouse(clinic, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLLECTIONS_WAREHOUSE_PATH", str(tmp_path / "fresh.duckdb"))   # loads everything anew
+    monkeypatch.setenv("COLLECTIONS_OUTBOX_DIR", str(tmp_path / "outbox"))
     suites = tmp_path / "expectations"
     shutil.copytree(EXPECTATIONS_DIR, suites)
     suite = json.loads((suites / "raw_encounters.json").read_text())
@@ -41,12 +43,15 @@ def test_failing_ge_suite_stops_the_warehouse(clinic, tmp_path, monkeypatch):
     assert query("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts'")[0][0] == 0
 
 
-def test_failing_dbt_test_skips_its_children(clinic, monkeypatch):
-    first = run_daily()
-    assert first.success
-    # corrupt the raw layer behind the loader's back: a duplicate encounter key
-    import duckdb, os
-    con = duckdb.connect(os.environ["COLLECTIONS_WAREHOUSE_PATH"])
+def test_failing_dbt_test_skips_its_children(first_run, tmp_path, monkeypatch):
+    # a copy of the day's warehouse, corrupted behind the loader's back: a duplicate encounter key
+    import os
+    import duckdb
+    copy = tmp_path / "corrupt.duckdb"
+    shutil.copyfile(os.environ["COLLECTIONS_WAREHOUSE_PATH"], copy)
+    monkeypatch.setenv("COLLECTIONS_WAREHOUSE_PATH", str(copy))
+    monkeypatch.setenv("COLLECTIONS_OUTBOX_DIR", str(tmp_path / "outbox"))
+    con = duckdb.connect(str(copy))
     con.execute("INSERT INTO raw.encounters SELECT * FROM raw.encounters LIMIT 1")
     con.close()
     result = run_daily()
@@ -54,5 +59,7 @@ def test_failing_dbt_test_skips_its_children(clinic, monkeypatch):
     assert ("staging/stg_encounters", "unique_stg_encounters_encounter_id") in _failed_checks(result)
     done = materialized(result)
     assert "staging/stg_encounters" in done
-    for downstream in ("intermediate/int_encounter_responsibility", "marts/fct_encounter_balances", "marts/rpt_aging"):
+    for downstream in ("intermediate/int_encounter_responsibility", "marts/fct_encounter_balances", "marts/rpt_aging",
+                       "outreach/sms_batch", "outreach/statements", "serving/published"):
         assert downstream not in done
+    assert not (tmp_path / "outbox").exists()        # nothing left the building
