@@ -20,21 +20,26 @@ def main() -> int:
         if args.executor == "in_process":
             from orchestration.definitions import defs
             result = defs.resolve_job_def("daily_job").execute_in_process(
-                partition_key=args.as_of, instance=instance, raise_on_error=False)
-            events, ok = result.all_events, result.success
+                partition_key=args.as_of, instance=instance, raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
+            run_id, ok = result.run_id, result.success
         else:
             job = dg.reconstructable(_multiprocess_job)
             with dg.execute_job(job, instance=instance, tags={"dagster/partition": args.as_of}) as result:
-                events, ok = result.all_events, result.success
+                run_id, ok = result.run_id, result.success
+        records = instance.all_logs(run_id)
     if not ok:
         print("run failed", file=sys.stderr)
         return 1
     starts, stages = {}, {}
-    for e in events:
+    for rec in records:
+        e = rec.dagster_event
+        if e is None:
+            continue
         if e.event_type_value == "STEP_START":
-            starts[e.step_key] = e.timestamp
+            starts[e.step_key] = rec.timestamp
         elif e.event_type_value == "STEP_SUCCESS":
-            stages[e.step_key] = e.timestamp - starts[e.step_key]
+            stages[e.step_key] = rec.timestamp - starts[e.step_key]
     print(json.dumps(stages))
     return 0
 

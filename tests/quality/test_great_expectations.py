@@ -100,7 +100,7 @@ def failed(result: qge.SuiteResult) -> dict[tuple[str, str | None], qge.Expectat
 # suite files
 
 
-OTHER_SUITES = {"touch_audience"}     # the audience of today's touches, checked before any send
+OTHER_SUITES = {"touch_audience", "placement_extract"}  # checked before any send / placement
 
 
 def test_one_suite_per_raw_table():

@@ -13,7 +13,8 @@
 -- recall_reasons (DOMAIN.md §8 "pays in full, opens a dispute or gets hardship after placement
 -- goes into a recall file"), for accounts still placed on D, sorted: dispute (a dispute of the
 -- guarantor open on D), hardship (pending or active on D), paid_in_full (the placed encounter's
--- balance ≤ 0, or the guarantor's when the row names no encounter); needs_recall when any.
+-- balance ≤ 0, or the guarantor's when the row names no encounter), deceased, bankrupt (on or
+-- before D); needs_recall when any.
 -- Agency activity for accounts the pipeline never placed (history before the pipeline)
 -- has no row here; it still counts as "placed before" for eligibility (int_placement_history).
 with run as (select {{ as_of_date() }} as as_of_date),
@@ -75,6 +76,12 @@ open_disputes as (
 hardship as (
     select guarantor_id from {{ ref('int_hardship_status') }} where hardship_state in ('pending', 'active')
 ),
+guarantor_flags as (
+    select g.guarantor_id, g.deceased_date <= run.as_of_date as is_deceased,
+           g.bankruptcy_filed_date <= run.as_of_date as is_bankrupt
+    from {{ ref('stg_guarantors') }} as g
+    cross join run
+),
 collected as (
     select placement_id, sum(case when event = 'payment' then coalesce(amount, 0) else 0 end) as agency_collected
     from matched
@@ -100,6 +107,8 @@ stated as (
         coalesce(col.agency_collected, 0) as agency_collected,
         od.guarantor_id is not null as has_open_dispute,
         h.guarantor_id is not null as has_hardship,
+        coalesce(gf.is_deceased, false) as is_deceased,
+        coalesce(gf.is_bankrupt, false) as is_bankrupt,
         coalesce(
             case when l.encounter_id is not null then eb.balance else gb.balance end, 0
         ) <= 0 as is_paid_in_full,
@@ -113,6 +122,7 @@ stated as (
     left join guarantor_balances as gb on gb.guarantor_id = l.guarantor_id
     left join open_disputes as od on od.guarantor_id = l.guarantor_id
     left join hardship as h on h.guarantor_id = l.guarantor_id
+    left join guarantor_flags as gf on gf.guarantor_id = l.guarantor_id
 ),
 recalls as (
     select
@@ -122,6 +132,8 @@ recalls as (
                 "case when has_open_dispute then ',dispute' else '' end",
                 "case when has_hardship then ',hardship' else '' end",
                 "case when is_paid_in_full then ',paid_in_full' else '' end",
+                "case when is_deceased then ',deceased' else '' end",
+                "case when is_bankrupt then ',bankrupt' else '' end",
             ]) }}
         else '' end as recall_list
     from stated

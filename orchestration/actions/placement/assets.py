@@ -1,0 +1,76 @@
+"""Dagster wiring of the placement stage: the agency placement batch, the recall file and the
+refund work list of one as-of date. The work is in `orchestration.actions.placement.run`;
+these functions only wire it. Backfill runs write nothing (send_mode)."""
+
+
+import warnings
+from datetime import date
+
+import dagster as dg
+
+from orchestration.actions.assets import send_mode
+from orchestration.actions.placement import run
+from orchestration.partitions import daily_partitions
+from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
+
+ELIGIBILITY = dg.AssetKey(["marts", "fct_placement_eligibility"])
+PLACEMENTS = dg.AssetKey(["marts", "fct_placements"])
+REFUND_ITEMS = dg.AssetKey(["marts", "fct_refund_items"])
+BATCH = dg.AssetKey(["placement", "batch"])
+
+_COMMON = dict(partitions_def=daily_partitions, backfill_policy=dg.BackfillPolicy.multi_run(1),
+               pool=WAREHOUSE_POOL, owners=["team:billing-office"], kinds={"python"})
+
+
+def _as_of(context: dg.AssetExecutionContext) -> date:
+    return date.fromisoformat(context.partition_key)
+
+
+def _policy_version(collections: CollectionsResource) -> "str | None":
+    try:
+        return collections.policy().version
+    except Exception:   # the mart rows carry it too; the manifest falls back to theirs
+        return None
+
+
+with warnings.catch_warnings():   # backfill_policy on @asset is beta; one date per run is what we want
+    warnings.filterwarnings("ignore", message=".*backfill_policy.*")
+
+    @dg.asset(key=BATCH, group_name="placement", deps=[ELIGIBILITY, PLACEMENTS],
+              description="The agency placement batch: placement_<batch>.csv and its manifest, "
+                          "gated by the placement_extract GE suite (nothing leaves on failure).",
+              **_COMMON)
+    def placement_batch(context: dg.AssetExecutionContext,
+                        collections: CollectionsResource) -> dg.MaterializeResult:
+        paths = collections.paths
+        report = run.place(warehouse=paths.warehouse, outbox=paths.outbox, as_of=_as_of(context),
+                           policy_version=_policy_version(collections), send=send_mode(context))
+        context.log.info(f"placement: {report.as_metadata()}")
+        return dg.MaterializeResult(metadata=report.as_metadata())
+
+    @dg.asset(key=dg.AssetKey(["placement", "recalls"]), group_name="placement",
+              deps=[PLACEMENTS, BATCH],
+              description="The recall file: placed accounts that paid in full, disputed, got "
+                          "hardship, died or went bankrupt; each recalled once.",
+              **_COMMON)
+    def placement_recalls(context: dg.AssetExecutionContext,
+                          collections: CollectionsResource) -> dg.MaterializeResult:
+        paths = collections.paths
+        report = run.recall(warehouse=paths.warehouse, outbox=paths.outbox, as_of=_as_of(context),
+                            send=send_mode(context))
+        context.log.info(f"recalls: {report.as_metadata()}")
+        return dg.MaterializeResult(metadata=report.as_metadata())
+
+    @dg.asset(key=dg.AssetKey(["refunds", "work_list"]), group_name="placement", deps=[REFUND_ITEMS],
+              description="The refund work list CSV of the credits to resolve (DOMAIN.md §7).",
+              **_COMMON)
+    def refunds_work_list(context: dg.AssetExecutionContext,
+                          collections: CollectionsResource) -> dg.MaterializeResult:
+        paths = collections.paths
+        report = run.refund_work_list(warehouse=paths.warehouse, outbox=paths.outbox,
+                                      as_of=_as_of(context), send=send_mode(context))
+        context.log.info(f"refunds: {report.as_metadata()}")
+        return dg.MaterializeResult(metadata=report.as_metadata())
+
+
+placement_assets = [placement_batch, placement_recalls, refunds_work_list]

@@ -1,0 +1,175 @@
+"""The placement extract of one as-of date (DOMAIN.md §8, OUTPUTS.md placements/): pure.
+
+* ``batch_id(as_of)``            -> ``P<YYYYMMDD>`` (one batch per as-of date, deterministic);
+* ``placement_id(batch, enc)``   -> ``<batch>-<first 16 hex of sha256(encounter_id)>``;
+* ``placement_rows(con, as_of)`` -> one row per open encounter (int_placement_encounters,
+  balance > 0) of every *eligible* guarantor (fct_placement_eligibility), minus guarantors
+  already in ops.placement_ledger (any batch, any status): the minimum necessary fields, no
+  clinical detail (no procedure, diagnosis, provider);
+* ``write_batch(rows, out_dir, meta)`` -> ``placement_<batch>.csv`` then
+  ``placement_<batch>.manifest.json``, atomic, mode 0600, never overwriting what a manifest
+  names. The rules (who is eligible, the itemization, the bureau flag) are all in dbt.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable
+
+import duckdb
+
+from orchestration.actions.outreach._files import atomic_write
+
+COLUMNS = [
+    "placement_id", "batch_id", "guarantor_id", "first_name", "last_name", "address_line1",
+    "address_line2", "city", "state", "postal_code", "phone", "encounter_id", "service_date",
+    "balance", "itemization_date", "itemization_amount", "payments_since", "credits_since",
+    "last_payment_date", "documented_attempts", "proof_of_contact", "bureau_reportable",
+]
+RECALL_COLUMNS = ["placement_id", "guarantor_id", "recall_reason"]
+REFUND_COLUMNS = ["guarantor_id", "household_id", "credit_amount", "applied_within_household",
+                  "refund_amount", "credit_since", "due_date", "is_overcharge"]
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def batch_id(as_of: date) -> str:
+    return f"P{as_of:%Y%m%d}"
+
+
+def batch_date(batch: str) -> date:
+    """The as-of date a batch id names (inverse of ``batch_id``)."""
+    return date(int(batch[1:5]), int(batch[5:7]), int(batch[7:9]))
+
+
+def placement_id(batch: str, encounter_id: str) -> str:
+    return f"{batch}-{hashlib.sha256(str(encounter_id).encode()).hexdigest()[:16]}"
+
+
+def csv_name(batch: str) -> str:
+    return f"placement_{batch}.csv"
+
+
+def manifest_name(batch: str) -> str:
+    return f"placement_{batch}.manifest.json"
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+PLACEMENT_SQL = """
+SELECT
+    e.guarantor_id,
+    g.first_name, g.last_name, g.address_line1, g.address_line2, g.city, g.state,
+    g.postal_code, g.phone,
+    pe.encounter_id,
+    pe.service_date,
+    CAST(pe.balance AS DECIMAL(18, 2)) AS balance,
+    e.itemization_date,
+    e.itemization_amount,
+    e.payments_since_itemization AS payments_since,
+    e.credits_since_itemization AS credits_since,
+    e.last_payment_date,
+    e.documented_attempts,
+    e.proof_of_contact_kinds AS proof_of_contact,
+    pe.is_bureau_reportable AS bureau_reportable,
+    e.policy_version
+FROM marts.fct_placement_eligibility AS e
+JOIN intermediate.int_placement_encounters AS pe ON pe.guarantor_id = e.guarantor_id
+LEFT JOIN staging.stg_guarantors AS g ON g.guarantor_id = e.guarantor_id
+WHERE e.eligible AND pe.balance > 0
+  AND e.guarantor_id NOT IN (SELECT guarantor_id FROM ops.placement_ledger
+                             WHERE guarantor_id IS NOT NULL)
+ORDER BY e.guarantor_id, pe.encounter_id
+"""
+
+
+def placement_rows(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
+    """Today's placement rows (see module doc); ``policy_version`` rides along for the
+    manifest and the ledger but is not a CSV column."""
+    batch = batch_id(as_of)
+    rows = _rows(con, PLACEMENT_SQL)
+    for r in rows:
+        r["placement_id"] = placement_id(batch, r["encounter_id"])
+        r["batch_id"] = batch
+    return rows
+
+
+def escape_cell(value: Any) -> Any:
+    """Spreadsheet formula injection (OWASP CSV injection): a text cell that starts with
+    = + - @ tab or CR gets a leading apostrophe. Numbers and dates are left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return escape_cell(value)
+
+
+def to_csv(rows: Iterable[dict], columns: list[str]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    for r in rows:
+        w.writerow([_cell(r.get(c)) for c in columns])
+    return buf.getvalue().encode("utf-8")
+
+
+def total_balance(rows: Iterable[dict]) -> str:
+    return f"{sum((Decimal(str(r['balance'])) for r in rows), Decimal('0')):.2f}"
+
+
+def read_manifest(out_dir: Path, batch: str) -> dict | None:
+    path = Path(out_dir) / manifest_name(batch)
+    if not path.exists():
+        return None
+    return json.loads(path.read_text())
+
+
+def write_batch(rows: list[dict], out_dir: Path, manifest: dict) -> dict:
+    """Write the batch CSV then its manifest; returns the manifest.
+
+    ``manifest`` carries ``batch_id``, ``policy_version`` and ``as_of_date``; the record
+    count, total balance and SHA-256 are computed here from the rows / the file bytes.
+    A manifest already on disk for the batch means the batch left: nothing is written and
+    the existing manifest is returned. A CSV without a manifest is the leftover of a crash
+    between the two writes (nothing names it, it did not leave): it is replaced.
+    """
+    out_dir = Path(out_dir)
+    batch = manifest["batch_id"]
+    existing = read_manifest(out_dir, batch)
+    if existing is not None:
+        return existing
+    data = to_csv(rows, COLUMNS)
+    atomic_write(out_dir / csv_name(batch), data, overwrite=True)
+    full = {
+        "batch_id": batch,
+        "as_of_date": str(manifest["as_of_date"]),
+        "policy_version": manifest["policy_version"],
+        "file": csv_name(batch),
+        "record_count": len(rows),
+        "total_balance": total_balance(rows),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+    try:
+        atomic_write(out_dir / manifest_name(batch), json.dumps(full, indent=2, sort_keys=True) + "\n")
+    except FileExistsError:          # a concurrent writer won: its manifest is the truth
+        return read_manifest(out_dir, batch)
+    return full
