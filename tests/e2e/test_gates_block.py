@@ -63,3 +63,33 @@ def test_failing_dbt_test_skips_its_children(first_run, tmp_path, monkeypatch):
                        "outreach/sms_batch", "outreach/statements", "serving/published"):
         assert downstream not in done
     assert not (tmp_path / "outbox").exists()        # nothing left the building
+
+
+def test_failing_audience_gate_sends_nothing(first_run, tmp_path, monkeypatch):
+    """The touch-audience suite fails → no outreach asset runs, no file is written, the ledger
+    gains nothing."""
+    import os
+    import duckdb
+    copy = tmp_path / "w.duckdb"
+    shutil.copyfile(os.environ["COLLECTIONS_WAREHOUSE_PATH"], copy)
+    con = duckdb.connect(str(copy))
+    con.execute("DELETE FROM ops.send_ledger")            # today's touches are due again
+    con.close()
+    monkeypatch.setenv("COLLECTIONS_WAREHOUSE_PATH", str(copy))
+    monkeypatch.setenv("COLLECTIONS_OUTBOX_DIR", str(tmp_path / "outbox"))
+    suites = tmp_path / "expectations"
+    shutil.copytree(EXPECTATIONS_DIR, suites)
+    suite = json.loads((suites / "touch_audience.json").read_text())
+    suite["expectations"].append({
+        "type": "expect_column_values_to_be_between", "kwargs": {"column": "balance", "max_value": 0},
+        "meta": {"notes": "impossible on purpose"}, "severity": "critical"})
+    (suites / "touch_audience.json").write_text(json.dumps(suite))
+    monkeypatch.setenv("COLLECTIONS_EXPECTATIONS_DIR", str(suites))
+
+    result = run_daily()
+    assert not result.success
+    assert ("marts/fct_touch_audience", "ge_touch_audience") in _failed_checks(result)
+    assert not any(k.startswith(("outreach/", "serving/")) for k in materialized(result))
+    day = tmp_path / "outbox" / "2026-11-20"
+    assert not any((day / d).exists() for d in ("sms", "email", "statements", "calls"))
+    assert query("SELECT count(*) FROM ops.send_ledger")[0][0] == 0
