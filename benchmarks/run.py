@@ -28,8 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _one_run(work: Path, landing: Path, executor: str) -> dict:
     wh = work / "warehouse.duckdb"
-    for p in (wh, Path(str(wh) + ".wal")):
+    for p in (wh, Path(str(wh) + ".wal"), Path(str(wh) + ".paylink-secret")):
         p.unlink(missing_ok=True)
+    for d in ("outbox", "serving", "dagster_home"):      # every repeat is a first run
+        shutil.rmtree(work / d, ignore_errors=True)
     env = {**os.environ, "COLLECTIONS_LANDING_DIR": str(landing), "COLLECTIONS_WAREHOUSE_PATH": str(wh),
            "COLLECTIONS_OUTBOX_DIR": str(work / "outbox"), "COLLECTIONS_SERVING_DIR": str(work / "serving"),
            "DAGSTER_HOME": str(work / "dagster_home")}
