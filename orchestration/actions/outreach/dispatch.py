@@ -32,7 +32,7 @@ from typing import Any
 
 import duckdb
 
-from orchestration.actions.outreach import calls, email, ledger, sms, statements, tokens
+from orchestration.actions.outreach import approvals, calls, email, ledger, sms, statements, tokens
 from orchestration.actions.outreach.model import SendResult, Touch
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ class ChannelReport:
     deferred: int = 0
     already_done: int = 0
     recovered: dict[str, int] = field(default_factory=dict)
+    stale_scripts: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 
     def as_metadata(self) -> dict[str, Any]:
@@ -95,6 +96,10 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     report = ChannelReport(channel, "send" if send else "record")
+    report.stale_scripts = approvals.stale_scripts((now or datetime.now(timezone.utc)).date())
+    if report.stale_scripts:
+        log.warning("scripts past their 90-day approval: %s (templates/approvals.yaml)",
+                    ", ".join(report.stale_scripts))
     clinic = dict(policy["clinic"])
     g = policy["guardrails"]
     day_dir = outbox / as_of.isoformat()
