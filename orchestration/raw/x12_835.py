@@ -32,11 +32,20 @@ with the separator they actually use.
 
 The reader is a plain ``str.split`` tokenizer with a single dispatch loop; no regular expression
 runs per segment and no per-character loop runs over the file.  Segments are dispatched on their
-first character and only the segments that are used get split into elements.  Amounts, dates and
-whole DTM segments are memoised per file, which matters because remittances repeat the same
-amounts and dates many times.  Amounts go through plain ``Decimal()``; a file in which one turns
-out to be NaN / Infinity is read a second time with a converter that rejects them.  The cyclic
-garbage collector is paused while the rows are built (they hold no reference cycles).
+first character and only the segments that are used get split into elements.  Rows are built as
+tuples / lists in ``COLUMNS`` order (not dicts) with money kept as the text of the amount; every
+amount is still checked with ``Decimal()`` where it is read (memoised per file, because
+remittances repeat the same amounts and dates many times), and the sums (balance, PR) are exact
+Decimal arithmetic.  A claim's first PR amount per reason slot is
+kept as its text (0 + x is x); when a file turns out to hold an amount that is not a plain
+``[-]digits[.digits]`` number of at most 28 characters (NaN / Infinity, ``1E3``, ``' 5'``...), it
+is read a second time in an exact mode: a converter that rejects NaN / Infinity (the transaction
+holding one is held) and Decimal arithmetic for every PR sum.  The cyclic garbage collector is
+paused while the rows are built (they hold no reference cycles).
+
+Entry points: ``parse_835`` (the ``Remittance`` below: dicts, Decimal money) for tests and
+callers; ``parse_835_rows`` / ``parse_835_columns`` (the same rows as tuples / columns, money as
+exact plain decimal text) for the loader, which has DuckDB turn that text into DECIMAL.
 
 Row shapes (dict keys; money is ``decimal.Decimal``, dates are ``datetime.date``):
 
@@ -70,11 +79,16 @@ from __future__ import annotations
 
 import gc
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 
-__all__ = ["X12QuarantineError", "Remittance", "parse_835"]
+__all__ = [
+    "COLUMNS", "MONEY_COLUMNS", "X12QuarantineError", "Remittance", "parse_835",
+    "parse_835_columns", "parse_835_rows",
+]
 
 
 class X12QuarantineError(Exception):
@@ -91,6 +105,64 @@ class Remittance:
     service_lines: list[dict] = field(default_factory=list)  # SVCs of loaded claims
     provider_adjustments: list[dict] = field(default_factory=list)  # PLB pairs, loaded tx only
     warnings: list[str] = field(default_factory=list)  # file-level warnings
+
+
+# Column order of the rows built by the reader (``parse_835_columns`` returns these columns).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "transactions": (
+        "transaction_index", "st_control_number", "payer_id", "payer_name", "payment_amount",
+        "credit_debit_flag", "payment_method", "payment_date", "payment_date_source",
+        "trace_number", "payee_id", "claim_count", "status", "hold_reason", "version",
+    ),
+    "claims": (
+        "transaction_index", "claim_index", "patient_control_number", "claim_status", "charge",
+        "paid", "patient_responsibility", "claim_filing_indicator", "payer_claim_control_number",
+        "pr_deductible", "pr_coinsurance", "pr_copay", "pr_other", "service_date_start",
+        "service_date_end", "payer_id", "payment_date",
+    ),
+    "adjustments": (
+        "claim_index", "level", "service_line_index", "group_code", "reason_code", "amount",
+        "quantity",
+    ),
+    "service_lines": (
+        "claim_index", "service_line_index", "procedure", "charge", "paid", "units",
+        "service_date",
+    ),
+    "provider_adjustments": (
+        "transaction_index", "provider_id", "fiscal_period_date", "reason_code", "reference",
+        "amount",
+    ),
+}
+# the money columns of each table
+MONEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "transactions": ("payment_amount",),
+    "claims": ("charge", "paid", "patient_responsibility", "pr_deductible", "pr_coinsurance",
+               "pr_copay", "pr_other"),
+    "adjustments": ("amount", "quantity"),
+    "service_lines": ("charge", "paid", "units"),
+    "provider_adjustments": ("amount",),
+}
+# (attribute, row layout, money columns) of the tables kept as row lists (not transactions)
+_ROW_TABLES = tuple(
+    (t, COLUMNS[t], MONEY_COLUMNS[t])
+    for t in ("claims", "adjustments", "service_lines", "provider_adjustments")
+)
+
+
+@dataclass
+class _Rows:
+    """What the dispatch loop builds: ``Remittance`` with rows as sequences in ``COLUMNS`` order
+    and money as the text of the amount as written (a key of the file's ``_State.money`` memo),
+    except in the four PR sums when more than one amount went into them
+    (the sum's exact text, see ``_sum_text``).  Claim and service-line rows are lists (completed
+    by later segments), the others tuples."""
+
+    transactions: list[dict] = field(default_factory=list)
+    claims: list[list] = field(default_factory=list)
+    adjustments: list[tuple] = field(default_factory=list)
+    service_lines: list[list] = field(default_factory=list)
+    provider_adjustments: list[tuple] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -287,6 +359,10 @@ def _bare_separators(text: str) -> tuple[str, str]:
     return sep, term
 
 
+_FIRST = itemgetter(0)
+_LAST = itemgetter(-1)
+
+
 def _segments(text: str, term: str) -> list[str]:
     """Split one interchange (or a bare file) into non-empty, whitespace-trimmed segments."""
     if term == "\n":
@@ -295,17 +371,26 @@ def _segments(text: str, term: str) -> list[str]:
     elif "\n" in text or "\r" in text:
         text = text.replace("\r", "").replace("\n", "")
     segs = text.split(term)
-    if (
-        term == "\n"
-        or " " + term in text
-        or term + " " in text
-        or "\t" in text
-        or text[:1].isspace()
-    ):
+    # Segments are stripped when a space or tab touches a terminator (or starts the text).
+    # The space test looks at the first / last character of each piece (cheaper than
+    # searching the text for ' ~' and '~ '); an empty piece falls back to the text search.
+    if term == "\n" or "\t" in text or text[:1].isspace():
+        strip = True
+    else:
+        try:
+            strip = (
+                " " in "".join(map(_LAST, segs[:-1]))
+                or " " in "".join(map(_FIRST, segs[1:-1]))
+                or segs[-1][:1] == " "
+            )
+        except IndexError:  # an empty piece: ~~
+            strip = " " + term in text or term + " " in text
+    doubled = len(segs) > 2 and "" in segs[1:-1]  # term + term in text
+    if strip:
         segs = [s.strip() for s in segs]
     while segs and not segs[-1]:
         segs.pop()
-    if term + term in text or (segs and not segs[0]):
+    if doubled or (segs and not segs[0]):
         segs = [s for s in segs if s]
     return segs
 
@@ -322,39 +407,163 @@ def parse_835(data: bytes) -> Remittance:
     ``X12QuarantineError`` when the file as a whole cannot be loaded (unreadable, not an 835,
     cut short).
     """
-    text = _decode(data).strip(" \t\r\n\x00\x1a")
-    if not text:
-        raise X12QuarantineError("unreadable: the file is empty")
-    # Building ~10 dicts per claim makes the cyclic GC rescan the young rows over and over;
-    # none of them can form a cycle, so collection is paused while they are built.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        # The fast pass converts amounts with plain Decimal(), which accepts 'NaN' / 'Infinity';
-        # when one turns up, the file is read again with a converter that rejects them (the
-        # transaction holding it is then held as malformed).
-        state = _State(Decimal)
-        try:
-            out = _parse_text(text, state)
-        except X12QuarantineError:
-            if _all_finite(state.money):
-                raise
-            out = _parse_text(text, _State(_strict_decimal))
-        else:
-            if not _all_finite(state.money):
-                out = _parse_text(text, _State(_strict_decimal))
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+    rows, state = _parse(data)
+    money = _DecimalOf(state.money)
+    money[None] = None
+    out = Remittance(transactions=rows.transactions, warnings=rows.warnings)
+    with _gc_paused():
+        for attr, _names, _money in _ROW_TABLES:
+            make = _DICT_MAKERS[attr]
+            setattr(out, attr, [make(r, money) for r in getattr(rows, attr)])
     return out
 
 
-def _all_finite(memo: dict) -> bool:
-    return all(d.is_finite() for d in memo.values())
+class _DecimalOf(dict):
+    """Amount text -> Decimal: the file's memo; a PR sum's text is converted when first met."""
+
+    def __missing__(self, text: str) -> Decimal:
+        d = self[text] = Decimal(text)
+        return d
 
 
-def _parse_text(text: str, state: _State) -> Remittance:
-    out = Remittance()
+def _dict_maker(names: tuple[str, ...], money: tuple[str, ...]):
+    """``make(row, decimal_of) -> dict`` for one table: a dict literal (the fastest way)."""
+    items = ", ".join(f"{n!r}: " + (f"m[r[{i}]]" if n in money else f"r[{i}]")
+                      for i, n in enumerate(names))
+    scope: dict = {}
+    exec(f"def make(r, m):\n    return {{{items}}}\n", scope)  # noqa: S102 -- fixed names
+    return scope["make"]
+
+
+_DICT_MAKERS = {attr: _dict_maker(names, money) for attr, names, money in _ROW_TABLES}
+
+
+def parse_835_rows(data: bytes) -> tuple[dict[str, list[tuple]], list[str], list[dict]]:
+    """Parse one X12 835 file into row tuples: the fast path of the loader.
+
+    Returns ``(rows, warnings, transactions)``: ``rows`` maps each table of ``COLUMNS``
+    ("transactions", "claims", "adjustments", "service_lines", "provider_adjustments") to a
+    list of tuples in ``COLUMNS`` order (the same rows, in the same order, as ``parse_835``);
+    ``transactions`` is the list of transaction dicts of ``parse_835`` (for the file's
+    verdicts).  Money is the exact decimal *text* of the value (``'58.29'``, ``'-5'``, ``'0'``):
+    the amount as written when it is a plain ``[-]digits[.digits]`` number, else the same value
+    in plain notation; never a float, never rounded here.  Dates are ``datetime.date``.
+    Raises ``X12QuarantineError`` like ``parse_835``.
+    """
+    rows, state = _parse(data)
+    tx_names = COLUMNS["transactions"]
+    out: dict[str, list[tuple]] = {"transactions": [
+        tuple(_plain(t[k]) if k == "payment_amount" and t[k] is not None else t[k]
+              for k in tx_names)
+        for t in rows.transactions]}
+    odd = {} if state.fast else _odd_tokens(state.money)  # (fast: every amount is plain)
+    with _gc_paused():
+        for attr, names, money in _ROW_TABLES:
+            table = getattr(rows, attr)
+            if table and type(table[0]) is list:  # claims and service lines are built as lists
+                table = list(map(tuple, table))
+            if odd and table:
+                at = [names.index(k) for k in money]
+                table = [tuple(odd.get(v, v) if i in at and v is not None else v
+                               for i, v in enumerate(row)) for row in table]
+            out[attr] = table
+    return out, rows.warnings, rows.transactions
+
+
+def parse_835_columns(data: bytes) -> tuple[dict[str, dict[str, list]], list[str], list[dict]]:
+    """``parse_835_rows`` as columns: ``{table: {column name: sequence of values}}``."""
+    rows, warnings, transactions = parse_835_rows(data)
+    return ({t: _transpose(r, COLUMNS[t]) for t, r in rows.items()}, warnings, transactions)
+
+
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic GC: building rows (no reference cycles) makes it rescan them over and
+    over for nothing."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _transpose(rows: list, names: tuple[str, ...]) -> dict[str, list]:
+    if not rows:
+        return {n: [] for n in names}
+    return dict(zip(names, zip(*rows)))
+
+
+def _sum_text(text: str, amt: Decimal) -> str:
+    """Text of ``Decimal(text) + amt`` (a PR sum) in plain notation."""
+    t = str(Decimal(text) + amt)
+    return t if "E" not in t else _plain(Decimal(t))
+
+
+def _plain(d: Decimal) -> str:
+    """Exact text of a finite Decimal without an exponent (DuckDB reads it as Decimal does)."""
+    if -40 < d.adjusted() < 40:
+        return format(d, "f")
+    return str(d)  # absurd magnitudes: left to the database to refuse
+
+
+_PLAIN_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def _all_plain(memo: dict) -> bool:
+    """True when every amount text of the memo is a plain ``[-]digits[.digits]`` number of at
+    most 28 characters (Decimal's default precision: adding it to 0 is exact).
+
+    The memo keys all went through ``Decimal()``, so a key made of ASCII digits, '.' and '-'
+    only is such a number (and finite); one byte scan answers for the whole file.
+    """
+    if not memo:
+        return True
+    try:
+        b = "\n".join(memo).encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    return not b.translate(None, b"0123456789.-\n") and max(map(len, memo)) <= 28
+
+
+def _odd_tokens(memo: dict) -> dict[str, str]:
+    """Amount texts that are not plain ``[-]digits[.digits]`` -> the same value in plain text.
+
+    (``Decimal()`` also reads ``' 5'``, ``'+5'``, ``'1E3'``, ``'1_000'``, non-ASCII digits...)
+    """
+    if _all_plain(memo):
+        return {}
+    return {t: _plain(d) for t, d in memo.items() if not _PLAIN_NUMBER.fullmatch(t)}
+
+
+def _parse(data: bytes) -> tuple[_Rows, _State]:
+    text = _decode(data).strip(" \t\r\n\x00\x1a")
+    if not text:
+        raise X12QuarantineError("unreadable: the file is empty")
+    with _gc_paused():
+        # The fast pass converts amounts with plain Decimal(), which accepts 'NaN' / 'Infinity',
+        # and keeps a claim's first PR amount per slot as its text; when an amount turns out
+        # not to be a plain number of at most 28 digits (NaN, '1E3', ' 5'...), the file is read
+        # again with a converter that rejects NaN / Infinity (the transaction holding one is then
+        # held as malformed) and with Decimal arithmetic for every PR sum.
+        state = _State(Decimal, fast=True)
+        try:
+            out = _parse_text(text, state)
+        except X12QuarantineError:
+            if _all_plain(state.money):
+                raise
+            state = _State(_strict_decimal, fast=False)
+            out = _parse_text(text, state)
+        else:
+            if not _all_plain(state.money):
+                state = _State(_strict_decimal, fast=False)
+                out = _parse_text(text, state)
+    return out, state
+
+
+def _parse_text(text: str, state: _State) -> _Rows:
+    out = _Rows()
     starts = _isa_starts(text)
     if starts:
         lead = text[: starts[0]].strip()
@@ -377,8 +586,11 @@ def _parse_text(text: str, state: _State) -> Remittance:
 class _State:
     """Counters and memos carried across the interchanges of one file."""
 
-    def __init__(self, decimal) -> None:
+    def __init__(self, decimal, fast: bool) -> None:
         self.decimal = decimal  # str -> Decimal converter (plain or strict)
+        # fast: the first PR amount of a claim's slot is kept as its text (0 + x is x when x
+        # is a plain number of at most 28 digits, which _parse checks afterwards)
+        self.fast = fast
         self.tx_index = 0
         self.claim_index = 0
         self.unknown: dict[str, int] = {}
@@ -407,28 +619,23 @@ class _DtmMemo(dict):
         return r
 
 
-def _close_claim(claim: dict, cpr: list | None, spr: list | None, dmin, dmax) -> None:
+def _close_claim(claim: list, cpr: list | None, spr: list | None, dmin, dmax) -> None:
     """Finish a claim row: PR sums (claim level wins over service level) and line-date fallback.
 
     The CLP branch of ``_read_segments`` inlines the same code for speed.
     """
     src = cpr if cpr is not None else spr
     if src is not None:
-        (
-            claim["pr_deductible"],
-            claim["pr_coinsurance"],
-            claim["pr_copay"],
-            claim["pr_other"],
-        ) = src
+        claim[9:13] = src
     if dmin is not None:
-        if claim["service_date_start"] is None:
-            claim["service_date_start"] = dmin
-        if claim["service_date_end"] is None:
-            claim["service_date_end"] = dmax
+        if claim[13] is None:
+            claim[13] = dmin
+        if claim[14] is None:
+            claim[14] = dmax
 
 
 def _read_segments(
-    segs: list[str], sep: str, comp: str, out: Remittance, state: _State, envelope: bool
+    segs: list[str], sep: str, comp: str, out: _Rows, state: _State, envelope: bool
 ) -> None:
     """Run the dispatch loop over the segments of one interchange (or of a bare file).
 
@@ -443,6 +650,7 @@ def _read_segments(
     D = state.decimal
     dtc = state.dates
     dtm = _DtmMemo(sep, dtc)
+    fast = state.fast
     unknown = state.unknown
     known = _KNOWN
     pr_slot = _PR_SLOT
@@ -522,9 +730,30 @@ def _read_segments(
                         if bad is None:  # (a held transaction's broken CLP is reason enough)
                             warn(f"CAS outside a claim ignored (ST {st_ctrl})")
                         continue
-                    g = e[1]
                     n = len(e)
-                    if n < 6:  # one triplet: the common case, no inner loop
+                    if n == 4:  # one triplet, no quantity: the common case
+                        _, g, rc, v = e
+                        amt = dget(v)
+                        if amt is None:
+                            amt = dc[v] = D(v)
+                        if not rc:
+                            continue
+                        add_adj((ci, lvl, lix, g, rc, v, None))
+                        if g == "PR":
+                            if ln is None:
+                                if cpr is None:
+                                    cpr = ["0", "0", "0", "0"]
+                                prs = cpr
+                            else:
+                                if spr is None:
+                                    spr = ["0", "0", "0", "0"]
+                                prs = spr
+                            k = pr_slot.get(rc, 3)
+                            cur = prs[k]
+                            prs[k] = v if fast and cur == "0" else _sum_text(cur, amt)
+                        continue
+                    g = e[1]
+                    if n < 6:  # one triplet with a quantity (or malformed): as above
                         v = e[3]
                         amt = dget(v)
                         if amt is None:
@@ -533,26 +762,24 @@ def _read_segments(
                         rc = e[2]
                         if not rc:
                             continue
-                        add_adj(
-                            {
-                                "claim_index": ci,
-                                "level": lvl,
-                                "service_line_index": lix,
-                                "group_code": g,
-                                "reason_code": rc,
-                                "amount": amt,
-                                "quantity": (dget(q) or _money(dc, D, q)) if q else None,
-                            }
-                        )
+                        if q:
+                            if q not in dc:
+                                dc[q] = D(q)
+                        else:
+                            q = None
+                        add_adj((ci, lvl, lix, g, rc, v, q))
                         if g == "PR":
                             if ln is None:
                                 if cpr is None:
-                                    cpr = [zero, zero, zero, zero]
-                                cpr[pr_slot.get(rc, 3)] += amt
+                                    cpr = ["0", "0", "0", "0"]
+                                prs = cpr
                             else:
                                 if spr is None:
-                                    spr = [zero, zero, zero, zero]
-                                spr[pr_slot.get(rc, 3)] += amt
+                                    spr = ["0", "0", "0", "0"]
+                                prs = spr
+                            k = pr_slot.get(rc, 3)
+                            cur = prs[k]
+                            prs[k] = v if fast and cur == "0" else _sum_text(cur, amt)
                         continue
                     for k in range(2, n, 3):
                         rc = e[k]
@@ -564,29 +791,23 @@ def _read_segments(
                             amt = dc[v] = D(v)
                         q = e[k + 2] if k + 2 < n else ""
                         if q:
-                            q = dget(q) or _money(dc, D, q)
+                            if q not in dc:
+                                dc[q] = D(q)
                         else:
                             q = None
-                        add_adj(
-                            {
-                                "claim_index": ci,
-                                "level": lvl,
-                                "service_line_index": lix,
-                                "group_code": g,
-                                "reason_code": rc,
-                                "amount": amt,
-                                "quantity": q,
-                            }
-                        )
+                        add_adj((ci, lvl, lix, g, rc, v, q))
                         if g == "PR":
                             if ln is None:
                                 if cpr is None:
-                                    cpr = [zero, zero, zero, zero]
-                                cpr[pr_slot.get(rc, 3)] += amt
+                                    cpr = ["0", "0", "0", "0"]
+                                prs = cpr
                             else:
                                 if spr is None:
-                                    spr = [zero, zero, zero, zero]
-                                spr[pr_slot.get(rc, 3)] += amt
+                                    spr = ["0", "0", "0", "0"]
+                                prs = spr
+                            j = pr_slot.get(rc, 3)
+                            cur = prs[j]
+                            prs[j] = v if fast and cur == "0" else _sum_text(cur, amt)
                     continue
                 if sid == "CLP":
                     if not in_st:
@@ -595,17 +816,12 @@ def _read_segments(
                     if claim is not None:  # inlined _close_claim()
                         src = cpr if cpr is not None else spr
                         if src is not None:
-                            (
-                                claim["pr_deductible"],
-                                claim["pr_coinsurance"],
-                                claim["pr_copay"],
-                                claim["pr_other"],
-                            ) = src
+                            claim[9:13] = src
                         if dmin is not None:
-                            if claim["service_date_start"] is None:
-                                claim["service_date_start"] = dmin
-                            if claim["service_date_end"] is None:
-                                claim["service_date_end"] = dmax
+                            if claim[13] is None:
+                                claim[13] = dmin
+                            if claim[14] is None:
+                                claim[14] = dmax
                     elif not hdr_done:
                         in_header = False
                         hdr_done = True
@@ -621,41 +837,24 @@ def _read_segments(
                     claim = cpr = spr = dmin = dmax = ln = lix = None
                     sli = 0
                     lvl = "claim"
-                    v = e[4]
-                    paid = dget(v)
-                    if paid is None:
-                        paid = dc[v] = D(v)
-                    sum_paid += paid
-                    v = e[3]
-                    charge = dget(v)
-                    if charge is None:
-                        charge = dc[v] = D(v)
-                    v = e[5]
-                    if v:
-                        resp = dget(v)
-                        if resp is None:
-                            resp = dc[v] = D(v)
-                    else:
-                        resp = zero
-                    claim = {
-                        "transaction_index": tx_index,
-                        "claim_index": ci,
-                        "patient_control_number": e[1].strip(),
-                        "claim_status": e[2],
-                        "charge": charge,
-                        "paid": paid,
-                        "patient_responsibility": resp,
-                        "claim_filing_indicator": e[6] or None,
-                        "payer_claim_control_number": e[7] or None,
-                        "pr_deductible": zero,
-                        "pr_coinsurance": zero,
-                        "pr_copay": zero,
-                        "pr_other": zero,
-                        "service_date_start": None,
-                        "service_date_end": None,
-                        "payer_id": hdr_payer,
-                        "payment_date": hdr_date,
-                    }
+                    paid = e[4]
+                    v = dget(paid)
+                    if v is None:
+                        v = dc[paid] = D(paid)
+                    sum_paid += v
+                    charge = e[3]
+                    if charge not in dc:
+                        dc[charge] = D(charge)
+                    resp = e[5]
+                    if not resp:
+                        resp = "0"
+                    elif resp not in dc:
+                        dc[resp] = D(resp)
+                    # the row layout is CLAIM_COLUMNS
+                    claim = [
+                        tx_index, ci, e[1].strip(), e[2], charge, paid, resp, e[6] or None,
+                        e[7] or None, "0", "0", "0", "0", None, None, hdr_payer, hdr_date,
+                    ]
                     add_claim(claim)
                     continue
             elif c == "D":
@@ -665,7 +864,7 @@ def _read_segments(
                         q, d = r
                         if d is not None and (q == "472" or q == "150" or q == "151"):
                             if ln_date is None and q != "151":
-                                ln_date = ln["service_date"] = d
+                                ln_date = ln[6] = d
                             if dmin is None or d < dmin:
                                 dmin = d
                             if dmax is None or d > dmax:
@@ -673,9 +872,9 @@ def _read_segments(
                     elif claim is not None:
                         q, d = r
                         if q == "232":
-                            claim["service_date_start"] = d
+                            claim[13] = d
                         elif q == "233":
-                            claim["service_date_end"] = d
+                            claim[14] = d
                     continue
                 e = s.split(sep)
                 sid = e[0]
@@ -701,15 +900,22 @@ def _read_segments(
                     ln_date = None
                     lvl = "service"
                     lix = sli
-                    ln = {
-                        "claim_index": ci,
-                        "service_line_index": sli,
-                        "procedure": proc,
-                        "charge": (dget(v2) or _money(dc, D, v2)) if v2 else None,
-                        "paid": (dget(v3) or _money(dc, D, v3)) if v3 else None,
-                        "units": (dget(v5) or _money(dc, D, v5)) if v5 else None,
-                        "service_date": None,
-                    }
+                    if v2:
+                        if v2 not in dc:
+                            dc[v2] = D(v2)
+                    else:
+                        v2 = None
+                    if v3:
+                        if v3 not in dc:
+                            dc[v3] = D(v3)
+                    else:
+                        v3 = None
+                    if v5:
+                        if v5 not in dc:
+                            dc[v5] = D(v5)
+                    else:
+                        v5 = None
+                    ln = [ci, sli, proc, v2, v3, v5, None]  # SERVICE_LINE_COLUMNS
                     add_svc(ln)
                     continue
             elif c == "N":
@@ -759,19 +965,11 @@ def _read_segments(
                     rv = e[k]
                     if not rv:
                         continue
-                    amt = _money(dc, D, e[k + 1])
+                    v = e[k + 1]
+                    amt = _money(dc, D, v)
                     sum_plb += amt
                     code, ref = _composite(rv, comp)
-                    add_plb(
-                        {
-                            "transaction_index": tx_index,
-                            "provider_id": prov,
-                            "fiscal_period_date": fdate,
-                            "reason_code": code,
-                            "reference": ref or None,
-                            "amount": amt,
-                        }
-                    )
+                    add_plb((tx_index, prov, fdate, code, ref or None, v))
             elif sid == "BPR":
                 if not in_st:
                     warn("BPR outside a transaction ignored")
@@ -878,8 +1076,8 @@ def _read_segments(
                     tx["status"] = "loaded"
                     if hdr_payer != payer_id or hdr_date != pdate:  # header after the claims
                         for cl in claims_out[marks[0] :]:
-                            cl["payer_id"] = payer_id
-                            cl["payment_date"] = pdate
+                            cl[15] = payer_id
+                            cl[16] = pdate
                 else:
                     tx["status"] = "held"
                     tx["hold_reason"] = bad

@@ -8,13 +8,22 @@ Two sets:
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from orchestration.raw.x12_835 import Remittance, X12QuarantineError, parse_835
+from orchestration.raw.x12_835 import (
+    COLUMNS,
+    MONEY_COLUMNS,
+    Remittance,
+    X12QuarantineError,
+    parse_835,
+    parse_835_columns,
+    parse_835_rows,
+)
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "x12"
 SHARED = Path(__file__).parents[3] / "shared" / "data" / "x12-835"
@@ -647,3 +656,94 @@ def test_text_before_the_isa_and_isa_inside_values():
     r = parse_835(bare)  # an 'ISA' element value does not start an interchange
     assert r.transactions[0]["payer_name"] == "ISA"
     assert len(r.claims) == 1 and r.warnings == []
+
+
+# ---------------------------------------------------------------------------------------------
+# the loader's fast path: parse_835_rows / parse_835_columns give parse_835's rows
+
+PLAIN = r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+
+
+def assert_rows_match(data: bytes) -> None:
+    """parse_835_rows and parse_835_columns hold parse_835's rows, money as plain exact text."""
+    rem = parse_835(data)
+    rows, warnings, transactions = parse_835_rows(data)
+    cols, warnings2, _ = parse_835_columns(data)
+    assert warnings == warnings2 == rem.warnings
+    assert transactions == rem.transactions
+    for table, names in COLUMNS.items():
+        dicts = getattr(rem, table)
+        assert len(rows[table]) == len(dicts)
+        assert {k: list(v) for k, v in cols[table].items()} == {
+            k: [r[i] for r in rows[table]] for i, k in enumerate(names)}
+        for row, d in zip(rows[table], dicts):
+            for name, value in zip(names, row):
+                if name in MONEY_COLUMNS[table] and value is not None:
+                    assert isinstance(value, str) and re.fullmatch(PLAIN, value), (name, value)
+                    assert Decimal(value) == d[name], (name, value, d[name])
+                else:
+                    assert value == d[name] and type(value) is type(d[name]), (name, value)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.iterdir()
+                                        if p.name != "cut_short.835"))
+def test_rows_and_columns_match_parse_835_on_fixtures(name):
+    assert_rows_match((FIXTURES / name).read_bytes())
+
+
+def test_rows_and_columns_match_parse_835_on_the_shared_set():
+    files = sorted(SHARED.glob("*")) if SHARED.is_dir() else []
+    if not files:
+        pytest.skip("shared conformance data not present")
+    for path in files:
+        try:
+            assert_rows_match(path.read_bytes())
+        except X12QuarantineError:
+            pass
+
+
+@pytest.mark.parametrize(
+    "clp, cas, charge, paid, resp, pr, amounts",
+    [
+        # other number formats: the loader gets plain text of the same value
+        (b"CLP*ENC-2001*1*+150*1E2*50.", b"CAS*PR*3*5E1~", "150", "100", "50.", "50",
+         ["50"]),
+        (b"CLP*ENC-2001*1* 150.00*1_00.00*50", b"CAS*PR*3*50.00~", "150.00", "100.00", "50",
+         "50.00", ["50.00"]),
+        # tiny amounts: the PR sum of 1E-7 + 1E-7 is written without an exponent
+        (b"CLP*ENC-2001*1*150.00*100.00*0.0000002", b"CAS*PR*3*0.0000001**3*0.0000001~",
+         "150.00", "100.00", "0.0000002", "0.0000002", ["0.0000001", "0.0000001"]),
+        # an amount of more than 28 digits: exact mode, PR sums in Decimal arithmetic
+        (b"CLP*ENC-2001*1*150.00*100.00*50", b"CAS*PR*3*49.999999999999999999999999999**3*"
+         b"0.000000000000000000000000001~", "150.00", "100.00", "50",
+         str(D(0) + D("49.999999999999999999999999999") + D("0.000000000000000000000000001")),
+         ["49.999999999999999999999999999", "0.000000000000000000000000001"]),
+    ],
+)
+def test_money_text_of_unusual_amounts(clp, cas, charge, paid, resp, pr, amounts):
+    data = ((FIXTURES / "bare_st.835").read_bytes()
+            .replace(b"CLP*ENC-2001*1*150.00*100.00*50.00", clp)
+            .replace(b"CAS*PR*3*50.00~", cas))
+    assert_rows_match(data)
+    cols, _, _ = parse_835_columns(data)
+    c = cols["claims"]
+    assert (c["charge"][0], c["paid"][0], c["patient_responsibility"][0]) == (charge, paid, resp)
+    assert c["pr_copay"][0] == pr
+    assert list(cols["adjustments"]["amount"]) == amounts
+
+
+def test_claim_pr_sums_are_exact_across_repeated_reasons():
+    data = (FIXTURES / "bare_st.835").read_bytes().replace(
+        b"CAS*PR*3*50.00~", b"CAS*PR*3*20.10**3*19.95**3*9.95~")
+    assert_rows_match(data)
+    assert parse_835(data).claims[0]["pr_copay"] == D("50.00")
+
+
+def test_a_file_read_after_others_gives_the_same_rows():
+    """Amounts remembered from earlier files change nothing (NaN still holds, sums stay exact)."""
+    clean = (FIXTURES / "clean_two_tx_crlf.835").read_bytes()
+    first = parse_835(clean)
+    nan = (FIXTURES / "bare_st.835").read_bytes().replace(b"CAS*PR*3*50.00", b"CAS*PR*3*NaN")
+    assert parse_835(nan).transactions[0]["status"] == "held"
+    assert parse_835(clean) == first
+    assert_rows_match(clean)
