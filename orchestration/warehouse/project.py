@@ -15,7 +15,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_PROJECT_DIR, export_warehouse_path
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 MANIFEST = dbt_project.manifest_path
@@ -36,8 +36,8 @@ def manifest_is_fresh() -> bool:
 def ensure_manifest(force: bool = False) -> Path:
     """Run `dbt parse` when the manifest is missing or older than the project's files."""
     if force or not manifest_is_fresh():
+        export_warehouse_path()   # the same profile as the daily run, so dbt's partial parse holds
         env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-        env.setdefault("COLLECTIONS_WAREHOUSE_PATH", str(DBT_PROJECT_DIR.parent / "var" / "warehouse.duckdb"))
         dbt = Path(sys.executable).with_name("dbt")
         subprocess.run([str(dbt), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
                         "--profiles-dir", str(DBT_PROJECT_DIR)], check=True, env=env,
