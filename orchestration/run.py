@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 import fcntl
-from contextlib import contextmanager
 import sys
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 

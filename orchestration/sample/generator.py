@@ -29,7 +29,7 @@ import shutil
 import sys
 import time
 import unicodedata
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -1825,7 +1825,6 @@ def _write_defects(out: Path, f: Fmt, r: R, A: int, G: dict, eg, sd, charge, T: 
     ts_a = f.ts_scalar(A, 10 * 3600)
     ts_a2 = f.ts_scalar(A, 11 * 3600)
     pm = out / "pm"
-    NG = G["n"]
     resolved: dict = {}
 
     # --- guarantors without last_name: whole file rejected

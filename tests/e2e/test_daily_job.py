@@ -3,7 +3,6 @@ re-run changes nothing, and each defect of --defects ends as the landing contrac
 
 from __future__ import annotations
 
-from decimal import Decimal
 
 import pytest
 

@@ -46,12 +46,11 @@ import hashlib
 import io
 import json
 import multiprocessing
-import os
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping
 
 from ._files import atomic_write
 from .model import SendResult, Touch, long_date, money
