@@ -13,42 +13,18 @@
 --   payments_since     = payments − payment reversals posted (effective) after it,
 --   credits_since      = adjustments − refunds posted (effective) after it,
 --   balance            = itemization_amount + charges_since − payments_since − credits_since.
-with run as (
-    select
-        {{ as_of_date() }} as as_of_date,
-        clinic_timezone,
-        segments_first_statement_fallback_days as fallback_days
-    from {{ ref('stg_policy') }}
-),
+with run as (select {{ as_of_date() }} as as_of_date),
 episodes as (select * from {{ ref('int_guarantor_episodes') }}),
-statements as (
-    select
-        l.guarantor_id,
-        l.episode_start,
-        min(coalesce({{ utc_to_local_date('l.sent_at', 'run.clinic_timezone') }}, l.as_of_date))
-            as sent_date
-    from {{ ref('stg_send_ledger') }} as l
-    cross join run
-    where l.step = 'statement_1'
-      and l.status in ('sent', 'delivered')
-      and l.as_of_date < run.as_of_date
-    group by l.guarantor_id, l.episode_start
-),
 first_statements as (
     select
         e.guarantor_id,
         e.episode_start,
         e.balance,
-        coalesce(
-            s.sent_date,
-            cast({{ dbt.dateadd('day', 'run.fallback_days', 'e.episode_start') }} as date)
-        ) as first_statement_date,
-        case when s.sent_date is not null then 'send_ledger' else 'fallback' end
-            as first_statement_source
+        f.first_statement_date_before_run as first_statement_date,
+        f.first_statement_source_before_run as first_statement_source
     from episodes as e
-    cross join run
-    left join statements as s
-        on s.guarantor_id = e.guarantor_id and s.episode_start = e.episode_start
+    inner join {{ ref('int_first_statements') }} as f
+        on f.guarantor_id = e.guarantor_id and f.episode_start = e.episode_start
 ),
 encounters as (
     select encounter_id, guarantor_id, patient_responsibility, balance_date
