@@ -217,6 +217,11 @@ def _report_load(files, claims, clp05, repeats) -> bool:
 
 def _report_pyx12(files, datas, per_file, args) -> list:
     """pyx12 on an evenly spaced sample of fully loading files, and ours on the same files."""
+    return pyx12_ratio(files, datas, per_file, args)["mismatches"]
+
+
+def pyx12_ratio(files, datas, per_file, args) -> dict:
+    """Prints the comparison; returns the ratio of claims/s and the files that differ."""
     clean = [i for i, (_, _, all_loaded) in enumerate(per_file) if all_loaded]
     k = max(1, min(args.pyx12_files, len(clean)))
     sample = [clean[j * len(clean) // k] for j in range(k)]
@@ -239,7 +244,17 @@ def _report_pyx12(files, datas, per_file, args) -> list:
         print(f"MISMATCH with pyx12 (file, pyx12 claims, sum, ours): {mismatches}")
     print(f"ratio: {ours_rate / pyx_rate:,.0f}x pyx12's claims/s"
           f"  (claim counts and sum CLP05 {'identical' if not mismatches else 'DIFFER'})")
-    return mismatches
+    return {"ratio": ours_rate / pyx_rate, "mismatches": mismatches, "files": len(done)}
+
+
+def compare_with_pyx12(landing: Path, sample_files: int = 24, budget: float = 45.0) -> dict:
+    """Our parser against pyx12 on a sample of the landing's era files (see the module doc)."""
+    from orchestration.raw import files as landing_files
+
+    files = landing_files.list_landing(landing, "era")
+    datas = [f.path.read_bytes() for f in files]
+    args = argparse.Namespace(pyx12_files=sample_files, pyx12_budget=budget, repeats=3)
+    return pyx12_ratio(files, datas, _ours(datas), args)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,21 @@
-"""`make bench`: the daily job on generated clinics of several sizes.
+"""`make bench`: every figure of issue 7 next to its target.
 
-For each size: generate the clinic once, then run the whole daily job REPEATS times on a fresh
-warehouse, each in its own process; report per-stage wall time (ingest, dbt) from the Dagster
-step events, total wall time and peak RSS of the largest process (median of the repeats).
+1. small clinic (default 5,000 guarantors): the whole daily job, a first run on a fresh
+   warehouse, REPEATS times, each in its own process (median);
+2. large clinic (default 1,000,000 guarantors): its generation (with progress); the first
+   full daily run as of the day before the last day (the last day's files held back), wall and
+   peak memory; then the next day's run on the same warehouse with only that day's new files;
+3. the floor: DuckDB alone computing the aging from the same files (benchmarks/floor.py), and
+   the first run's ratio to it;
+4. the 835 parser against pyx12 on a sample of the small clinic's files (identical totals);
+5. statement PDFs per second with both cores, and 10,000 emails to a local SendGrid stand-in.
 
-    python -m benchmarks.run [--sizes 5000,50000] [--repeats 3] [--out benchmarks/out]
+    python -m benchmarks.run [--small 5000] [--large 1000000 | --large 0] [--repeats 3]
+                             [--large-repeats 1] [--out benchmarks/out]
+
+Results: the table on stdout, benchmarks/out/results.json and benchmarks/out/summary.md
+(copied into docs/benchmarks.md). Each daily run uses the persistent Dagster instance of its
+clinic folder and the in-process executor, as `make run` does.
 """
 
 from __future__ import annotations
@@ -13,68 +24,157 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 AS_OF = date(2026, 11, 20)
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _one_run(work: Path, landing: Path, executor: str) -> dict:
-    wh = work / "warehouse.duckdb"
-    for p in (wh, Path(str(wh) + ".wal"), Path(str(wh) + ".paylink-secret")):
-        p.unlink(missing_ok=True)
-    for d in ("outbox", "serving", "dagster_home"):      # every repeat is a first run
+def _fresh(work: Path) -> None:
+    for name in ("warehouse.duckdb", "warehouse.duckdb.wal", "warehouse.duckdb.paylink-secret"):
+        (work / name).unlink(missing_ok=True)
+    for d in ("outbox", "serving", "dagster_home", "var"):
         shutil.rmtree(work / d, ignore_errors=True)
-    env = {**os.environ, "COLLECTIONS_LANDING_DIR": str(landing), "COLLECTIONS_WAREHOUSE_PATH": str(wh),
+
+
+def daily_run(work: Path, landing: Path, as_of: date) -> dict:
+    """One daily job in its own process on work/'s warehouse: wall, per-step seconds, peak MB."""
+    env = {**os.environ, "COLLECTIONS_LANDING_DIR": str(landing),
+           "COLLECTIONS_WAREHOUSE_PATH": str(work / "warehouse.duckdb"),
            "COLLECTIONS_OUTBOX_DIR": str(work / "outbox"), "COLLECTIONS_SERVING_DIR": str(work / "serving"),
-           "DAGSTER_HOME": str(work / "dagster_home")}
+           "COLLECTIONS_VAR_DIR": str(work / "var"), "DAGSTER_HOME": str(work / "dagster_home")}
     (work / "dagster_home").mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.timed_run", "--as-of", AS_OF.isoformat(),
-                           "--executor", executor], env=env, capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.timed_run", "--as-of", as_of.isoformat()],
+                          env=env, capture_output=True, text=True, cwd=ROOT)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"daily job failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    stages = json.loads(proc.stdout.strip().splitlines()[-1])
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"wall_s": wall, "peak_rss_mb": peak_mb, **stages}
+    steps = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {"wall_s": wall, "peak_rss_mb": steps.pop("peak_rss_mb"), "steps": steps}
+
+
+def clinic(out: Path, n: int) -> tuple[Path, float | None]:
+    """The generated landing folder of an n-guarantor clinic (made once) and its generation time."""
+    from orchestration.sample.generator import generate
+
+    landing = out / f"clinic_{n}" / "landing"
+    if (landing / "pm").is_dir():
+        return landing, None
+    shutil.rmtree(landing.parent, ignore_errors=True)
+    t0 = time.perf_counter()
+    generate(landing, guarantors=n, seed=7, as_of=AS_OF,
+             progress=lambda m: print(f"  generating {n:,}: {m}", flush=True))
+    return landing, time.perf_counter() - t0
+
+
+def hold_back(landing: Path, run_landing: Path, day: date, include_day: bool) -> None:
+    """run_landing mirrors landing with symbolic links, without the files of `day` unless asked."""
+    stamp = day.strftime("%Y%m%d")
+    for p in landing.rglob("*"):
+        if p.is_file() and (include_day or stamp not in p.name):
+            link = run_landing / p.relative_to(landing)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            if not link.exists():
+                link.symlink_to(p)
+
+
+def _steps(r: dict) -> str:
+    big = sorted(r["steps"].items(), key=lambda kv: -kv[1])[:4]
+    return ", ".join(f"{k} {v:.1f} s" for k, v in big)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="5000,50000")
+    ap.add_argument("--small", type=int, default=5000)
+    ap.add_argument("--large", type=int, default=1_000_000, help="0 skips the large clinic")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--large-repeats", type=int, default=1)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
-    ap.add_argument("--executors", default="in_process", help="comma list: in_process,multiprocess")
     args = ap.parse_args(argv)
-    from orchestration.sample.generator import generate
+    from benchmarks.floor import run_floor
+    from benchmarks.ingest_835 import compare_with_pyx12
+    from orchestration.actions.outreach.bench import bench_email, bench_pdfs
+    from orchestration.warehouse.project import ensure_manifest
 
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"python {platform.python_version()}")
-    results = []
-    for n in [int(s) for s in args.sizes.split(",")]:
-        work = args.out / f"clinic_{n}"
-        landing = work / "landing"
-        if not (landing / "pm").is_dir():
-            shutil.rmtree(work, ignore_errors=True)
-            t0 = time.perf_counter()
-            generate(landing, guarantors=n, seed=7, as_of=AS_OF)
-            print(f"generated {n:,} guarantors in {time.perf_counter() - t0:.1f} s", flush=True)
-        for executor in args.executors.split(","):
-            runs = [_one_run(work, landing, executor) for _ in range(args.repeats)]
-            med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-            results.append({"guarantors": n, "executor": executor, **med})
-            stages = "  ".join(f"{k} {v:.1f} s" for k, v in med.items() if k not in ("wall_s", "peak_rss_mb"))
-            print(f"{n:>9,} guarantors  {executor:<12} total {med['wall_s']:6.1f} s  "
-                  f"peak {med['peak_rss_mb']:7.0f} MB  (median of {args.repeats})\n    {stages}", flush=True)
-    (args.out / "results.json").write_text(json.dumps(results, indent=2))
+    ensure_manifest()
+    load = os.getloadavg()[0]
+    machine = (f"{platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, "
+               f"load average {load:.1f} at start")
+    print(f"machine: {machine}", flush=True)
+    rows: list[tuple[str, str, str, bool | None]] = []   # figure, measured, target, met
+
+    def row(figure: str, measured: str, target: str, met: bool | None) -> None:
+        rows.append((figure, measured, target, met))
+        print(f"  {figure}: {measured}  (target {target}) {'' if met is None else 'OK' if met else 'MISSED'}",
+              flush=True)
+
+    # 1. the small clinic
+    landing, _ = clinic(args.out, args.small)
+    work = args.out / f"clinic_{args.small}"
+    runs = []
+    for _ in range(args.repeats):
+        _fresh(work)
+        runs.append(daily_run(work, landing, AS_OF))
+    wall = statistics.median(r["wall_s"] for r in runs)
+    row(f"{args.small:,}-guarantor clinic, whole daily job (median of {args.repeats})",
+        f"{wall:.1f} s [{_steps(runs[len(runs) // 2])}]", "<= 20 s", wall <= 20)
+
+    # 2. + 3. the large clinic and the floor
+    if args.large:
+        landing, gen_s = clinic(args.out, args.large)
+        if gen_s is not None:
+            row(f"generating the {args.large:,}-guarantor clinic", f"{gen_s:.0f} s", "a few minutes", gen_s <= 300)
+        work = args.out / f"clinic_{args.large}"
+        day_before = AS_OF - timedelta(days=1)
+        firsts, nexts = [], []
+        for _ in range(args.large_repeats):
+            _fresh(work)
+            run_landing = work / "run_landing"
+            shutil.rmtree(run_landing, ignore_errors=True)
+            hold_back(landing, run_landing, AS_OF, include_day=False)
+            firsts.append(daily_run(work, run_landing, day_before))
+            hold_back(landing, run_landing, AS_OF, include_day=True)
+            nexts.append(daily_run(work, run_landing, AS_OF))
+        first = statistics.median(r["wall_s"] for r in firsts)
+        peak = max(r["peak_rss_mb"] for r in firsts)
+        nxt = statistics.median(r["wall_s"] for r in nexts)
+        row(f"{args.large:,} guarantors, first full daily run", f"{first:.1f} s [{_steps(firsts[0])}]",
+            "<= 60 s", first <= 60)
+        row(f"{args.large:,} guarantors, first run peak memory", f"{peak:,.0f} MB", "<= 4,096 MB", peak <= 4096)
+        row(f"{args.large:,} guarantors, next day's run (one day of new files)",
+            f"{nxt:.1f} s [{_steps(nexts[0])}]", "<= 15 s", nxt <= 15)
+        floor_s, _ = run_floor(run_landing, day_before, exclude_day=AS_OF)
+        row("floor: DuckDB alone, aging from the same files", f"{floor_s:.1f} s", "-", None)
+        row("first run / floor", f"{first / floor_s:.1f}x", "<= 5x", first / floor_s <= 5)
+
+    # 4. the 835 parser against pyx12
+    small_landing = args.out / f"clinic_{args.small}" / "landing"
+    cmp = compare_with_pyx12(small_landing)
+    row(f"835 parser vs pyx12 ({cmp['files']} files, totals {'identical' if not cmp['mismatches'] else 'DIFFER'})",
+        f"{cmp['ratio']:.0f}x claims/s", ">= 100x", cmp["ratio"] >= 100 and not cmp["mismatches"])
+
+    # 5. rendering and sending
+    pdf_s = bench_pdfs(1000, 2, "forkserver")
+    row("statement PDFs, 2 workers", f"{1000 / pdf_s:.0f} PDFs/s", ">= 200 PDFs/s", 1000 / pdf_s >= 200)
+    build, send, nreq = bench_email(10_000)
+    row(f"10,000 emails to the local SendGrid stand-in ({nreq} requests)", f"{build + send:.1f} s",
+        "<= 5 s", build + send <= 5)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(
+        {"machine": machine, "date": date.today().isoformat(),
+         "figures": [dict(zip(("figure", "measured", "target", "met"), r)) for r in rows]}, indent=2))
+    table = ["| figure | measured | target | met |", "|---|---|---|---|"]
+    table += [f"| {f} | {m} | {t} | {'-' if ok is None else 'yes' if ok else '**no**'} |" for f, m, t, ok in rows]
+    (args.out / "summary.md").write_text(f"Machine: {machine}; {date.today()}.\n\n" + "\n".join(table) + "\n")
+    print("\n" + "\n".join(table))
     return 0
 
 

@@ -12,7 +12,9 @@ def main() -> int:
     ap.add_argument("--as-of", required=True)
     ap.add_argument("--executor", default="in_process", choices=["in_process", "multiprocess"])
     args = ap.parse_args()
+    from orchestration.instance import ensure_dagster_home
     from orchestration.warehouse.project import ensure_manifest
+    ensure_dagster_home()
     ensure_manifest()
     import dagster as dg
 
@@ -40,6 +42,11 @@ def main() -> int:
             starts[e.step_key] = rec.timestamp
         elif e.event_type_value == "STEP_SUCCESS":
             stages[e.step_key] = rec.timestamp - starts[e.step_key]
+    import resource
+    self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    # the job process and its largest child (dbt, a PDF worker) can peak at the same time
+    stages["peak_rss_mb"] = self_mb + child_mb
     print(json.dumps(stages))
     return 0
 
