@@ -7,11 +7,7 @@ packages and in dbt.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.actions.assets import outreach_assets, touch_audience_gate
 from orchestration.actions.placement.assets import placement_assets
@@ -22,7 +18,7 @@ from orchestration.schedules import build_schedule, build_sensor
 from orchestration.serving.assets import serving_files
 from orchestration.settings import export_warehouse_path
 from orchestration.warehouse.assets import warehouse_dbt
-from orchestration.warehouse.project import dbt_project
+from orchestration.warehouse.project import dbt_resource
 
 export_warehouse_path()
 
@@ -44,7 +40,6 @@ defs = dg.Definitions(
     sensors=[build_sensor(daily_job)],
     resources={
         "collections": CollectionsResource(),
-        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=dbt_project.profiles_dir,
-                              dbt_executable=str(Path(sys.executable).with_name("dbt"))),
+        "dbt": dbt_resource(),
     },
 )
