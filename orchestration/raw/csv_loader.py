@@ -94,12 +94,62 @@ def _typed(col: Column, v: str, clinic_tz: str) -> list[tuple[str, str]]:
     return [(f"CAST({v} AS {SQL_TYPES[t]})", col.name)]
 
 
-def _csv_error(exc: Exception) -> str:
-    """DuckDB's CSV error, cut to what a person needs (where, and why), without row content."""
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+MAX_VALUE_CHARS = 10_000          # longer values are row errors (no real field is this long)
+MAX_LINE_BYTES = 64 * 1024 * 1024  # longer lines make the file unreadable (quarantined)
+_READ = ("read_csv(?, all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"', "
+         "strict_mode = false, null_padding = true, encoding = 'utf-8', comment = '', "
+         f"max_line_size = {MAX_LINE_BYTES}{{extra}})")
+
+
+def _read(con: duckdb.DuckDBPyConnection, f: LandingFile, serial: bool = False) -> None:
+    """The file as text columns in temp table `_in`, with `_line` = record number + 1.
+
+    DuckDB's parallel reader cannot combine null padding (short rows) with a newline inside a
+    quoted value (legal RFC 4180, e.g. a two-line address): such a file is read again serially
+    (`SerialReadNeeded`).
+    """
+    sql = "CREATE OR REPLACE TEMP TABLE _in AS SELECT row_number() OVER () + 1 AS _line, * FROM "
+    try:
+        con.execute(sql + _READ.format(extra=", parallel = false" if serial else ""), [str(f.path)])
+    except duckdb.Error as exc:
+        if "quoted new lines" in str(exc) and not serial:
+            raise SerialReadNeeded(f.name) from exc
+        raise
+
+
+class SerialReadNeeded(Exception):
+    """The file needs the serial reader; the failed read aborted the caller's transaction,
+    so the caller rolls back and calls `load_csv` again with ``serial=True``."""
+
+
+def _header_width(f: LandingFile) -> int:
+    """Number of fields of the header record (0 if it cannot be read here)."""
+    import csv
+    import io
+
+    try:
+        with f.path.open("rb") as fh:
+            head = fh.read(1 << 20).decode("utf-8-sig", errors="replace")
+        return len(next(csv.reader(io.StringIO(head, newline=""))))
+    except (OSError, StopIteration, csv.Error):
+        return 0
+
+
+def _csv_error(exc: Exception, f: LandingFile | None = None) -> str:
+    """DuckDB's CSV error, cut to what a person needs (where, and why), without row content
+    or the landing zone's absolute path."""
+    text = str(exc)
+    if f is not None:
+        text = text.replace(str(f.path), f.name)
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     where = next((ln.split("CSV Error on ")[-1] for ln in lines if "CSV Error on" in ln), "")
     if any("not utf-8 encoded" in ln.lower() for ln in lines):
         return f"not UTF-8 encoded ({where.lower()})" if where else "not UTF-8 encoded"
+    if any(ln.startswith("Maximum line size of") for ln in lines):
+        return f"a line is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB ({where.lower()})"
+    if any("automatically detect the CSV parsing dialect" in ln for ln in lines):
+        return ("the CSV structure could not be read (an unterminated quote, or not a "
+                "comma-separated file)")
     why = next((ln for ln in lines[1:] if not ln.startswith(("Original Line", "Possible Solution"))
                 and "=" not in ln), "")
     return "; ".join(x for x in (lines[0] if lines else type(exc).__name__, why) if x)[:300]
@@ -113,23 +163,24 @@ def _ensure_tz_names(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, clinic_tz: str,
-             today: date) -> FileOutcome:
+             today: date, serial: bool = False) -> FileOutcome:
     """Validate and upsert one CSV file. The caller holds the transaction and records the ledger."""
     out = FileOutcome(f)
     con.execute(f"SET TimeZone = {_q(clinic_tz)}")
     try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _in AS SELECT row_number() OVER () + 1 AS _line, * FROM "
-            "read_csv(?, all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"', "
-            "strict_mode = false, null_padding = true, encoding = 'utf-8')",
-            [str(f.path)])
+        _read(con, f, serial)
     except duckdb.Error as exc:
-        out.status, out.reason = "quarantined", "unreadable CSV: " + _csv_error(exc)
+        out.status, out.reason = "quarantined", "unreadable CSV: " + _csv_error(exc, f)
         return out
     header = [r[0] for r in con.execute("DESCRIBE _in").fetchall()][1:]
     if not header or f.size == 0:
         out.status, out.reason = "quarantined", "empty file: no header row"
         return out
+    # fields past the header (a ragged row seen by DuckDB's sniffer becomes extra columns
+    # `columnN`): such a row is rejected, not loaded with its extra values dropped
+    width = _header_width(f)
+    overflow = header[width:] if width and len(header) > width else []
+    header = header[:len(header) - len(overflow)]
     normalized = {h.strip().lower().lstrip("\ufeff"): h for h in header}
     missing = [c for c in spec.required if c not in normalized]
     if missing:
@@ -150,8 +201,14 @@ def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, cl
         v = f"nullif(trim({_ident(normalized[col.name])}), '')"
         if col.required:
             checks.append((col.name, f"{v} IS NULL", "missing required value", "NULL"))
+        checks.append((col.name, f"length({v}) > {MAX_VALUE_CHARS}",
+                       f"value too long (more than {MAX_VALUE_CHARS} characters)", "NULL"))
         for predicate, reason in _rules(col, v, today):
-            checks.append((col.name, f"{v} IS NOT NULL AND ({predicate})", reason, f"left({v}, 200)"))
+            checks.append((col.name, f"{v} IS NOT NULL AND length({v}) <= {MAX_VALUE_CHARS} AND ({predicate})",
+                           reason, f"left({v}, 200)"))
+    if overflow:
+        extra = " OR ".join(f"{_ident(c)} IS NOT NULL" for c in overflow)
+        checks.append(("(row)", extra, f"row has more fields than the header ({width})", "NULL"))
     # one vectorized pass computes every predicate as a boolean column; only the few bad
     # rows are then broken down into (line, column, reason)
     flags = ", ".join(f"coalesce({p}, false) AS _c{i}" for i, (_, p, _, _) in enumerate(checks))
