@@ -36,6 +36,7 @@ KIND_TABLES = {spec.name: (spec.name,) for spec in CSV_TABLES} | {
 @dataclass
 class IngestReport:
     outcomes: list[files.FileOutcome] = field(default_factory=list)
+    unrecognized: list[str] = field(default_factory=list)   # landing files no kind matches
 
     def for_kind(self, kind: str) -> list[files.FileOutcome]:
         return [o for o in self.outcomes if o.file.kind == kind]
@@ -124,7 +125,9 @@ def ingest(con: duckdb.DuckDBPyConnection, landing: Path, policy: Policy, *, tod
     """Everything new in the landing zone, in dependency order."""
     ensure_schema(con)
     write_policy(con, policy)
-    report = IngestReport()
+    report = IngestReport(unrecognized=files.unrecognized(landing))
+    for name in report.unrecognized:
+        log.warning("not loaded: %s matches no landing file kind (see LANDING.md for the names)", name)
     for kind in [s.name for s in CSV_TABLES] + ["era", "sendgrid_events"]:
         report.outcomes += ingest_kind(con, landing, kind, clinic_tz=policy.clinic_tz, today=today,
                                        as_of=as_of, run_id=run_id, progress=progress)
