@@ -13,7 +13,8 @@ from orchestration.serving.publish import ServingFile, publish
 
 ANALYTICS = ServingFile("analytics.duckdb", ("rpt_aging", "rpt_weekly_scorecard", "rpt_huddle", "rpt_hold_counts"),
                         parquet=True)
-STAFF = ServingFile("staff.duckdb", ("fct_queue_items", "rpt_hold_report", "dim_guarantor_contacts"))
+STAFF = ServingFile("staff.duckdb", ("fct_queue_items", "rpt_hold_report", "dim_guarantor_contacts"),
+                    private=True)
 SOURCES = sorted({t for f in (ANALYTICS, STAFF) for t in f.tables})
 
 
