@@ -18,6 +18,7 @@ import sys
 import io
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,6 +158,14 @@ def _835(control: int, *claims: dict, day: str = "2026-09-02") -> str:
     return era_835("AETNA", day, list(claims), control=control)
 
 
+def _with_plb(text: str, amount: str, bpr02: str) -> str:
+    """One PLB (provider-level adjustment) before the SE (SE01 kept right), BPR02 set."""
+    n = int(re.search(r"SE\*(\d+)\*", text).group(1))
+    text = re.sub(r"SE\*\d+\*", f"SE*{n + 1}*", text, count=1)
+    text = text.replace("~\nSE*", f"~\nPLB*1512345678*20261231*WO:REF1*{amount}~\nSE*", 1)
+    return re.sub(r"BPR\*I\*[0-9.]+\*", f"BPR*I*{bpr02}*", text, count=1)
+
+
 UNBALANCED_TX = _835(3, claim("E2", "40.00", "10.00")).replace("BPR*I*40.00", "BPR*I*41.00")
 TWO_TX = _835(2, claim("E1"), day="2026-09-02") + UNBALANCED_TX
 
@@ -182,7 +191,7 @@ CATALOGUE: list[Case] = [
              + ",".join(reversed(e_row("E10", charge="12.34").split(","))) + "\n"),
          ledger={EC: (LOADED, None)}, keys={"encounters": {"E1", "E2", "E10"}},
          values={"SELECT total_charge FROM raw.encounters WHERE encounter_id = 'E10'": 12.34}),
-    Case("header_case_and_spaces", "column names are read case- and space-insensitively",
+    Case("header_case_and_spaces", "(contract silent) a real export's header spelling: any case, spaces around names",
          "header ` Guarantor_ID , FIRST_NAME , …`", "rows load",
          add(GC, guarantors_case(header=", ".join(c.upper() for c in G_HEADER.split(","))).replace(
              ", ".join(c.upper() for c in G_HEADER.split(",")), " " + ", ".join(c.upper() for c in G_HEADER.split(",")))),
@@ -282,6 +291,17 @@ CATALOGUE: list[Case] = [
          add(GC, guarantors_case(g_row("G12", ts="2026-07-01T08:00:00"))), ledger={GC: (LOADED, None)},
          keys={"guarantors": {"G1", "G2", "G10", "G11", "G12"}},
          values={"SELECT updated_at::VARCHAR FROM raw.guarantors WHERE guarantor_id = 'G12'": "2026-07-01 13:00:00"}),
+    Case("timestamp_local_date", "a date taken from a timestamp is the clinic-local date",
+         "sms_consent_at `2026-01-02T03:00:00Z` (21:00 on Jan 1 in Chicago)", "sms_consent_date 2026-01-01",
+         add(GC, lines(G_HEADER + ",sms_consent_at", g_row("G12") + ",2026-01-02T03:00:00Z")),
+         ledger={GC: (LOADED, None)}, keys={"guarantors": {"G1", "G2", "G12"}},
+         values={"SELECT sms_consent_date::VARCHAR FROM raw.guarantors WHERE guarantor_id = 'G12'": "2026-01-01"}),
+    Case("phone_email_malformed", "phone: US 10-digit or E.164 (contract silent on a bad one)",
+         "phone `call me`, email `ann(at)example`", "the guarantor loads as written; outreach holds the channel "
+         "downstream (int_touch_guardrails: invalid_phone / invalid_email), so no account is lost",
+         add(GC, lines(G_HEADER + ",phone,email", g_row("G12") + ",call me,ann(at)example")),
+         ledger={GC: (LOADED, None)}, keys={"guarantors": {"G1", "G2", "G12"}},
+         values={"SELECT phone || '/' || email FROM raw.guarantors WHERE guarantor_id = 'G12'": "call me/ann(at)example"}),
     Case("enum_unknown_required", "unknown enum (required column)", "type `gift`", "row rejected",
          add(TC, transactions_case(t_row("T12", typ="gift"))), ledger={TC: (LOADED, None)}, keys=T_PLUS,
          rejects=row_reject(TC, "type", "unknown enum value")),
@@ -291,7 +311,7 @@ CATALOGUE: list[Case] = [
     Case("enum_state", "state: 2-letter US code", "state `ZZ`", "row rejected",
          add(GC, guarantors_case(g_row("G12", state="ZZ"))), ledger={GC: (LOADED, None)}, keys=G_PLUS,
          rejects=row_reject(GC, "state", "unknown enum value")),
-    Case("enum_case_insensitive", "enum values (a real export's capitals)", "state `il`, channel `SMS`",
+    Case("enum_case_insensitive", "(contract silent) enum values in capitals", "state `il`, channel `SMS`",
          "loads as `IL`, `sms`", add(GC, guarantors_case(g_row("G12", state="il", channel="SMS"))),
          ledger={GC: (LOADED, None)}, keys={"guarantors": {"G1", "G2", "G10", "G11", "G12"}},
          values={"SELECT state || preferred_channel FROM raw.guarantors WHERE guarantor_id = 'G12'": "ILsms"}),
@@ -430,6 +450,26 @@ CATALOGUE: list[Case] = [
          keys={"remittance_claims": {"E1", "E2"}},
          values={"SELECT payment_date::VARCHAR FROM raw.remittance_claims WHERE patient_control_number = 'E2'":
                  "2026-09-02"}),
+    Case("bpr16_invalid", "BPR16 not a valid date: GS04 stands in, with a warning", "BPR16 `20261340`",
+         "loads dated by GS04, warning",
+         add("era/badbpr16.835", _835(2, claim("E2")).replace("*DA*98765*20260902", "*DA*98765*20261340")),
+         ledger={"era/badbpr16.835": (WARN, None)},
+         warnings={"era/badbpr16.835": "BPR16 '20261340' is not a valid CCYYMMDD date; GS04 20260902 used"},
+         keys={"remittance_claims": {"E1", "E2"}}),
+    Case("plb_balances", "a positive PLB amount reduces the payment: BPR02 = Σ CLP04 − Σ PLB",
+         "PLB of 5.00 and BPR02 75.00 for a claim paid 80.00", "loads with its provider adjustment",
+         add("era/plb.835", _with_plb(_835(2, claim("E2")), "5.00", "75.00")),
+         ledger={"era/plb.835": (LOADED, None)}, keys={"remittance_claims": {"E1", "E2"}},
+         values={"SELECT sum(amount) FROM raw.remittance_provider_adjustments": 5.0}),
+    Case("plb_unbalanced", "a transaction whose money does not balance (PLB forgotten in BPR02) is held",
+         "PLB of 5.00 but BPR02 still 80.00", "held with the reason; no claim loads",
+         add("era/plb_bad.835", _with_plb(_835(2, claim("E2")), "5.00", "80.00")),
+         ledger={"era/plb_bad.835": (WARN, None)},
+         warnings={"era/plb_bad.835": "transaction 0002 held: unbalanced: BPR02 80.00 != sum CLP04 80.00 - sum PLB 5.00"},
+         values={"SELECT count(*) FROM raw.remittance_provider_adjustments": 0}),
+    Case("binary_in_era", "unreadable 835", "a PDF dropped into era/", "quarantined",
+         add("era/scan.pdf", b"%PDF-1.4\n" + bytes(range(256)) * 4),
+         ledger={"era/scan.pdf": (QUAR, "unreadable: no ISA or ST segment found (not an X12 file)")}),
     Case("non_utf8_835", "real files are messy", "a Latin-1 patient name in NM1", "loads",
          add("era/latin1.835", _835(2, claim("E2")).replace("PATIENT*TEST", "PATIENT*JOS\xc9").encode("latin-1")),
          ledger={"era/latin1.835": (LOADED, None)}, keys={"remittance_claims": {"E1", "E2"}}),
@@ -543,9 +583,14 @@ def test_every_landing_rule_has_a_case():
 
 def catalogue_markdown() -> str:
     """The catalogue as the Markdown table of docs/reliability.md."""
-    out = ["| case | LANDING.md rule broken | change | outcome |", "|---|---|---|---|"]
+    out = ["| case | LANDING.md rule broken | change | outcome | exact ledger / reject reason |",
+           "|---|---|---|---|---|"]
     for c in CATALOGUE:
-        out.append(f"| `{c.id}` | {c.rule} | {c.change} | {c.outcome} |")
+        exact = [f"{s}: “{r}”" if r else s for f, (s, r) in c.ledger.items() if f not in BASE_LEDGER or s != LOADED]
+        exact += [f"reject line {line} `{col}`: “{reason}”" for _, line, col, reason in c.rejects]
+        exact += [f"warning “{w}”" for w in c.warnings.values()]
+        cells = [f"`{c.id}`", c.rule, c.change, c.outcome, "; ".join(exact) or "–"]
+        out.append("| " + " | ".join(x.replace("|", "\\|").replace("\n", " ") for x in cells) + " |")
     return "\n".join(out)
 
 
