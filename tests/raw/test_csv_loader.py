@@ -196,11 +196,12 @@ def test_line_break_inside_quotes_loads(con, landing):
 
 
 def test_unterminated_quote_is_quarantined_with_a_plain_reason(con, landing):
-    write(landing, "pm/guarantors_2.csv", G_HEADER + '\nG3,"Cy,Do,TX,,,2026-01-02T10:00:00Z\n')
+    write(landing, "pm/guarantors_2.csv", G_HEADER + '\nG3,"Cy,Do,TX,,,2026-01-02T10:00:00Z\n'
+          "G4,Di,Eh,TX,,,2026-01-02T10:00:00Z\n")
     run(con, landing)
     status, reason, *_ = ledger(con, "pm/guarantors_2.csv")
-    assert (status, reason) == ("quarantined", "unreadable CSV: the CSV structure could not be read "
-                                "(an unterminated quote, or not a comma-separated file)")
+    assert (status, reason) == ("quarantined", "unreadable CSV: a quoted value opened on record line 2 is "
+                                "never closed (it would swallow every line after it)")
     assert str(landing) not in reason
 
 
@@ -209,3 +210,21 @@ def test_unrecognized_landing_file_is_named_in_the_report(con, landing, caplog):
     report = run(con, landing)
     assert report.unrecognized == ["pm/Guarantors_2.CSV"]
     assert "not loaded: pm/Guarantors_2.CSV matches no landing file kind" in caplog.text
+
+
+def test_ragged_row_far_past_the_sniff_sample_is_rejected(con, landing):
+    """DuckDB's sniffer sees the first ~20,000 rows; a long row after them used to lose its
+    extra fields without a word. The header now fixes the columns, and the row is rejected."""
+    rows = [f"G{i},Cy,Do,TX,,,2026-01-02T10:00:00Z" for i in range(3, 30_003)]
+    rows[25_000] += ",stray"
+    write(landing, "pm/guarantors_2.csv", G_HEADER + "\n" + "\n".join(rows) + "\n")
+    run(con, landing)
+    assert rejects(con) == [("pm/guarantors_2.csv", 25_002, "(row)", "row has more fields than the header (7)")]
+    assert ledger(con, "pm/guarantors_2.csv")[:4] == ("loaded", None, 29_999, 1)
+
+
+def test_utf16_file_is_quarantined_with_the_reason(con, landing):
+    write(landing, "pm/guarantors_2.csv", (G_HEADER + "\nG3,Cy,Do,TX,,,2026-01-02T10:00:00Z\n").encode("utf-16"))
+    run(con, landing)
+    assert ledger(con, "pm/guarantors_2.csv")[:2] == (
+        "quarantined", "unreadable CSV: not UTF-8 encoded (a UTF-16 byte order mark)")
