@@ -22,7 +22,8 @@ class ServingFile:
     name: str                     # file name in the serving folder, e.g. analytics.duckdb
     tables: tuple[str, ...]       # marts copied as they are (same names)
     parquet: bool = False         # also write <name stem>/<table>.parquet
-    private: bool = False         # holds personal data: mode 0600 from its creation on
+    private: bool = True          # mode 0600 from its creation on; False only for a file
+                                  # with no personal data (BI tools running as another user)
 
 
 def _fsync_dir(path: Path) -> None:
