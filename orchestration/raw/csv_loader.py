@@ -123,7 +123,7 @@ def read_header(f: LandingFile) -> list[str]:
     except csv.Error:
         names = head.splitlines()[0].split(",") if head.strip() else []
     out: list[str] = []
-    seen: set[str] = {OVERFLOW}
+    seen: set[str] = {OVERFLOW, "_line"}     # names the loader adds itself
     for i, name in enumerate(names):
         name = name or f"column{i}"
         base, n = name, 0
@@ -163,9 +163,9 @@ def _unclosed_quote(con: duckdb.DuckDBPyConnection, f: LandingFile, header: list
 
     DuckDB (not strict) reads a quote that is never closed as one value up to the end of the
     file, so the rows after it would vanish inside one bad row. Such a last record holds a
-    line break and the file an odd number of quote characters.
+    line break (LF or CR) and the file an odd number of quote characters.
     """
-    has_break = " OR ".join(f"contains(coalesce({_ident(c)}, ''), chr(10))" for c in [*header, OVERFLOW])
+    has_break = " OR ".join(f"regexp_matches(coalesce({_ident(c)}, ''), '[\\r\\n]')" for c in [*header, OVERFLOW])
     last = con.execute(f"SELECT _line, {has_break} FROM _in ORDER BY _line DESC LIMIT 1").fetchone()
     if not last or not last[1]:
         return None
@@ -192,10 +192,7 @@ def _csv_error(exc: Exception, f: LandingFile | None = None) -> str:
     if any("not utf-8 encoded" in ln.lower() for ln in lines):
         return f"not UTF-8 encoded ({where.lower()})" if where else "not UTF-8 encoded"
     if any(ln.startswith("Maximum line size of") for ln in lines):
-        return f"a line is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB ({where.lower()})"
-    if any("automatically detect the CSV parsing dialect" in ln for ln in lines):
-        return ("the CSV structure could not be read (an unterminated quote, or not a "
-                "comma-separated file)")
+        return f"a line is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB" + (f" ({where.lower()})" if where else "")
     why = next((ln for ln in lines[1:] if not ln.startswith(("Original Line", "Possible Solution"))
                 and "=" not in ln), "")
     return "; ".join(x for x in (lines[0] if lines else type(exc).__name__, why) if x)[:300]
