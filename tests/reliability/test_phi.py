@@ -10,8 +10,6 @@ files, and every balance and charge of the warehouse as the outputs print money.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import stat
@@ -239,7 +237,3 @@ def test_load_report_and_rejects_stay_in_the_warehouse(phi_run, needles):
         con.close()
     found = [f for t in texts for f in leaks(t, needles)]
     assert not found, found[:10]
-
-
-def _csv_rows(path: Path) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(path.read_text())))
