@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import dagster as dg
 import duckdb
 
+from orchestration.keys import check_keys
 from orchestration.policy.policy import Policy, load_policy
 from orchestration.settings import Paths
 
@@ -17,6 +18,9 @@ WAREHOUSE_POOL = "duckdb_warehouse"
 
 class CollectionsResource(dg.ConfigurableResource):
     """Paths from the environment (settings.Paths) and the validated policy."""
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        check_keys()   # a malformed or missing key stops the step before anything is sent
 
     @property
     def paths(self) -> Paths:
@@ -31,7 +35,18 @@ class CollectionsResource(dg.ConfigurableResource):
         path = self.paths.warehouse
         path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path))
+        owner_only(path)
         try:
             yield con
         finally:
             con.close()
+
+
+def owner_only(path: Path) -> None:
+    """The warehouse holds personal data: mode 0600 (its write-ahead log too, when there)."""
+    for p in (path, path.with_name(path.name + ".wal")):
+        try:
+            if p.stat().st_mode & 0o077:
+                p.chmod(0o600)
+        except FileNotFoundError:
+            pass

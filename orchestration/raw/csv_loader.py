@@ -94,12 +94,105 @@ def _typed(col: Column, v: str, clinic_tz: str) -> list[tuple[str, str]]:
     return [(f"CAST({v} AS {SQL_TYPES[t]})", col.name)]
 
 
-def _csv_error(exc: Exception) -> str:
-    """DuckDB's CSV error, cut to what a person needs (where, and why), without row content."""
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+MAX_VALUE_CHARS = 10_000          # longer values are row errors (no real field is this long)
+MAX_LINE_BYTES = 64 * 1024 * 1024  # longer lines make the file unreadable (quarantined)
+OVERFLOW = "_fields_past_header"   # catches the fields of a row longer than the header
+_READ = ("read_csv(?, columns = {columns}, auto_detect = false, header = true, delim = ',', "
+         "quote = '\"', escape = '\"', strict_mode = false, null_padding = true, encoding = 'utf-8', "
+         f"comment = '', max_line_size = {MAX_LINE_BYTES}{{extra}})")
+
+
+def read_header(f: LandingFile) -> list[str]:
+    """The header record's column names (RFC 4180, a BOM dropped), made unique the way DuckDB
+    would: an empty name becomes `columnN`, a repeated one (any case) gets `_1`, `_2`…;
+    [] for an empty file. A header that is not UTF-8 raises UnicodeError with the reason."""
+    import csv
+    import io
+
+    with f.path.open("rb") as fh:
+        raw = fh.read(1 << 20)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnicodeError("not UTF-8 encoded (a UTF-16 byte order mark)")
+    try:
+        raw.split(b"\n", 1)[0].decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnicodeError("not UTF-8 encoded (line: 1)") from None
+    head = raw.decode("utf-8-sig", errors="replace")
+    try:
+        names = next(csv.reader(io.StringIO(head, newline="")), [])
+    except csv.Error:
+        names = head.splitlines()[0].split(",") if head.strip() else []
+    out: list[str] = []
+    seen: set[str] = {OVERFLOW, "_line"}     # names the loader adds itself
+    for i, name in enumerate(names):
+        name = name or f"column{i}"
+        base, n = name, 0
+        while name.lower() in seen:
+            n += 1
+            name = f"{base}_{n}"
+        seen.add(name.lower())
+        out.append(name)
+    return out
+
+
+def _read(con: duckdb.DuckDBPyConnection, f: LandingFile, header: list[str], serial: bool = False) -> None:
+    """The file as text columns in temp table `_in`, with `_line` = record number + 1.
+
+    The columns are the header's, given to DuckDB (no sniffing: no guessed dialect, comment
+    character or skipped lines), plus OVERFLOW: a row with more fields than the header fills
+    it and is rejected, instead of its extra fields being dropped without a word. A short row
+    is padded with empty values.
+
+    DuckDB's parallel reader cannot combine null padding with a newline inside a quoted value
+    (legal RFC 4180, e.g. a two-line address): such a file is read again serially
+    (`SerialReadNeeded`).
+    """
+    columns = "{" + ", ".join(f"{_q(c)}: 'VARCHAR'" for c in [*header, OVERFLOW]) + "}"
+    sql = "CREATE OR REPLACE TEMP TABLE _in AS SELECT row_number() OVER () + 1 AS _line, * FROM "
+    try:
+        con.execute(sql + _READ.format(columns=columns, extra=", parallel = false" if serial else ""),
+                    [str(f.path)])
+    except duckdb.Error as exc:
+        if "quoted new lines" in str(exc) and not serial:
+            raise SerialReadNeeded(f.name) from exc
+        raise
+
+
+def _unclosed_quote(con: duckdb.DuckDBPyConnection, f: LandingFile, header: list[str]) -> int | None:
+    """The `_line` of a last record that an unclosed quote ran to the end of the file, else None.
+
+    DuckDB (not strict) reads a quote that is never closed as one value up to the end of the
+    file, so the rows after it would vanish inside one bad row. Such a last record holds a
+    line break (LF or CR) and the file an odd number of quote characters.
+    """
+    has_break = " OR ".join(f"regexp_matches(coalesce({_ident(c)}, ''), '[\\r\\n]')" for c in [*header, OVERFLOW])
+    last = con.execute(f"SELECT _line, {has_break} FROM _in ORDER BY _line DESC LIMIT 1").fetchone()
+    if not last or not last[1]:
+        return None
+    quotes = 0
+    with f.path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            quotes += chunk.count(b'"')
+    return last[0] if quotes % 2 else None
+
+
+class SerialReadNeeded(Exception):
+    """The file needs the serial reader; the failed read aborted the caller's transaction,
+    so the caller rolls back and calls `load_csv` again with ``serial=True``."""
+
+
+def _csv_error(exc: Exception, f: LandingFile | None = None) -> str:
+    """DuckDB's CSV error, cut to what a person needs (where, and why), without row content
+    or the landing zone's absolute path."""
+    text = str(exc)
+    if f is not None:
+        text = text.replace(str(f.path), f.name)
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     where = next((ln.split("CSV Error on ")[-1] for ln in lines if "CSV Error on" in ln), "")
     if any("not utf-8 encoded" in ln.lower() for ln in lines):
         return f"not UTF-8 encoded ({where.lower()})" if where else "not UTF-8 encoded"
+    if any(ln.startswith("Maximum line size of") for ln in lines):
+        return f"a line is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB" + (f" ({where.lower()})" if where else "")
     why = next((ln for ln in lines[1:] if not ln.startswith(("Original Line", "Possible Solution"))
                 and "=" not in ln), "")
     return "; ".join(x for x in (lines[0] if lines else type(exc).__name__, why) if x)[:300]
@@ -113,22 +206,28 @@ def _ensure_tz_names(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, clinic_tz: str,
-             today: date) -> FileOutcome:
+             today: date, serial: bool = False) -> FileOutcome:
     """Validate and upsert one CSV file. The caller holds the transaction and records the ledger."""
     out = FileOutcome(f)
     con.execute(f"SET TimeZone = {_q(clinic_tz)}")
     try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _in AS SELECT row_number() OVER () + 1 AS _line, * FROM "
-            "read_csv(?, all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"', "
-            "strict_mode = false, null_padding = true, encoding = 'utf-8')",
-            [str(f.path)])
-    except duckdb.Error as exc:
-        out.status, out.reason = "quarantined", "unreadable CSV: " + _csv_error(exc)
+        header = read_header(f) if f.size else []
+    except UnicodeError as exc:
+        out.status, out.reason = "quarantined", f"unreadable CSV: {exc}"
         return out
-    header = [r[0] for r in con.execute("DESCRIBE _in").fetchall()][1:]
-    if not header or f.size == 0:
+    if not header:
         out.status, out.reason = "quarantined", "empty file: no header row"
+        return out
+    try:
+        _read(con, f, header, serial)
+    except duckdb.Error as exc:
+        out.status, out.reason = "quarantined", "unreadable CSV: " + _csv_error(exc, f)
+        return out
+    open_from = _unclosed_quote(con, f, header)
+    if open_from:
+        out.status = "quarantined"
+        out.reason = (f"unreadable CSV: a quoted value opened on record line {open_from} is never closed "
+                      "(it would swallow every line after it)")
         return out
     normalized = {h.strip().lower().lstrip("\ufeff"): h for h in header}
     missing = [c for c in spec.required if c not in normalized]
@@ -150,8 +249,13 @@ def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, cl
         v = f"nullif(trim({_ident(normalized[col.name])}), '')"
         if col.required:
             checks.append((col.name, f"{v} IS NULL", "missing required value", "NULL"))
+        checks.append((col.name, f"length({v}) > {MAX_VALUE_CHARS}",
+                       f"value too long (more than {MAX_VALUE_CHARS} characters)", "NULL"))
         for predicate, reason in _rules(col, v, today):
-            checks.append((col.name, f"{v} IS NOT NULL AND ({predicate})", reason, f"left({v}, 200)"))
+            checks.append((col.name, f"{v} IS NOT NULL AND length({v}) <= {MAX_VALUE_CHARS} AND ({predicate})",
+                           reason, f"left({v}, 200)"))
+    checks.append(("(row)", f"{_ident(OVERFLOW)} IS NOT NULL",
+                   f"row has more fields than the header ({len(header)})", "NULL"))
     # one vectorized pass computes every predicate as a boolean column; only the few bad
     # rows are then broken down into (line, column, reason)
     flags = ", ".join(f"coalesce({p}, false) AS _c{i}" for i, (_, p, _, _) in enumerate(checks))

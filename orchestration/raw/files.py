@@ -77,6 +77,21 @@ def list_landing(root: Path, kind: str) -> list[LandingFile]:
     return sorted(seen.values(), key=lambda f: f.name)
 
 
+def unrecognized(root: Path) -> list[str]:
+    """Files in a landing folder that match no landing kind (e.g. `pm/Guarantors.CSV`,
+    `ops/charges.csv`): never loaded, so the ingest step names them in a warning."""
+    folders: dict[str, set[Path]] = {}
+    for kind, (folder, _) in KINDS.items():
+        folders.setdefault(folder, set()).update(f.path for f in list_landing(root, kind))
+    out = []
+    for folder, matched in folders.items():
+        base = root / folder
+        if base.is_dir():
+            out += [p.relative_to(root).as_posix() for p in base.iterdir()
+                    if p.is_file() and not p.name.startswith(".") and p not in matched]
+    return sorted(out)
+
+
 def new_files(con: duckdb.DuckDBPyConnection, root: Path, kind: str) -> tuple[list[LandingFile], list[FileOutcome]]:
     """Files of `kind` not loaded before, in name order, and duplicates to record.
 

@@ -18,7 +18,7 @@ import duckdb
 from orchestration.landing.contract import CSV_TABLES
 from orchestration.policy.policy import Policy
 from orchestration.raw import files
-from orchestration.raw.csv_loader import load_csv
+from orchestration.raw.csv_loader import SerialReadNeeded, load_csv
 
 from orchestration.raw.events_loader import load_events
 from orchestration.raw.schema import ensure_schema
@@ -36,6 +36,7 @@ KIND_TABLES = {spec.name: (spec.name,) for spec in CSV_TABLES} | {
 @dataclass
 class IngestReport:
     outcomes: list[files.FileOutcome] = field(default_factory=list)
+    unrecognized: list[str] = field(default_factory=list)   # landing files no kind matches
 
     def for_kind(self, kind: str) -> list[files.FileOutcome]:
         return [o for o in self.outcomes if o.file.kind == kind]
@@ -80,7 +81,8 @@ def ingest_kind(con: duckdb.DuckDBPyConnection, landing: Path, kind: str, *, cli
         if progress and to_load:
             progress(f"{kind}: {len(to_load)} new files")
     for i, f in enumerate(to_load if spec is not None else [], 1):
-        outcomes += _in_transaction(con, lambda: [load_csv(con, spec, f, clinic_tz, today)], as_of, run_id)
+        outcomes += _in_transaction(
+            con, lambda serial=False: [load_csv(con, spec, f, clinic_tz, today, serial=serial)], as_of, run_id)
         if progress and (i % 50 == 0 or i == len(to_load)):
             progress(f"{kind}: {i}/{len(to_load)} new files")
     for o in outcomes:
@@ -100,7 +102,12 @@ def _in_transaction(con: duckdb.DuckDBPyConnection, load, as_of, run_id) -> list
     """Run `load` and record its ledger rows in one transaction; a refused CSV leaves nothing."""
     con.execute("BEGIN TRANSACTION")
     try:
-        outcomes = load()
+        try:
+            outcomes = load()
+        except SerialReadNeeded:        # a CSV with a line break inside a quoted value
+            con.execute("ROLLBACK")
+            con.execute("BEGIN TRANSACTION")
+            outcomes = load(serial=True)
         if len(outcomes) == 1 and outcomes[0].status in ("quarantined", "rejected_file"):
             con.execute("ROLLBACK")      # nothing of a refused file stays (its temp tables too)
             con.execute("BEGIN TRANSACTION")
@@ -118,7 +125,9 @@ def ingest(con: duckdb.DuckDBPyConnection, landing: Path, policy: Policy, *, tod
     """Everything new in the landing zone, in dependency order."""
     ensure_schema(con)
     write_policy(con, policy)
-    report = IngestReport()
+    report = IngestReport(unrecognized=files.unrecognized(landing))
+    for name in report.unrecognized:
+        log.warning("not loaded: %s matches no landing file kind (see LANDING.md for the names)", name)
     for kind in [s.name for s in CSV_TABLES] + ["era", "sendgrid_events"]:
         report.outcomes += ingest_kind(con, landing, kind, clinic_tz=policy.clinic_tz, today=today,
                                        as_of=as_of, run_id=run_id, progress=progress)

@@ -12,7 +12,7 @@ from orchestration.resources import CollectionsResource
 from orchestration.serving.publish import ServingFile, publish
 
 ANALYTICS = ServingFile("analytics.duckdb", ("rpt_aging", "rpt_weekly_scorecard", "rpt_huddle", "rpt_hold_counts"),
-                        parquet=True)
+                        parquet=True, private=False)   # no direct identifiers (tests/reliability/test_phi.py)
 STAFF = ServingFile("staff.duckdb", ("fct_queue_items", "rpt_hold_report", "dim_guarantor_contacts"))
 SOURCES = sorted({t for f in (ANALYTICS, STAFF) for t in f.tables})
 

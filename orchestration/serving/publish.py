@@ -22,6 +22,8 @@ class ServingFile:
     name: str                     # file name in the serving folder, e.g. analytics.duckdb
     tables: tuple[str, ...]       # marts copied as they are (same names)
     parquet: bool = False         # also write <name stem>/<table>.parquet
+    private: bool = True          # mode 0600 from its creation on; False only for a file
+                                  # with no personal data (BI tools running as another user)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -44,6 +46,8 @@ def publish(warehouse: Path, serving_dir: Path, files: tuple[ServingFile, ...],
         tmp = serving_dir / f".{f.name}.tmp"
         tmp.unlink(missing_ok=True)
         con = duckdb.connect(str(tmp))
+        if f.private:
+            os.chmod(tmp, 0o600)      # before any row is written
         counts[f.name] = {}
         try:
             con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")

@@ -11,16 +11,9 @@ import pytest
 
 from orchestration.policy.policy import load_policy
 from orchestration.raw.ingest import ingest
+from tests.raw.landing_helpers import TODAY, ledger, rejects, run, write
 
-TODAY = date(2026, 11, 27)
 G_HEADER = "guarantor_id,first_name,last_name,state,timezone,sms_consent_at,updated_at"
-
-
-def write(root: Path, rel: str, text: str | bytes) -> Path:
-    p = root / rel
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_bytes(text if isinstance(text, bytes) else text.encode())
-    return p
 
 
 @pytest.fixture
@@ -37,20 +30,6 @@ def con(tmp_path):
     c = duckdb.connect(str(tmp_path / "w.duckdb"))
     yield c
     c.close()
-
-
-def run(con, root):
-    return ingest(con, root, load_policy(), today=TODAY, as_of=TODAY, run_id="r")
-
-
-def rejects(con):
-    return con.execute("SELECT file_name, line_number, column_name, reason FROM raw.load_rejects "
-                       "ORDER BY file_name, line_number, column_name").fetchall()
-
-
-def ledger(con, name):
-    return con.execute("SELECT status, reason, rows_loaded, rows_rejected, warnings, extra_columns "
-                       "FROM raw.file_ledger WHERE file_name = ? ORDER BY loaded_at DESC", [name]).fetchone()
 
 
 def test_good_file_loads_with_utc_and_local_date(con, landing):
@@ -183,3 +162,69 @@ def test_empty_landing_is_a_quiet_day(con, tmp_path):
     report = ingest(con, tmp_path / "nothing", load_policy(), today=TODAY)
     assert report.outcomes == []
     assert con.execute("SELECT count(*) FROM raw.guarantors").fetchone()[0] == 0
+
+
+# regressions found by the bad-input catalogue (tests/reliability/test_bad_input.py)
+
+def test_row_with_more_fields_than_header_is_rejected_not_truncated(con, landing):
+    write(landing, "pm/guarantors_2.csv", G_HEADER + "\n"
+          "G3,Cy,Do,TX,,,2026-01-02T10:00:00Z\n"
+          "G4,Di,Eh,TX,,,2026-01-02T10:00:00Z,stray,fields\n"
+          "G5,Ed,Fo,TX,,,2026-01-02T10:00:00Z\n")
+    run(con, landing)
+    assert rejects(con) == [("pm/guarantors_2.csv", 3, "(row)", "row has more fields than the header (7)")]
+    assert ledger(con, "pm/guarantors_2.csv")[2:6] == (2, 1, None, None)   # no phantom extra columns
+
+
+def test_huge_value_rejects_the_row_not_the_file(con, landing):
+    write(landing, "pm/guarantors_2.csv", G_HEADER + "\n"
+          "G3,Cy,Do,TX,,,2026-01-02T10:00:00Z\n"
+          "G4," + "x" * 3_000_000 + ",Eh,TX,,,2026-01-02T10:00:00Z\n")
+    run(con, landing)
+    assert rejects(con) == [("pm/guarantors_2.csv", 3, "first_name", "value too long (more than 10000 characters)")]
+    assert con.execute("SELECT count(*) FROM raw.guarantors").fetchone()[0] == 3
+
+
+def test_line_break_inside_quotes_loads(con, landing):
+    write(landing, "pm/guarantors_2.csv", "guarantor_id,first_name,last_name,address_line1,updated_at\n"
+          'G3,Cy,Do,"12 Main St\nApt 4",2026-01-02T10:00:00Z\n'
+          "G4,Di,Eh,,2026-01-02T10:00:00Z\n")
+    run(con, landing)
+    assert con.execute("SELECT guarantor_id, address_line1 FROM raw.guarantors WHERE guarantor_id IN ('G3', 'G4') "
+                       "ORDER BY 1").fetchall() == [("G3", "12 Main St\nApt 4"), ("G4", None)]
+    assert ledger(con, "pm/guarantors_2.csv")[:4] == ("loaded", None, 2, 0)
+
+
+def test_unterminated_quote_is_quarantined_with_a_plain_reason(con, landing):
+    write(landing, "pm/guarantors_2.csv", G_HEADER + '\nG3,"Cy,Do,TX,,,2026-01-02T10:00:00Z\n'
+          "G4,Di,Eh,TX,,,2026-01-02T10:00:00Z\n")
+    run(con, landing)
+    status, reason, *_ = ledger(con, "pm/guarantors_2.csv")
+    assert (status, reason) == ("quarantined", "unreadable CSV: a quoted value opened on record line 2 is "
+                                "never closed (it would swallow every line after it)")
+    assert str(landing) not in reason
+
+
+def test_unrecognized_landing_file_is_named_in_the_report(con, landing, caplog):
+    write(landing, "pm/Guarantors_2.CSV", G_HEADER + "\nG3,Cy,Do,TX,,,2026-01-02T10:00:00Z\n")
+    report = run(con, landing)
+    assert report.unrecognized == ["pm/Guarantors_2.CSV"]
+    assert "not loaded: pm/Guarantors_2.CSV matches no landing file kind" in caplog.text
+
+
+def test_ragged_row_far_past_the_sniff_sample_is_rejected(con, landing):
+    """DuckDB's sniffer sees the first ~20,000 rows; a long row after them used to lose its
+    extra fields without a word. The header now fixes the columns, and the row is rejected."""
+    rows = [f"G{i},Cy,Do,TX,,,2026-01-02T10:00:00Z" for i in range(3, 30_003)]
+    rows[25_000] += ",stray"
+    write(landing, "pm/guarantors_2.csv", G_HEADER + "\n" + "\n".join(rows) + "\n")
+    run(con, landing)
+    assert rejects(con) == [("pm/guarantors_2.csv", 25_002, "(row)", "row has more fields than the header (7)")]
+    assert ledger(con, "pm/guarantors_2.csv")[:4] == ("loaded", None, 29_999, 1)
+
+
+def test_utf16_file_is_quarantined_with_the_reason(con, landing):
+    write(landing, "pm/guarantors_2.csv", (G_HEADER + "\nG3,Cy,Do,TX,,,2026-01-02T10:00:00Z\n").encode("utf-16"))
+    run(con, landing)
+    assert ledger(con, "pm/guarantors_2.csv")[:2] == (
+        "quarantined", "unreadable CSV: not UTF-8 encoded (a UTF-16 byte order mark)")
