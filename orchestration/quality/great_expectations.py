@@ -205,6 +205,17 @@ def _gx():
     return gx
 
 
+def prepare_in_background() -> None:
+    """Import GE and build the context on a daemon thread, so that the seconds it takes overlap
+    the loading that comes before the first validation (the loaders spend them in DuckDB and in
+    worker processes, outside the GIL). Safe to call more than once."""
+    with _lock:
+        if "batch_definition" in _state or "warming" in _state:
+            return
+        _state["warming"] = threading.Thread(target=_batch_definition, name="ge-warm-up", daemon=True)
+        _state["warming"].start()
+
+
 def _batch_definition():
     """The process's ephemeral context -> pandas source -> whole-dataframe batch definition."""
     with _lock:

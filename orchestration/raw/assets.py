@@ -10,6 +10,7 @@ import dagster as dg
 
 from orchestration.partitions import daily_partitions
 from orchestration.quality.gates import raw_table_checks, run_raw_table_check
+from orchestration.quality.great_expectations import prepare_in_background
 from orchestration.raw.ingest import KIND_TABLES, ingest
 from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
 
@@ -40,6 +41,7 @@ DESCRIPTIONS = {
 )
 def ingest_landing(context: dg.AssetExecutionContext, collections: CollectionsResource):
     """Load new landing files (835s, PM and ops CSVs, SendGrid events) into DuckDB."""
+    prepare_in_background()          # GE's import overlaps the loading; its suites run after
     as_of = date.fromisoformat(context.partition_key)
     policy = collections.policy()
     today = datetime.now(ZoneInfo(policy.clinic_tz)).date()
