@@ -43,10 +43,22 @@ def build(path: Path) -> Path:
         balance DECIMAL(18,2), itemization_date DATE, itemization_amount DECIMAL(18,2),
         payments_since_itemization DECIMAL(18,2), credits_since_itemization DECIMAL(18,2),
         last_payment_date DATE, documented_attempts INTEGER, proof_of_contact_kinds VARCHAR,
-        bureau_reportable BOOLEAN, policy_version VARCHAR)""")
+        bureau_reportable BOOLEAN, policy_version VARCHAR, as_of_date DATE)""")
     for g, ok, bal in ELIGIBILITY:
         con.execute("INSERT INTO marts.fct_placement_eligibility VALUES (?, ?, ?, DATE '2026-06-01', ?, "
-                    "10, 5, DATE '2026-07-01', 4, 'delivered_touch', false, 'v-test')", [g, ok, bal, bal])
+                    "10, 5, DATE '2026-07-01', 4, 'delivered_touch', false, 'v-test', DATE '2026-11-20')",
+                    [g, ok, bal, bal])
+    # the sources the gate reads the protective rules from (independently of `eligible`)
+    con.execute("CREATE TABLE intermediate.int_dispute_status (dispute_id VARCHAR, guarantor_id VARCHAR, "
+                "is_open BOOLEAN)")
+    con.execute("INSERT INTO intermediate.int_dispute_status VALUES ('D-old', 'G1', false)")
+    con.execute("CREATE TABLE intermediate.int_hardship_status (guarantor_id VARCHAR, hardship_state VARCHAR)")
+    con.execute("INSERT INTO intermediate.int_hardship_status VALUES ('G2', 'expired')")
+    con.execute("CREATE TABLE intermediate.int_plan_status (plan_id VARCHAR, guarantor_id VARCHAR, "
+                "in_good_standing BOOLEAN)")
+    con.execute("INSERT INTO intermediate.int_plan_status VALUES ('PL-1', 'G1', false)")
+    con.execute("CREATE TABLE staging.stg_policy (policy_version VARCHAR, placement_min_balance DECIMAL(18,2))")
+    con.execute("INSERT INTO staging.stg_policy VALUES ('v-test', 25)")
     con.execute("""CREATE TABLE intermediate.int_placement_encounters (encounter_id VARCHAR,
         guarantor_id VARCHAR, service_date DATE, balance DECIMAL(18,2), is_bureau_reportable BOOLEAN,
         procedure_code VARCHAR)""")
@@ -167,7 +179,7 @@ def test_crash_between_planned_and_placed_with_manifest_resolves_to_placed(wh, o
 def test_crash_before_manifest_replans(wh, outbox, monkeypatch):
     real = extract.write_batch
 
-    def boom(rows, out_dir, manifest):
+    def boom(rows, out_dir, manifest, data=None):
         extract.atomic_write(Path(out_dir) / extract.csv_name(manifest["batch_id"]), b"partial")
         raise OSError("disk died")
     monkeypatch.setattr(extract, "write_batch", boom)
@@ -201,6 +213,58 @@ def test_gate_failure_writes_nothing(wh, outbox):
         place(wh, outbox)
     assert not outbox.exists()
     assert q(wh, "SELECT count(*) FROM ops.placement_ledger") == [(0,)]
+
+
+PROTECTIVE = {   # a source row that makes an eligible guarantor unplaceable → the gate's rule
+    "dispute": ("INSERT INTO intermediate.int_dispute_status VALUES ('D-1', 'G2', true)", "gate_open_dispute"),
+    "hardship_pending": ("UPDATE intermediate.int_hardship_status SET hardship_state = 'pending'",
+                         "gate_hardship_state"),
+    "hardship_active": ("UPDATE intermediate.int_hardship_status SET hardship_state = 'active'",
+                        "gate_hardship_state"),
+    "deceased": ("UPDATE staging.stg_guarantors SET deceased_date = DATE '2026-11-01' WHERE guarantor_id = 'G1'",
+                 "gate_deceased"),
+    "bankrupt": ("UPDATE staging.stg_guarantors SET bankruptcy_filed_date = DATE '2026-11-20' "
+                 "WHERE guarantor_id = 'G2'", "gate_bankrupt"),
+    "active_plan": ("UPDATE intermediate.int_plan_status SET in_good_standing = true", "gate_active_plan"),
+    "min_balance": ("UPDATE staging.stg_policy SET placement_min_balance = 50", "guarantor_balance"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PROTECTIVE))
+def test_gate_blocks_each_protective_rule_even_when_eligible_says_yes(wh, outbox, case):
+    sql, column = PROTECTIVE[case]
+    con = duckdb.connect(str(wh))
+    con.execute(sql)
+    con.close()
+    with pytest.raises(run.PlacementGateError) as err:
+        place(wh, outbox)
+    assert column in str(err.value)
+    assert not outbox.exists() and q(wh, "SELECT count(*) FROM ops.placement_ledger") == [(0,)]
+
+
+def test_gate_passes_on_the_other_side(wh, outbox):
+    """A resolved dispute, an expired hardship, a deceased date after D, a defaulted plan and a
+    balance exactly at the minimum do not block."""
+    con = duckdb.connect(str(wh))
+    con.execute("UPDATE staging.stg_guarantors SET deceased_date = DATE '2026-11-21' WHERE guarantor_id = 'G1'")
+    con.execute("UPDATE staging.stg_policy SET placement_min_balance = 45.50")
+    con.close()
+    report = place(wh, outbox)
+    assert report.gate["success"] and report.placed == 3
+
+
+def test_control_totals_must_equal_the_manifest(wh):
+    con = duckdb.connect(str(wh))
+    rows = extract.placement_rows(con, AS_OF)
+    con.close()
+    data = extract.to_csv(rows, extract.COLUMNS)
+    good = extract.control_totals(data) | {"manifest_record_count": 3, "manifest_total_balance": "345.50"}
+    assert good["file_record_count"] == 3 and good["file_total_balance"] == "345.50"
+    assert run.gate(rows, SUITES, good).success
+    for bad in ({"manifest_record_count": 4}, {"manifest_total_balance": "345.49"}):
+        result = run.gate(rows, SUITES, good | bad)
+        assert not result.success
+        assert {o.expectation for o in result.critical_failures} == {"expect_column_pair_values_to_be_equal"}
 
 
 def test_backfill_record_mode_writes_nothing(wh, outbox):
