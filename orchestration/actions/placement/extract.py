@@ -39,6 +39,9 @@ GATE_COLUMNS = ["policy_version", "guarantor_balance", "placement_min_balance", 
 RECALL_COLUMNS = ["placement_id", "guarantor_id", "recall_reason"]
 REFUND_COLUMNS = ["guarantor_id", "household_id", "credit_amount", "applied_within_household",
                   "refund_amount", "credit_since", "due_date", "is_overcharge"]
+SETTLEMENT_COLUMNS = ["guarantor_id", "balance", "age_days", "documented_attempts", "discount_pct",
+                      "offer_amount", "approval_level", "next_approval_level", "next_max_discount_pct",
+                      "as_of_date"]
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -25,6 +25,9 @@ recall file found on disk (crash after the write) is replayed into the ledger in
 
 Refunds: ``refunds/refunds_<YYYYMMDD>.csv`` from marts.fct_refund_items, written once.
 
+Settlements: ``settlements/settlement_offers_<YYYYMMDD>.csv`` from marts.fct_settlement_offers
+(proposals for staff with the approval level the policy requires), written once.
+
 Every function takes the warehouse path and holds a write connection only while it runs.
 Reports carry counts only (no personal data).
 """
@@ -77,6 +80,7 @@ class Report:
     total_balance: str = "0.00"
     recalled: int = 0
     refund_items: int = 0
+    settlement_offers: int = 0
     files: list[str] = field(default_factory=list)
     gate: dict[str, Any] = field(default_factory=dict)
 
@@ -272,6 +276,40 @@ def refund_work_list(*, warehouse: Path, outbox: Path, as_of: date, send: bool =
         return report
     try:
         atomic_write(path, extract.to_csv(rows, extract.REFUND_COLUMNS))
+    except FileExistsError:
+        report.already_done = True
+        return report
+    report.files.append(str(path))
+    return report
+
+
+SETTLEMENT_SQL = "SELECT " + ", ".join(extract.SETTLEMENT_COLUMNS) + \
+    " FROM marts.fct_settlement_offers ORDER BY guarantor_id"
+
+
+def settlements_dir(outbox: Path, as_of: date) -> Path:
+    return Path(outbox) / as_of.isoformat() / "settlements"
+
+
+def settlements_name(as_of: date) -> str:
+    return f"settlement_offers_{as_of:%Y%m%d}.csv"
+
+
+def settlement_offers(*, warehouse: Path, outbox: Path, as_of: date, send: bool = True) -> Report:
+    """``settlements/settlement_offers_<YYYYMMDD>.csv``: today's proposed offers and who must
+    approve them (marts.fct_settlement_offers), written once; a proposal, never a posting."""
+    report = Report(extract.batch_id(as_of), "send" if send else "record")
+    path = settlements_dir(outbox, as_of) / settlements_name(as_of)
+    with _connect(warehouse, read_only=True) as con:
+        rows = extract._rows(con, SETTLEMENT_SQL)
+    report.settlement_offers = len(rows)
+    if path.exists():
+        report.already_done = True
+        return report
+    if not send or not rows:
+        return report
+    try:
+        atomic_write(path, extract.to_csv(rows, extract.SETTLEMENT_COLUMNS))
     except FileExistsError:
         report.already_done = True
         return report

@@ -76,6 +76,13 @@ def build(path: Path) -> Path:
     con.execute("""CREATE TABLE marts.fct_refund_items (guarantor_id VARCHAR, household_id VARCHAR,
         credit_amount DECIMAL(18,2), applied_within_household DECIMAL(18,2), refund_amount DECIMAL(18,2),
         credit_since DATE, due_date DATE, is_overcharge BOOLEAN)""")
+    con.execute("""CREATE TABLE marts.fct_settlement_offers (guarantor_id VARCHAR, balance DECIMAL(18,2),
+        age_days INTEGER, documented_attempts INTEGER, discount_pct DECIMAL(5,2), offer_amount DECIMAL(18,2),
+        approval_level VARCHAR, next_approval_level VARCHAR, next_max_discount_pct DECIMAL(5,2),
+        as_of_date DATE, segment VARCHAR)""")
+    con.execute("INSERT INTO marts.fct_settlement_offers VALUES ('G7', 500, 150, 4, 20, 400, 'collector', "
+                "'manager', 40, DATE '2026-11-20', 'silent_aged'), ('=G6', 80, 130, 3, 20, 64, 'collector', "
+                "'manager', 40, DATE '2026-11-20', 'silent_aged')")
     con.execute("INSERT INTO marts.fct_refund_items VALUES ('G9', 'H9', 50, 20, 30, DATE '2026-11-10', "
                 "DATE '2026-11-23', false), ('G8', '-H8', 10, 0, 10, DATE '2026-11-19', DATE '2026-11-19', true)")
     con.close()
@@ -324,4 +331,19 @@ def test_refund_work_list_written_once(wh, outbox):
 def test_assets_are_defined():
     from orchestration.actions.placement.assets import placement_assets
     keys = {k.to_user_string() for a in placement_assets for k in a.keys}
-    assert keys == {"placement/batch", "placement/recalls", "refunds/work_list"}
+    assert keys == {"placement/batch", "placement/recalls", "refunds/work_list", "settlements/offers"}
+
+
+def test_settlement_offers_written_once(wh, outbox):
+    first = run.settlement_offers(warehouse=wh, outbox=outbox, as_of=AS_OF)
+    path = outbox / "2026-11-20" / "settlements" / "settlement_offers_20261120.csv"
+    assert first.settlement_offers == 2 and first.files == [str(path)]
+    rows = read_csv(path)
+    assert list(rows[0]) == extract.SETTLEMENT_COLUMNS
+    assert [(r["guarantor_id"], r["offer_amount"], r["approval_level"], r["next_approval_level"]) for r in rows] == \
+        [("'=G6", "64.00", "collector", "manager"), ("G7", "400.00", "collector", "manager")]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    before = path.read_bytes()
+    again = run.settlement_offers(warehouse=wh, outbox=outbox, as_of=AS_OF)
+    assert again.already_done and again.files == [] and path.read_bytes() == before
+    assert run.settlement_offers(warehouse=wh, outbox=outbox, as_of=NEXT, send=False).files == []
