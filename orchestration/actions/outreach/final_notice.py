@@ -46,8 +46,9 @@ def deadline(as_of: date, clinic: Mapping) -> date:
     return as_of + timedelta(days=int(days))
 
 
-def body_lines(t: Touch, clinic: Mapping) -> list[str]:
+def body_lines(touch: Touch | Mapping, clinic: Mapping) -> list[str]:
     """The letter's paragraphs (plain text; tested without a PDF)."""
+    t = Touch.coerce(touch)
     name = clinic["name"]
     by = long_date(deadline(t.as_of_date, clinic))
     help_line = clinic.get("help_line", "")

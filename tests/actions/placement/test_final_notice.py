@@ -73,3 +73,9 @@ def test_final_notice_refuses_a_zero_balance(notice_clinic):
     with pytest.raises(ValueError, match="no positive balance"):
         fn.render_final_notice_bytes(make_touch(1, step="final_notice", balance=Decimal("0")),
                                      notice_clinic, "https://pay.example/p/x")
+
+
+def test_final_notice_wording_has_no_clinical_detail(notice_clinic):
+    from orchestration.actions.outreach.approvals import CLINICAL
+    text = " ".join(fn.body_lines(make_touch(1, step="final_notice"), notice_clinic)) + fn.TITLE
+    assert not CLINICAL.search(text)
