@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import stat
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -44,12 +44,8 @@ def _copy_clinic(dest: Path) -> dict[str, str]:
     shutil.copy2(wh, dest / "warehouse.duckdb")
     secret = wh.with_name(wh.name + ".paylink-secret")
     if secret.exists():
-        shutil.copy2(secret, dest / (wh.name + ".paylink-secret"))
-    return {"COLLECTIONS_LANDING_DIR": str(dest / "landing"),
-            "COLLECTIONS_WAREHOUSE_PATH": str(dest / "warehouse.duckdb"),
-            "COLLECTIONS_OUTBOX_DIR": str(dest / "outbox"),
-            "COLLECTIONS_SERVING_DIR": str(dest / "serving"),
-            "COLLECTIONS_VAR_DIR": str(dest / "var")}
+        shutil.copy2(secret, dest / "warehouse.duckdb.paylink-secret")
+    return _copy_env(dest)
 
 
 class _Env:
@@ -60,7 +56,10 @@ class _Env:
 
     def __enter__(self):
         for k in ENV_KEYS:
-            os.environ.pop(k, None) if k not in self.values else os.environ.__setitem__(k, self.values[k])
+            if k in self.values:
+                os.environ[k] = self.values[k]
+            else:
+                os.environ.pop(k, None)
         return self
 
     def __exit__(self, *exc):
