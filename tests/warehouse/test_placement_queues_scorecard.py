@@ -276,6 +276,15 @@ def lz(tmp_path_factory, dbt_manifest) -> PlacementLanding:
               placement_id="PLC-K_CLOSED")
     lz.agency("AG-CLS", "K_CLOSED", occurred_at="2026-07-26", event="closed_paid", placement_id="PLC-K_CLOSED")
     lz.txn("T-KPAID", "K_PAID", "E-K_PAID", posted_at="2026-07-30", amount="200.00")
+    # agency recoveries: W 120 + 80 (K_AG1, placed before the pipeline); W−1 50 (K_AG2)
+    lz.guarantor("K_AG1"); lz.guarantor("K_AG2")
+    lz.agency("AG-A1-ACK", "K_AG1", occurred_at="2026-11-02T15:00:00Z", event="acknowledged", placement_id="HIST-A1")
+    lz.agency("AG-A1-P1", "K_AG1", occurred_at="2026-11-10T15:00:00Z", event="payment", amount="120.00",
+              placement_id="HIST-A1")
+    lz.agency("AG-A1-P2", "K_AG1", occurred_at="2026-11-13T15:00:00Z", event="payment", amount="80.00",
+              placement_id="HIST-A1")
+    lz.agency("AG-A2-P1", "K_AG2", occurred_at="2026-11-04T15:00:00Z", event="payment", amount="50.00",
+              placement_id="HIST-A2")
     # ERA files (two payment dates → two files) that arrived 30 h and 50 h before loading
     lz.guarantor("K_ERA")
     for n, paid_on in enumerate(("2026-06-05", "2026-06-06")):
@@ -384,6 +393,12 @@ def test_placements_with_agency_status(wh):
     r = rows["PLC-1"]
     assert (r["batch_id"], r["guarantor_id"], r["placed_at"], r["balance_placed"], r["as_of_date"]) == \
         ("B-2026-10-19", "P_PLACED", date(2026, 10, 19), D("600.00"), AS_OF) and r["policy_version"]
+    closed = rows["PLC-K_CLOSED"]
+    assert (closed["is_acknowledged"], closed["acknowledged_date"], closed["agency_payments"],
+            closed["last_agency_payment_date"], closed["latest_agency_event"]) == \
+        (True, date(2026, 7, 3), 1, date(2026, 7, 24), "closed_paid")
+    assert (rows["PLC-1"]["is_acknowledged"], rows["PLC-1"]["acknowledged_date"], rows["PLC-1"]["agency_payments"]) == \
+        (False, None, 0)
 
 
 # --- §9 queues ------------------------------------------------------------------------------------
@@ -477,6 +492,17 @@ def test_recovery_and_percent_placed_against_open_dollars(wh):
     seg = wh.one("SELECT sum(numerator), sum(denominator) FROM marts.rpt_weekly_scorecard "
                  "WHERE kpi = 'recovery_rate' AND week_ending = ? AND segment <> 'all'", [W_END])
     assert seg == (450, week_open)
+
+
+def test_agency_recoveries_kpi(wh):
+    a = kpi(wh, "agency_recoveries")
+    assert (a["value"], a["numerator"], a["denominator"], a["unit"], a["healthy_direction"]) == \
+        (200, 200, 2, "dollars", "up")
+    assert (kpi(wh, "agency_recoveries", W_PREV)["value"], kpi(wh, "agency_recoveries", W_PREV)["denominator"]) == (50, 1)
+    seg = kpi(wh, "agency_recoveries", segment="no_open_balance")      # K_AG1 owes nothing here
+    assert seg["value"] == 200
+    huddle = wh.one("SELECT section FROM marts.rpt_huddle WHERE kpi = 'agency_recoveries'")
+    assert huddle == "win"                                             # 50 → 200, healthy up
 
 
 def test_scorecard_weeks_and_shape(wh):

@@ -1,5 +1,7 @@
 -- A calendar of every date in the years the holiday seed covers, with the weekday and whether
--- it is a business day (Mon–Fri, not a US federal holiday as observed). business_day_seq counts
+-- it is a business day (Mon–Fri, not a US federal holiday as observed). The seed
+-- business_holidays is generated from the maintained `holidays` package
+-- (python -m orchestration.warehouse.business_calendar), not typed by hand. business_day_seq counts
 -- the business days on or before the date, so "N business days after d" is the first business
 -- day whose seq is seq(d) + N (DOMAIN.md §7 refund due dates).
 with holidays as (

@@ -27,6 +27,10 @@
 --     placed_at before D); denominator = open dollars at the week's start.
 --   percent_placed_trailing_13w: per scorecard week, the placements of its trailing window
 --     and the open dollars at the window's start, dated on the week's first day.
+--   agency_recoveries: per payment the collection agency reports (stg_agency_activity, event
+--     payment, dated on or before D: landing data, loaded before dbt), numerator = its amount,
+--     denominator 1 (the count of agency payments); dated on the day it occurred. Every agency
+--     payment counts, for placements the pipeline made and for those made before it.
 --   era_posting_lag_hours: per ERA file loaded (file ledger, kind era, loaded or loaded with
 --     warnings) by a run dated on or before D; measure = hours from arrival (file time) to
 --     loaded; dated on the run's as-of date.
@@ -228,6 +232,12 @@ facts as (
            w.week_start, o.guarantor_id, 0, o.open_dollars, null
     from open_dollars as o
     inner join weeks as w on w.trailing_start_date = o.cutoff_date
+    union all
+    select 'agency_recoveries', {{ dbt.concat(["'agency:'", 'a.activity_id']) }},
+           a.occurred_date, a.guarantor_id, coalesce(a.amount, 0), 1, null
+    from {{ ref('stg_agency_activity') }} as a
+    cross join run
+    where a.event = 'payment' and a.occurred_date <= run.as_of_date
     union all
     select 'era_posting_lag_hours', {{ dbt.concat(["'file:'", 'f.file_sha256', "'|'", 'f.file_name']) }},
            f.run_as_of_date, cast(null as {{ dbt.type_string() }}), null, null,

@@ -12,6 +12,7 @@
 --      a patient never gets a burst).
 -- statement_2 carries variant 'plan_confirmation' when the guarantor has an active plan.
 -- touch_id = hash(guarantor_id|episode_start|step): the same touch on every run.
+-- Also the final-notice letters of nonprofit mode (int_final_notice_candidates), appended.
 with run as (select {{ as_of_date() }} as as_of_date),
 episodes as (select * from {{ ref('int_guarantor_episodes') }}),
 guardrails as (select * from {{ ref('int_touch_guardrails') }}),
@@ -87,3 +88,9 @@ select
         else 'superseded'
     end as skip_reason
 from ranked
+union all
+-- nonprofit mode: the 501(r) final-notice letters (int_final_notice_candidates, same columns)
+select
+    touch_id, guarantor_id, household_id, episode_start, step, step_order, step_day, channel,
+    variant, age_days, step_reached_date, plan_status, skip_reason
+from {{ ref('int_final_notice_candidates') }}

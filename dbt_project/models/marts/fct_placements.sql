@@ -9,7 +9,9 @@
 --   the clinic recalled it (ledger recalled_at on or before D, or ledger status recalled) →
 --     recalled (the agency has not acknowledged yet: is_recall_acknowledged false);
 --   otherwise placed (acknowledged and payment events keep it placed).
--- agency_collected = Σ amount of the agency's payment events.
+-- is_acknowledged / acknowledged_date: the agency's first acknowledged event (the agency took
+-- the account). agency_collected = Σ amount of the agency's payment events, agency_payments
+-- their count, last_agency_payment_date the latest.
 -- recall_reasons (DOMAIN.md §8 "pays in full, opens a dispute or gets hardship after placement
 -- goes into a recall file"), for accounts still placed on D, sorted: dispute (a dispute of the
 -- guarantor open on D), hardship (pending or active on D), paid_in_full (the placed encounter's
@@ -83,7 +85,12 @@ guarantor_flags as (
     cross join run
 ),
 collected as (
-    select placement_id, sum(case when event = 'payment' then coalesce(amount, 0) else 0 end) as agency_collected
+    select
+        placement_id,
+        sum(case when event = 'payment' then coalesce(amount, 0) else 0 end) as agency_collected,
+        count(case when event = 'payment' then 1 end) as agency_payments,
+        max(case when event = 'payment' then occurred_date end) as last_agency_payment_date,
+        min(case when event = 'acknowledged' then occurred_date end) as acknowledged_date
     from matched
     group by placement_id
 ),
@@ -105,6 +112,9 @@ stated as (
         lt.event as latest_agency_event,
         lt.occurred_date as latest_agency_event_date,
         coalesce(col.agency_collected, 0) as agency_collected,
+        coalesce(col.agency_payments, 0) as agency_payments,
+        col.last_agency_payment_date,
+        col.acknowledged_date,
         od.guarantor_id is not null as has_open_dispute,
         h.guarantor_id is not null as has_hardship,
         coalesce(gf.is_deceased, false) as is_deceased,
@@ -154,7 +164,11 @@ select
     coalesce(closing_event = 'recall_ack', false) as is_recall_acknowledged,
     latest_agency_event,
     latest_agency_event_date,
+    acknowledged_date is not null as is_acknowledged,
+    acknowledged_date,
     {{ money('agency_collected') }} as agency_collected,
+    agency_payments,
+    last_agency_payment_date,
     recall_list <> '' as needs_recall,
     case when recall_list <> '' then substring(recall_list, 2, length(recall_list) - 1) end as recall_reasons,
     recalls.policy_version as placement_policy_version,

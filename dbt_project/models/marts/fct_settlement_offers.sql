@@ -4,22 +4,17 @@
 -- nothing that stops collection (no open dispute, no pending/active hardship, not deceased or
 -- bankrupt, not with the agency).
 -- The proposed offer is the largest discount staff can approve without escalation: the
--- max_discount_pct of the first approval level (level_order 1, the collector). approval_level
--- = the approver of the first level (by level_order) whose max_discount_pct covers the
--- discount, so a policy whose first level allows 0 % routes the offer to the next level.
+-- max_discount_pct of the first approval level (int_settlement_approval_bands). approval_level
+-- = the approver of the band that covers the discount (min_discount_pct < d ≤
+-- max_discount_pct, or d = 0 and the first band): the rule that also tells who must sign a
+-- deeper discount; next_approval_level / next_max_discount_pct name the escalation.
 with policy as (
     select policy_version, settlement_min_age_days, settlement_min_documented_attempts
     from {{ ref('stg_policy') }}
 ),
-approval as (
-    select a.level_order, a.max_discount_pct, a.approver
-    from {{ source('raw', 'policy_settlement_approval') }} as a
-    inner join policy as p on p.policy_version = a.policy_version
-),
+bands as (select * from {{ ref('int_settlement_approval_bands') }}),
 first_level as (
-    select max_discount_pct as discount_pct
-    from approval
-    where level_order = (select min(level_order) from approval)
+    select max_discount_pct as discount_pct from bands where is_first_level
 ),
 candidates as (
     select
@@ -43,12 +38,20 @@ candidates as (
       and not coalesce(e.is_placement_open, false)
 ),
 levels as (
-    select
-        c.guarantor_id,
-        a.approver,
-        row_number() over (partition by c.guarantor_id order by a.level_order) as rank_in_guarantor
+    select c.guarantor_id, b.approver, b.level_order
     from candidates as c
-    inner join approval as a on a.max_discount_pct >= c.discount_pct
+    inner join bands as b
+        on (c.discount_pct > b.min_discount_pct or (c.discount_pct = 0 and b.is_first_level))
+        and c.discount_pct <= b.max_discount_pct
+),
+next_levels as (
+    select
+        l.guarantor_id,
+        b.approver as next_approval_level,
+        b.max_discount_pct as next_max_discount_pct,
+        row_number() over (partition by l.guarantor_id order by b.level_order) as rank_in_guarantor
+    from levels as l
+    inner join bands as b on b.level_order > l.level_order
 )
 select
     c.guarantor_id,
@@ -59,8 +62,11 @@ select
     cast(c.discount_pct as decimal(5, 2)) as discount_pct,
     {{ money('c.balance * (100 - c.discount_pct) / 100') }} as offer_amount,
     l.approver as approval_level,
+    n.next_approval_level,
+    cast(n.next_max_discount_pct as decimal(5, 2)) as next_max_discount_pct,
     {{ as_of_date() }} as as_of_date,
     p.policy_version
 from candidates as c
 cross join policy as p
-left join levels as l on l.guarantor_id = c.guarantor_id and l.rank_in_guarantor = 1
+left join levels as l on l.guarantor_id = c.guarantor_id
+left join next_levels as n on n.guarantor_id = c.guarantor_id and n.rank_in_guarantor = 1

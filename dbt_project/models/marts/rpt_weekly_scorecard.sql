@@ -9,6 +9,8 @@
 -- has no balance > 0 on D: paid off, credit, or never billed).
 -- ratio KPIs: numerator = Σ, denominator = Σ, value = numerator ÷ denominator × scale
 --   (scale 1000 for complaints per 1,000 contacts, 100 for the percent-placed KPIs).
+-- sum KPIs (agency_recoveries): numerator = Σ, denominator = the count of observations,
+--   value = numerator × scale (dollars for agency_recoveries).
 -- median KPIs (days_to_first_contact, dispute_resolution_time, era_posting_lag_hours):
 --   value = the median of the week's observations (the dispatched median() macro),
 --   denominator = their count, numerator null.
@@ -62,7 +64,7 @@ ratios as (
         count(*) as observations
     from scoped as s
     inner join kpis as k on k.kpi = s.kpi
-    where k.aggregation = 'ratio'
+    where k.aggregation in ('ratio', 'sum')
     group by s.week_ending, s.segment, s.kpi
 ),
 medians as (
@@ -107,6 +109,7 @@ select
     cast(
         case
             when k.aggregation = 'median' then a.median_value
+            when k.aggregation = 'sum' then a.numerator * k.scale
             when a.denominator <> 0 then a.numerator * k.scale / a.denominator
         end as {{ dbt.type_numeric() }}
     ) as value,

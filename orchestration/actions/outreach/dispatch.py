@@ -101,6 +101,7 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
         log.warning("scripts past their 90-day approval: %s (templates/approvals.yaml)",
                     ", ".join(report.stale_scripts))
     clinic = dict(policy["clinic"])
+    clinic["final_notice_days"] = policy["placement"]["nonprofit_final_notice_days"]  # final_notice.py
     g = policy["guardrails"]
     day_dir = outbox / as_of.isoformat()
     out_dir = day_dir / FOLDER[channel]

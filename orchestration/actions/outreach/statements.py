@@ -226,7 +226,11 @@ def render_statement(touch: Touch | Mapping, clinic: Mapping, url: str, path: st
                      overwrite: bool = False, durable: bool = True) -> dict:
     """Render one statement to ``path`` (atomic, 0600). Returns its manifest row."""
     t = Touch.coerce(touch)
-    data, pages = render_statement_bytes(t, clinic, url)
+    if t.step == "final_notice":        # the 501(r) final-notice letter goes the statement path
+        from .final_notice import render_final_notice_bytes
+        data, pages = render_final_notice_bytes(t, clinic, url)
+    else:
+        data, pages = render_statement_bytes(t, clinic, url)
     p = atomic_write(path, data, overwrite=overwrite, durable=durable)
     return {"touch_id": t.touch_id, "file": p.name, "pages": pages,
             "amount_due": str(t.balance.quantize(Decimal("0.01"))),

@@ -1,5 +1,5 @@
-"""Dagster wiring of the placement stage: the agency placement batch, the recall file and the
-refund work list of one as-of date. The work is in `orchestration.actions.placement.run`;
+"""Dagster wiring of the placement stage: the agency placement batch, the recall file, the
+refund work list and the settlement offers of one as-of date. The work is in `orchestration.actions.placement.run`;
 these functions only wire it. Backfill runs write nothing (send_mode)."""
 
 
@@ -16,6 +16,7 @@ from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
 ELIGIBILITY = dg.AssetKey(["marts", "fct_placement_eligibility"])
 PLACEMENTS = dg.AssetKey(["marts", "fct_placements"])
 REFUND_ITEMS = dg.AssetKey(["marts", "fct_refund_items"])
+SETTLEMENT_OFFERS = dg.AssetKey(["marts", "fct_settlement_offers"])
 BATCH = dg.AssetKey(["placement", "batch"])
 
 _COMMON = dict(partitions_def=daily_partitions, backfill_policy=dg.BackfillPolicy.multi_run(1),
@@ -73,4 +74,17 @@ with warnings.catch_warnings():   # backfill_policy on @asset is beta; one date 
         return dg.MaterializeResult(metadata=report.as_metadata())
 
 
-placement_assets = [placement_batch, placement_recalls, refunds_work_list]
+    @dg.asset(key=dg.AssetKey(["settlements", "offers"]), group_name="placement", deps=[SETTLEMENT_OFFERS],
+              description="The settlement offers CSV: proposed offers and the approval level the "
+                          "policy requires (DOMAIN.md §6).",
+              **_COMMON)
+    def settlement_offers_file(context: dg.AssetExecutionContext,
+                               collections: CollectionsResource) -> dg.MaterializeResult:
+        paths = collections.paths
+        report = run.settlement_offers(warehouse=paths.warehouse, outbox=paths.outbox,
+                                       as_of=_as_of(context), send=send_mode(context))
+        context.log.info(f"settlements: {report.as_metadata()}")
+        return dg.MaterializeResult(metadata=report.as_metadata())
+
+
+placement_assets = [placement_batch, placement_recalls, refunds_work_list, settlement_offers_file]

@@ -8,7 +8,9 @@
   clinical detail (no procedure, diagnosis, provider);
 * ``write_batch(rows, out_dir, meta)`` -> ``placement_<batch>.csv`` then
   ``placement_<batch>.manifest.json``, atomic, mode 0600, never overwriting what a manifest
-  names. The rules (who is eligible, the itemization, the bureau flag) are all in dbt.
+  names; the file is read back and its SHA-256 compared before the manifest is written;
+* ``control_totals(data)`` -> record count and Σ balance parsed back from the CSV bytes, for
+  the gate's "control totals equal the manifest" check. The file layout: docs/placement.md. The rules (who is eligible, the itemization, the bureau flag) are all in dbt.
 """
 
 from __future__ import annotations
@@ -32,9 +34,14 @@ COLUMNS = [
     "balance", "itemization_date", "itemization_amount", "payments_since", "credits_since",
     "last_payment_date", "documented_attempts", "proof_of_contact", "bureau_reportable",
 ]
+GATE_COLUMNS = ["policy_version", "guarantor_balance", "placement_min_balance", "gate_open_dispute",
+                "gate_hardship_state", "gate_deceased", "gate_bankrupt", "gate_active_plan"]
 RECALL_COLUMNS = ["placement_id", "guarantor_id", "recall_reason"]
 REFUND_COLUMNS = ["guarantor_id", "household_id", "credit_amount", "applied_within_household",
                   "refund_amount", "credit_since", "due_date", "is_overcharge"]
+SETTLEMENT_COLUMNS = ["guarantor_id", "balance", "age_days", "documented_attempts", "discount_pct",
+                      "offer_amount", "approval_level", "next_approval_level", "next_max_discount_pct",
+                      "as_of_date"]
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -81,10 +88,23 @@ SELECT
     e.documented_attempts,
     e.proof_of_contact_kinds AS proof_of_contact,
     pe.is_bureau_reportable AS bureau_reportable,
-    e.policy_version
+    e.policy_version,
+    -- for the gate only (not in the file), read again from the sources, not from `eligible`
+    CAST(e.balance AS DECIMAL(18, 2)) AS guarantor_balance,
+    pol.placement_min_balance,
+    EXISTS (SELECT 1 FROM intermediate.int_dispute_status AS d
+            WHERE d.guarantor_id = e.guarantor_id AND d.is_open) AS gate_open_dispute,
+    COALESCE((SELECT max(h.hardship_state) FROM intermediate.int_hardship_status AS h
+              WHERE h.guarantor_id = e.guarantor_id AND h.hardship_state IN ('pending', 'active')),
+             'none') AS gate_hardship_state,
+    COALESCE(g.deceased_date <= e.as_of_date, false) AS gate_deceased,
+    COALESCE(g.bankruptcy_filed_date <= e.as_of_date, false) AS gate_bankrupt,
+    EXISTS (SELECT 1 FROM intermediate.int_plan_status AS ps
+            WHERE ps.guarantor_id = e.guarantor_id AND ps.in_good_standing) AS gate_active_plan
 FROM marts.fct_placement_eligibility AS e
 JOIN intermediate.int_placement_encounters AS pe ON pe.guarantor_id = e.guarantor_id
 LEFT JOIN staging.stg_guarantors AS g ON g.guarantor_id = e.guarantor_id
+CROSS JOIN staging.stg_policy AS pol
 WHERE e.eligible AND pe.balance > 0
   AND e.guarantor_id NOT IN (SELECT guarantor_id FROM ops.placement_ledger
                              WHERE guarantor_id IS NOT NULL)
@@ -94,7 +114,10 @@ ORDER BY e.guarantor_id, pe.encounter_id
 
 def placement_rows(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
     """Today's placement rows (see module doc); ``policy_version`` rides along for the
-    manifest and the ledger but is not a CSV column."""
+    manifest and the ledger, and the ``GATE_COLUMNS`` for the GE gate (the protective rules
+    read again from their sources: open dispute, pending/active hardship, deceased, bankrupt,
+    a plan in good standing, the guarantor balance against the policy minimum); none of them
+    is a CSV column."""
     batch = batch_id(as_of)
     rows = _rows(con, PLACEMENT_SQL)
     for r in rows:
@@ -143,7 +166,31 @@ def read_manifest(out_dir: Path, batch: str) -> dict | None:
     return json.loads(path.read_text())
 
 
-def write_batch(rows: list[dict], out_dir: Path, manifest: dict) -> dict:
+def manifest_for(rows: list[dict], data: bytes, meta: dict) -> dict:
+    """The manifest of a batch whose file holds ``data``: figures from the rows, hash of the bytes."""
+    batch = meta["batch_id"]
+    return {
+        "batch_id": batch,
+        "as_of_date": str(meta["as_of_date"]),
+        "policy_version": meta["policy_version"],
+        "file": csv_name(batch),
+        "record_count": len(rows),
+        "total_balance": total_balance(rows),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+
+
+def control_totals(data: bytes) -> dict:
+    """Record count and Σ balance read back from the file bytes (what the agency will see)."""
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8")))
+    n, total = 0, Decimal("0")
+    for r in reader:
+        n += 1
+        total += Decimal(r["balance"])
+    return {"file_record_count": n, "file_total_balance": f"{total:.2f}"}
+
+
+def write_batch(rows: list[dict], out_dir: Path, manifest: dict, data: bytes | None = None) -> dict:
     """Write the batch CSV then its manifest; returns the manifest.
 
     ``manifest`` carries ``batch_id``, ``policy_version`` and ``as_of_date``; the record
@@ -157,17 +204,13 @@ def write_batch(rows: list[dict], out_dir: Path, manifest: dict) -> dict:
     existing = read_manifest(out_dir, batch)
     if existing is not None:
         return existing
-    data = to_csv(rows, COLUMNS)
-    atomic_write(out_dir / csv_name(batch), data, overwrite=True)
-    full = {
-        "batch_id": batch,
-        "as_of_date": str(manifest["as_of_date"]),
-        "policy_version": manifest["policy_version"],
-        "file": csv_name(batch),
-        "record_count": len(rows),
-        "total_balance": total_balance(rows),
-        "sha256": hashlib.sha256(data).hexdigest(),
-    }
+    if data is None:
+        data = to_csv(rows, COLUMNS)
+    full = manifest_for(rows, data, manifest)
+    path = atomic_write(out_dir / csv_name(batch), data, overwrite=True)
+    if hashlib.sha256(Path(path).read_bytes()).hexdigest() != full["sha256"]:   # what is on disk
+        Path(path).unlink(missing_ok=True)
+        raise OSError(f"{csv_name(batch)}: the file on disk does not match its bytes; no manifest written")
     try:
         atomic_write(out_dir / manifest_name(batch), json.dumps(full, indent=2, sort_keys=True) + "\n")
     except FileExistsError:          # a concurrent writer won: its manifest is the truth

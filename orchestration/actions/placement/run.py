@@ -10,8 +10,10 @@ Placement (like the send ledger: nothing is placed twice, nothing is lost)::
   run, possibly in a later batch).
 * ``placement_rows`` excludes every guarantor already in the ledger, so a guarantor placed
   (or recalled) in an earlier batch is never in a later one.
-* The GE suite ``placement_extract`` runs on the rows before anything is planned or written;
-  a critical failure raises ``PlacementGateError`` and nothing leaves.
+* The GE suite ``placement_extract`` runs on the rows before anything is planned or written
+  (the protective rules read again from their sources, the balance minimum, and the control
+  totals parsed back from the exact CSV bytes against the manifest's figures); a critical
+  failure raises ``PlacementGateError`` and nothing leaves.
 * ``planned`` rows are inserted, the CSV and then the manifest are written (atomic, 0600),
   then the batch's rows become ``placed``.
 
@@ -22,6 +24,9 @@ once; then their ledger rows become ``recalled`` with recalled_at = D and the re
 recall file found on disk (crash after the write) is replayed into the ledger instead.
 
 Refunds: ``refunds/refunds_<YYYYMMDD>.csv`` from marts.fct_refund_items, written once.
+
+Settlements: ``settlements/settlement_offers_<YYYYMMDD>.csv`` from marts.fct_settlement_offers
+(proposals for staff with the approval level the policy requires), written once.
 
 Every function takes the warehouse path and holds a write connection only while it runs.
 Reports carry counts only (no personal data).
@@ -75,6 +80,7 @@ class Report:
     total_balance: str = "0.00"
     recalled: int = 0
     refund_items: int = 0
+    settlement_offers: int = 0
     files: list[str] = field(default_factory=list)
     gate: dict[str, Any] = field(default_factory=dict)
 
@@ -125,14 +131,32 @@ def recover(con: duckdb.DuckDBPyConnection, outbox: Path) -> dict[str, int]:
     return {k: v for k, v in out.items() if v}
 
 
-def gate(rows: list[dict], suites_dir: Path | None = None):
-    """Run the placement_extract GE suite on the rows (money as float for GE)."""
+CONTROL_COLUMNS = ["file_record_count", "manifest_record_count", "file_total_balance",
+                   "manifest_total_balance"]
+
+
+def gate(rows: list[dict], suites_dir: Path | None = None, control: dict | None = None):
+    """Run the placement_extract GE suite on the rows (money as float for GE).
+
+    ``control``: the control totals read back from the file bytes (``extract.control_totals``)
+    and the manifest's (``manifest_record_count``, ``manifest_total_balance``), repeated on
+    every row so the suite can check they are equal; by default computed from the rows."""
     from orchestration.quality import great_expectations as gx_gate
     from orchestration.quality.gates import expectations_dir
 
-    df = pd.DataFrame(rows, columns=extract.COLUMNS + ["policy_version"])
-    for c in ("balance", "itemization_amount", "payments_since", "credits_since"):
+    if control is None:
+        data = extract.to_csv(rows, extract.COLUMNS)
+        control = extract.control_totals(data) | {"manifest_record_count": len(rows),
+                                                   "manifest_total_balance": extract.total_balance(rows)}
+    cols = list(dict.fromkeys(extract.COLUMNS + extract.GATE_COLUMNS))
+    df = pd.DataFrame(rows, columns=cols)
+    for c in ("balance", "itemization_amount", "payments_since", "credits_since", "guarantor_balance",
+              "placement_min_balance"):
         df[c] = pd.to_numeric(df[c].map(lambda v: None if v is None else float(v)), errors="coerce")
+    for c in ("gate_open_dispute", "gate_deceased", "gate_bankrupt", "gate_active_plan"):
+        df[c] = df[c].map(lambda v: None if v is None else int(bool(v)))
+    for c in CONTROL_COLUMNS:
+        df[c] = str(control[c])
     return gx_gate.validate_dataframe(df, SUITE, suites_dir=suites_dir or expectations_dir())
 
 
@@ -154,7 +178,10 @@ def place(*, warehouse: Path, outbox: Path, as_of: date, policy_version: str | N
             return report
         rows = extract.placement_rows(con, as_of)
     report.candidates = len(rows)
-    result = gate(rows, suites_dir)
+    data = extract.to_csv(rows, extract.COLUMNS)            # the exact bytes the file will hold
+    control = extract.control_totals(data) | {"manifest_record_count": len(rows),
+                                               "manifest_total_balance": extract.total_balance(rows)}
+    result = gate(rows, suites_dir, control)
     report.gate = {"success": result.success, "critical_failures": len(result.critical_failures),
                    "warnings": len(result.warnings)}
     if not result.success:
@@ -176,7 +203,7 @@ def place(*, warehouse: Path, outbox: Path, as_of: date, policy_version: str | N
                     "policy_version, status, CAST(recalled_at AS DATE), CAST(recall_reason AS VARCHAR), "
                     "created_at FROM planned_rows")
     manifest = extract.write_batch(rows, out_dir, {"batch_id": batch, "policy_version": version,
-                                                  "as_of_date": as_of.isoformat()})
+                                                  "as_of_date": as_of.isoformat()}, data=data)
     with _connect(warehouse) as con:
         con.execute(f"UPDATE {LEDGER} SET status = 'placed' WHERE status = 'planned' AND batch_id = ?", [batch])
     report.placed = manifest["record_count"]
@@ -249,6 +276,40 @@ def refund_work_list(*, warehouse: Path, outbox: Path, as_of: date, send: bool =
         return report
     try:
         atomic_write(path, extract.to_csv(rows, extract.REFUND_COLUMNS))
+    except FileExistsError:
+        report.already_done = True
+        return report
+    report.files.append(str(path))
+    return report
+
+
+SETTLEMENT_SQL = "SELECT " + ", ".join(extract.SETTLEMENT_COLUMNS) + \
+    " FROM marts.fct_settlement_offers ORDER BY guarantor_id"
+
+
+def settlements_dir(outbox: Path, as_of: date) -> Path:
+    return Path(outbox) / as_of.isoformat() / "settlements"
+
+
+def settlements_name(as_of: date) -> str:
+    return f"settlement_offers_{as_of:%Y%m%d}.csv"
+
+
+def settlement_offers(*, warehouse: Path, outbox: Path, as_of: date, send: bool = True) -> Report:
+    """``settlements/settlement_offers_<YYYYMMDD>.csv``: today's proposed offers and who must
+    approve them (marts.fct_settlement_offers), written once; a proposal, never a posting."""
+    report = Report(extract.batch_id(as_of), "send" if send else "record")
+    path = settlements_dir(outbox, as_of) / settlements_name(as_of)
+    with _connect(warehouse, read_only=True) as con:
+        rows = extract._rows(con, SETTLEMENT_SQL)
+    report.settlement_offers = len(rows)
+    if path.exists():
+        report.already_done = True
+        return report
+    if not send or not rows:
+        return report
+    try:
+        atomic_write(path, extract.to_csv(rows, extract.SETTLEMENT_COLUMNS))
     except FileExistsError:
         report.already_done = True
         return report

@@ -43,10 +43,22 @@ def build(path: Path) -> Path:
         balance DECIMAL(18,2), itemization_date DATE, itemization_amount DECIMAL(18,2),
         payments_since_itemization DECIMAL(18,2), credits_since_itemization DECIMAL(18,2),
         last_payment_date DATE, documented_attempts INTEGER, proof_of_contact_kinds VARCHAR,
-        bureau_reportable BOOLEAN, policy_version VARCHAR)""")
+        bureau_reportable BOOLEAN, policy_version VARCHAR, as_of_date DATE)""")
     for g, ok, bal in ELIGIBILITY:
         con.execute("INSERT INTO marts.fct_placement_eligibility VALUES (?, ?, ?, DATE '2026-06-01', ?, "
-                    "10, 5, DATE '2026-07-01', 4, 'delivered_touch', false, 'v-test')", [g, ok, bal, bal])
+                    "10, 5, DATE '2026-07-01', 4, 'delivered_touch', false, 'v-test', DATE '2026-11-20')",
+                    [g, ok, bal, bal])
+    # the sources the gate reads the protective rules from (independently of `eligible`)
+    con.execute("CREATE TABLE intermediate.int_dispute_status (dispute_id VARCHAR, guarantor_id VARCHAR, "
+                "is_open BOOLEAN)")
+    con.execute("INSERT INTO intermediate.int_dispute_status VALUES ('D-old', 'G1', false)")
+    con.execute("CREATE TABLE intermediate.int_hardship_status (guarantor_id VARCHAR, hardship_state VARCHAR)")
+    con.execute("INSERT INTO intermediate.int_hardship_status VALUES ('G2', 'expired')")
+    con.execute("CREATE TABLE intermediate.int_plan_status (plan_id VARCHAR, guarantor_id VARCHAR, "
+                "in_good_standing BOOLEAN)")
+    con.execute("INSERT INTO intermediate.int_plan_status VALUES ('PL-1', 'G1', false)")
+    con.execute("CREATE TABLE staging.stg_policy (policy_version VARCHAR, placement_min_balance DECIMAL(18,2))")
+    con.execute("INSERT INTO staging.stg_policy VALUES ('v-test', 25)")
     con.execute("""CREATE TABLE intermediate.int_placement_encounters (encounter_id VARCHAR,
         guarantor_id VARCHAR, service_date DATE, balance DECIMAL(18,2), is_bureau_reportable BOOLEAN,
         procedure_code VARCHAR)""")
@@ -64,6 +76,13 @@ def build(path: Path) -> Path:
     con.execute("""CREATE TABLE marts.fct_refund_items (guarantor_id VARCHAR, household_id VARCHAR,
         credit_amount DECIMAL(18,2), applied_within_household DECIMAL(18,2), refund_amount DECIMAL(18,2),
         credit_since DATE, due_date DATE, is_overcharge BOOLEAN)""")
+    con.execute("""CREATE TABLE marts.fct_settlement_offers (guarantor_id VARCHAR, balance DECIMAL(18,2),
+        age_days INTEGER, documented_attempts INTEGER, discount_pct DECIMAL(5,2), offer_amount DECIMAL(18,2),
+        approval_level VARCHAR, next_approval_level VARCHAR, next_max_discount_pct DECIMAL(5,2),
+        as_of_date DATE, segment VARCHAR)""")
+    con.execute("INSERT INTO marts.fct_settlement_offers VALUES ('G7', 500, 150, 4, 20, 400, 'collector', "
+                "'manager', 40, DATE '2026-11-20', 'silent_aged'), ('=G6', 80, 130, 3, 20, 64, 'collector', "
+                "'manager', 40, DATE '2026-11-20', 'silent_aged')")
     con.execute("INSERT INTO marts.fct_refund_items VALUES ('G9', 'H9', 50, 20, 30, DATE '2026-11-10', "
                 "DATE '2026-11-23', false), ('G8', '-H8', 10, 0, 10, DATE '2026-11-19', DATE '2026-11-19', true)")
     con.close()
@@ -167,7 +186,7 @@ def test_crash_between_planned_and_placed_with_manifest_resolves_to_placed(wh, o
 def test_crash_before_manifest_replans(wh, outbox, monkeypatch):
     real = extract.write_batch
 
-    def boom(rows, out_dir, manifest):
+    def boom(rows, out_dir, manifest, data=None):
         extract.atomic_write(Path(out_dir) / extract.csv_name(manifest["batch_id"]), b"partial")
         raise OSError("disk died")
     monkeypatch.setattr(extract, "write_batch", boom)
@@ -201,6 +220,58 @@ def test_gate_failure_writes_nothing(wh, outbox):
         place(wh, outbox)
     assert not outbox.exists()
     assert q(wh, "SELECT count(*) FROM ops.placement_ledger") == [(0,)]
+
+
+PROTECTIVE = {   # a source row that makes an eligible guarantor unplaceable → the gate's rule
+    "dispute": ("INSERT INTO intermediate.int_dispute_status VALUES ('D-1', 'G2', true)", "gate_open_dispute"),
+    "hardship_pending": ("UPDATE intermediate.int_hardship_status SET hardship_state = 'pending'",
+                         "gate_hardship_state"),
+    "hardship_active": ("UPDATE intermediate.int_hardship_status SET hardship_state = 'active'",
+                        "gate_hardship_state"),
+    "deceased": ("UPDATE staging.stg_guarantors SET deceased_date = DATE '2026-11-01' WHERE guarantor_id = 'G1'",
+                 "gate_deceased"),
+    "bankrupt": ("UPDATE staging.stg_guarantors SET bankruptcy_filed_date = DATE '2026-11-20' "
+                 "WHERE guarantor_id = 'G2'", "gate_bankrupt"),
+    "active_plan": ("UPDATE intermediate.int_plan_status SET in_good_standing = true", "gate_active_plan"),
+    "min_balance": ("UPDATE staging.stg_policy SET placement_min_balance = 50", "guarantor_balance"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PROTECTIVE))
+def test_gate_blocks_each_protective_rule_even_when_eligible_says_yes(wh, outbox, case):
+    sql, column = PROTECTIVE[case]
+    con = duckdb.connect(str(wh))
+    con.execute(sql)
+    con.close()
+    with pytest.raises(run.PlacementGateError) as err:
+        place(wh, outbox)
+    assert column in str(err.value)
+    assert not outbox.exists() and q(wh, "SELECT count(*) FROM ops.placement_ledger") == [(0,)]
+
+
+def test_gate_passes_on_the_other_side(wh, outbox):
+    """A resolved dispute, an expired hardship, a deceased date after D, a defaulted plan and a
+    balance exactly at the minimum do not block."""
+    con = duckdb.connect(str(wh))
+    con.execute("UPDATE staging.stg_guarantors SET deceased_date = DATE '2026-11-21' WHERE guarantor_id = 'G1'")
+    con.execute("UPDATE staging.stg_policy SET placement_min_balance = 45.50")
+    con.close()
+    report = place(wh, outbox)
+    assert report.gate["success"] and report.placed == 3
+
+
+def test_control_totals_must_equal_the_manifest(wh):
+    con = duckdb.connect(str(wh))
+    rows = extract.placement_rows(con, AS_OF)
+    con.close()
+    data = extract.to_csv(rows, extract.COLUMNS)
+    good = extract.control_totals(data) | {"manifest_record_count": 3, "manifest_total_balance": "345.50"}
+    assert good["file_record_count"] == 3 and good["file_total_balance"] == "345.50"
+    assert run.gate(rows, SUITES, good).success
+    for bad in ({"manifest_record_count": 4}, {"manifest_total_balance": "345.49"}):
+        result = run.gate(rows, SUITES, good | bad)
+        assert not result.success
+        assert {o.expectation for o in result.critical_failures} == {"expect_column_pair_values_to_be_equal"}
 
 
 def test_backfill_record_mode_writes_nothing(wh, outbox):
@@ -260,4 +331,19 @@ def test_refund_work_list_written_once(wh, outbox):
 def test_assets_are_defined():
     from orchestration.actions.placement.assets import placement_assets
     keys = {k.to_user_string() for a in placement_assets for k in a.keys}
-    assert keys == {"placement/batch", "placement/recalls", "refunds/work_list"}
+    assert keys == {"placement/batch", "placement/recalls", "refunds/work_list", "settlements/offers"}
+
+
+def test_settlement_offers_written_once(wh, outbox):
+    first = run.settlement_offers(warehouse=wh, outbox=outbox, as_of=AS_OF)
+    path = outbox / "2026-11-20" / "settlements" / "settlement_offers_20261120.csv"
+    assert first.settlement_offers == 2 and first.files == [str(path)]
+    rows = read_csv(path)
+    assert list(rows[0]) == extract.SETTLEMENT_COLUMNS
+    assert [(r["guarantor_id"], r["offer_amount"], r["approval_level"], r["next_approval_level"]) for r in rows] == \
+        [("'=G6", "64.00", "collector", "manager"), ("G7", "400.00", "collector", "manager")]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    before = path.read_bytes()
+    again = run.settlement_offers(warehouse=wh, outbox=outbox, as_of=AS_OF)
+    assert again.already_done and again.files == [] and path.read_bytes() == before
+    assert run.settlement_offers(warehouse=wh, outbox=outbox, as_of=NEXT, send=False).files == []
