@@ -70,7 +70,7 @@ def wh(tmp_path_factory, dbt_manifest):
     lz.encounter("E-M_OFFER_BIG", "M_OFFER_BIG", service_date=day(60), total_charge="5000.00")
     pay(lz, "T-OFFER-BIG", "M_OFFER_BIG", "10.00", "2026-11-01")
     cadence_done(lz, "M_OFFER_BIG", day(60))
-    contactable(lz, "M_OFFER_CAP")                    # cadence step due too: it goes first
+    contactable(lz, "M_OFFER_CAP")                    # a cadence step due too: the offer goes first
     lz.encounter("E-M_OFFER_CAP", "M_OFFER_CAP", service_date=day(50), total_charge="1500.00")
     pay(lz, "T-OFFER-CAP", "M_OFFER_CAP", "10.00", "2026-11-01")
     contactable(lz, "M_FRESH")                        # segment fresh: no plan offer
@@ -203,11 +203,11 @@ def test_plan_offer_to_high_value_engaged_only(wh):
     assert touch(wh, "M_LOW", "plan_offer") is None
 
 
-def test_plan_offer_waits_for_the_cadence_step_of_the_day(wh):
-    offer = touch(wh, "M_OFFER_CAP", "plan_offer")
-    assert (offer["status"], offer["hold_reason"]) == ("held", "guarantor_daily_cap")
-    assert touch(wh, "M_OFFER_CAP", "statement_2")["status"] == "due"
-    held = wh.one("SELECT rule FROM marts.rpt_hold_report WHERE touch_id = ?", [offer["touch_id"]])
+def test_plan_offer_goes_before_the_cadence_step_of_the_day(wh):
+    assert touch(wh, "M_OFFER_CAP", "plan_offer")["status"] == "due"
+    step2 = touch(wh, "M_OFFER_CAP", "statement_2")
+    assert (step2["status"], step2["hold_reason"]) == ("held", "guarantor_daily_cap")
+    held = wh.one("SELECT rule FROM marts.rpt_hold_report WHERE touch_id = ?", [step2["touch_id"]])
     assert held == "guarantor_daily_cap"
 
 

@@ -26,7 +26,10 @@
 -- A move is due until the ledger records it done (sent, delivered, skipped, failed). When no
 -- channel of the move is open it is skipped with the primary channel's block reason (recorded
 -- once, like a blocked cadence step). move_priority orders the moves of one guarantor on one
--- day when the daily cap allows only one (int_touch_holds); the cadence steps rank 7.
+-- day when the daily cap allows only one (int_touch_holds): dispute review 1, hardship
+-- decision 2, review 3, application 4, refund note 5, plan reminder or offer 6 (the segment's
+-- best first move before the cadence), the cadence steps 7 (a held cadence step goes the next
+-- day).
 with run as (
     select
         {{ as_of_date() }} as as_of_date,
@@ -52,7 +55,7 @@ plan_offers as (
     select
         s.guarantor_id,
         'plan_offer' as step,
-        8 as move_priority,
+        6 as move_priority,
         {{ dbt.safe_cast('s.episode_start', dbt.type_string()) }} as move_key,
         cast(null as {{ dbt.type_string() }}) as subject_id,
         o.installment_amount as move_amount,

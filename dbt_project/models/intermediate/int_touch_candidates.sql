@@ -16,8 +16,7 @@
 -- card-on-file charges, dispute review, hardship letters, refund confirmations) are added
 -- below, so every hold, the ledger and the hold report treat them like cadence steps.
 -- move_priority decides between one guarantor's touches of the day when the daily cap allows
--- one (int_touch_holds); cadence steps rank 7 (after dispute, hardship, refund and plan
--- reminder notes, before a plan offer).
+-- one (int_touch_holds); cadence steps rank 7, after every move (int_move_candidates).
 with run as (select {{ as_of_date() }} as as_of_date),
 episodes as (select * from {{ ref('int_guarantor_episodes') }}),
 guardrails as (select * from {{ ref('int_touch_guardrails') }}),
