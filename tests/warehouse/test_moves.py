@@ -276,7 +276,7 @@ def test_dispute_queue_oldest_first_and_root_causes(wh):
     rc = wh.dicts("SELECT * FROM marts.rpt_dispute_root_causes ORDER BY dispute_month, reason")
     assert [(r["dispute_month"], r["reason"], r["payer_id"], r["carc"], r["disputes_opened"],
              r["disputes_open"]) for r in rc] == [
-        (date(2026, 10, 1), "billing_error", "SELFPAY", "none", 1, 0),
+        (date(2026, 10, 1), "billing_error", "none", "none", 1, 0),          # no encounter named
         (date(2026, 11, 1), "amount_incorrect", "AETNA", "PR-1", 2, 2)]
     assert rc[0]["resolved_in_patient_favour"] == 1
 
