@@ -791,18 +791,21 @@ def _month_shift(d: date, months: int) -> date:
 
 def _servicing_showcase(out: Path, as_of: date) -> dict[str, int]:
     """A few hand-placed guarantors, appended to the history files, so that the sample
-    clinic's first daily run makes every segment move of issue 9 that the random flows may
-    miss on a given as-of date: a plan offer (high_value_engaged), a plan reminder two days
-    before an installment, a card-on-file charge due today, a plan confirmation in statement
-    2's slot, and a hardship review notice 30 days before support_end. Ids sit far above the
-    generated ones (G9000000x, E90000000x, T90000000x, PP900000x, HA900000x); every value is
-    dated before the as-of date, so the history/delta split holds."""
+    clinic's first daily run makes every segment move of issue 9, whatever the random flows
+    give on the as-of date: a plan offer (high_value_engaged), a plan reminder two days before
+    an installment, a card-on-file charge due today, a plan confirmation in statement 2's slot,
+    a hardship review notice 30 days before support_end, a dispute review, a refund
+    confirmation, a hardship application form and a decision letter. Ids sit far above the
+    generated ones (G9000000x, E90000000x, T90000000x, PP900000x, HA900000x, DS9000001); every
+    value is dated before the as-of date, so the history/delta split holds."""
     d = lambda n: (as_of + timedelta(days=n)).isoformat()                       # noqa: E731
     ts = lambda n, h=15: f"{d(n)}T{h:02d}:00:00Z"                               # noqa: E731
     rows: dict[str, list[dict]] = {k: [] for k in COLUMNS}
     people = [("G90000001", "Avery", "Planmaker"), ("G90000002", "Blake", "Reminder"),
               ("G90000003", "Casey", "Cardholder"), ("G90000004", "Devon", "Confirmed"),
-              ("G90000005", "Emery", "Reviewed")]
+              ("G90000005", "Emery", "Reviewed"), ("G90000006", "Finley", "Doubtful"),
+              ("G90000007", "Gray", "Refunded"), ("G90000008", "Harper", "Applicant"),
+              ("G90000009", "Indigo", "Decided")]
     for n, (gid, first, last) in enumerate(people, 1):
         rows["guarantors"].append({
             "guarantor_id": gid, "household_id": gid, "first_name": first, "last_name": last,
@@ -819,10 +822,10 @@ def _servicing_showcase(out: Path, as_of: date) -> dict[str, int]:
             "service_date": d(-age), "total_charge": charge, "primary_payer_id": "SELFPAY",
             "updated_at": ts(-age)})
 
-    def pay(n, gid, e, day, amount, plan=""):
+    def pay(n, gid, e, day, amount, plan="", type="payment"):
         rows["patient_transactions"].append({
             "transaction_id": f"T90000000{n}", "guarantor_id": gid, "encounter_id": e,
-            "posted_at": d(day), "type": "payment", "amount": amount,
+            "posted_at": d(day), "type": type, "amount": amount,
             "method": "card_on_file" if plan == "PP9000002" else "portal", "plan_id": plan,
             "updated_at": ts(day)})
 
@@ -857,6 +860,23 @@ def _servicing_showcase(out: Path, as_of: date) -> dict[str, int]:
         "decided_at": ts(-165), "outcome": "approved", "relief": "extended_timeline",
         "support_start": d(-165), "support_end": d(20), "verified_by": "S001",
         "updated_at": ts(-165)})
+    # dispute review: an open dispute on a visit, opened four days ago
+    enc(6, "G90000006", 30, "220.00")
+    rows["disputes"].append({
+        "dispute_id": "DS9000001", "guarantor_id": "G90000006", "encounter_id": "E900000006",
+        "opened_at": ts(-4), "channel": "phone", "reason": "amount_incorrect", "updated_at": ts(-4)})
+    # refund confirmation: overpaid by 50, refunded three days ago
+    enc(7, "G90000007", 90, "100.00")
+    pay(4, "G90000007", "E900000007", -60, "150.00")
+    pay(5, "G90000007", "E900000007", -3, "50.00", type="refund")
+    # hardship application (pending since three days ago) and a decision (denied two days ago)
+    enc(8, "G90000008", 50, "700.00")
+    enc(9, "G90000009", 50, "700.00")
+    rows["hardship"] += [
+        {"application_id": "HA9000002", "guarantor_id": "G90000008", "submitted_at": ts(-3),
+         "outcome": "pending", "updated_at": ts(-3)},
+        {"application_id": "HA9000003", "guarantor_id": "G90000009", "submitted_at": ts(-12),
+         "decided_at": ts(-2), "outcome": "denied", "verified_by": "S002", "updated_at": ts(-2)}]
     counts = {}
     for kind, new in rows.items():
         if not new:

@@ -186,5 +186,8 @@ def test_move_scripts_are_approved_and_free_of_clinical_words():
 
 def test_touch_without_balance_only_for_moves():
     assert Touch.coerce(make_touch(10, step="refund_confirmation", balance=None, episode_start=None)).balance is None
+    charge = {"touch_id": "T1", "guarantor_id": "G1", "step": "plan_charge", "channel": "card",
+              "as_of_date": date(2026, 11, 20), "amount": Decimal("100.00")}      # no balance column
+    assert Touch.coerce(charge).extra["amount"] == Decimal("100.00")
     with pytest.raises(ValueError, match="missing episode_start, balance"):
         Touch.coerce(make_touch(11, balance=None, episode_start=None))

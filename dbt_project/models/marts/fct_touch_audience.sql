@@ -12,6 +12,8 @@
 --     open encounters when the dispute names none): charge, insurance paid, deductible,
 --     coinsurance, copay, other patient responsibility, what remains;
 --   hardship_*: the application of hardship letters.
+-- visit_date: the oldest open visit; for a move of a guarantor with nothing open, the refunded
+-- visit (refund_confirmation) or the latest visit.
 -- balance is null where it is not positive (a refund confirmation to a guarantor in credit):
 -- no message asks for money there. Card-on-file charges (channel card) are not messages:
 -- they are in fct_plan_charges.
@@ -32,6 +34,17 @@ open_encounters as (
     from {{ ref('fct_encounter_balances') }}
     where balance > 0
     group by guarantor_id
+),
+latest_visits as (
+    select guarantor_id, max(service_date) as visit_date
+    from {{ ref('fct_encounter_balances') }}
+    group by guarantor_id
+),
+refunded_visits as (
+    select t.transaction_id, b.service_date as visit_date
+    from {{ ref('stg_patient_transactions') }} as t
+    inner join {{ ref('fct_encounter_balances') }} as b on b.encounter_id = t.encounter_id
+    where t.transaction_type = 'refund'
 ),
 policy as (select * from {{ ref('stg_policy') }}),
 offers as (select * from {{ ref('int_plan_offers') }} where is_qualified),
@@ -111,7 +124,7 @@ select
     t.contact_window_start,
     t.contact_window_end,
     case when s.balance > 0 then {{ money('s.balance') }} end as balance,
-    e.visit_date,
+    coalesce(e.visit_date, rv.visit_date, lv.visit_date) as visit_date,
     {{ money('e.charge') }} as charge,
     {{ money('e.insurance_paid') }} as insurance_paid,
     {{ money('e.patient_portion') }} as patient_portion,
@@ -160,6 +173,8 @@ from touches as t
 inner join guarantors as g on g.guarantor_id = t.guarantor_id
 left join status as s on s.guarantor_id = t.guarantor_id
 left join open_encounters as e on e.guarantor_id = t.guarantor_id
+left join refunded_visits as rv on rv.transaction_id = t.subject_id and t.step = 'refund_confirmation'
+left join latest_visits as lv on lv.guarantor_id = t.guarantor_id
 left join offers as o
     on o.guarantor_id = t.guarantor_id
     and (t.step = 'plan_offer' or (t.step = 'live_call' and s.segment = 'high_value_engaged'))

@@ -136,6 +136,8 @@ class Touch:
                     "balance")
         if data.get("step") in MOVE_STEPS:   # a refund note or hardship letter may have neither
             required = ("touch_id", "guarantor_id", "step", "channel", "as_of_date")
+            data.setdefault("episode_start", None)
+            data.setdefault("balance", None)
         missing = [k for k in required if data.get(k) is None]
         if missing:
             raise ValueError(f"touch {row.get('touch_id')!r}: missing {', '.join(missing)}")
