@@ -795,7 +795,8 @@ def _servicing_showcase(out: Path, as_of: date) -> dict[str, int]:
     give on the as-of date: a plan offer (high_value_engaged), a plan reminder two days before
     an installment, a card-on-file charge due today, a plan confirmation in statement 2's slot,
     a hardship review notice 30 days before support_end, a dispute review, a refund
-    confirmation, a hardship application form and a decision letter. Ids sit far above the
+    confirmation, a hardship application form and a decision letter, and a day-25 call whose
+    opener offers the plan. Ids sit far above the
     generated ones (G9000000x, E90000000x, T90000000x, PP900000x, HA900000x, DS9000001); every
     value is dated before the as-of date, so the history/delta split holds."""
     d = lambda n: (as_of + timedelta(days=n)).isoformat()                       # noqa: E731
@@ -805,7 +806,7 @@ def _servicing_showcase(out: Path, as_of: date) -> dict[str, int]:
               ("G90000003", "Casey", "Cardholder"), ("G90000004", "Devon", "Confirmed"),
               ("G90000005", "Emery", "Reviewed"), ("G90000006", "Finley", "Doubtful"),
               ("G90000007", "Gray", "Refunded"), ("G90000008", "Harper", "Applicant"),
-              ("G90000009", "Indigo", "Decided")]
+              ("G90000009", "Indigo", "Decided"), ("G90000010", "Jordan", "Caller")]
     for n, (gid, first, last) in enumerate(people, 1):
         rows["guarantors"].append({
             "guarantor_id": gid, "household_id": gid, "first_name": first, "last_name": last,
@@ -815,16 +816,18 @@ def _servicing_showcase(out: Path, as_of: date) -> dict[str, int]:
             "sms_consent_at": ts(-300), "email_consent_at": ts(-300),
             "card_on_file_consent_at": ts(-40) if gid == "G90000003" else "",
             "address_verified_at": d(-300), "updated_at": ts(-2)})
+        if gid == "G90000010":          # phone only: the plan offer goes through the call list
+            rows["guarantors"][-1].update(address_line1="", sms_consent_at="", email_consent_at="")
 
     def enc(n, gid, age, charge):
         rows["encounters"].append({
-            "encounter_id": f"E90000000{n}", "guarantor_id": gid, "patient_id": f"P90000000{n}",
+            "encounter_id": f"E{900000000 + n}", "guarantor_id": gid, "patient_id": f"P{900000000 + n}",
             "service_date": d(-age), "total_charge": charge, "primary_payer_id": "SELFPAY",
             "updated_at": ts(-age)})
 
     def pay(n, gid, e, day, amount, plan="", type="payment"):
         rows["patient_transactions"].append({
-            "transaction_id": f"T90000000{n}", "guarantor_id": gid, "encounter_id": e,
+            "transaction_id": f"T{900000000 + n}", "guarantor_id": gid, "encounter_id": e,
             "posted_at": d(day), "type": type, "amount": amount,
             "method": "card_on_file" if plan == "PP9000002" else "portal", "plan_id": plan,
             "updated_at": ts(day)})
@@ -877,6 +880,10 @@ def _servicing_showcase(out: Path, as_of: date) -> dict[str, int]:
          "outcome": "pending", "updated_at": ts(-3)},
         {"application_id": "HA9000003", "guarantor_id": "G90000009", "submitted_at": ts(-12),
          "decided_at": ts(-2), "outcome": "denied", "verified_by": "S002", "updated_at": ts(-2)}]
+    # the day-25 call of a high_value_engaged guarantor reachable by phone only: the call
+    # list opener carries the plan offer (the offer letter and e-mail are blocked)
+    enc(10, "G90000010", 32, "1500.00")
+    pay(6, "G90000010", "E900000010", -5, "25.00")
     counts = {}
     for kind, new in rows.items():
         if not new:

@@ -75,3 +75,14 @@ def test_plan_confirmation_and_hardship_hold(day_dir):
     # the guarantor in hardship got the review notice and no cadence touch
     assert query("SELECT step FROM ops.send_ledger WHERE guarantor_id = 'G90000005' AND status = 'sent'") == \
         [("hardship_review",)]
+
+
+def test_call_opener_offers_the_plan(day_dir):
+    call = _sent("G90000010", "live_call")[0][0]
+    rows = [r for f in (day_dir / "calls").glob("*.csv") for r in csv.DictReader(f.open())]
+    opener = next(r["opener"] for r in rows if r["touch_id"] == call)
+    assert "Plan to offer: We will schedule payments on the 15th: 6 payments of $245.83" in opener
+    assert opener.endswith("We will send reminders two days before each.")
+    # the offer itself could not go (no e-mail consent, no address): skipped with the reason
+    assert query("SELECT status, status_reason FROM ops.send_ledger WHERE guarantor_id = 'G90000010' "
+                 "AND step = 'plan_offer'") == [("skipped", "no_email_consent")]

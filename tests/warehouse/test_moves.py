@@ -152,6 +152,8 @@ def wh(tmp_path_factory, dbt_manifest):
         lz.encounter(f"E-{g}", g, service_date="2026-08-01", total_charge="150.00")
         pay(lz, f"T-{g}-P", g, "200.00", "2026-09-01")
         lz.txn(f"T-{g}-R", g, f"E-{g}", posted_at=refunded, type="refund", amount="50.00")
+    lz.contact("C-COMPLAINT", "M_REF_DONE", occurred_at="2026-11-19T15:00:00Z", channel="call",
+               direction="inbound", outcome="complaint")
     lz.ledger(touch_id=tid("M_REF_DONE", "T-M_REF_DONE-R", "refund_confirmation"),
               guarantor_id="M_REF_DONE", step="refund_confirmation", channel="email",
               as_of_date="2026-11-18", status="sent", sent_at="2026-11-18 16:00:00")
@@ -329,3 +331,11 @@ def test_moves_count_as_outreach_attempts_but_charges_do_not(wh):
 def test_one_contact_per_guarantor_and_household_per_day(wh):
     assert wh.one("SELECT count(*) - count(DISTINCT guarantor_id) FROM marts.fct_touch_audience") == 0
     assert wh.one("SELECT count(*) - count(DISTINCT household_id) FROM marts.fct_touch_audience") == 0
+
+
+def test_move_scorecard_counts_touches_and_complaints(wh):
+    rows = wh.dicts("SELECT * FROM marts.rpt_move_scorecard WHERE week_ending = '2026-11-22' "
+                    "AND step = 'refund_confirmation'")
+    assert [(r["touches"], r["complaints"], r["complaints_per_1000"], r["is_segment_move"]) for r in rows] == \
+        [(1, 1, 1000.0, True)]
+    assert wh.one("SELECT count(*) FROM marts.rpt_move_scorecard WHERE step = 'plan_charge'") == 0
