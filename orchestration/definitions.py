@@ -10,6 +10,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.actions.assets import outreach_assets, touch_audience_gate
+from orchestration.actions.charges_assets import card_charges
 from orchestration.actions.placement.assets import placement_assets
 from orchestration.partitions import daily_partitions
 from orchestration.raw.assets import ingest_landing
@@ -31,7 +32,7 @@ daily_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[ingest_landing, warehouse_dbt, *outreach_assets, *placement_assets, serving_files,
+    assets=[ingest_landing, warehouse_dbt, *outreach_assets, card_charges, *placement_assets, serving_files,
             dg.AssetSpec(["ops", "send_ledger"], group_name="outreach",
                          description="The send ledger: every planned touch and its fate; never rebuilt by dbt.")],
     asset_checks=[touch_audience_gate],

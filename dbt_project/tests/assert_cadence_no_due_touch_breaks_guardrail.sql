@@ -1,6 +1,8 @@
 -- DOMAIN.md §4: no touch with status `due` breaks a guardrail. Each condition is recomputed
 -- from the models closest to the sources (not from int_touch_holds), so a slip in the hold
--- logic fails the build. Returns (touch, broken rule).
+-- logic fails the build. Returns (touch, broken rule). Correspondence about the matter that
+-- holds the guarantor is the exception (int_touch_holds): dispute_review during a dispute,
+-- hardship letters during hardship; card charges are not contacts (no daily cap).
 {{ config(meta={'dagster': {'ref': {'name': 'fct_touches'}}}) }}
 with run as (
     select
@@ -19,11 +21,17 @@ broken as (
     from due as d
     inner join {{ ref('int_dispute_status') }} as x
         on x.guarantor_id = d.guarantor_id and x.is_open
+    where d.step <> 'dispute_review'
     union all
     select d.touch_id, 'hardship'
     from due as d
     inner join {{ ref('int_hardship_status') }} as h
         on h.guarantor_id = d.guarantor_id and h.hardship_state in ('pending', 'active')
+    where not (
+        d.step = 'hardship_decision'
+        or (d.step = 'hardship_application' and h.hardship_state = 'pending')
+        or (d.step = 'hardship_review' and h.hardship_state = 'active')
+    )
     union all
     select d.touch_id, 'deceased_or_bankrupt'
     from due as d
@@ -106,5 +114,7 @@ broken as (
         and l.as_of_date = run.as_of_date
         and l.status in ('sent', 'delivered')
         and l.touch_id <> d.touch_id
+        and l.channel <> 'card'
+    where d.channel <> 'card'
 )
 select * from broken

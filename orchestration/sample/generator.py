@@ -24,6 +24,8 @@ the three guarantor columns that LANDING.md types as dates (``address_verified_a
 from __future__ import annotations
 
 import argparse
+import calendar
+import csv
 import json
 import shutil
 import sys
@@ -773,11 +775,126 @@ def generate(
         "sendgrid_files": sg["files"],
         "sendgrid_events": sg["events"],
     }
+    summary["servicing_showcase"] = _servicing_showcase(out, as_of)
     if defects:
         summary["defects"] = _write_defects(out, f, r, A, G, eg, sd, charge, T, bal_e, C, era, pat_first, pat_num)
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     say(f"done in {summary['seconds']} s")
     return summary
+
+
+# ============================================================================= servicing showcase
+def _month_shift(d: date, months: int) -> date:
+    y, m = divmod(d.month - 1 + months, 12)
+    return date(d.year + y, m + 1, min(d.day, calendar.monthrange(d.year + y, m + 1)[1]))
+
+
+def _servicing_showcase(out: Path, as_of: date) -> dict[str, int]:
+    """A few hand-placed guarantors, appended to the history files, so that the sample
+    clinic's first daily run makes every segment move of issue 9, whatever the random flows
+    give on the as-of date: a plan offer (high_value_engaged), a plan reminder two days before
+    an installment, a card-on-file charge due today, a plan confirmation in statement 2's slot,
+    a hardship review notice 30 days before support_end, a dispute review, a refund
+    confirmation, a hardship application form and a decision letter, and a day-25 call whose
+    opener offers the plan. Ids sit far above the
+    generated ones (G9000000x, E90000000x, T90000000x, PP900000x, HA900000x, DS9000001); every
+    value is dated before the as-of date, so the history/delta split holds."""
+    d = lambda n: (as_of + timedelta(days=n)).isoformat()                       # noqa: E731
+    ts = lambda n, h=15: f"{d(n)}T{h:02d}:00:00Z"                               # noqa: E731
+    rows: dict[str, list[dict]] = {k: [] for k in COLUMNS}
+    people = [("G90000001", "Avery", "Planmaker"), ("G90000002", "Blake", "Reminder"),
+              ("G90000003", "Casey", "Cardholder"), ("G90000004", "Devon", "Confirmed"),
+              ("G90000005", "Emery", "Reviewed"), ("G90000006", "Finley", "Doubtful"),
+              ("G90000007", "Gray", "Refunded"), ("G90000008", "Harper", "Applicant"),
+              ("G90000009", "Indigo", "Decided"), ("G90000010", "Jordan", "Caller")]
+    for n, (gid, first, last) in enumerate(people, 1):
+        rows["guarantors"].append({
+            "guarantor_id": gid, "household_id": gid, "first_name": first, "last_name": last,
+            "address_line1": f"{100 + n} Servicing Way", "city": "Springfield", "state": "IL",
+            "postal_code": "62701", "phone": f"(217) 555-01{60 + n}",
+            "email": f"{first.lower()}.{last.lower()}@example.com", "language": "en",
+            "sms_consent_at": ts(-300), "email_consent_at": ts(-300),
+            "card_on_file_consent_at": ts(-40) if gid == "G90000003" else "",
+            "address_verified_at": d(-300), "updated_at": ts(-2)})
+        if gid == "G90000010":          # phone only: the plan offer goes through the call list
+            rows["guarantors"][-1].update(address_line1="", sms_consent_at="", email_consent_at="")
+
+    def enc(n, gid, age, charge):
+        rows["encounters"].append({
+            "encounter_id": f"E{900000000 + n}", "guarantor_id": gid, "patient_id": f"P{900000000 + n}",
+            "service_date": d(-age), "total_charge": charge, "primary_payer_id": "SELFPAY",
+            "updated_at": ts(-age)})
+
+    def pay(n, gid, e, day, amount, plan="", type="payment"):
+        rows["patient_transactions"].append({
+            "transaction_id": f"T{900000000 + n}", "guarantor_id": gid, "encounter_id": e,
+            "posted_at": d(day), "type": type, "amount": amount,
+            "method": "card_on_file" if plan == "PP9000002" else "portal", "plan_id": plan,
+            "updated_at": ts(day)})
+
+    def plan(pid, gid, created, amount, count, first_due, card):
+        rows["payment_plans"].append({
+            "plan_id": pid, "guarantor_id": gid, "created_at": ts(created), "approved_by": "S001",
+            "total_amount": f"{float(amount) * count:.2f}", "installment_amount": amount,
+            "installment_count": str(count), "first_due_date": first_due.isoformat(),
+            "frequency": "monthly", "card_on_file": card, "status": "active",
+            "status_changed_at": ts(created), "updated_at": ts(created)})
+
+    # plan offer: 45 days old, 1,800 self-pay, paid 25 ten days ago (a response)
+    enc(1, "G90000001", 45, "1800.00")
+    pay(1, "G90000001", "E900000001", -10, "25.00")
+    # plan reminder: installment 2 of 3 due in two days, installment 1 paid
+    enc(2, "G90000002", 60, "600.00")
+    due2 = _month_shift(as_of + timedelta(days=2), -1)
+    plan("PP9000001", "G90000002", -40, "200.00", 3, due2, "false")
+    pay(2, "G90000002", "E900000002", (due2 - as_of).days, "200.00", "PP9000001")
+    # card-on-file charge: installment 2 of 3 due today, installment 1 paid by card
+    enc(3, "G90000003", 60, "450.00")
+    due3 = _month_shift(as_of, -1)
+    plan("PP9000002", "G90000003", -40, "150.00", 3, due3, "true")
+    pay(3, "G90000003", "E900000003", (due3 - as_of).days, "150.00", "PP9000002")
+    # plan confirmation: 40 days old (statement 2 due), a plan whose first payment is ahead
+    enc(4, "G90000004", 40, "500.00")
+    plan("PP9000003", "G90000004", -5, "250.00", 2, as_of + timedelta(days=10), "false")
+    # hardship review: approved support ending in 20 days
+    enc(5, "G90000005", 200, "300.00")
+    rows["hardship"].append({
+        "application_id": "HA9000001", "guarantor_id": "G90000005", "submitted_at": ts(-170),
+        "decided_at": ts(-165), "outcome": "approved", "relief": "extended_timeline",
+        "support_start": d(-165), "support_end": d(20), "verified_by": "S001",
+        "updated_at": ts(-165)})
+    # dispute review: an open dispute on a visit, opened four days ago
+    enc(6, "G90000006", 30, "220.00")
+    rows["disputes"].append({
+        "dispute_id": "DS9000001", "guarantor_id": "G90000006", "encounter_id": "E900000006",
+        "opened_at": ts(-4), "channel": "phone", "reason": "amount_incorrect", "updated_at": ts(-4)})
+    # refund confirmation: overpaid by 50, refunded three days ago
+    enc(7, "G90000007", 90, "100.00")
+    pay(4, "G90000007", "E900000007", -60, "150.00")
+    pay(5, "G90000007", "E900000007", -3, "50.00", type="refund")
+    # hardship application (pending since three days ago) and a decision (denied two days ago)
+    enc(8, "G90000008", 50, "700.00")
+    enc(9, "G90000009", 50, "700.00")
+    rows["hardship"] += [
+        {"application_id": "HA9000002", "guarantor_id": "G90000008", "submitted_at": ts(-3),
+         "outcome": "pending", "updated_at": ts(-3)},
+        {"application_id": "HA9000003", "guarantor_id": "G90000009", "submitted_at": ts(-12),
+         "decided_at": ts(-2), "outcome": "denied", "verified_by": "S002", "updated_at": ts(-2)}]
+    # the day-25 call of a high_value_engaged guarantor reachable by phone only: the call
+    # list opener carries the plan offer (the offer letter and e-mail are blocked)
+    enc(10, "G90000010", 32, "1500.00")
+    pay(6, "G90000010", "E900000010", -5, "25.00")
+    counts = {}
+    for kind, new in rows.items():
+        if not new:
+            continue
+        path = out / FOLDER[kind] / f"{kind}_history.csv"
+        with path.open("a", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=COLUMNS[kind], lineterminator="\n")
+            for r in new:
+                w.writerow({c: r.get(c, "") for c in COLUMNS[kind]})
+        counts[kind] = len(new)
+    return counts
 
 
 # ============================================================================= model pieces

@@ -29,10 +29,9 @@ def test_handed_off_touches_match_the_files(day_dir):
     in_files: set[str] = set()
     for f in (day_dir / "sms").glob("*.csv"):
         in_files |= {r["touch_id"] for r in csv.DictReader(f.open())}
-    for f in (day_dir / "calls").glob("*.csv"):
+    for f in [*(day_dir / "calls").glob("*.csv"), *(day_dir / "charges").glob("*.csv")]:
         in_files |= {r["touch_id"] for r in csv.DictReader(f.open())}
-    manifest = day_dir / "statements" / "manifest.csv"
-    if manifest.exists():
+    for manifest in (day_dir / "statements").glob("**/manifest.csv"):    # statements and letters
         in_files |= {r["touch_id"] for r in csv.DictReader(manifest.open())}
     for f in (day_dir / "email").glob("request_*.json"):
         body = json.loads(f.read_text())

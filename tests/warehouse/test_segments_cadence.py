@@ -107,7 +107,9 @@ def wh(tmp_path_factory, dbt_manifest):
     # household: the older guarantor wins the household's one touch of the day
     contactable(lz, "HH_OLD", household_id="HH1"); owes(lz, "HH_OLD", 8)
     contactable(lz, "HH_YOUNG", household_id="HH1"); owes(lz, "HH_YOUNG", 6)
-    contactable(lz, "HH_DISPUTED", household_id="HH1"); owes(lz, "HH_DISPUTED", 9)   # held anyway
+    # held anyway; no e-mail consent, so its dispute review (the one touch a dispute allows,
+    # test_moves.py) is skipped and does not take the household's slot of the day
+    contactable(lz, "HH_DISPUTED", household_id="HH1", email_consent_at=""); owes(lz, "HH_DISPUTED", 9)
     lz.dispute("D3", "HH_DISPUTED", opened_at="2026-11-19")
 
     # --- cadence -----------------------------------------------------------------------------
@@ -307,7 +309,9 @@ def test_hold_report_citations(wh):
 def test_hold_report_is_exactly_the_held_touches(wh):
     held = set(r[0] for r in wh.rows("SELECT touch_id FROM marts.fct_touches WHERE status = 'held'"))
     report = [r[0] for r in wh.rows("SELECT touch_id FROM marts.rpt_hold_report")]
-    assert sorted(report) == sorted(held) and len(report) == 12
+    # 12 cadence holds, and 2 cadence steps that wait a day for the guarantor's segment move
+    # (S_ENGAGED's plan offer, S_DISPUTE_CONTACT's dispute review: guarantor_daily_cap)
+    assert sorted(report) == sorted(held) and len(report) == 14
 
 
 def test_calls_under_the_limit_and_old_conversations_do_not_hold(wh):
@@ -341,6 +345,7 @@ def test_catch_up_sends_only_the_latest_step(wh):
     # a held catch-up: only the latest is held, the rest superseded
     t = touches(wh, "S_DISPUTE")
     assert t.pop("statement_2") == ("held", "open_dispute")
+    assert t.pop("dispute_review") == ("due", None)         # the only outreach during a dispute
     assert set(t.values()) == {("skipped", "superseded")} and len(t) == 4
 
 

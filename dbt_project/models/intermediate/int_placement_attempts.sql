@@ -28,6 +28,7 @@ ledger as (
     cross join run
     where l.status in ('sent', 'delivered')
       and l.as_of_date < run.as_of_date
+      and l.channel <> 'card'  -- a plan's card-on-file charge is a payment, not an attempt
 ),
 contacts as (
     select

@@ -13,6 +13,11 @@
 -- statement_2 carries variant 'plan_confirmation' when the guarantor has an active plan.
 -- touch_id = hash(guarantor_id|episode_start|step): the same touch on every run.
 -- Also the final-notice letters of nonprofit mode (int_final_notice_candidates), appended.
+-- The segment moves and servicing touches (int_move_candidates: plan offers and reminders,
+-- card-on-file charges, dispute review, hardship letters, refund confirmations) are added
+-- below, so every hold, the ledger and the hold report treat them like cadence steps.
+-- move_priority decides between one guarantor's touches of the day when the daily cap allows
+-- one (int_touch_holds); cadence steps rank 7, after every move (int_move_candidates).
 with run as (select {{ as_of_date() }} as as_of_date),
 episodes as (select * from {{ ref('int_guarantor_episodes') }}),
 guardrails as (select * from {{ ref('int_touch_guardrails') }}),
@@ -61,7 +66,8 @@ ranked as (
             order by case when block_reason is null then 0 else 1 end, step_order desc
         ) as pick
     from due
-)
+),
+cadence_candidates as (
 select
     {{ dbt.hash(dbt.concat([
         'guarantor_id', "'|'", dbt.safe_cast('episode_start', dbt.type_string()), "'|'", 'step'
@@ -86,11 +92,27 @@ select
         when block_reason is not null then block_reason
         when pick = 1 then null
         else 'superseded'
-    end as skip_reason
+    end as skip_reason,
+    cast(null as {{ dbt.type_string() }}) as move_key,
+    7 as move_priority,
+    cast(null as {{ dbt.type_string() }}) as subject_id,
+    cast(null as decimal(18, 2)) as move_amount,
+    cast(null as date) as move_date
 from ranked
+)
+select * from cadence_candidates
 union all
--- nonprofit mode: the 501(r) final-notice letters (int_final_notice_candidates, same columns)
 select
     touch_id, guarantor_id, household_id, episode_start, step, step_order, step_day, channel,
-    variant, age_days, step_reached_date, plan_status, skip_reason
+    variant, age_days, step_reached_date, plan_status, skip_reason, move_key, move_priority,
+    subject_id, move_amount, move_date
+from {{ ref('int_move_candidates') }}
+union all
+-- nonprofit mode: the 501(r) final-notice letters (int_final_notice_candidates), a cadence-rank touch
+select
+    touch_id, guarantor_id, household_id, episode_start, step, step_order, step_day, channel,
+    variant, age_days, step_reached_date, plan_status, skip_reason,
+    cast(null as {{ dbt.type_string() }}) as move_key, 7 as move_priority,
+    cast(null as {{ dbt.type_string() }}) as subject_id, cast(null as decimal(18, 2)) as move_amount,
+    cast(null as date) as move_date
 from {{ ref('int_final_notice_candidates') }}

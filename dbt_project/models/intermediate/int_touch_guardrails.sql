@@ -11,7 +11,10 @@
 --     mail  : no_address (line 1, city, state or postal code empty), returned_mail (a
 --             returned_mail contact on or before D dated after address_verified_at, or any when
 --             the address was never verified);
---     phone : no_phone, invalid_phone, wrong_number.
+--     phone : no_phone, invalid_phone, wrong_number;
+--     card  : no_card_on_file_consent (card_on_file_consent_at on or before D; a plan's
+--             card-on-file charge, int_move_candidates, is not a contact and is not counted
+--             in touches_sent_today or the call limits).
 --   wrong_number = a wrong_number contact on or before D that happened after the guarantor
 --   row's updated_at (a corrected number arrives as a new version of the row; the export has
 --   no phone-changed timestamp).
@@ -90,6 +93,7 @@ ledger as (
     from {{ ref('stg_send_ledger') }} as l
     cross join run
     where l.as_of_date <= run.as_of_date and l.status in ('sent', 'delivered')
+      and l.channel <> 'card'
 ),
 ledger_today as (
     select l.guarantor_id, count(*) as touches_sent_today
@@ -219,6 +223,8 @@ flags as (
         ) as has_sms_opt_out,
         g.email_consent_date is null or g.email_consent_date > s.as_of_date
             as has_no_email_consent,
+        g.card_on_file_consent_date is null or g.card_on_file_consent_date > s.as_of_date
+            as has_no_card_consent,
         coalesce(
             g.email_opt_out_date <= s.as_of_date and g.email_opt_out_at >= g.email_consent_at,
             false
@@ -289,7 +295,8 @@ reasons as (
             when f.has_no_phone then 'no_phone'
             when not f.has_valid_phone then 'invalid_phone'
             when f.has_wrong_number then 'wrong_number'
-        end as phone_block_reason
+        end as phone_block_reason,
+        case when f.has_no_card_consent then 'no_card_on_file_consent' end as card_block_reason
     from flags as f
 )
 select
@@ -315,6 +322,7 @@ select
     email_block_reason,
     mail_block_reason,
     phone_block_reason,
+    card_block_reason,
     is_data_stale,
     newest_transaction_updated_at,
     is_contact_window_valid,

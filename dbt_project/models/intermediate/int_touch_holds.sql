@@ -14,10 +14,18 @@
 --   recent_conversation (phone): a connected call within guardrails_days_after_connected_call
 --     days (12 CFR 1006.14(b)(2));
 --   guarantor_daily_cap: the ledger already has guardrails_touches_per_guarantor_per_day
---     touches sent today for the guarantor;
+--     touches sent today for the guarantor, or another of the guarantor's touches of the day
+--     (a cadence step and a move, int_move_candidates) wins: lowest move_priority, then
+--     touch_id;
 --   household_daily_cap: of the touches that pass every other rule, at most
 --     guardrails_touches_per_household_per_day per household, counting touches the ledger
 --     already sent today to the household; winner: oldest age, then guarantor_id.
+-- Correspondence about the matter that holds the guarantor is what the hold allows
+-- (DOMAIN.md §4 "only dispute correspondence"): dispute_review is exempt from open_dispute;
+-- hardship_application and hardship_decision from hardship_pending; hardship_review and
+-- hardship_decision from hardship_active. A plan_charge (channel card: a payment instruction,
+-- not a contact) takes every guarantor hold, stale_data and changed_since_computed, but not
+-- quiet hours, the call rules or the daily caps.
 with policy as (
     select
         guardrails_touches_per_guarantor_per_day as guarantor_cap,
@@ -25,7 +33,7 @@ with policy as (
     from {{ ref('stg_policy') }}
 ),
 candidates as (
-    select c.touch_id, c.guarantor_id, c.channel, c.age_days, g.*
+    select c.touch_id, c.guarantor_id, c.channel, c.age_days, c.step, c.move_priority, g.*
     from {{ ref('int_touch_candidates') }} as c
     inner join {{ ref('int_touch_guardrails') }} as g
         on g.guarantor_id = c.guarantor_id
@@ -38,11 +46,17 @@ rules as (
     union all
     select touch_id, 'placed', 3 from candidates where is_placed
     union all
-    select touch_id, 'open_dispute', 4 from candidates where has_open_dispute
+    select touch_id, 'open_dispute', 4
+    from candidates
+    where has_open_dispute and step <> 'dispute_review'
     union all
-    select touch_id, 'hardship_active', 5 from candidates where hardship_state = 'active'
+    select touch_id, 'hardship_active', 5
+    from candidates
+    where hardship_state = 'active' and step not in ('hardship_review', 'hardship_decision')
     union all
-    select touch_id, 'hardship_pending', 6 from candidates where hardship_state = 'pending'
+    select touch_id, 'hardship_pending', 6
+    from candidates
+    where hardship_state = 'pending' and step not in ('hardship_application', 'hardship_decision')
     union all
     select touch_id, 'stale_data', 7 from candidates where is_data_stale
     union all
@@ -50,7 +64,7 @@ rules as (
     union all
     select touch_id, 'quiet_hours', 9
     from candidates
-    where not is_contact_window_valid or timezone is null
+    where (not is_contact_window_valid or timezone is null) and channel <> 'card'
     union all
     select touch_id, 'call_frequency', 10
     from candidates
@@ -63,7 +77,24 @@ rules as (
     select c.touch_id, 'guarantor_daily_cap', 12
     from candidates as c
     cross join policy as p
-    where c.touches_sent_today >= p.guarantor_cap
+    where c.touches_sent_today >= p.guarantor_cap and c.channel <> 'card'
+),
+guarantor_ranked as (
+    select
+        c.touch_id,
+        c.touches_sent_today,
+        row_number() over (
+            partition by c.guarantor_id order by c.move_priority, c.touch_id
+        ) as guarantor_rank
+    from candidates as c
+    where c.channel <> 'card'
+      and not exists (select 1 from rules as r where r.touch_id = c.touch_id)
+),
+guarantor_rules as (
+    select g.touch_id, 'guarantor_daily_cap' as rule, 12 as rule_priority
+    from guarantor_ranked as g
+    cross join policy as p
+    where g.guarantor_rank + g.touches_sent_today > p.guarantor_cap
 ),
 household_sent_today as (
     select household_id, sum(touches_sent_today) as sent_today
@@ -75,10 +106,13 @@ household_ranked as (
         c.touch_id,
         c.household_id,
         row_number() over (
-            partition by c.household_id order by c.age_days desc, c.guarantor_id
+            partition by c.household_id
+            order by c.age_days desc, c.guarantor_id, c.move_priority, c.touch_id
         ) as household_rank
     from candidates as c
-    where not exists (select 1 from rules as r where r.touch_id = c.touch_id)
+    where c.channel <> 'card'
+      and not exists (select 1 from rules as r where r.touch_id = c.touch_id)
+      and not exists (select 1 from guarantor_rules as r where r.touch_id = c.touch_id)
 ),
 household_rules as (
     select h.touch_id, 'household_daily_cap' as rule, 13 as rule_priority
@@ -89,6 +123,8 @@ household_rules as (
 ),
 all_rules as (
     select touch_id, rule, rule_priority from rules
+    union all
+    select touch_id, rule, rule_priority from guarantor_rules
     union all
     select touch_id, rule, rule_priority from household_rules
 ),

@@ -2,8 +2,24 @@
 -- (contact details, the amount due = the guarantor's balance on the as-of date, the visit
 -- date and insurance summary of the guarantor's open encounters) and nothing else. A GE suite
 -- checks it before anything leaves; held and skipped touches are not here.
+-- Segment moves (int_move_candidates) carry what their message needs besides:
+--   move_amount / move_date: the installment (plan_reminder), the refund (refund_confirmation),
+--     the first offered installment (plan_offer), the support end (hardship_review);
+--   plan_offer_*: the plan calculator's offer (int_plan_offers) for plan_offer touches and for
+--     the live call of a high_value_engaged guarantor (the call opener offers the plan);
+--   plan_*: the plan in force for plan_reminder and the plan_confirmation statement 2;
+--   eob_*: for dispute_review, the 835 summary of the disputed encounter (all the guarantor's
+--     open encounters when the dispute names none): charge, insurance paid, deductible,
+--     coinsurance, copay, other patient responsibility, what remains;
+--   hardship_*: the application of hardship letters.
+-- visit_date: the oldest open visit; for a move of a guarantor with nothing open, the refunded
+-- visit (refund_confirmation) or the latest visit.
+-- balance is null where it is not positive (a refund confirmation to a guarantor in credit):
+-- no message asks for money there. Card-on-file charges (channel card) are not messages:
+-- they are in fct_plan_charges.
 with touches as (
-    select * from {{ ref('fct_touches') }} where status = 'due' and is_planned_today
+    select * from {{ ref('fct_touches') }}
+    where status = 'due' and is_planned_today and channel <> 'card'
 ),
 status as (select * from {{ ref('dim_guarantor_status') }}),
 guarantors as (select * from {{ ref('stg_guarantors') }}),
@@ -19,7 +35,74 @@ open_encounters as (
     where balance > 0
     group by guarantor_id
 ),
-policy as (select * from {{ ref('stg_policy') }})
+latest_visits as (
+    select guarantor_id, max(service_date) as visit_date
+    from {{ ref('fct_encounter_balances') }}
+    group by guarantor_id
+),
+refunded_visits as (
+    select t.transaction_id, b.service_date as visit_date
+    from {{ ref('stg_patient_transactions') }} as t
+    inner join {{ ref('fct_encounter_balances') }} as b on b.encounter_id = t.encounter_id
+    where t.transaction_type = 'refund'
+),
+policy as (select * from {{ ref('stg_policy') }}),
+offers as (select * from {{ ref('int_plan_offers') }} where is_qualified),
+plans_in_force as (
+    select
+        p.guarantor_id,
+        p.plan_id,
+        p.installment_count,
+        p.next_due_date,
+        pp.has_card_on_file,
+        pp.installment_amount,
+        row_number() over (
+            partition by p.guarantor_id order by p.created_date desc, p.plan_id desc
+        ) as plan_rank
+    from {{ ref('int_plan_status') }} as p
+    inner join {{ ref('stg_payment_plans') }} as pp on pp.plan_id = p.plan_id
+    where p.plan_state in ('active', 'paused')
+),
+adjudications as (
+    select encounter_id, pr_deductible, pr_coinsurance, pr_copay, pr_other, payer_id
+    from {{ ref('int_encounter_adjudications') }}
+    where is_effective
+),
+eob_lines as (
+    select
+        t.touch_id,
+        b.service_date,
+        b.total_charge,
+        b.insurance_paid,
+        a.pr_deductible,
+        a.pr_coinsurance,
+        a.pr_copay,
+        a.pr_other,
+        b.balance,
+        a.payer_id
+    from touches as t
+    inner join {{ ref('fct_encounter_balances') }} as b
+        on b.guarantor_id = t.guarantor_id
+        and (b.encounter_id = t.subject_id or (t.subject_id is null and b.balance > 0))
+    left join adjudications as a on a.encounter_id = b.encounter_id
+    where t.step = 'dispute_review'
+),
+eob as (
+    select
+        touch_id,
+        min(service_date) as eob_visit_date,
+        sum(total_charge) as eob_charge,
+        sum(insurance_paid) as eob_insurance_paid,
+        sum(coalesce(pr_deductible, 0)) as eob_deductible,
+        sum(coalesce(pr_coinsurance, 0)) as eob_coinsurance,
+        sum(coalesce(pr_copay, 0)) as eob_copay,
+        sum(coalesce(pr_other, 0)) as eob_other,
+        sum(balance) as eob_remains,
+        count(*) as eob_encounters,
+        max(case when payer_id is null then 1 else 0 end) = 1 as eob_has_self_pay
+    from eob_lines
+    group by touch_id
+)
 select
     t.touch_id,
     t.guarantor_id,
@@ -40,8 +123,8 @@ select
     t.timezone,
     t.contact_window_start,
     t.contact_window_end,
-    {{ money('s.balance') }} as balance,
-    e.visit_date,
+    case when s.balance > 0 then {{ money('s.balance') }} end as balance,
+    coalesce(e.visit_date, rv.visit_date, lv.visit_date) as visit_date,
     {{ money('e.charge') }} as charge,
     {{ money('e.insurance_paid') }} as insurance_paid,
     {{ money('e.patient_portion') }} as patient_portion,
@@ -49,10 +132,55 @@ select
     s.segment,
     s.tier,
     {{ dbt.dateadd('day', 'policy.outreach_payment_due_days', 't.as_of_date') }} as payment_due_date,
+    t.move_key,
+    t.subject_id,
+    t.move_amount,
+    t.move_date,
+    case when o.guarantor_id is not null then o.offered_payments end as plan_offer_payments,
+    case when o.guarantor_id is not null then o.installment_amount end as plan_offer_amount,
+    case when o.guarantor_id is not null then o.last_installment_amount end as plan_offer_last_amount,
+    case when o.guarantor_id is not null then o.first_due_date end as plan_offer_first_due,
+    case when o.guarantor_id is not null then o.last_due_date end as plan_offer_last_due,
+    case when o.guarantor_id is not null then o.installment_day end as plan_offer_day,
+    case when o.guarantor_id is not null then o.max_payments end as plan_offer_max_payments,
+    case when o.guarantor_id is not null then o.needs_manager_approval end as plan_offer_needs_approval,
+    case when t.step = 'plan_reminder' or t.variant = 'plan_confirmation' then p.plan_id end as plan_id,
+    case when t.step = 'plan_reminder' or t.variant = 'plan_confirmation' then p.installment_count end
+        as plan_payments,
+    case when t.step = 'plan_reminder' or t.variant = 'plan_confirmation' then {{ money('p.installment_amount') }} end
+        as plan_amount,
+    case when t.step = 'plan_reminder' or t.variant = 'plan_confirmation' then p.next_due_date end
+        as plan_next_due,
+    case when t.step = 'plan_reminder' or t.variant = 'plan_confirmation' then p.has_card_on_file end
+        as plan_card_on_file,
+    eob.eob_visit_date,
+    {{ money('eob.eob_charge') }} as eob_charge,
+    {{ money('eob.eob_insurance_paid') }} as eob_insurance_paid,
+    {{ money('eob.eob_deductible') }} as eob_deductible,
+    {{ money('eob.eob_coinsurance') }} as eob_coinsurance,
+    {{ money('eob.eob_copay') }} as eob_copay,
+    {{ money('eob.eob_other') }} as eob_other,
+    {{ money('eob.eob_remains') }} as eob_remains,
+    eob.eob_encounters,
+    h.outcome as hardship_outcome,
+    h.relief as hardship_relief,
+    h.discount_pct as hardship_discount_pct,
+    h.support_start_date as hardship_support_start,
+    h.support_end_date as hardship_support_end,
     t.as_of_date,
     t.policy_version
 from touches as t
-inner join status as s on s.guarantor_id = t.guarantor_id
 inner join guarantors as g on g.guarantor_id = t.guarantor_id
+left join status as s on s.guarantor_id = t.guarantor_id
 left join open_encounters as e on e.guarantor_id = t.guarantor_id
+left join refunded_visits as rv on rv.transaction_id = t.subject_id and t.step = 'refund_confirmation'
+left join latest_visits as lv on lv.guarantor_id = t.guarantor_id
+left join offers as o
+    on o.guarantor_id = t.guarantor_id
+    and (t.step = 'plan_offer' or (t.step = 'live_call' and s.segment = 'high_value_engaged'))
+left join plans_in_force as p on p.guarantor_id = t.guarantor_id and p.plan_rank = 1
+left join eob on eob.touch_id = t.touch_id
+left join {{ ref('stg_hardship') }} as h
+    on h.application_id = t.subject_id
+    and t.step in ('hardship_application', 'hardship_decision', 'hardship_review')
 cross join policy

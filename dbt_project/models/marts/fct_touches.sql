@@ -8,6 +8,10 @@
 -- dated on or before the as-of date that is not in today's plan, with its status (sent,
 -- delivered, failed, skipped); a `planned` row that is no longer in the plan (old episode,
 -- balance paid) never left and is not a touch.
+-- Segment moves and servicing touches (int_move_candidates) are rows like the cadence's:
+-- their plan rows carry move_key (the subject that makes the touch unique: installment,
+-- dispute, application, refund or episode), subject_id, move_amount and move_date; cadence
+-- rows leave them null. channel `card` rows are plan card-on-file charges (fct_plan_charges).
 with run as (select {{ as_of_date() }} as as_of_date),
 policy as (select policy_version from {{ ref('stg_policy') }}),
 candidates as (select * from {{ ref('int_touch_candidates') }}),
@@ -52,6 +56,10 @@ plan as (
         c.step_day as cadence_day,
         c.age_days,
         c.step_reached_date,
+        c.move_key,
+        c.subject_id,
+        c.move_amount,
+        c.move_date,
         true as is_planned_today
     from candidates as c
     cross join run
@@ -77,6 +85,10 @@ ledger as (
         cad.step_day as cadence_day,
         cast(null as {{ dbt.type_int() }}) as age_days,
         cast(null as date) as step_reached_date,
+        cast(null as {{ dbt.type_string() }}) as move_key,
+        cast(null as {{ dbt.type_string() }}) as subject_id,
+        cast(null as decimal(18, 2)) as move_amount,
+        cast(null as date) as move_date,
         false as is_planned_today
     from {{ ref('stg_send_ledger') }} as l
     cross join run
@@ -109,6 +121,10 @@ select
     t.cadence_day,
     t.age_days,
     t.step_reached_date,
+    t.move_key,
+    t.subject_id,
+    t.move_amount,
+    t.move_date,
     t.is_planned_today,
     case when t.status = 'due' then g.timezone end as timezone,
     case when t.status = 'due' then g.contact_window_start end as contact_window_start,

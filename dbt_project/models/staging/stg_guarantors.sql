@@ -23,6 +23,7 @@ select
     g.email_consent_at,
     g.email_consent_date,
     g.card_on_file_consent_at,
+    g.card_on_file_consent_date,
     g.sms_opt_out_at,
     g.sms_opt_out_date,
     g.email_opt_out_at,

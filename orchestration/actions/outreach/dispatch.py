@@ -18,6 +18,14 @@ hands it off (the as-of date, or today when the run is later, e.g. a re-run). SM
 call-list rows carry that day's window in UTC for the gateway and the staff; e-mail is
 scheduled with SendGrid's `send_at` for the window's opening when it is not open at send
 time (the next day's opening once it has closed; SendGrid holds scheduled mail up to 72 h).
+
+Segment moves (issue 9; ``moves.py``) ride the same channels: plan reminders in the SMS batch
+(``moves.sms_body``); plan offers, reminders, dispute review and refund notes as e-mails
+(``move_email``, the same ``EmailSender``); move letters as PDFs under ``statements/letters/``
+(``letters.py``); the day-25 call of a guarantor with a plan offer gets the plan opener
+(``moves.plan_call_opener``). Channel ``card`` hands the card-on-file charges of
+``marts.fct_plan_charges`` to the payment processor as a CSV (``charges.py``, folder
+``charges/``) through the same ledger protocol.
 """
 
 from __future__ import annotations
@@ -32,13 +40,14 @@ from typing import Any
 
 import duckdb
 
-from orchestration.actions.outreach import approvals, calls, email, ledger, sms, statements, tokens
+from orchestration.actions.outreach import (approvals, calls, charges, email, ledger, letters, move_email,
+                                            moves, sms, statements, tokens)
 from orchestration.actions.outreach.model import SendResult, Touch
 
 log = logging.getLogger(__name__)
 
-CHANNELS = ("sms", "email", "mail", "phone")
-FOLDER = {"sms": "sms", "email": "email", "mail": "statements", "phone": "calls"}
+CHANNELS = ("sms", "email", "mail", "phone", "card")
+FOLDER = {"sms": "sms", "email": "email", "mail": "statements", "phone": "calls", "card": "charges"}
 
 
 @dataclass
@@ -69,7 +78,8 @@ def read_channel(warehouse: Path, channel: str) -> tuple[list[dict], list[dict]]
     """(due touches with what their messages need, steps skipped by today's plan)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        due = _rows(con, "SELECT * FROM marts.fct_touch_audience WHERE channel = ? ORDER BY touch_id", [channel])
+        source = "marts.fct_plan_charges" if channel == "card" else "marts.fct_touch_audience"
+        due = _rows(con, f"SELECT * FROM {source} WHERE channel = ? ORDER BY touch_id", [channel])
         skipped = _rows(con, "SELECT touch_id, guarantor_id, episode_start, step, channel, as_of_date, "
                              "hold_reason FROM marts.fct_touches WHERE is_planned_today AND status = 'skipped' "
                              "AND channel = ? ORDER BY touch_id", [channel])
@@ -135,9 +145,22 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
                                                                        environ=environ))
     start, end = g["contact_window_start"], g["contact_window_end"]
     results: list[SendResult] = []
-    if channel == "sms":
-        rows, skipped = sms.build_sms_rows(touches, clinic, url_for, start=start, end=end,
+    cadence = [t for t in touches if not moves.is_move(t.step)]
+    move_touches = [t for t in touches if moves.is_move(t.step)]
+    if channel == "card":
+        by_id = {r["touch_id"]: r for r in due}
+        rows, skipped = charges.build_charge_rows([by_id[t.touch_id] for t in touches])
+        if rows:
+            path = charges.write_charge_batch(rows, out_dir)
+            report.files.append(str(path))
+            results += [SendResult(r["touch_id"], "sent", None, f"file:{path.name}") for r in rows]
+        results += skipped
+    elif channel == "sms":
+        rows, skipped = sms.build_sms_rows(cadence, clinic, url_for, start=start, end=end,
                                              window_day=day_of)
+        move_rows, move_skipped = _move_sms_rows(move_touches, clinic, url_for, start=start, end=end,
+                                                 window_day=day_of)
+        rows, skipped = rows + move_rows, skipped + move_skipped
         if rows:
             path = sms.write_sms_batch(rows, out_dir)
             report.files.append(str(path))
@@ -146,16 +169,29 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
     elif channel == "phone":
         rows, skipped = calls.build_call_rows(touches, clinic, start=start, end=end, tiers=policy["tiers"],
                                                 window_day=day_of)
+        with_offer = {t.touch_id: t for t in touches if moves.has_plan_offer(t)}
+        for r in rows:          # high_value_engaged: the opener offers the plan with its dates
+            if r["touch_id"] in with_offer:
+                r["opener"] = moves.plan_call_opener(with_offer[r["touch_id"]], r["opener"])
         if rows:
             path = calls.write_call_list(rows, out_dir)
             report.files.append(str(path))
             results += [SendResult(r["touch_id"], "sent", None, f"file:{path.name}") for r in rows]
         results += skipped
     elif channel == "mail":
-        batch = statements.render_batch(touches, out_dir, clinic=clinic, url_for=url_for)
-        report.files += [str(out_dir / r["file"]) for r in batch["rows"]]
-        results += [SendResult(r["touch_id"], "sent", None, f"file:{r['file']}") for r in batch["rows"]]
-        results += batch["skipped"]
+        if cadence:
+            batch = statements.render_batch(cadence, out_dir, clinic=clinic, url_for=url_for)
+            report.files += [str(out_dir / r["file"]) for r in batch["rows"]]
+            results += [SendResult(r["touch_id"], "sent", None, f"file:{r['file']}") for r in batch["rows"]]
+            results += batch["skipped"]
+        if move_touches:
+            letter_dir = day_dir / letters.FOLDER
+            batch = letters.render_batch(move_touches, letter_dir, clinic=clinic, url_for=url_for,
+                                         review_notice_days=policy["hardship"]["review_notice_days"])
+            report.files += [str(letter_dir / r["file"]) for r in batch["rows"]]
+            results += [SendResult(r["touch_id"], "sent", None, f"file:letters/{r['file']}")
+                        for r in batch["rows"]]
+            results += batch["skipped"]
     else:
         results += _send_email(touches, clinic, policy, url_for, warehouse=warehouse, outbox=outbox,
                                as_of=as_of, now=moment, day_of=day_of, environ=environ, report=report)
@@ -189,9 +225,15 @@ def _send_email(touches: list[Touch], clinic: dict, policy: Any, url_for, *, war
             send_at[t.touch_id] = int(after.timestamp())
         sendable.append(t)
     o = policy["outreach"]
-    requests, skipped = email.build_requests(sendable, clinic, url_for, from_email=o["from_email"],
+    cadence = [t for t in sendable if not moves.is_move(t.step)]
+    move_touches = [t for t in sendable if moves.is_move(t.step)]
+    requests, skipped = email.build_requests(cadence, clinic, url_for, from_email=o["from_email"],
                                              from_name=o["from_name"],
                                              send_at_for=lambda t: send_at.get(t.touch_id))
+    move_requests, move_skipped = move_email.build_requests(
+        move_touches, clinic, url_for, from_email=o["from_email"], from_name=o["from_name"],
+        reply_to=o["from_email"], send_at_for=lambda t: send_at.get(t.touch_id))
+    requests, skipped = requests + move_requests, skipped + move_skipped
     sender = email.EmailSender.from_env(outbox_dir=outbox, as_of=as_of, environ=environ,
                                         before_send=lambda ids: ledger.mark_sending(warehouse, ids))
     report.mode = f"{report.mode}:{sender.mode}"
@@ -199,3 +241,25 @@ def _send_email(touches: list[Touch], clinic: dict, policy: Any, url_for, *, war
     if sender.mode == "live" and sent:
         report.files.append(str(email.write_send_log(sent, outbox / as_of.isoformat() / "email")))
     return results + skipped + sent
+
+
+def _move_sms_rows(touches: list[Touch], clinic: dict, url_for, *, start: str, end: str,
+                   window_day) -> tuple[list[dict], list[SendResult]]:
+    """SMS batch rows of the move texts (plan reminders), in the cadence's batch format."""
+    rows: list[dict] = []
+    skipped: list[SendResult] = []
+    for t in touches:
+        phone = sms.normalize_phone(t.phone)
+        if phone is None:
+            skipped.append(SendResult(t.touch_id, "skipped", "bad number"))
+            continue
+        try:
+            body = moves.sms_body(t, clinic, url_for(t))
+        except ValueError as exc:
+            skipped.append(SendResult(t.touch_id, "skipped", f"cannot compose: {exc}"))
+            continue
+        tz = t.timezone or clinic.get("timezone") or "UTC"
+        after, before = sms.send_window(window_day(t, tz), tz, start, end)
+        rows.append({"touch_id": t.touch_id, "phone": phone, "send_after": after,
+                     "send_before": before, "body": body})
+    return rows, skipped

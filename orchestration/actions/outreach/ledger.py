@@ -73,7 +73,7 @@ log = logging.getLogger(__name__)
 TABLE = "ops.send_ledger"
 DONE = ("sent", "delivered", "failed", "skipped")
 PENDING = ("planned", "sending")
-FILE_CHANNELS = ("sms", "mail", "phone")
+FILE_CHANNELS = ("sms", "mail", "phone", "card")
 
 _DDL = """
 CREATE SCHEMA IF NOT EXISTS ops;
@@ -311,7 +311,7 @@ def find_handed_off(day_dir: str | Path) -> dict[str, str]:
     def rel(p: Path) -> str:
         return f"{day_dir.name}/{p.relative_to(day_dir).as_posix()}"
 
-    for sub in ("sms", "calls"):
+    for sub in ("sms", "calls", "charges"):
         for p in sorted((day_dir / sub).glob("*.csv")):
             for tid in _csv_touch_ids(p):
                 found.setdefault(tid, rel(p))

@@ -19,6 +19,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Mapping
 
 STEPS = ("sms_reminder", "statement_1", "email_context", "live_call", "statement_2")
+# segment moves and servicing touches (moves.py; int_move_candidates)
+MOVE_STEPS = ("plan_offer", "plan_reminder", "plan_charge", "dispute_review",
+              "hardship_application", "hardship_decision", "hardship_review",
+              "refund_confirmation")
 CHANNELS = ("sms", "mail", "email", "phone")
 VARIANTS = (None, "plan_confirmation")
 
@@ -89,11 +93,11 @@ def _to_str(v: Any) -> str | None:
 class Touch:
     touch_id: str
     guarantor_id: str
-    episode_start: date
+    episode_start: date | None            # None only for a move outside an open episode
     step: str
     channel: str
     as_of_date: date
-    balance: Decimal                      # amount due on the as-of date
+    balance: Decimal | None               # amount due on the as-of date (None: moves only)
     visit_date: date | None = None        # service date of the oldest open encounter
     charge: Decimal | None = None
     insurance_paid: Decimal | None = None
@@ -128,8 +132,13 @@ class Touch:
             return row
         names = {f.name for f in dataclasses.fields(cls)} - {"extra"}
         data = {k: row[k] for k in names if k in row}
-        missing = [k for k in ("touch_id", "guarantor_id", "episode_start", "step", "channel",
-                               "as_of_date", "balance") if data.get(k) is None]
+        required = ("touch_id", "guarantor_id", "episode_start", "step", "channel", "as_of_date",
+                    "balance")
+        if data.get("step") in MOVE_STEPS:   # a refund note or hardship letter may have neither
+            required = ("touch_id", "guarantor_id", "step", "channel", "as_of_date")
+            data.setdefault("episode_start", None)
+            data.setdefault("balance", None)
+        missing = [k for k in required if data.get(k) is None]
         if missing:
             raise ValueError(f"touch {row.get('touch_id')!r}: missing {', '.join(missing)}")
         for k in ("episode_start", "as_of_date", "visit_date", "due_date", "plan_next_due"):

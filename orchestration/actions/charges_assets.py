@@ -1,0 +1,31 @@
+"""Dagster wiring of the card-on-file charge batch (issue 9, plan servicing): one asset that
+hands `marts.fct_plan_charges` to the payment processor through the send-ledger protocol
+(`dispatch('card')`, `orchestration.actions.outreach.charges`). It waits for the dbt tests of
+the charges mart and, like every outreach asset, for the blocking touch-audience gate (a day
+whose audience fails its suite sends nothing and charges nothing); a backfill records and never
+charges."""
+
+from datetime import date
+
+import dagster as dg
+
+from orchestration.actions.assets import AUDIENCE, TOUCHES, send_mode
+from orchestration.actions.outreach.dispatch import dispatch
+from orchestration.partitions import daily_partitions
+from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
+
+PLAN_CHARGES = dg.AssetKey(["marts", "fct_plan_charges"])
+
+
+@dg.asset(name="card_charges", key_prefix="outreach", group_name="outreach",
+          deps=[PLAN_CHARGES, TOUCHES, AUDIENCE], partitions_def=daily_partitions,
+          backfill_policy=dg.BackfillPolicy.multi_run(1), pool=WAREHOUSE_POOL,
+          description="Plan installments charged to the card on file: the processor batch CSV "
+                      "(idempotency key per installment, never card data).",
+          owners=["team:billing-office"], kinds={"python"})
+def card_charges(context: dg.AssetExecutionContext, collections: CollectionsResource) -> dg.MaterializeResult:
+    paths = collections.paths
+    report = dispatch("card", warehouse=paths.warehouse, outbox=paths.outbox, policy=collections.policy(),
+                      as_of=date.fromisoformat(context.partition_key), send=send_mode(context))
+    context.log.info(f"card: {report.as_metadata()}")
+    return dg.MaterializeResult(metadata=report.as_metadata())

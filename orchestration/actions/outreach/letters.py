@@ -1,0 +1,152 @@
+"""One-page letters of the segment moves (issue 9) as PDFs for the print vendor: the plan
+offer (when e-mail is not open), hardship application form, decision and review notice, and
+the refund confirmation. Wording: ``moves.letter_text`` (templates ``letter_<step>.txt``).
+
+Layout (US Letter, reportlab canvas, standard Helvetica, the statement's helpers from
+``statements.py``): clinic name and mailing address, letter date (the as-of date), the
+recipient block for the envelope window, the title in bold, the paragraphs, the help box
+(direct line and hours) and the closing line "Call us if this looks wrong." A letter that
+does not fit one page is a ``ValueError`` (the touch is skipped with the reason).
+
+Files: ``<outbox>/<date>/statements/letters/<touch_id>.pdf`` (atomic, 0600) and a
+``manifest.csv`` (touch_id, file, pages, letter, sha256) written last and atomically: the
+hand-off, which ``ledger.find_handed_off`` reads like the statements' manifest (it globs
+``statements/**/manifest.csv``). A PDF an existing manifest names is never re-rendered.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+
+from ._files import atomic_write
+from .model import SendResult, Touch, long_date
+from .moves import LETTER_STEPS, letter_text
+from .statements import CLOSING_LINE, MARGIN, PAGE_H, PAGE_W, _safe_name, pdf_text
+
+FOLDER = Path("statements") / "letters"
+MANIFEST_COLUMNS = ("touch_id", "file", "pages", "letter", "sha256")
+BODY_SIZE = 11
+LEADING = 15.0
+BOTTOM = 150.0          # the help box and the closing line live below this
+
+
+def render_letter_bytes(touch: Touch | Mapping, clinic: Mapping, url: str | None = None, *,
+                        review_notice_days: int | None = None) -> tuple[bytes, int]:
+    """The PDF bytes and page count (always 1) of one move letter."""
+    from reportlab.lib.utils import simpleSplit
+    from reportlab.pdfgen import canvas
+
+    t = Touch.coerce(touch)
+    title, paragraphs = letter_text(t, clinic, url, review_notice_days=review_notice_days)
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
+    c.setTitle("Letter")
+    c.setAuthor(pdf_text(clinic["name"]))
+    c.setCreator("patient-collections")
+    right = PAGE_W - MARGIN
+    help_line = pdf_text(clinic.get("help_line", ""))
+    hours = pdf_text(clinic.get("help_hours", ""))
+
+    y = PAGE_H - MARGIN - 4
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(MARGIN, y, pdf_text(clinic["name"]))
+    c.setFont("Helvetica", 9)
+    c.drawString(MARGIN, y - 14, pdf_text(clinic.get("mail_address", "")))
+    c.drawRightString(right, y, f"Date: {long_date(t.as_of_date)}")
+
+    y0 = PAGE_H - 130
+    c.setFont("Helvetica-Bold", 11)
+    c.drawString(MARGIN, y0, pdf_text(t.full_name))
+    c.setFont("Helvetica", 11)
+    yy = y0
+    for ln in (t.address_line1, t.address_line2,
+               " ".join(p for p in (f"{t.city}," if t.city else None, t.state, t.postal_code) if p)):
+        if ln:
+            yy -= 14
+            c.drawString(MARGIN, yy, pdf_text(ln))
+
+    ty = PAGE_H - 230
+    c.setFont("Helvetica-Bold", 15)
+    c.drawString(MARGIN, ty, pdf_text(title))
+    ty -= 28
+    width = right - MARGIN
+    for para in paragraphs:
+        lines = simpleSplit(pdf_text(" ".join(para.split("\n"))), "Helvetica", BODY_SIZE, width)
+        if ty - LEADING * len(lines) < BOTTOM:
+            raise ValueError(f"touch {t.touch_id}: letter does not fit one page")
+        c.setFont("Helvetica", BODY_SIZE)
+        for ln in lines:
+            c.drawString(MARGIN, ty, ln)
+            ty -= LEADING
+        ty -= 8
+
+    hy, hh = 84.0, 50.0
+    c.roundRect(MARGIN, hy, right - MARGIN, hh, 6)
+    c.setFont("Helvetica-Bold", 11)
+    c.drawString(MARGIN + 12, hy + hh - 20, f"Questions? Call our billing team directly: {help_line}")
+    c.setFont("Helvetica", 10)
+    c.drawString(MARGIN + 12, hy + 12, f"Hours: {hours}")
+    c.setFont("Helvetica-Bold", 12)
+    c.drawCentredString(PAGE_W / 2, 56, CLOSING_LINE)
+    pages = c.getPageNumber()
+    c.showPage()
+    c.save()
+    return buf.getvalue(), pages
+
+
+def read_manifest(out_dir: str | Path) -> list[dict]:
+    p = Path(out_dir) / "manifest.csv"
+    if not p.exists():
+        return []
+    with p.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def render_batch(touches: Iterable[Touch | Mapping], out_dir: str | Path, *, clinic: Mapping,
+                 url_for: Callable[[Touch], str] | None = None,
+                 review_notice_days: int | None = None) -> dict:
+    """Render every letter into ``out_dir`` and write/extend ``manifest.csv``.
+
+    Returns ``{"rows": [manifest rows of this batch], "skipped": [SendResult]}``; each row is a
+    hand-off (ledger ``sent``)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    existing = read_manifest(out)
+    named = {r["file"] for r in existing}
+    rows: list[dict] = []
+    skipped: list[SendResult] = []
+    seen: set[str] = set()
+    for raw in touches:
+        t = Touch.coerce(raw)
+        _safe_name(t.touch_id)
+        if t.touch_id in seen:
+            raise ValueError(f"duplicate touch_id {t.touch_id}")
+        seen.add(t.touch_id)
+        name = f"{t.touch_id}.pdf"
+        if name in named:
+            raise ValueError(f"letter of touch {t.touch_id} already named by {out / 'manifest.csv'}; "
+                             "never re-rendered")
+        if t.step not in LETTER_STEPS:
+            skipped.append(SendResult(t.touch_id, "skipped", f"cannot compose: {t.step} has no letter"))
+            continue
+        try:
+            data, pages = render_letter_bytes(t, clinic, url_for(t) if url_for else None,
+                                              review_notice_days=review_notice_days)
+        except ValueError as exc:           # names the touch id only
+            skipped.append(SendResult(t.touch_id, "skipped", f"cannot compose: {exc}"))
+            continue
+        # an orphan PDF of an interrupted run (no manifest names it) may be replaced
+        atomic_write(out / name, data, overwrite=True)
+        rows.append({"touch_id": t.touch_id, "file": name, "pages": pages, "letter": t.step,
+                     "sha256": hashlib.sha256(data).hexdigest()})
+    if rows:
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=MANIFEST_COLUMNS, lineterminator="\n", extrasaction="ignore")
+        w.writeheader()
+        w.writerows(existing + rows)
+        atomic_write(out / "manifest.csv", buf.getvalue(), overwrite=True)
+    return {"rows": rows, "skipped": skipped}
