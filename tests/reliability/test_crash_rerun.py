@@ -1,0 +1,238 @@
+"""Crash and re-run (issue 8 item 2, issue 4 "kill the send midway"): the daily job is killed
+with a real SIGKILL (orchestration/faults.py) at each stage boundary, then the date is run
+again; the result must equal an uninterrupted run, with no touch sent twice and no
+half-written file.
+
+One installation is killed three times in a row — after ingest, mid-dbt, mid-send (e-mail
+handed off to the local SendGrid, the ledger not yet marked) — then re-run to completion. A
+second installation on a copy of the same landing zone runs uninterrupted (run + same-date
+re-run, so both have sent everything). E-mail really goes out (SENDGRID_API_KEY + a local
+fake SendGrid per installation). The mid-placement-write kill is tested on the placement
+writer itself (a subprocess killed between its temporary file and the rename).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.settings import PROJECT_ROOT
+from tests.fake_sendgrid import FakeSendGrid
+from tests.reliability.conftest import FAULT_AS_OF
+
+KILLED = -signal.SIGKILL
+# columns that record when a run did something, not what it computed
+RUN_COLUMNS = {"sent_at", "updated_at", "planned_at", "created_at", "loaded_at", "computed_at",
+               "run_id", "load_run_id", "status_reason", "provider_message_id"}
+
+
+def marts_snapshot(warehouse: Path) -> dict[str, list[tuple]]:
+    """Every marts table's rows (sorted), without the run-time columns."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
+            "ORDER BY table_name").fetchall()]
+        snap = {}
+        for t in tables:
+            cols = [r[0] for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' "
+                "AND table_name = ? ORDER BY ordinal_position", [t]).fetchall()]
+            keep = [c for c in cols if c not in RUN_COLUMNS]
+            rows = con.execute(f'SELECT {", ".join(chr(34) + c + chr(34) for c in keep)} FROM marts."{t}"').fetchall()
+            snap[t] = sorted(rows, key=repr)
+        return snap
+    finally:
+        con.close()
+
+
+def _touch_ids_in_files(day: Path) -> Counter:
+    """How many outbox hand-off records name each touch (sms/calls rows, statement manifest rows,
+    e-mail send-log 'sent' rows and outbox request bodies)."""
+    c: Counter = Counter()
+    for sub in ("sms", "calls"):
+        for f in sorted((day / sub).glob("*.csv")):
+            c.update(r["touch_id"] for r in csv.DictReader(f.open(newline="")))
+    for f in sorted((day / "statements").glob("**/manifest.csv")):
+        c.update(r["touch_id"] for r in csv.DictReader(f.open(newline="")))
+    for f in sorted((day / "email").glob("send_log*.csv")):
+        c.update(r["touch_id"] for r in csv.DictReader(f.open(newline="")) if r["status"] == "sent")
+    for f in sorted((day / "email").glob("request_*.json")):
+        c.update(p["custom_args"]["touch_id"] for p in json.loads(f.read_text())["personalizations"])
+    return c
+
+
+def assert_no_half_written_files(outbox: Path) -> int:
+    """No temporary file left; every manifest names files that exist with its hash. Returns the
+    number of files checked against a manifest."""
+    temps = [p for p in outbox.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp"]
+    assert temps == [], f"temporary files left: {temps}"
+    checked = 0
+    for m in outbox.rglob("manifest.csv"):                       # statements
+        for r in csv.DictReader(m.open(newline="")):
+            f = m.parent / r["file"]
+            assert f.is_file(), f
+            assert hashlib.sha256(f.read_bytes()).hexdigest() == r["sha256"], f
+            checked += 1
+        named = {r["file"] for r in csv.DictReader(m.open(newline=""))}
+        assert {p.name for p in m.parent.glob("*.pdf")} <= named, "a PDF no manifest names"
+    for m in outbox.rglob("*manifest*.json"):                     # placement batches
+        data = json.loads(m.read_text())
+        f = m.parent / data["file"]
+        assert hashlib.sha256(f.read_bytes()).hexdigest() == data["sha256"], f
+        checked += 1
+    for f in outbox.rglob("*.csv"):                                # every CSV parses whole
+        rows = list(csv.reader(f.open(newline="")))
+        assert rows and all(len(r) == len(rows[0]) for r in rows), f
+    return checked
+
+
+def _dbt_orphans(warehouse: Path) -> list[int]:
+    """Processes (other than us) whose environment points at this warehouse: e.g. a dbt child
+    that outlived its killed parent."""
+    me = os.getpid()
+    found = []
+    for p in Path("/proc").iterdir():
+        if not p.name.isdigit() or int(p.name) == me:
+            continue
+        try:
+            env = (p / "environ").read_bytes()
+        except OSError:
+            continue
+        if f"COLLECTIONS_WAREHOUSE_PATH={warehouse}".encode() in env.split(b"\0"):
+            found.append(int(p.name))
+    return found
+
+
+@pytest.mark.slow
+def test_killed_at_every_stage_then_rerun_equals_an_uninterrupted_run(fault_site_factory):
+    sg_crash, sg_ref = FakeSendGrid().start(), FakeSendGrid().start()
+    try:
+        crash = fault_site_factory("crashed", sg_crash)
+        ref = fault_site_factory("reference", sg_ref)
+        ref_proc = ref.start(log_name="ref1")          # in parallel with the crashes
+
+        # 1. killed right after ingest: raw loaded and committed, dbt never started
+        rc, log = crash.run(crash_at="after_ingest", log_name="1_after_ingest")
+        assert rc == KILLED, log
+        assert crash.query("SELECT count(*) FROM raw.file_ledger")[0][0] > 0
+        assert crash.query("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts'")[0][0] == 0
+
+        # 2. killed in the middle of dbt build
+        rc, log = crash.run(crash_at="mid_dbt:150", log_name="2_mid_dbt")
+        assert rc == KILLED, log
+        orphans = _dbt_orphans(crash.warehouse)
+        print(f"processes still on the warehouse right after the mid-dbt kill: {len(orphans)}")
+
+        # 3. killed mid-send: the e-mail request was accepted by SendGrid and logged, the ledger
+        #    not yet marked
+        rc, log = crash.run(crash_at="mid_send.email", log_name="3_mid_send")
+        assert rc == KILLED, log
+        assert sg_crash.accepted_touch_ids(), "the e-mail left before the kill"
+        stuck = crash.query("SELECT channel, status, count(*) FROM ops.send_ledger "
+                            "WHERE status IN ('planned', 'sending') GROUP BY ALL")
+        assert ("email", "sending", len(sg_crash.accepted_touch_ids())) in stuck, stuck
+        accepted_before = Counter(sg_crash.accepted_touch_ids())
+
+        # 4. the re-run completes the date
+        rc, log = crash.run(log_name="4_rerun")
+        assert rc == 0, log
+        assert "was killed before it finished: marked failed" in log
+
+        assert ref_proc.wait(timeout=1800) == 0, (ref.root / "ref1.log").read_text()
+        rc, log = ref.run(log_name="ref2")                 # the uninterrupted same-date re-run
+        assert rc == 0, log
+    finally:
+        sg_crash.stop()
+        sg_ref.stop()
+
+    # marts equal those of the uninterrupted run (run-time columns aside)
+    got, want = marts_snapshot(crash.warehouse), marts_snapshot(ref.warehouse)
+    assert got.keys() == want.keys()
+    differ = {t: (len(got[t]), len(want[t])) for t in got if got[t] != want[t]}
+    assert differ == {}, differ
+    rows = sum(len(v) for v in want.values())
+
+    # the send ledger: same touches, same outcomes, nothing left half-way
+    ledger_sql = "SELECT touch_id, channel, status FROM ops.send_ledger ORDER BY touch_id"
+    assert crash.query(ledger_sql) == ref.query(ledger_sql)
+    assert crash.query("SELECT count(*) FROM ops.send_ledger WHERE status IN ('planned', 'sending')")[0][0] == 0
+    sent = dict(crash.query("SELECT channel, count(*) FROM ops.send_ledger WHERE status = 'sent' GROUP BY 1"))
+    assert set(sent) == {"sms", "email", "mail", "phone"}, sent
+
+    # no touch sent twice: the SendGrid log, the outbox files, the ledger
+    accepted = Counter(sg_crash.accepted_touch_ids())
+    assert accepted == accepted_before, "the re-run sent an e-mail again"
+    assert set(accepted.values()) == {1}
+    assert sorted(accepted) == sorted(sg_ref.accepted_touch_ids())
+    day = crash.outbox / FAULT_AS_OF.isoformat()
+    in_files = _touch_ids_in_files(day)
+    assert [t for t, n in in_files.items() if n > 1] == []
+    ledger_sent = {t for (t,) in crash.query("SELECT touch_id FROM ops.send_ledger WHERE status = 'sent'")}
+    assert set(in_files) == ledger_sent
+    assert in_files.keys() == _touch_ids_in_files(ref.outbox / FAULT_AS_OF.isoformat()).keys()
+
+    # no half-written file
+    assert assert_no_half_written_files(crash.outbox) > 0
+
+    # Dagster state: the killed runs are not left "STARTED"
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(crash.root / "dagster_home"))) as inst:
+        statuses = Counter(r.status.value for r in inst.get_runs())
+    assert statuses == {"FAILURE": 3, "SUCCESS": 1}, statuses
+    print(f"crash/re-run: 3 kills, {rows} mart rows equal, {len(ledger_sent)} touches sent once, "
+          f"{sum(accepted.values())} e-mails accepted once")
+
+
+PLACEMENT_WRITER = """
+import sys
+from pathlib import Path
+from orchestration.actions.placement import extract
+rows = [{c: None for c in extract.COLUMNS} | {"placement_id": "P1", "balance": "12.34"}]
+extract.write_batch(rows, Path(sys.argv[1]), {"batch_id": sys.argv[2], "policy_version": "v1",
+                                              "as_of_date": "2026-11-20"})
+"""
+
+
+@pytest.mark.parametrize("hit", [1, 2], ids=["csv", "manifest"])
+def test_killed_mid_placement_write_leaves_no_half_file(tmp_path, hit):
+    """SIGKILL between the temporary file and the rename (the batch CSV, then its manifest): no
+    final file is half-written; the re-run's sweep removes the temporary file and the batch is
+    written whole, with a manifest matching its CSV."""
+    from orchestration.actions.placement import extract
+    from orchestration.run import sweep_temp_files
+
+    out = tmp_path / "outbox" / "2026-11-20" / "placements"
+    batch = extract.batch_id(FAULT_AS_OF)
+    env = dict(os.environ, COLLECTIONS_CRASH_AT=f"mid_write.placements:{hit}")
+    proc = subprocess.run([sys.executable, "-c", PLACEMENT_WRITER, str(out), batch], cwd=PROJECT_ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == KILLED, proc.stderr
+    left = sorted(p.name for p in out.iterdir())
+    temps = [n for n in left if n.endswith(".tmp")]
+    assert len(temps) == 1 and temps[0].startswith(".")
+    finals = [n for n in left if not n.startswith(".")]
+    assert finals == ([] if hit == 1 else [extract.csv_name(batch)])
+    assert extract.read_manifest(out, batch) is None        # nothing says the batch left
+
+    assert [p.name for p in sweep_temp_files(tmp_path / "outbox")] == temps
+    env.pop("COLLECTIONS_CRASH_AT")
+    subprocess.run([sys.executable, "-c", PLACEMENT_WRITER, str(out), batch], cwd=PROJECT_ROOT,
+                   env=env, check=True, timeout=120)
+    manifest = extract.read_manifest(out, batch)
+    data = (out / manifest["file"]).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == manifest["sha256"] and manifest["record_count"] == 1
+    assert Decimal(manifest["total_balance"]) == Decimal("12.34")
+    assert assert_no_half_written_files(tmp_path / "outbox") == 1
