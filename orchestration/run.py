@@ -181,13 +181,7 @@ def _print_aging(warehouse: Path) -> None:
     print(f"  {'total':<8} {sum(r[1] for r in rows):>10,} {'':>10} {total:>14,.2f}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--as-of", required=True, type=date.fromisoformat, help="as-of date, YYYY-MM-DD")
-    parser.add_argument("--quiet", action="store_true", help="no aging table at the end")
-    parser.add_argument("--wait", action="store_true", help="wait for a running daily job instead of refusing")
-    args = parser.parse_args(argv)
-
+def _run_locked(as_of: date, paths):
     from orchestration.instance import ensure_dagster_home
     ensure_dagster_home()
     from orchestration.warehouse.project import ensure_manifest
@@ -195,22 +189,36 @@ def main(argv: list[str] | None = None) -> int:
 
     import dagster as dg
     from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("daily_job")
+    with dg.DagsterInstance.get() as instance:
+        for run_id in fail_orphaned_runs(instance, paths.warehouse):
+            print(f"  run {run_id[:8]} was killed before it finished: marked failed; this run redoes the date")
+        removed = sweep_temp_files(paths.outbox)
+        if removed:
+            print(f"  removed {len(removed)} temporary file(s) of interrupted writes from {paths.outbox}")
+        wait_for_warehouse_file(paths.warehouse)
+        return job.execute_in_process(partition_key=as_of.isoformat(), instance=instance,
+                                      raise_on_error=False, run_config=QUIET_CONSOLE,
+                                      tags={CLI_TAG: str(os.getpid()), WAREHOUSE_TAG: str(paths.warehouse)})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--as-of", required=True, type=date.fromisoformat, help="as-of date, YYYY-MM-DD")
+    parser.add_argument("--quiet", action="store_true", help="no aging table at the end")
+    parser.add_argument("--wait", action="store_true", help="wait for a running daily job instead of refusing")
+    args = parser.parse_args(argv)
+
     from orchestration.settings import Paths
 
     paths = Paths.from_env()
     print(f"daily job for {args.as_of}: landing {paths.landing}, warehouse {paths.warehouse}", flush=True)
-    job = defs.resolve_job_def("daily_job")
     try:
-        with warehouse_lock(paths.warehouse, wait=args.wait), dg.DagsterInstance.get() as instance:
-            for run_id in fail_orphaned_runs(instance, paths.warehouse):
-                print(f"  run {run_id[:8]} was killed before it finished: marked failed; this run redoes the date")
-            removed = sweep_temp_files(paths.outbox)
-            if removed:
-                print(f"  removed {len(removed)} temporary file(s) of interrupted writes from {paths.outbox}")
-            wait_for_warehouse_file(paths.warehouse)
-            result = job.execute_in_process(partition_key=args.as_of.isoformat(), instance=instance,
-                                            raise_on_error=False, run_config=QUIET_CONSOLE,
-                                            tags={CLI_TAG: str(os.getpid()), WAREHOUSE_TAG: str(paths.warehouse)})
+        # the lock first: a second run refuses (or waits) before importing anything heavy, and
+        # the dbt manifest is rebuilt by one process at a time
+        with warehouse_lock(paths.warehouse, wait=args.wait):
+            result = _run_locked(args.as_of, paths)
     except WarehouseBusy as busy:
         print(f"BUSY: {busy}", file=sys.stderr, flush=True)
         return busy.code

@@ -29,6 +29,7 @@ from orchestration.resources import CollectionsResource
 from tests.actions.conftest import API_KEY
 
 AS_OF = date(2026, 11, 20)
+pytestmark = pytest.mark.filterwarnings("ignore:.*backfill_policy.*")
 
 
 def audience_row(i: int, channel: str, **over) -> dict:
@@ -123,6 +124,7 @@ def _run(rows, tmp_path, monkeypatch, sendgrid):
     return result, ledger_rows, files, checks
 
 
+@pytest.mark.slow
 def test_a_valid_batch_passes_the_gate_and_is_sent(tmp_path, monkeypatch, fault_sendgrid):
     result, ledger_rows, files, checks = _run(good_batch(), tmp_path, monkeypatch, fault_sendgrid)
     assert result.success
