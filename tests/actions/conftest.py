@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from orchestration.policy.policy import load_policy
-from tests.fake_sendgrid import FakeSendGrid  # noqa: F401  (moved; imported by name)
+from tests.fake_sendgrid import FakeSendGrid   # shared with tests/reliability
 
 SECRET = bytes(range(32))
 # a syntactically valid, fake SendGrid key (SG.<22>.<43>)
