@@ -240,3 +240,31 @@ def test_killed_mid_placement_write_leaves_no_half_file(tmp_path, hit):
     assert hashlib.sha256(data).hexdigest() == manifest["sha256"] and manifest["record_count"] == 1
     assert Decimal(manifest["total_balance"]) == Decimal("12.34")
     assert assert_no_half_written_files(tmp_path / "outbox") == 1
+
+
+def test_crash_point_spec_and_matching():
+    from orchestration import faults
+    assert faults.parse(None) is None and faults.parse("  ") is None
+    assert faults.parse("mid_dbt:40") == ("mid_dbt", 40)
+    assert faults.parse("after_ingest") == ("after_ingest", 1)
+    for bad in ("mid_dbt:x", "mid_dbt:0", ":3", "a b"):
+        with pytest.raises(ValueError, match="COLLECTIONS_CRASH_AT"):
+            faults.parse(bad)
+    assert faults.matches("mid_send", "mid_send.email") and faults.matches("mid_send.email", "mid_send.email")
+    assert not faults.matches("mid_send.sms", "mid_send.email") and not faults.matches("mid", "mid_send.email")
+
+
+def test_crash_point_kills_at_the_nth_hit_only_when_set():
+    code = ("from orchestration.faults import crash_point\n"
+            "for i in range(5):\n    print(i, flush=True)\n    crash_point('mid_send.sms')\nprint('end')")
+    run = lambda spec: subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True,  # noqa: E731
+                                      text=True, timeout=60,
+                                      env={k: v for k, v in os.environ.items() if k != "COLLECTIONS_CRASH_AT"}
+                                      | ({"COLLECTIONS_CRASH_AT": spec} if spec else {}))
+    done = run(None)
+    assert done.returncode == 0 and done.stdout.split() == ["0", "1", "2", "3", "4", "end"]
+    killed = run("mid_send:3")
+    assert killed.returncode == KILLED and killed.stdout.split() == ["0", "1", "2"]
+    assert "killing process" in killed.stderr
+    other = run("mid_send.email")
+    assert other.returncode == 0
