@@ -37,6 +37,9 @@ KILLED = -signal.SIGKILL
 # columns that record when a run did something, not what it computed
 RUN_COLUMNS = {"sent_at", "updated_at", "planned_at", "created_at", "loaded_at", "computed_at",
                "run_id", "load_run_id", "status_reason", "provider_message_id"}
+# rows that measure the runs themselves: hours from an ERA file's arrival to its load (the
+# crashed site loaded its files at another moment than the reference)
+RUN_TIME_ROWS = {"rpt_weekly_scorecard": "kpi <> 'era_posting_lag_hours'"}
 
 
 def marts_snapshot(warehouse: Path) -> dict[str, list[tuple]]:
@@ -52,7 +55,8 @@ def marts_snapshot(warehouse: Path) -> dict[str, list[tuple]]:
                 "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' "
                 "AND table_name = ? ORDER BY ordinal_position", [t]).fetchall()]
             keep = [c for c in cols if c not in RUN_COLUMNS]
-            rows = con.execute(f'SELECT {", ".join(chr(34) + c + chr(34) for c in keep)} FROM marts."{t}"').fetchall()
+            where = f" WHERE {RUN_TIME_ROWS[t]}" if t in RUN_TIME_ROWS else ""
+            rows = con.execute(f'SELECT {", ".join(chr(34) + c + chr(34) for c in keep)} FROM marts."{t}"{where}').fetchall()
             snap[t] = sorted(rows, key=repr)
         return snap
     finally:
