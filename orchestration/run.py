@@ -3,40 +3,164 @@
     python -m orchestration.run --as-of 2026-11-20
 
 Runs on the persistent Dagster instance in $DAGSTER_HOME (default ./var/dagster_home), so the
-run shows in the UI (`make ui`). Exit code 0 on success, 1 when a step or a gate failed.
+run shows in the UI (`make ui`). Exit code 0 on success, 1 when a step or a gate failed,
+75 when another daily job holds the warehouse (without --wait).
+
+One run at a time per warehouse: an exclusive ``flock`` on ``<warehouse>.lock``. The kernel
+drops it when the holder dies, even by SIGKILL, so a killed run never leaves a stale lock; the
+file names the holder (pid, start time) for the "busy" message. Once it holds the lock, a run
+cleans up after a killed predecessor before it starts:
+
+* Dagster runs this command started whose process is gone but that are still STARTED in the
+  instance are reported failed ("process ... died"), so the UI does not show them running;
+* temporary files of interrupted atomic writes (``.<name>.<random>.tmp``) in the outbox are
+  removed (the final file was never renamed into place, so nothing names them);
+* if a process left from a killed run (e.g. an orphaned ``dbt`` child) still holds the DuckDB
+  file, the run waits for it (with a message) instead of failing on DuckDB's lock error.
+The data itself needs no repair: the loaders, dbt and the send/placement ledgers are
+re-runnable by design (docs/reliability-faults.md).
 """
 
 from __future__ import annotations
 
 import argparse
 import fcntl
+import os
+import re
 import sys
+import time
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
 
 
 class WarehouseBusy(SystemExit):
-    pass
+    """Another daily job holds the warehouse (exit code 75, EX_TEMPFAIL)."""
+
+    def __init__(self, message: str):
+        super().__init__(75)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+CLI_TAG = "collections/cli_pid"
+WAREHOUSE_TAG = "collections/warehouse"
+TEMP_FILE = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")   # _files.atomic_write's temporary names
+
+
+def _holder(lock_path: Path) -> str:
+    try:
+        text = lock_path.read_text().strip()
+    except OSError:
+        text = ""
+    return f" ({text})" if text else ""
 
 
 @contextmanager
-def warehouse_lock(warehouse: Path, wait: bool):
+def warehouse_lock(warehouse: Path, wait: bool, *, poll: float = 1.0, timeout: float | None = None):
     """One daily run at a time per warehouse: an exclusive lock on <warehouse>.lock, released
-    by the OS even when the process is killed."""
+    by the OS even when the process is killed. ``wait``: block until it is free (printing who
+    holds it), up to ``timeout`` seconds (None = forever); else refuse with WarehouseBusy."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with open(f"{warehouse}.lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            raise WarehouseBusy(f"another daily job is running on {warehouse}; "
-                                "try again when it ends, or pass --wait (make run WAIT=1)") from None
+    lock_path = Path(f"{warehouse}.lock")
+    with open(lock_path, "a+") as fh:
+        start = time.monotonic()
+        told = False
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                who = _holder(lock_path)
+                if not wait:
+                    raise WarehouseBusy(f"another daily job is running on {warehouse}{who}; "
+                                        "try again when it ends, or pass --wait (make run WAIT=1)") from None
+                if timeout is not None and time.monotonic() - start >= timeout:
+                    raise WarehouseBusy(f"gave up after waiting {timeout:.0f}s for the daily job "
+                                        f"running on {warehouse}{who}") from None
+                if not told:
+                    print(f"waiting: another daily job is running on {warehouse}{who}", flush=True)
+                    told = True
+                time.sleep(poll)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}, started {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC\n")
+        fh.flush()
         try:
             yield
         finally:
+            fh.seek(0)
+            fh.truncate()
+            fh.flush()
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def fail_orphaned_runs(instance, warehouse: Path) -> list[str]:
+    """Runs this command started on this warehouse that are still STARTED but whose process is
+    gone (killed): reported failed. Only called while holding the warehouse lock."""
+    import dagster as dg
+
+    orphans = []
+    runs = instance.get_runs(filters=dg.RunsFilter(
+        statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING],
+        tags={WAREHOUSE_TAG: str(warehouse)}))
+    for run in runs:
+        pid = run.tags.get(CLI_TAG)
+        if pid and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            instance.report_run_failed(run, message=f"the process running it (pid {pid}) died "
+                                                    "without finishing (killed?); a later run took over")
+            orphans.append(run.run_id)
+    return orphans
+
+
+def sweep_temp_files(outbox: Path) -> list[Path]:
+    """Remove temporary files of atomic writes a killed run left in the outbox (never a final
+    file: those are renamed into place whole)."""
+    removed = []
+    if outbox.is_dir():
+        for p in outbox.rglob(".*.tmp"):
+            if p.is_file() and TEMP_FILE.match(p.name):
+                p.unlink()
+                removed.append(p)
+    return removed
+
+
+def wait_for_warehouse_file(warehouse: Path, *, poll: float = 1.0, timeout: float = 600.0) -> None:
+    """Wait while another process (e.g. a dbt child orphaned by a killed run) holds the DuckDB
+    file; DuckDB would otherwise fail the first step with its lock error."""
+    if not warehouse.exists():
+        return
+    start = time.monotonic()
+    told = False
+    while True:
+        try:
+            duckdb.connect(str(warehouse)).close()
+            return
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() - start >= timeout:
+                raise WarehouseBusy(f"{warehouse} is still held by another process after "
+                                    f"{timeout:.0f}s: {exc}") from None
+            if not told:
+                print(f"waiting: {warehouse} is held by another process (left from a killed run?): "
+                      f"{str(exc).splitlines()[0][:200]}", flush=True)
+                told = True
+            time.sleep(poll)
 
 
 # The console shows warnings and errors; the full event log is in the Dagster UI.
@@ -57,13 +181,7 @@ def _print_aging(warehouse: Path) -> None:
     print(f"  {'total':<8} {sum(r[1] for r in rows):>10,} {'':>10} {total:>14,.2f}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--as-of", required=True, type=date.fromisoformat, help="as-of date, YYYY-MM-DD")
-    parser.add_argument("--quiet", action="store_true", help="no aging table at the end")
-    parser.add_argument("--wait", action="store_true", help="wait for a running daily job instead of refusing")
-    args = parser.parse_args(argv)
-
+def _run_locked(as_of: date, paths):
     from orchestration.instance import ensure_dagster_home
     ensure_dagster_home()
     from orchestration.warehouse.project import ensure_manifest
@@ -71,14 +189,39 @@ def main(argv: list[str] | None = None) -> int:
 
     import dagster as dg
     from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("daily_job")
+    with dg.DagsterInstance.get() as instance:
+        for run_id in fail_orphaned_runs(instance, paths.warehouse):
+            print(f"  run {run_id[:8]} was killed before it finished: marked failed; this run redoes the date")
+        removed = sweep_temp_files(paths.outbox)
+        if removed:
+            print(f"  removed {len(removed)} temporary file(s) of interrupted writes from {paths.outbox}")
+        wait_for_warehouse_file(paths.warehouse)
+        return job.execute_in_process(partition_key=as_of.isoformat(), instance=instance,
+                                      raise_on_error=False, run_config=QUIET_CONSOLE,
+                                      tags={CLI_TAG: str(os.getpid()), WAREHOUSE_TAG: str(paths.warehouse)})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--as-of", required=True, type=date.fromisoformat, help="as-of date, YYYY-MM-DD")
+    parser.add_argument("--quiet", action="store_true", help="no aging table at the end")
+    parser.add_argument("--wait", action="store_true", help="wait for a running daily job instead of refusing")
+    args = parser.parse_args(argv)
+
     from orchestration.settings import Paths
 
     paths = Paths.from_env()
     print(f"daily job for {args.as_of}: landing {paths.landing}, warehouse {paths.warehouse}", flush=True)
-    job = defs.resolve_job_def("daily_job")
-    with warehouse_lock(paths.warehouse, wait=args.wait), dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(partition_key=args.as_of.isoformat(), instance=instance,
-                                        raise_on_error=False, run_config=QUIET_CONSOLE)
+    try:
+        # the lock first: a second run refuses (or waits) before importing anything heavy, and
+        # the dbt manifest is rebuilt by one process at a time
+        with warehouse_lock(paths.warehouse, wait=args.wait):
+            result = _run_locked(args.as_of, paths)
+    except WarehouseBusy as busy:
+        print(f"BUSY: {busy}", file=sys.stderr, flush=True)
+        return busy.code
     failed = [e for e in result.all_events if e.event_type_value in ("STEP_FAILURE",)]
     failed_checks = [e.event_specific_data for e in result.all_events
                      if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed]

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from orchestration.faults import crash_point
+
 from orchestration.partitions import daily_partitions
 from orchestration.quality.gates import raw_table_checks, run_raw_table_check
 from orchestration.quality.great_expectations import prepare_in_background
@@ -54,6 +56,7 @@ def ingest_landing(context: dg.AssetExecutionContext, collections: CollectionsRe
                 context.log.info(f"{kind}: {s}")
         counts = {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in RAW_TABLES}
         check_results = [run_raw_table_check(con, spec, context.run_id) for spec in raw_table_checks()]
+    crash_point("after_ingest")   # fault injection (orchestration/faults.py); no-op unless COLLECTIONS_CRASH_AT
     kind_of = {t: k for k, ts in KIND_TABLES.items() for t in ts}
     for t in RAW_TABLES:
         meta = {"dagster/row_count": counts[t], "policy_version": policy.version}

@@ -66,15 +66,19 @@ def publish(warehouse: Path, serving_dir: Path, files: tuple[ServingFile, ...],
 
 
 def _publish_parquet(con: duckdb.DuckDBPyConnection, folder: Path, tables: tuple[str, ...]) -> None:
-    """Parquet copies written to a fresh folder, then swapped in by renames."""
+    """Parquet copies written to a scratch folder, then each file swapped in by an atomic
+    rename: a reader opening <folder>/<table>.parquet at any moment finds a whole file (a
+    folder swap would leave a moment with no folder at all)."""
     tmp = folder.with_name(f".{folder.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     for table in tables:
         con.execute(f"COPY main.{table} TO '{tmp / (table + '.parquet')}' (FORMAT parquet)")
-    old = folder.with_name(f".{folder.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if folder.exists():
-        os.replace(folder, old)
-    os.replace(tmp, folder)
-    shutil.rmtree(old, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in tables:
+        os.replace(tmp / f"{table}.parquet", folder / f"{table}.parquet")
+    wanted = {f"{t}.parquet" for t in tables}
+    for stale in folder.glob("*.parquet"):
+        if stale.name not in wanted:
+            stale.unlink()
+    shutil.rmtree(tmp, ignore_errors=True)

@@ -9,6 +9,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration.faults import crash_points
 from orchestration.partitions import daily_partitions
 from orchestration.raw.schema import write_run_context
 from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
@@ -46,4 +47,4 @@ def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, collec
     prune_target()
     with collections.warehouse() as con:          # closed before dbt opens the file
         write_run_context(con, context.partition_key, context.run_id)
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from crash_points("mid_dbt", dbt.cli(["build"], context=context).stream())   # faults.py: no-op unless set

@@ -23,7 +23,7 @@
 -- Correspondence about the matter that holds the guarantor is what the hold allows
 -- (DOMAIN.md §4 "only dispute correspondence"): dispute_review is exempt from open_dispute;
 -- hardship_application and hardship_decision from hardship_pending; hardship_review and
--- hardship_decision from hardship_active. A plan_charge (channel card: a payment instruction,
+-- hardship_decision from hardship_active (macro hold_exempt_steps). A plan_charge (channel card: a payment instruction,
 -- not a contact) takes every guarantor hold, stale_data and changed_since_computed, but not
 -- quiet hours, the call rules or the daily caps.
 with policy as (
@@ -48,15 +48,15 @@ rules as (
     union all
     select touch_id, 'open_dispute', 4
     from candidates
-    where has_open_dispute and step <> 'dispute_review'
+    where has_open_dispute and step not in {{ hold_exempt_steps('open_dispute') }}
     union all
     select touch_id, 'hardship_active', 5
     from candidates
-    where hardship_state = 'active' and step not in ('hardship_review', 'hardship_decision')
+    where hardship_state = 'active' and step not in {{ hold_exempt_steps('hardship_active') }}
     union all
     select touch_id, 'hardship_pending', 6
     from candidates
-    where hardship_state = 'pending' and step not in ('hardship_application', 'hardship_decision')
+    where hardship_state = 'pending' and step not in {{ hold_exempt_steps('hardship_pending') }}
     union all
     select touch_id, 'stale_data', 7 from candidates where is_data_stale
     union all

@@ -17,6 +17,19 @@
 -- balance is null where it is not positive (a refund confirmation to a guarantor in credit):
 -- no message asks for money there. Card-on-file charges (channel card) are not messages:
 -- they are in fct_plan_charges.
+-- Gate columns (the rule in SQL, the check in expectations/touch_audience.json), recomputed
+-- here from the guarantor row and the balance marts rather than trusted from the plan, so a
+-- bug upstream in the cadence cannot send what a guardrail forbids:
+--   channel_block_reason / guarantor_hold_reasons: the guardrails of int_touch_guardrails for
+--     this touch's channel, and the first guarantor hold that applies to this touch's step
+--     (macro first_guarantor_hold: the correspondence a hold allows passes it) (null = allowed);
+--   consent_at / opt_out_at: the guarantor's consent and opt-out timestamps of the channel
+--     (sms, email; null for mail and phone, which need no consent); requires_consent;
+--   send_window_start_minute / send_window_end_minute: the local contact window in minutes
+--     after local midnight (08:00 = 480, 21:00 = 1260);
+--   amount_matches_balance: the amount the message states (balance) equals the guarantor's
+--     balance recomputed from fct_encounter_balances plus on-account money; a move that states
+--     no amount (a refund note to a guarantor in credit) passes, a cadence step never does.
 with touches as (
     select * from {{ ref('fct_touches') }}
     where status = 'due' and is_planned_today and channel <> 'card'
@@ -102,6 +115,13 @@ eob as (
         max(case when payer_id is null then 1 else 0 end) = 1 as eob_has_self_pay
     from eob_lines
     group by touch_id
+),
+guardrails as (select * from {{ ref('int_touch_guardrails') }}),
+balances as (select * from {{ ref('int_guarantor_balances') }}),
+encounter_sums as (
+    select guarantor_id, sum(balance) as encounter_balance
+    from {{ ref('fct_encounter_balances') }}
+    group by guarantor_id
 )
 select
     t.touch_id,
@@ -168,7 +188,32 @@ select
     h.support_start_date as hardship_support_start,
     h.support_end_date as hardship_support_end,
     t.as_of_date,
-    t.policy_version
+    t.policy_version,
+    case t.channel
+        when 'sms' then gr.sms_block_reason
+        when 'email' then gr.email_block_reason
+        when 'mail' then gr.mail_block_reason
+        when 'phone' then gr.phone_block_reason
+        else 'unknown_channel'
+    end as channel_block_reason,
+    {{ first_guarantor_hold('gr', 't.step') }} as guarantor_hold_reasons,
+    t.channel in ('sms', 'email') as requires_consent,
+    case t.channel when 'sms' then g.sms_consent_at when 'email' then g.email_consent_at end
+        as consent_at,
+    case t.channel when 'sms' then g.sms_opt_out_at when 'email' then g.email_opt_out_at end
+        as opt_out_at,
+    cast(substring(t.contact_window_start, 1, 2) as {{ dbt.type_int() }}) * 60
+        + cast(substring(t.contact_window_start, 4, 2) as {{ dbt.type_int() }})
+        as send_window_start_minute,
+    cast(substring(t.contact_window_end, 1, 2) as {{ dbt.type_int() }}) * 60
+        + cast(substring(t.contact_window_end, 4, 2) as {{ dbt.type_int() }})
+        as send_window_end_minute,
+    case
+        when s.balance > 0 then coalesce(
+            s.balance = {{ money('coalesce(es.encounter_balance, 0) + coalesce(b.on_account_balance, 0)') }},
+            false)
+        else t.move_key is not null   -- a move may state no amount; a cadence step always does
+    end as amount_matches_balance
 from touches as t
 inner join guarantors as g on g.guarantor_id = t.guarantor_id
 left join status as s on s.guarantor_id = t.guarantor_id
@@ -183,4 +228,7 @@ left join eob on eob.touch_id = t.touch_id
 left join {{ ref('stg_hardship') }} as h
     on h.application_id = t.subject_id
     and t.step in ('hardship_application', 'hardship_decision', 'hardship_review')
+left join guardrails as gr on gr.guarantor_id = t.guarantor_id
+left join balances as b on b.guarantor_id = t.guarantor_id
+left join encounter_sums as es on es.guarantor_id = t.guarantor_id
 cross join policy

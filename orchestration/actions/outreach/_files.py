@@ -21,6 +21,8 @@ import re
 import tempfile
 from pathlib import Path
 
+from orchestration.faults import crash_point
+
 PRIVATE = 0o600
 
 
@@ -56,6 +58,7 @@ def atomic_write(path: str | Path, data: bytes | str, *, overwrite: bool = False
             if durable:
                 os.fsync(fh.fileno())
         os.chmod(tmp, mode)
+        crash_point(f"mid_write.{path.parent.name}")   # fault injection (orchestration/faults.py)
         if overwrite:
             os.replace(tmp, path)
         else:

@@ -43,6 +43,7 @@ import duckdb
 from orchestration.actions.outreach import (approvals, calls, charges, email, ledger, letters, move_email,
                                             moves, sms, statements, tokens)
 from orchestration.actions.outreach.model import SendResult, Touch
+from orchestration.faults import crash_point
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +196,7 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
     else:
         results += _send_email(touches, clinic, policy, url_for, warehouse=warehouse, outbox=outbox,
                                as_of=as_of, now=moment, day_of=day_of, environ=environ, report=report)
+    crash_point(f"mid_send.{channel}")   # fault injection (orchestration/faults.py): handed off, not marked
     ledger.mark(warehouse, results, now=now)
     for r in results:
         if r.status == "sent":

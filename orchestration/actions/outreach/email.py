@@ -107,6 +107,16 @@ TEMPLATES = Path(__file__).with_name("templates")
 MAX_PERSONALIZATIONS = 1000
 DEFAULT_HOST = "https://api.sendgrid.com"
 ENV_API_KEY = "SENDGRID_API_KEY"
+ENV_HOST = "SENDGRID_API_HOST"   # reliability tests: http://127.0.0.1:<port> (loopback only)
+
+
+def _local_host(url: str) -> str:
+    from urllib.parse import urlsplit
+    u = urlsplit(url.strip())
+    if u.scheme != "http" or u.hostname not in ("127.0.0.1", "localhost") or u.path not in ("", "/"):
+        raise ValueError(f"{ENV_HOST} must be http://127.0.0.1:<port> (a local test server); "
+                         "unset it to use SendGrid")
+    return url.strip().rstrip("/")
 STEP = "email_context"
 PER_RECIPIENT = ("visit_date", "charge", "insurance_paid", "patient_portion", "amount_due",
                  "due_date", "pay_url")
@@ -360,6 +370,8 @@ class EmailSender:
     def from_env(cls, *, outbox_dir: str | Path, as_of: date, environ: Mapping | None = None,
                  **kwargs) -> "EmailSender":
         env = os.environ if environ is None else environ
+        if env.get(ENV_HOST) and "host" not in kwargs:   # tests: a local SendGrid on 127.0.0.1 only
+            kwargs["host"] = _local_host(env[ENV_HOST])
         return cls(env.get(ENV_API_KEY), outbox_dir=outbox_dir, as_of=as_of, **kwargs)
 
     @property
