@@ -76,14 +76,18 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
 
 
 def read_channel(warehouse: Path, channel: str) -> tuple[list[dict], list[dict]]:
-    """(due touches with what their messages need, steps skipped by today's plan)."""
+    """(due touches of the channel with what their messages need, steps skipped by today's plan
+    on any channel)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         source = "marts.fct_plan_charges" if channel == "card" else "marts.fct_touch_audience"
         due = _rows(con, f"SELECT * FROM {source} WHERE channel = ? ORDER BY touch_id", [channel])
+        # every channel's skips, recorded by whichever channel runs first: a run killed
+        # between two channels must not lose the later channels' skip records (the next
+        # plan, built on the hand-offs already made, no longer lists them as superseded)
         skipped = _rows(con, "SELECT touch_id, guarantor_id, episode_start, step, channel, as_of_date, "
                              "hold_reason FROM marts.fct_touches WHERE is_planned_today AND status = 'skipped' "
-                             "AND channel = ? ORDER BY touch_id", [channel])
+                             "ORDER BY touch_id")
     finally:
         con.close()
     return due, skipped
