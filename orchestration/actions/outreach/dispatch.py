@@ -87,7 +87,7 @@ def read_channel(warehouse: Path, channel: str) -> tuple[list[dict], list[dict]]
         # plan, built on the hand-offs already made, no longer lists them as superseded)
         skipped = _rows(con, "SELECT touch_id, guarantor_id, episode_start, step, channel, as_of_date, "
                              "hold_reason FROM marts.fct_touches WHERE is_planned_today AND status = 'skipped' "
-                             "ORDER BY touch_id")
+                             "ORDER BY touch_id", [])
     finally:
         con.close()
     return due, skipped
