@@ -10,7 +10,7 @@ import dagster as dg
 
 from orchestration.actions.assets import outreach_assets
 from orchestration.partitions import daily_partitions
-from orchestration.resources import CollectionsResource
+from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
 from orchestration.actions.outreach._files import atomic_write
 from orchestration.serving.huddle import read_huddle, render_huddle
 from orchestration.serving.lineage import table_metadata
@@ -30,7 +30,8 @@ def _build() -> dg.AssetsDefinition:
               deps=[dg.AssetKey(["marts", t]) for t in SOURCES] + [a.key for a in outreach_assets],
               description="analytics.duckdb (scorecard, aging, hold counts; Parquet copies) and staff.duckdb "
                           "(queues, hold report, contacts) in COLLECTIONS_SERVING_DIR, replaced atomically.",
-              owners=["team:data-engineering"], kinds={"duckdb", "parquet"})
+              owners=["team:data-engineering"], kinds={"duckdb", "parquet"},
+              pool=WAREHOUSE_POOL)   # it reads the warehouse: not while another process writes it
     def serving_files(context: dg.AssetExecutionContext, collections: CollectionsResource) -> dg.MaterializeResult:
         paths = collections.paths
         counts = publish(paths.warehouse, paths.serving, (ANALYTICS, STAFF))
