@@ -14,9 +14,11 @@ sent them. With COLLECTIONS_BACKFILL_SEND=1 a backfill sends like the daily runs
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
+import subprocess
+import sys
+import textwrap
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -66,6 +68,30 @@ def _marts(warehouse: Path) -> dict[str, list[tuple]]:
     return out
 
 
+# A BI tool on the serving file while the runs go on: one connection held open all along (its
+# snapshot must not change), and a fresh read-only connection (and the Parquet copies) opened
+# again and again (every table whole: all aging buckets, every KPI of the huddle).
+READER = textwrap.dedent("""
+    import os, sys, time, duckdb
+    serving, stop = sys.argv[1], sys.argv[2]
+    held = duckdb.connect(os.path.join(serving, "analytics.duckdb"), read_only=True)
+    snapshot = held.execute("SELECT count(*), sum(dollars) FROM rpt_aging").fetchall()
+    opens = 0
+    while not os.path.exists(stop):
+        assert held.execute("SELECT count(*), sum(dollars) FROM rpt_aging").fetchall() == snapshot
+        con = duckdb.connect(os.path.join(serving, "analytics.duckdb"), read_only=True)
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                  for t in ("rpt_aging", "rpt_huddle", "rpt_weekly_scorecard", "rpt_hold_counts")}
+        con.close()
+        assert counts["rpt_aging"] == 5 and counts["rpt_huddle"] == 12 and counts["rpt_weekly_scorecard"] > 0, counts
+        parquet = os.path.join(serving, "analytics", "rpt_aging.parquet")
+        assert duckdb.sql(f"SELECT count(*) FROM '{parquet}'").fetchone()[0] == 5
+        opens += 1
+        time.sleep(0.05)
+    print(opens)
+""")
+
+
 def _run_days(root: Path, source: Path, *, backfill: bool, monkeypatch) -> list[dict]:
     import dagster as dg
     from orchestration.definitions import defs
@@ -76,16 +102,26 @@ def _run_days(root: Path, source: Path, *, backfill: bool, monkeypatch) -> list[
     if backfill:
         _stage(source, root / "landing", None)
     job = defs.resolve_job_def("daily_job")
-    snapshots = []
-    with dg.DagsterInstance.ephemeral() as instance:
-        for day in DAYS:
-            if not backfill:
-                _stage(source, root / "landing", day)
-            tags = {"dagster/backfill": "test7days"} if backfill else {}
-            result = job.execute_in_process(partition_key=day.isoformat(), instance=instance, tags=tags,
-                                            raise_on_error=False, run_config=QUIET)
-            assert result.success, (day, [e.message for e in result.all_events if e.is_failure])
-            snapshots.append(_marts(root / "wh.duckdb"))
+    snapshots, reader = [], None
+    try:
+        with dg.DagsterInstance.ephemeral() as instance:
+            for day in DAYS:
+                if not backfill:
+                    _stage(source, root / "landing", day)
+                tags = {"dagster/backfill": "test7days"} if backfill else {}
+                result = job.execute_in_process(partition_key=day.isoformat(), instance=instance, tags=tags,
+                                                raise_on_error=False, run_config=QUIET)
+                assert result.success, (day, [e.message for e in result.all_events if e.is_failure])
+                snapshots.append(_marts(root / "wh.duckdb"))
+                if backfill and reader is None:      # from the second date on, a reader holds the file
+                    reader = subprocess.Popen([sys.executable, "-c", READER, str(root / "serving"),
+                                               str(root / "stop")], stdout=subprocess.PIPE, text=True)
+    finally:
+        if reader is not None:
+            (root / "stop").touch()
+            out, _ = reader.communicate(timeout=60)
+    if reader is not None:
+        assert reader.returncode == 0 and int(out) > 0, out  # the reader never saw a partial table
     return snapshots
 
 
@@ -108,5 +144,3 @@ def test_seven_day_backfill_gives_the_daily_marts(source, tmp_path, monkeypatch)
         assert d.keys() == b.keys()
         for table in d:
             assert d[table] == b[table], f"{day} marts.{table} differs"
-    # nothing left the machine in the backfill
-    assert not any((tmp_path / "backfill" / "outbox").rglob("*.csv")) or True

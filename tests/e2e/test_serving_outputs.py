@@ -54,8 +54,9 @@ def _landing_people(landing: Path) -> tuple[set[str], set[str]]:
     for f in (landing / "pm").glob("guarantors_*.csv"):
         with open(f, newline="") as fh:
             for r in csv.DictReader(fh):
-                ids.add(r["guarantor_id"])
-                if r["first_name"] and r["last_name"]:
+                if r.get("guarantor_id"):                # some --defects files lack columns
+                    ids.add(r["guarantor_id"])
+                if r.get("first_name") and r.get("last_name"):
                     names.add(f"{r['first_name']} {r['last_name']}")
     return ids, names
 
