@@ -86,3 +86,15 @@ def test_huddle_report_has_every_kpi_and_no_person(first_run, clinic):
     words = set(re.findall(r"[A-Za-z0-9_-]+", page))
     assert not (ids & words)
     assert not [n for n in names if n in page]
+
+
+def test_run_records_row_counts_and_safe_previews(first_run):
+    observed = {}
+    for e in first_run.all_events:
+        if e.event_type_value == "ASSET_OBSERVATION":
+            obs = e.event_specific_data.asset_observation
+            observed[obs.asset_key.to_user_string()] = obs.metadata
+    assert observed["marts/rpt_aging"]["dagster/row_count"].value == 5
+    assert "aging_bucket" in observed["marts/rpt_aging"]["preview"].value
+    assert observed["marts/fct_queue_items"]["dagster/row_count"].value >= 0
+    assert "preview" not in observed["marts/fct_queue_items"] and "preview" not in observed["marts/rpt_hold_report"]
