@@ -21,7 +21,7 @@ import duckdb
 # Plain-English KPI names for the page (keys: seeds/scorecard_kpis.csv); unknown KPIs fall
 # back to their key with spaces.
 KPI_LABELS = {
-    "days_to_first_contact": "Days from first bill to first contact",
+    "days_to_first_contact": "Days from a new balance to its first contact",
     "open_balances_untouched_at_day_10": "Open balances untouched at day 10",
     "patient_pay_yield": "Patient-pay yield",
     "text_to_pay_share": "Share of payments made by text-to-pay",
@@ -142,6 +142,8 @@ def fmt_value(value: float | None, unit: str) -> str:
 def fmt_change(k: KpiLine) -> str:
     if k.change is None:
         return "no value to compare"
+    if k.change == 0:
+        return "no change"
     if k.unit == "share":
         text = f"{k.change * 100:+.1f} points"
     elif k.unit == "percent":
