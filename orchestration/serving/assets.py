@@ -9,9 +9,9 @@ from datetime import date
 import dagster as dg
 
 from orchestration.actions.assets import outreach_assets
+from orchestration.actions.outreach._files import atomic_write
 from orchestration.partitions import daily_partitions
 from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
-from orchestration.actions.outreach._files import atomic_write
 from orchestration.serving.huddle import read_huddle, render_huddle
 from orchestration.serving.lineage import table_metadata
 from orchestration.serving.publish import ServingFile, publish
@@ -69,7 +69,7 @@ def _build_huddle() -> dg.AssetsDefinition:
             "wins": sum(k.section == "win" for k in data.kpis), "slips": sum(k.section == "slip" for k in data.kpis),
             "suggested_change": next((k.kpi for k in data.kpis if k.is_suggested_change), "none"),
             "checks_of_the_week": len(data.checks),
-            "failed_checks_of_the_week": sum(not c.passed for c in data.checks)})
+            "failed_or_warned_checks_of_the_week": sum(not c.passed for c in data.checks)})
     return huddle_report
 
 
