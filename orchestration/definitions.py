@@ -16,12 +16,24 @@ from orchestration.partitions import daily_partitions
 from orchestration.raw.assets import ingest_landing
 from orchestration.resources import CollectionsResource
 from orchestration.schedules import build_schedule, build_sensor
-from orchestration.serving.assets import serving_files
+from orchestration.serving.assets import huddle_report, serving_files
 from orchestration.settings import export_warehouse_path
 from orchestration.warehouse.assets import warehouse_dbt
 from orchestration.warehouse.project import dbt_resource
 
 export_warehouse_path()
+
+# Tables written by Python steps outside their own asset, read by dbt as sources: declared so
+# that lineage shows their group, owner and description.
+EXTERNAL_TABLES = [
+    dg.AssetSpec(["ops", "send_ledger"], group_name="outreach", owners=["team:billing-office"],
+                 description="The send ledger: every planned touch and its fate; never rebuilt by dbt."),
+    dg.AssetSpec(["ops", "placement_ledger"], group_name="placement", owners=["team:billing-office"],
+                 description="The placement ledger: every account placed with the agency (batch, balance, "
+                             "policy) and whether it was recalled; written by the placement stage, never rebuilt by dbt."),
+    dg.AssetSpec(["raw", "run_context"], group_name="ingest", owners=["team:data-engineering"],
+                 description="The as-of date and run id of the current run (one row), written before dbt builds."),
+]
 
 daily_job = dg.define_asset_job(
     "daily_job",
@@ -33,8 +45,7 @@ daily_job = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[ingest_landing, warehouse_dbt, *outreach_assets, card_charges, *placement_assets, serving_files,
-            dg.AssetSpec(["ops", "send_ledger"], group_name="outreach",
-                         description="The send ledger: every planned touch and its fate; never rebuilt by dbt.")],
+            huddle_report, *EXTERNAL_TABLES],
     asset_checks=[touch_audience_gate],
     jobs=[daily_job],
     schedules=[build_schedule(daily_job)],

@@ -1,19 +1,26 @@
 """Dagster wiring of the serving stage: after the marts and the day's outreach, publish what BI
 tools (analytics.duckdb + Parquet, no direct identifiers) and staff tools (staff.duckdb) read,
-swapped in atomically (orchestration/serving/publish.py)."""
+swapped in atomically (orchestration/serving/publish.py); then the weekly huddle report and the
+week's data-quality results in the outbox's reports/ folder (huddle.py, quality.py)."""
 
 import warnings
+from datetime import date
 
 import dagster as dg
 
 from orchestration.actions.assets import outreach_assets
+from orchestration.actions.outreach._files import atomic_write
 from orchestration.partitions import daily_partitions
-from orchestration.resources import CollectionsResource
+from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
+from orchestration.serving.huddle import read_huddle, render_huddle
+from orchestration.serving.lineage import table_metadata
 from orchestration.serving.publish import ServingFile, publish
+from orchestration.serving.quality import quality_csv, week_quality
 
 ANALYTICS = ServingFile("analytics.duckdb", ("rpt_aging", "rpt_weekly_scorecard", "rpt_huddle", "rpt_hold_counts"),
                         parquet=True, private=False)   # no direct identifiers (tests/reliability/test_phi.py)
 STAFF = ServingFile("staff.duckdb", ("fct_queue_items", "rpt_hold_report", "dim_guarantor_contacts"))
+DAILY_JOB = "daily_job"     # the week's data quality is read from this job's runs
 SOURCES = sorted({t for f in (ANALYTICS, STAFF) for t in f.tables})
 
 
@@ -23,13 +30,50 @@ def _build() -> dg.AssetsDefinition:
               deps=[dg.AssetKey(["marts", t]) for t in SOURCES] + [a.key for a in outreach_assets],
               description="analytics.duckdb (scorecard, aging, hold counts; Parquet copies) and staff.duckdb "
                           "(queues, hold report, contacts) in COLLECTIONS_SERVING_DIR, replaced atomically.",
-              owners=["team:data-engineering"], kinds={"duckdb", "parquet"})
+              owners=["team:data-engineering"], kinds={"duckdb", "parquet"},
+              pool=WAREHOUSE_POOL)   # it reads the warehouse: not while another process writes it
     def serving_files(context: dg.AssetExecutionContext, collections: CollectionsResource) -> dg.MaterializeResult:
-        counts = publish(collections.paths.warehouse, collections.paths.serving, (ANALYTICS, STAFF))
-        return dg.MaterializeResult(metadata={f"{f}:{t}": n for f, tables in counts.items() for t, n in tables.items()})
+        paths = collections.paths
+        counts = publish(paths.warehouse, paths.serving, (ANALYTICS, STAFF))
+        # lineage: row counts of every published mart, a preview of the identifier-free ones
+        for key, meta in table_metadata(paths.serving / ANALYTICS.name, ANALYTICS.tables, preview=True).items():
+            context.log_event(dg.AssetObservation(asset_key=["marts", key], metadata=meta))
+        for key, n in counts[STAFF.name].items():
+            context.log_event(dg.AssetObservation(asset_key=["marts", key], metadata={"dagster/row_count": n}))
+        return dg.MaterializeResult(metadata={
+            "dagster/row_count": sum(n for tables in counts.values() for n in tables.values()),
+            "folder": dg.MetadataValue.path(str(paths.serving)),
+            **{f"{f}:{t}": n for f, tables in counts.items() for t, n in tables.items()}})
     return serving_files
+
+
+def _build_huddle() -> dg.AssetsDefinition:
+    @dg.asset(key=["serving", "huddle_report"], group_name="serving", partitions_def=daily_partitions,
+              backfill_policy=dg.BackfillPolicy.multi_run(1), deps=[["serving", "published"]],
+              description="The weekly huddle page <outbox>/<date>/reports/huddle_<week_ending>.html (wins, "
+                          "slips, one suggested change, data quality of the week) and data_quality_<date>.csv "
+                          "(every check result of the week's runs).",
+              owners=["team:finance"], kinds={"html"})
+    def huddle_report(context: dg.AssetExecutionContext, collections: CollectionsResource) -> dg.MaterializeResult:
+        paths, as_of = collections.paths, date.fromisoformat(context.partition_key)
+        data = read_huddle(paths.serving / ANALYTICS.name)
+        if data is None:
+            context.log.info("no complete week in the scorecard yet: no huddle report")
+            return dg.MaterializeResult(metadata={"week_ending": "none"})
+        data.runs, data.checks = week_quality(context.instance, DAILY_JOB, as_of)
+        reports = paths.outbox / as_of.isoformat() / "reports"
+        page = atomic_write(reports / f"huddle_{data.week_ending}.html", render_huddle(data), overwrite=True)
+        atomic_write(reports / f"data_quality_{as_of}.csv", quality_csv(data.runs, data.checks), overwrite=True)
+        return dg.MaterializeResult(metadata={
+            "path": dg.MetadataValue.path(str(page)), "week_ending": str(data.week_ending),
+            "wins": sum(k.section == "win" for k in data.kpis), "slips": sum(k.section == "slip" for k in data.kpis),
+            "suggested_change": next((k.kpi for k in data.kpis if k.is_suggested_change), "none"),
+            "checks_of_the_week": len(data.checks),
+            "failed_or_warned_checks_of_the_week": sum(not c.passed for c in data.checks)})
+    return huddle_report
 
 
 with warnings.catch_warnings():   # backfill_policy on @asset is beta; one date per run is what we want
     warnings.filterwarnings("ignore", message=".*backfill_policy.*")
     serving_files = _build()
+    huddle_report = _build_huddle()

@@ -66,19 +66,24 @@ def publish(warehouse: Path, serving_dir: Path, files: tuple[ServingFile, ...],
 
 
 def _publish_parquet(con: duckdb.DuckDBPyConnection, folder: Path, tables: tuple[str, ...]) -> None:
-    """Parquet copies written to a scratch folder, then each file swapped in by an atomic
-    rename: a reader opening <folder>/<table>.parquet at any moment finds a whole file (a
-    folder swap would leave a moment with no folder at all)."""
-    tmp = folder.with_name(f".{folder.name}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    """Parquet copies written to a fresh folder `.<name>-<n>`; `<name>` is a symbolic link to
+    the current one, replaced in one rename, so a reader resolving `<name>/x.parquet` finds the
+    whole old set or the whole new set, never a missing or half-written file. Older folders are
+    removed after the swap (a reader with a file open keeps reading it)."""
+    parent = folder.parent
+    versions = sorted(int(p.name.rsplit("-", 1)[1]) for p in parent.glob(f".{folder.name}-*")
+                      if p.name.rsplit("-", 1)[1].isdigit())
+    target = parent / f".{folder.name}-{(versions[-1] + 1) if versions else 1}"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
     for table in tables:
-        con.execute(f"COPY main.{table} TO '{tmp / (table + '.parquet')}' (FORMAT parquet)")
-    folder.mkdir(parents=True, exist_ok=True)
-    for table in tables:
-        os.replace(tmp / f"{table}.parquet", folder / f"{table}.parquet")
-    wanted = {f"{t}.parquet" for t in tables}
-    for stale in folder.glob("*.parquet"):
-        if stale.name not in wanted:
-            stale.unlink()
-    shutil.rmtree(tmp, ignore_errors=True)
+        con.execute(f"COPY main.{table} TO '{target / (table + '.parquet')}' (FORMAT parquet)")
+    link_tmp = parent / f".{folder.name}.link.tmp"
+    link_tmp.unlink(missing_ok=True)
+    link_tmp.symlink_to(target.name)
+    if folder.is_dir() and not folder.is_symlink():     # a plain folder from an older release
+        shutil.rmtree(folder)
+    os.replace(link_tmp, folder)
+    for old in parent.glob(f".{folder.name}-*"):
+        if old.name != target.name and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)

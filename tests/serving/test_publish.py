@@ -62,3 +62,18 @@ def test_reader_in_another_process_keeps_a_consistent_snapshot(tmp_path):
     con = duckdb.connect(str(serving / "analytics.duckdb"), read_only=True)
     assert con.execute("SELECT sum(dollars) FROM rpt_aging").fetchone()[0] == 100
     con.close()
+
+
+def test_parquet_folder_is_swapped_by_one_rename(tmp_path):
+    wh, serving = tmp_path / "w.duckdb", tmp_path / "serving"
+    (serving / "analytics").mkdir(parents=True)            # a plain folder left by an older release
+    (serving / "analytics" / "stale.parquet").write_text("x")
+    _warehouse(wh, 10)
+    publish(wh, serving, FILES)
+    _warehouse(wh, 50)
+    publish(wh, serving, FILES)
+    link = serving / "analytics"
+    assert link.is_symlink() and not link.readlink().is_absolute()     # survives moving the folder
+    assert sorted(p.name for p in serving.iterdir() if p.name.startswith(".analytics")) == [link.readlink().name]
+    assert sorted(p.name for p in link.iterdir()) == ["rpt_aging.parquet"]
+    assert duckdb.sql(f"SELECT sum(dollars) FROM '{link}/rpt_aging.parquet'").fetchall() == [(100,)]
