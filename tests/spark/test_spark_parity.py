@@ -189,7 +189,7 @@ def test_every_model_and_test_passes_on_both(builds):
 def test_export_holds_the_ledgers_the_models_read(builds):
     by_name = {f"{e.schema}.{e.table}": e.rows for e in builds["exported"]}
     assert by_name["ops.send_ledger"] > 0, "the daily job should have planned touches"
-    assert by_name["raw.guarantors"] == GUARANTORS
+    assert by_name["raw.guarantors"] >= GUARANTORS          # the defects add a few
     assert by_name["raw.run_context"] == 1
 
 
@@ -199,8 +199,9 @@ def test_same_marts_same_columns_same_counts(marts):
         assert dcols == scols, table
         assert len(drows) == len(srows), f"{table}: {len(drows)} rows on DuckDB, {len(srows)} on Spark"
     # the comparison means something only if the clinic fills the marts
-    filled = [t for t, ((_, rows), _) in marts.items() if rows]
-    assert len(filled) >= len(marts) - 2, f"empty marts: {set(marts) - set(filled)}"
+    for table in ("fct_encounter_balances", "fct_touches", "fct_touch_audience", "fct_queue_items",
+                  "dim_guarantor_status", "rpt_aging", "rpt_weekly_scorecard", "rpt_hold_report"):
+        assert marts[table][0][1], f"{table} is empty: nothing compared"
 
 
 def test_same_sums_per_numeric_column(marts):
