@@ -51,6 +51,12 @@ def spark_ready() -> str:
     return line
 
 
+@pytest.fixture(scope="session")
+def build_timings() -> dict[str, float]:
+    """Seconds per step, printed at the end of the run (docs/scaling.md quotes them)."""
+    return TIMINGS
+
+
 def pytest_terminal_summary(terminalreporter):
     if TIMINGS:
         terminalreporter.section("dbt build times on the same clinic (seconds)")
