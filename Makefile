@@ -9,7 +9,7 @@ GUARANTORS ?= 5000
 SEED ?= 7
 export DAGSTER_HOME ?= $(CURDIR)/var/dagster_home
 
-.PHONY: install sample run demo test ui bench clean prepare
+.PHONY: install sample run demo test ui bench clean prepare install-spark test-spark
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
@@ -41,6 +41,13 @@ demo: sample run ## install, build the sample clinic, run the daily job, say whe
 
 test: prepare ## the test suite
 	$(BIN)/python -m pytest
+
+install-spark: $(STAMP) ## add dbt-spark and pyspark (requirements-spark.lock) to the same venv
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements-spark.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+
+test-spark: install-spark prepare ## the dbt models on Spark (local) against DuckDB; needs Java 17 (docs/scaling.md)
+	$(BIN)/python -m pytest -m spark tests/spark
 
 ui: prepare ## Dagster UI on http://127.0.0.1:3000
 	@$(BIN)/python -c "from orchestration.instance import ensure_dagster_home; ensure_dagster_home()"

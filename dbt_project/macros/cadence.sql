@@ -7,6 +7,7 @@
     {{ return(adapter.dispatch('sha256_hex')(expr)) }}
 {%- endmacro %}
 
+{#- default__ also serves Spark/Databricks (sha2 returns lower-case hex there). -#}
 {% macro default__sha256_hex(expr) -%}
     lower(sha2({{ expr }}, 256))
 {%- endmacro %}
@@ -54,8 +55,10 @@
     {{ return(adapter.dispatch('is_valid_phone')(expr)) }}
 {%- endmacro %}
 
+{#- No backslash in the pattern: Spark SQL string literals treat `\` as an escape (`'\+'` is
+    `+`), so literal + ( ) are written as the classes [+] [(] [)], the same regex everywhere. -#}
 {%- macro _phone_pattern() -%}
-    ^(\+[1-9][0-9]{7,14}|(\+?1[ .-]?)?(\([2-9][0-9]{2}\)|[2-9][0-9]{2})[ .-]?[0-9]{3}[ .-]?[0-9]{4})$
+    ^([+][1-9][0-9]{7,14}|([+]?1[ .-]?)?([(][2-9][0-9]{2}[)]|[2-9][0-9]{2})[ .-]?[0-9]{3}[ .-]?[0-9]{4})$
 {%- endmacro -%}
 
 {% macro default__is_valid_phone(expr) -%}

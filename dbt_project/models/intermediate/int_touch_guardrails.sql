@@ -64,8 +64,8 @@ settings as (
                 < {{ dbt.dateadd('minute', '-60 * f.freshness_max_hours', 'f.as_of_day_end_at') }}
             as is_data_stale,
         coalesce(
-            {{ dbt.safe_cast('f.contact_window_start', 'time') }}
-                < {{ dbt.safe_cast('f.contact_window_end', 'time') }},
+            {{ time_of_day('f.contact_window_start') }}
+                < {{ time_of_day('f.contact_window_end') }},
             false
         ) as is_contact_window_valid
     from freshness as f

@@ -33,7 +33,8 @@ with policy as (
     from {{ ref('stg_policy') }}
 ),
 candidates as (
-    select c.touch_id, c.guarantor_id, c.channel, c.age_days, c.step, c.move_priority, g.*
+    -- g.* carries guarantor_id (one column of that name: Spark refuses a duplicate)
+    select c.touch_id, c.channel, c.age_days, c.step, c.move_priority, g.*
     from {{ ref('int_touch_candidates') }} as c
     inner join {{ ref('int_touch_guardrails') }} as g
         on g.guarantor_id = c.guarantor_id
