@@ -68,7 +68,8 @@ def test_huddle_report_has_every_kpi_and_no_person(first_run, clinic):
     root = ET.fromstring(page.split("\n", 1)[1])
     shown = [e.get("data-kpi") for e in root.iter("tr") if e.get("data-kpi")]
     kpis = [r[0] for r in query("SELECT kpi FROM marts.rpt_huddle")]
-    assert sorted(shown) == sorted(kpis) and len(kpis) == 12
+    every_kpi = [r[0] for r in query("SELECT kpi FROM reference.scorecard_kpis")]
+    assert sorted(shown) == sorted(kpis) == sorted(every_kpi) and len(kpis) == 13
     wins = [r[0] for r in query("SELECT kpi FROM marts.rpt_huddle WHERE section = 'win' ORDER BY kpi_order")]
     slips = [r[0] for r in query("SELECT kpi FROM marts.rpt_huddle WHERE section = 'slip' ORDER BY kpi_order")]
     assert shown[:len(wins)] == wins and shown[len(wins):len(wins) + len(slips)] == slips

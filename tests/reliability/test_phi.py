@@ -24,7 +24,8 @@ from tests.reliability.phi_fixtures import phi_files, phi_run, phi_values  # noq
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-URL_RE = re.compile(r"(?:https?://|\bpay\.[a-z0-9.-]+/)[^\s\"'<>)\]]+")
+# a URL ends at a backslash too: in the JSON request bodies "\n" follows a link
+URL_RE = re.compile(r"(?:https?://|\bpay\.[a-z0-9.-]+/)[^\s\"'<>)\]\\]+")
 PAY_URL_RE = re.compile(r"^(?:https?://)?[a-z0-9.-]+(?::\d+)?/p/[a-z2-7]{20}$")
 
 
