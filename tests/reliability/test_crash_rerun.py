@@ -64,10 +64,10 @@ def marts_snapshot(warehouse: Path) -> dict[str, list[tuple]]:
 
 
 def _touch_ids_in_files(day: Path) -> Counter:
-    """How many outbox hand-off records name each touch (sms/calls rows, statement manifest rows,
-    e-mail send-log 'sent' rows and outbox request bodies)."""
+    """How many outbox hand-off records name each touch (sms/calls/card-charge rows, statement
+    manifest rows, e-mail send-log 'sent' rows and outbox request bodies)."""
     c: Counter = Counter()
-    for sub in ("sms", "calls"):
+    for sub in ("sms", "calls", "charges"):
         for f in sorted((day / sub).glob("*.csv")):
             c.update(r["touch_id"] for r in csv.DictReader(f.open(newline="")))
     for f in sorted((day / "statements").glob("**/manifest.csv")):
