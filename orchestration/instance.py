@@ -7,7 +7,6 @@ hand (another first line) is left alone."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 TEMPLATE = Path(__file__).with_name("dagster.yaml")
