@@ -10,3 +10,8 @@ CLINIC_TZ = load_policy(Paths.from_env().policy).clinic_tz
 # Partitions start early enough for a clinic's backfill of its history; the key is the as-of
 # date (YYYY-MM-DD). end_offset=1 lets today's date run on the day itself.
 daily_partitions = dg.DailyPartitionsDefinition(start_date="2025-01-01", end_offset=1, timezone=CLINIC_TZ)
+
+
+def is_backfill(context: dg.AssetExecutionContext) -> bool:
+    """A run launched by a backfill (Dagster tags each of its runs with `dagster/backfill`)."""
+    return "dagster/backfill" in context.run.tags

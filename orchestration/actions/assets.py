@@ -9,7 +9,7 @@ from datetime import date
 import dagster as dg
 
 from orchestration.actions.outreach.dispatch import dispatch
-from orchestration.partitions import daily_partitions
+from orchestration.partitions import daily_partitions, is_backfill
 from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
 
 AUDIENCE = dg.AssetKey(["marts", "fct_touch_audience"])
@@ -35,8 +35,7 @@ def touch_audience_gate(context: dg.AssetCheckExecutionContext, collections: Col
 def send_mode(context: dg.AssetExecutionContext) -> bool:
     """Backfill runs record what would have been due without sending, unless
     COLLECTIONS_BACKFILL_SEND=1 (docs/operations.md)."""
-    is_backfill = "dagster/backfill" in context.run.tags
-    return not is_backfill or os.environ.get("COLLECTIONS_BACKFILL_SEND") == "1"
+    return not is_backfill(context) or os.environ.get("COLLECTIONS_BACKFILL_SEND") == "1"
 
 
 def _channel_asset(name: str, channel: str, description: str) -> dg.AssetsDefinition:

@@ -10,10 +10,10 @@ import dagster as dg
 
 from orchestration.faults import crash_point
 
-from orchestration.partitions import daily_partitions
+from orchestration.partitions import daily_partitions, is_backfill
 from orchestration.quality.gates import raw_table_checks, run_raw_table_check
 from orchestration.quality.great_expectations import prepare_in_background
-from orchestration.raw.ingest import KIND_TABLES, ingest
+from orchestration.raw.ingest import KIND_TABLES, end_of_day_utc, ingest
 from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
 
 RAW_TABLES = sorted({t for tables in KIND_TABLES.values() for t in tables}) + [
@@ -42,14 +42,19 @@ DESCRIPTIONS = {
     can_subset=False,
 )
 def ingest_landing(context: dg.AssetExecutionContext, collections: CollectionsResource):
-    """Load new landing files (835s, PM and ops CSVs, SendGrid events) into DuckDB."""
+    """Load new landing files (835s, PM and ops CSVs, SendGrid events) into DuckDB. A backfill
+    run loads only the files that had arrived by the end of its date, as its daily run did."""
     prepare_in_background()          # GE's import overlaps the loading; its suites run after
     as_of = date.fromisoformat(context.partition_key)
     policy = collections.policy()
     today = datetime.now(ZoneInfo(policy.clinic_tz)).date()
+    arrived_by = end_of_day_utc(as_of, policy.clinic_tz) if is_backfill(context) else None
     with collections.warehouse() as con:
         report = ingest(con, collections.paths.landing, policy, today=today, as_of=as_of,
-                        run_id=context.run_id, progress=context.log.info)
+                        run_id=context.run_id, progress=context.log.info, arrived_by=arrived_by)
+        if report.later:
+            context.log.info(f"backfill: {len(report.later)} landing files arrived after {as_of} "
+                             "and wait for the runs of their dates")
         for kind in KIND_TABLES:
             s = report.summary(kind)
             if s["files_new"]:

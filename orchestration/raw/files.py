@@ -2,6 +2,10 @@
 
 A file is identified by its SHA-256: the same bytes under two names, or sent twice, load once.
 Hashing is skipped for a file whose (name, size, mtime) the ledger already holds.
+
+A file's modification time is when it arrived. A backfill run for date D sees only the files
+that had arrived by the end of D (`arrived_by`), as the daily run of D did; later files wait
+for the runs of their own dates (docs/operations.md, "Backfills").
 """
 
 from __future__ import annotations
@@ -63,8 +67,10 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def list_landing(root: Path, kind: str) -> list[LandingFile]:
+def list_landing(root: Path, kind: str, arrived_by: datetime | None = None) -> list[LandingFile]:
+    """Files of `kind` in name order; with `arrived_by` (UTC), only those modified by then."""
     folder, patterns = KINDS[kind]
+    limit_ns = _ns(arrived_by) if arrived_by is not None else None
     base = root / folder
     if not base.is_dir():
         return []
@@ -73,8 +79,23 @@ def list_landing(root: Path, kind: str) -> list[LandingFile]:
         for p in base.glob(pattern):
             if p.is_file() and not p.name.startswith(".") and p not in seen:
                 st = p.stat()
+                if limit_ns is not None and st.st_mtime_ns > limit_ns:
+                    continue
                 seen[p] = LandingFile(p, kind, p.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns)
     return sorted(seen.values(), key=lambda f: f.name)
+
+
+def _ns(instant: datetime) -> int:
+    """Nanoseconds since the epoch of a naive-UTC or aware datetime."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    return int(instant.timestamp()) * 10**9 + instant.microsecond * 1000
+
+
+def arrived_after(root: Path, arrived_by: datetime) -> list[str]:
+    """Names of landing files (of any kind) modified after `arrived_by`."""
+    return sorted({f.name for kind in KINDS for f in list_landing(root, kind)} -
+                  {f.name for kind in KINDS for f in list_landing(root, kind, arrived_by)})
 
 
 def unrecognized(root: Path) -> list[str]:
@@ -92,8 +113,10 @@ def unrecognized(root: Path) -> list[str]:
     return sorted(out)
 
 
-def new_files(con: duckdb.DuckDBPyConnection, root: Path, kind: str) -> tuple[list[LandingFile], list[FileOutcome]]:
-    """Files of `kind` not loaded before, in name order, and duplicates to record.
+def new_files(con: duckdb.DuckDBPyConnection, root: Path, kind: str,
+              arrived_by: datetime | None = None) -> tuple[list[LandingFile], list[FileOutcome]]:
+    """Files of `kind` not loaded before (and arrived by `arrived_by`, when given), in name
+    order, and duplicates to record.
 
     Returns (to_load, duplicates). A file whose bytes the ledger already holds under another
     name (or the same name) is a duplicate: it is recorded once and never loaded.
@@ -105,7 +128,7 @@ def new_files(con: duckdb.DuckDBPyConnection, root: Path, kind: str) -> tuple[li
         "WHERE status <> 'duplicate' GROUP BY 1").fetchall()}
     to_load: list[LandingFile] = []
     dups: list[FileOutcome] = []
-    for f in list_landing(root, kind):
+    for f in list_landing(root, kind, arrived_by):
         if (f.name, f.size, f.mtime_ns) in known_stat:
             continue
         f.sha256 = sha256_of(f.path)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -37,6 +38,7 @@ KIND_TABLES = {spec.name: (spec.name,) for spec in CSV_TABLES} | {
 class IngestReport:
     outcomes: list[files.FileOutcome] = field(default_factory=list)
     unrecognized: list[str] = field(default_factory=list)   # landing files no kind matches
+    later: list[str] = field(default_factory=list)          # backfill: files that arrived after its date
 
     def for_kind(self, kind: str) -> list[files.FileOutcome]:
         return [o for o in self.outcomes if o.file.kind == kind]
@@ -69,9 +71,11 @@ def write_policy(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
 
 def ingest_kind(con: duckdb.DuckDBPyConnection, landing: Path, kind: str, *, clinic_tz: str,
                 today: date, as_of: date | None = None, run_id: str | None = None,
-                progress: Callable[[str], None] | None = None) -> list[files.FileOutcome]:
-    """Load every new file of one landing kind; returns what happened to each."""
-    to_load, dups = files.new_files(con, landing, kind)
+                progress: Callable[[str], None] | None = None,
+                arrived_by: datetime | None = None) -> list[files.FileOutcome]:
+    """Load every new file of one landing kind (arrived by `arrived_by`, when given); returns
+    what happened to each."""
+    to_load, dups = files.new_files(con, landing, kind, arrived_by)
     files.record(con, dups, as_of, run_id)
     outcomes = list(dups)
     spec = next((s for s in CSV_TABLES if s.name == kind), None)
@@ -119,16 +123,28 @@ def _in_transaction(con: duckdb.DuckDBPyConnection, load, as_of, run_id) -> list
     return outcomes
 
 
+def end_of_day_utc(day: date, clinic_tz: str) -> datetime:
+    """The instant (naive UTC) the clinic-local day `day` ends: midnight before the next day."""
+    local = datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(clinic_tz))
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def ingest(con: duckdb.DuckDBPyConnection, landing: Path, policy: Policy, *, today: date,
            as_of: date | None = None, run_id: str | None = None,
-           progress: Callable[[str], None] | None = None) -> IngestReport:
-    """Everything new in the landing zone, in dependency order."""
+           progress: Callable[[str], None] | None = None, arrived_by: datetime | None = None) -> IngestReport:
+    """Everything new in the landing zone, in dependency order. With `arrived_by` (a backfill:
+    the end of its as-of date) only the files modified by then; the others wait."""
     ensure_schema(con)
     write_policy(con, policy)
     report = IngestReport(unrecognized=files.unrecognized(landing))
     for name in report.unrecognized:
         log.warning("not loaded: %s matches no landing file kind (see LANDING.md for the names)", name)
+    if arrived_by is not None:
+        report.later = files.arrived_after(landing, arrived_by)
+        if report.later:
+            log.info("%d landing files arrived after %s UTC: left for the runs of their dates",
+                     len(report.later), arrived_by.isoformat(sep=" ", timespec="seconds"))
     for kind in [s.name for s in CSV_TABLES] + ["era", "sendgrid_events"]:
         report.outcomes += ingest_kind(con, landing, kind, clinic_tz=policy.clinic_tz, today=today,
-                                       as_of=as_of, run_id=run_id, progress=progress)
+                                       as_of=as_of, run_id=run_id, progress=progress, arrived_by=arrived_by)
     return report

@@ -6,14 +6,20 @@ arguments give byte-identical files.
 
 Layout written under ``out``::
 
-    pm/<kind>_history.csv        everything dated up to as_of - 1
-    pm/<kind>_<YYYYMMDD>.csv     rows created/updated on as_of (the "next day" delta)
+    pm/<kind>_history.csv        everything dated before the first delta day
+    pm/<kind>_<YYYYMMDD>.csv     rows created/updated on that day (one delta per day of the last
+                                 ``delta_days`` days, default 1: as_of only, the "next day" delta)
     ops/<kind>_history.csv, ops/<kind>_<YYYYMMDD>.csv
     events/sendgrid/sendgrid_<YYYYMMDD>.json
     era/<PAYER>_<YYYYMMDD>_<n>.835   one file per payer per payment date (BPR16)
 
-A row updated on as_of whose key already existed appears twice: its previous version
+A row updated on a delta day whose key already existed appears twice: its previous version
 in the history file and the new one (later ``updated_at``) in the delta.
+
+Every file's modification time is when it "arrived": a dated file at 23:30 clinic time on its
+date, the history files (and the defect files) on the day before the first delta day. A
+backfill loads by arrival (orchestration/raw/files.py), so a generated clinic backfills as
+its files would have arrived.
 
 Conventions (see the module constants): ``*_at`` columns are timestamps (ISO 8601 with
 the clinic's UTC offset; ``ops/contact_log`` from the call-centre tool uses ``Z``), except
@@ -27,6 +33,8 @@ import argparse
 import calendar
 import csv
 import json
+import os
+import re
 import shutil
 import sys
 import time
@@ -611,6 +619,7 @@ def generate(
     seed: int = 7,
     as_of: date = date(2026, 11, 20),
     days: int = 200,
+    delta_days: int = 1,
     defects: bool = False,
     clinic_tz: str = "America/Chicago",
     progress: Callable[[str], None] | None = None,
@@ -625,13 +634,15 @@ def generate(
         raise ValueError("guarantors must be >= 1")
     if days < 30:
         raise ValueError("days must be >= 30")
+    if not 1 <= delta_days <= days // 2:
+        raise ValueError("delta_days must be between 1 and days / 2")
 
     r = R(seed)
     A = d2i(as_of)                # as-of day number
     S = A - days                  # first day of history
     f = Fmt(clinic_tz, S - 365 * 6, A + 800)
     NG = guarantors
-    ymd = as_of.strftime("%Y%m%d")
+    W = A - delta_days + 1        # first delta day: files dated W..A, history before W
 
     # ------------------------------------------------------------------ encounters (1)
     n_enc = 1 + r.g.poisson(1.5, NG)
@@ -704,8 +715,8 @@ def generate(
 
     # ------------------------------------------------------------------ write CSVs
     written: dict = {}
-    spec_g, old_g, upd_g, created_g = _guarantor_spec(G, A)
-    written["guarantors"] = _write_kind(out, f, "guarantors", spec_g, old_g, upd_g, created_g, A, ymd)
+    spec_g, old_g, upd_g, created_g = _guarantor_spec(G, A, W)
+    written["guarantors"] = _write_kind(out, f, "guarantors", spec_g, old_g, upd_g, created_g, A, W)
 
     spec_e = Spec({
         "encounter_id": ID("E", np.arange(1, NE + 1), 9),
@@ -723,7 +734,7 @@ def generate(
     })
     upd_e = np.where(sub_day >= 0, sub_day, sd)
     old_e = spec_e.replace(claim_submitted_at=DT(np.full(NE, -1)), updated_at=TS(sd, e_sec_of_day))
-    written["encounters"] = _write_kind(out, f, "encounters", spec_e, old_e, upd_e, sd, A, ymd)
+    written["encounters"] = _write_kind(out, f, "encounters", spec_e, old_e, upd_e, sd, A, W)
     say(f"encounters written … {NE:,}")
 
     # transactions: chronological ids
@@ -747,15 +758,15 @@ def generate(
         "plan_id": ID("PP", np.where(T["plan"] >= 0, T["plan"] + 1, -1), 7),
         "updated_at": TS(T["day"], tsec),
     })
-    written["patient_transactions"] = _write_kind(out, f, "patient_transactions", spec_t, None, T["day"], T["day"], A, ymd)
+    written["patient_transactions"] = _write_kind(out, f, "patient_transactions", spec_t, None, T["day"], T["day"], A, W)
     say(f"patient_transactions written … {NT:,}")
 
-    written["payment_plans"] = _write_kind(out, f, "payment_plans", *plans["spec"], A, ymd)
-    written["disputes"] = _write_kind(out, f, "disputes", *disputes["spec"], A, ymd)
-    written["hardship"] = _write_kind(out, f, "hardship", *hardship["spec"], A, ymd)
+    written["payment_plans"] = _write_kind(out, f, "payment_plans", *plans["spec"], A, W)
+    written["disputes"] = _write_kind(out, f, "disputes", *disputes["spec"], A, W)
+    written["hardship"] = _write_kind(out, f, "hardship", *hardship["spec"], A, W)
     cs = _contact_spec(ct)
-    written["contact_log"] = _write_kind(out, f, "contact_log", *cs, A, ymd)
-    written["agency_activity"] = _write_kind(out, f, "agency_activity", *agency["spec"], A, ymd)
+    written["contact_log"] = _write_kind(out, f, "contact_log", *cs, A, W)
+    written["agency_activity"] = _write_kind(out, f, "agency_activity", *agency["spec"], A, W)
 
     # ------------------------------------------------------------------ SendGrid
     sg = _sendgrid(r, out, f, A, G, ct)
@@ -778,6 +789,7 @@ def generate(
     summary["servicing_showcase"] = _servicing_showcase(out, as_of)
     if defects:
         summary["defects"] = _write_defects(out, f, r, A, G, eg, sd, charge, T, bal_e, C, era, pat_first, pat_num)
+    _stamp_arrivals(out, i2d(W - 1), clinic_tz)
     summary["seconds"] = round(time.perf_counter() - t0, 2)
     say(f"done in {summary['seconds']} s")
     return summary
@@ -1632,7 +1644,7 @@ def _finalise_guarantors(r: R, G: dict, A: int, S: int, T: dict, plans: dict, ct
     G["addr_v"] = np.where(bad, last_ret - r.ri(5, 30, NG), G["addr_v"])
 
 
-def _guarantor_spec(G: dict, A: int):
+def _guarantor_spec(G: dict, A: int, W: int):
     NG = G["n"]
     loc = G["loc"]
     city = pick([x[0] for x in LOCATIONS], loc)
@@ -1703,8 +1715,8 @@ def _guarantor_spec(G: dict, A: int):
         "bankruptcy_filed_at": dtc("bankruptcy_filed_at"),
         "updated_at": TS(upd_day, upd_sec),
     })
-    # previous version (for rows changed on as_of): drop what happened on as_of
-    old_events = {k: np.where((v >= 0) & (v // 86400 >= A), -1, v) for k, v in events.items()}
+    # previous version (for rows changed on a delta day W..A): drop what happened from W on
+    old_events = {k: np.where((v >= 0) & (v // 86400 >= W), -1, v) for k, v in events.items()}
     oupd = reg.copy()
     for v in old_events.values():
         oupd = np.maximum(oupd, v)
@@ -1742,25 +1754,44 @@ def _contact_spec(ct: Contacts):
 
 
 def _write_kind(out: Path, f: Fmt, kind: str, spec: Spec, old: Spec | None, upd_day, created_day, A: int,
-                ymd: str) -> dict:
+                W: int) -> dict:
+    """History (rows last updated before W, plus the previous version of rows created before W
+    and updated on W..A) and one delta file per day W..A."""
     cols = COLUMNS[kind]
     upd_day = np.asarray(upd_day, np.int64)
     created_day = np.asarray(created_day, np.int64)
     assert (upd_day <= A).all(), kind
-    hist = np.flatnonzero(upd_day < A)
-    delta = np.flatnonzero(upd_day == A)
+    hist = np.flatnonzero(upd_day < W)
     folder = out / FOLDER[kind]
     tab_h = spec.take(hist).format(f, cols)
     n_old = 0
     if old is not None:
-        prev = np.flatnonzero((upd_day == A) & (created_day < A))
+        prev = np.flatnonzero((upd_day >= W) & (created_day < W))
         n_old = len(prev)
         if n_old:
             tab_o = old.take(prev).format(f, cols)
             tab_h = pa.concat_tables([tab_h, tab_o]).sort_by(KEY[kind])
     write_csv(tab_h, folder / f"{kind}_history.csv")
-    write_csv(spec.take(delta).format(f, cols), folder / f"{kind}_{ymd}.csv")
-    return {"history": tab_h.num_rows, "delta": len(delta), "previous_versions": n_old, "keys": len(upd_day)}
+    for day in range(W, A + 1):
+        write_csv(spec.take(np.flatnonzero(upd_day == day)).format(f, cols),
+                  folder / f"{kind}_{i2d(day).strftime('%Y%m%d')}.csv")
+    return {"history": tab_h.num_rows, "delta": int((upd_day >= W).sum()), "previous_versions": n_old,
+            "keys": len(upd_day)}
+
+
+DATED = re.compile(r"_(\d{8})(?:_\d+)?\.[A-Za-z0-9]+$")    # <kind>_<YYYYMMDD>[_n].<ext>
+
+
+def _stamp_arrivals(out: Path, history_day: date, clinic_tz: str) -> None:
+    """Modification time = arrival: a dated file at 23:30 clinic time on its date, every other
+    file (history, defects) at 23:30 on `history_day`."""
+    tz = ZoneInfo(clinic_tz)
+    for p in out.rglob("*"):
+        if p.is_file():
+            m = DATED.search(p.name)
+            day = datetime.strptime(m[1], "%Y%m%d").date() if m else history_day
+            t = datetime.combine(day, datetime.min.time().replace(hour=23, minute=30), tz).timestamp()
+            os.utime(p, (t, t))
 
 
 # ============================================================================= SendGrid
@@ -2148,6 +2179,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--as-of", type=_parse_date, default=date(2026, 11, 20), dest="as_of")
     ap.add_argument("--days", type=int, default=200, help="days of history before --as-of")
+    ap.add_argument("--delta-days", type=int, default=1, dest="delta_days",
+                    help="one dated delta file per kind for each of the last N days (default 1: --as-of)")
     ap.add_argument("--clinic-tz", default="America/Chicago", dest="clinic_tz")
     ap.add_argument("--defects", action="store_true", help="also write the bad inputs of LANDING.md")
     ap.add_argument("--force", action="store_true", help="replace era/, pm/, ops/, events/ in a non-empty --out")
@@ -2158,7 +2191,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: unknown time zone {a.clinic_tz!r}", file=sys.stderr)
         return 2
     try:
-        s = generate(a.out, guarantors=a.guarantors, seed=a.seed, as_of=a.as_of, days=a.days, defects=a.defects,
+        s = generate(a.out, guarantors=a.guarantors, seed=a.seed, as_of=a.as_of, days=a.days, delta_days=a.delta_days,
+                     defects=a.defects,
                      clinic_tz=a.clinic_tz, force=a.force,
                      progress=lambda m: print(m, file=sys.stderr, flush=True))
     except (FileExistsError, ValueError) as exc:

@@ -228,3 +228,29 @@ def test_utf16_file_is_quarantined_with_the_reason(con, landing):
     run(con, landing)
     assert ledger(con, "pm/guarantors_2.csv")[:2] == (
         "quarantined", "unreadable CSV: not UTF-8 encoded (a UTF-16 byte order mark)")
+
+
+def test_arrival_cut_loads_only_files_arrived_by_then_and_keeps_the_rest(con, landing):
+    """A backfill run for D loads the files modified by the end of D; later ones wait for their
+    own dates and load then, once."""
+    from datetime import datetime, timezone
+
+    from orchestration.raw.ingest import end_of_day_utc
+
+    later = write(landing, "pm/guarantors_2.csv", G_HEADER + "\nG3,Cy,Fox,IL,,,2026-01-05T10:00:00Z\n")
+    day1 = end_of_day_utc(date(2026, 1, 2), "America/Chicago")
+    assert day1 == datetime(2026, 1, 3, 6, 0)          # midnight Chicago = 06:00 UTC in winter
+    assert end_of_day_utc(date(2026, 7, 2), "America/Chicago") == datetime(2026, 7, 3, 5, 0)
+    arrived = day1.replace(tzinfo=timezone.utc).timestamp() - 60
+    os.utime(landing / "pm/guarantors_1.csv", (arrived, arrived))
+    os.utime(later, (arrived + 120, arrived + 120))     # two minutes after the end of the day
+
+    report = ingest(con, landing, load_policy(), today=TODAY, as_of=date(2026, 1, 2), run_id="b1", arrived_by=day1)
+    assert [o.file.name for o in report.outcomes] == ["pm/guarantors_1.csv"]
+    assert report.later == ["pm/guarantors_2.csv"]
+    assert con.execute("SELECT count(*) FROM raw.file_ledger WHERE file_name = 'pm/guarantors_2.csv'").fetchone()[0] == 0
+
+    day2 = end_of_day_utc(date(2026, 1, 3), "America/Chicago")
+    report = ingest(con, landing, load_policy(), today=TODAY, as_of=date(2026, 1, 3), run_id="b2", arrived_by=day2)
+    assert [o.file.name for o in report.outcomes] == ["pm/guarantors_2.csv"] and report.later == []
+    assert con.execute("SELECT string_agg(guarantor_id, ',' ORDER BY 1) FROM raw.guarantors").fetchone()[0] == "G1,G2,G3"

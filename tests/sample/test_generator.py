@@ -552,3 +552,31 @@ def test_defects_off_by_default(tmp_path):
     out = tmp_path / "plain"
     gen.generate(out, guarantors=80, seed=1)
     assert not [p for p in out.rglob("*defect*")]
+
+
+def test_delta_days_write_one_file_per_day_and_stamp_arrival_times(tmp_path):
+    """delta_days=3: history before the first delta day, one delta per kind and day; a dated
+    file's modification time is 23:30 clinic time on its date, the history's the day before."""
+    out = tmp_path / "landing"
+    s = gen.generate(out, guarantors=200, seed=3, as_of=AS_OF, delta_days=3)
+    days = ["20261118", "20261119", "20261120"]
+    assert sorted(p.name for p in (out / "pm").glob("patient_transactions_*")) == \
+        [f"patient_transactions_{d}.csv" for d in days] + ["patient_transactions_history.csv"]
+    tz = ZoneInfo("America/Chicago")
+
+    def arrival(p):
+        return datetime.fromtimestamp(p.stat().st_mtime, tz).replace(tzinfo=None)
+
+    assert arrival(out / "pm/patient_transactions_20261119.csv") == datetime(2026, 11, 19, 23, 30)
+    assert arrival(out / "pm/guarantors_history.csv") == datetime(2026, 11, 17, 23, 30)
+    assert all(arrival(p).date().strftime("%Y%m%d") in p.name for p in (out / "era").iterdir())
+    # every row of a delta was updated on its day; the history holds nothing updated from the 18th
+    for d in days:
+        with (out / f"pm/patient_transactions_{d}.csv").open() as fh:
+            assert {r["posted_at"] for r in csv.DictReader(fh)} <= {f"{d[:4]}-{d[4:6]}-{d[6:]}"}
+    with (out / "pm/encounters_history.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert max(datetime.fromisoformat(r["updated_at"]).astimezone(tz).date() for r in rows) < date(2026, 11, 18)
+    assert s["files"]["encounters"]["delta"] > 0
+    with pytest.raises(ValueError, match="delta_days"):
+        gen.generate(tmp_path / "x", guarantors=10, as_of=AS_OF, delta_days=0)
