@@ -11,6 +11,9 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--as-of", required=True)
     ap.add_argument("--executor", default="in_process", choices=["in_process", "multiprocess"])
+    ap.add_argument("--without-handoff", action="store_true",
+                    help="leave out the steps that render and hand off (statements, email, SMS, calls, card "
+                         "charges): ingest, every mart, the gates, the touch plan, placement and serving")
     args = ap.parse_args()
     from orchestration.instance import ensure_dagster_home
     from orchestration.warehouse.project import ensure_manifest
@@ -21,7 +24,8 @@ def main() -> int:
     with dg.DagsterInstance.get() as instance:
         if args.executor == "in_process":
             from orchestration.definitions import defs
-            result = defs.resolve_job_def("daily_job").execute_in_process(
+            job = _without_handoff(defs) if args.without_handoff else defs.resolve_job_def("daily_job")
+            result = job.execute_in_process(
                 partition_key=args.as_of, instance=instance, raise_on_error=False,
                 run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
             run_id, ok = result.run_id, result.success
@@ -49,6 +53,23 @@ def main() -> int:
     stages["peak_rss_mb"] = self_mb + child_mb
     print(json.dumps(stages))
     return 0
+
+
+HANDOFF_STEPS = ("outreach__statements", "outreach__email_batch", "outreach__sms_batch", "outreach__call_list",
+                 "outreach__card_charges")
+
+
+def _without_handoff(defs):
+    """The daily job without the rendering and hand-off steps (same partitions, same executor)."""
+    import dagster as dg
+
+    daily = defs.resolve_job_def("daily_job")
+    handoff = [k for a in defs.assets if isinstance(a, dg.AssetsDefinition) and a.op.name in HANDOFF_STEPS
+               for k in a.keys]
+    job = dg.define_asset_job("daily_job_without_handoff", selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*handoff),
+                              partitions_def=daily.partitions_def, executor_def=dg.in_process_executor)
+    return dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, resources=defs.resources,
+                          jobs=[job]).resolve_job_def("daily_job_without_handoff")
 
 
 def _multiprocess_job():

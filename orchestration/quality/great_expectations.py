@@ -362,7 +362,7 @@ def validate_dataframe(df: "pandas.DataFrame", suite_name: str,
 
     if runnable:
         # only the columns the suite reads: GE hashes the whole frame to name the batch
-        referenced = _referenced(e for _, e in runnable)
+        referenced = referenced_columns(e for _, e in runnable)
         needed = [c for c in df.columns if c in referenced]
         frame, prepared = _prepare(df[needed], [e for _, e in runnable])
         gx = _gx()
@@ -393,7 +393,12 @@ def validate_dataframe(df: "pandas.DataFrame", suite_name: str,
     return SuiteResult(suite_name, success, rows, final)
 
 
-def _referenced(exps) -> set[str]:
+def suite_reads(name: str, suites_dir: Path | str | None = None) -> set[str]:
+    """Every column a suite file reads (expectation columns and row conditions), without GE."""
+    return referenced_columns(_read_suite(name, suites_dir)["expectations"])
+
+
+def referenced_columns(exps) -> set[str]:
     """Columns named by expectations, including identifiers in a row_condition."""
     names: set[str] = set()
     for exp in exps:
