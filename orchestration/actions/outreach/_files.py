@@ -88,15 +88,18 @@ def atomic_write(path: str | Path, data: bytes | str, *, overwrite: bool = False
 
 
 def write_new_numbered(folder: str | Path, prefix: str, suffix: str, data: bytes | str, *,
-                       width: int = 4, durable: bool = True) -> Path:
+                       width: int = 4, durable: bool = True, start: int | None = None) -> Path:
     """Write ``data`` to the first free ``<prefix><n><suffix>`` in ``folder`` (n from 1, or one
     past the highest existing number), never overwriting: a re-run of the same date adds a new
-    batch file instead of replacing one that already left."""
+    batch file instead of replacing one that already left. A caller writing many files passes
+    ``start`` (one past the number it wrote last) to skip listing the folder each time."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    pattern = re.compile(re.escape(prefix) + r"(\d+)" + re.escape(suffix) + "$")
-    used = [int(m.group(1)) for p in folder.iterdir() if (m := pattern.match(p.name))]
-    n = max(used, default=0) + 1
+    if start is None:
+        pattern = re.compile(re.escape(prefix) + r"(\d+)" + re.escape(suffix) + "$")
+        used = [int(m.group(1)) for p in folder.iterdir() if (m := pattern.match(p.name))]
+        start = max(used, default=0) + 1
+    n = start
     while True:
         target = folder / f"{prefix}{n:0{width}d}{suffix}"
         try:

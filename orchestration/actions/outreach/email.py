@@ -73,9 +73,13 @@ Sending: ``EmailSender``
     arg touch_id) can later prove delivery (``ledger.resolve_interrupted``).
 
   ``sleep`` and ``clock`` are injectable (tests record the waits). ``before_send(touch_ids)`` is
-  called right before a request's first attempt and is **required in live mode**: wire it to
-  ``ledger.mark_sending`` so a crash leaves an exact "maybe sent" set (``sending``) and every
-  still-``planned`` e-mail provably never reached SendGrid (pass a no-op only knowingly).
+  called right before the first attempt of a run of consecutive requests carrying together at
+  most ``MARK_TOUCHES`` (1,000) touches — one full cadence request, or up to 1,000 single-touch
+  move e-mails, so a day of many small requests costs a few ledger updates, not one each — and
+  is **required in live mode**: wire it to ``ledger.mark_sending`` so a crash leaves a "maybe
+  sent" set (``sending``, never resent; at most one run of requests more than reached
+  SendGrid) and every still-``planned`` e-mail provably never reached SendGrid (pass a no-op
+  only knowingly).
 
 A missing payment due date prints "upon receipt". Touches without an address, with an invalid
 one, or whose values cannot be composed come back as ``skipped`` with the reason.
@@ -105,6 +109,7 @@ log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).with_name("templates")
 MAX_PERSONALIZATIONS = 1000
+MARK_TOUCHES = 1000      # touches marked `sending` at once before their requests go (live mode)
 DEFAULT_HOST = "https://api.sendgrid.com"
 ENV_API_KEY = "SENDGRID_API_KEY"
 ENV_HOST = "SENDGRID_API_HOST"   # reliability tests: http://127.0.0.1:<port> (loopback only)
@@ -388,7 +393,15 @@ class EmailSender:
         results: list[SendResult] = []
         budget = [self.max_total_wait]
         abort: str | None = None
+        marked = 0                      # requests[:marked] are marked `sending`
         for n, req in enumerate(requests, 1):
+            if not abort and n > marked and self.before_send is not None:
+                end, count = n - 1, 0
+                while end < len(requests) and (end == n - 1 or count + len(requests[end].touch_ids) <= MARK_TOUCHES):
+                    count += len(requests[end].touch_ids)
+                    end += 1
+                self.before_send([t for r in requests[n - 1:end] for t in r.touch_ids])
+                marked = end
             if abort:
                 results += [SendResult(t, "failed", f"not attempted: {abort}", retryable=True)
                             for t in req.touch_ids]
@@ -426,8 +439,6 @@ class EmailSender:
                  retryable: bool = False) -> list[SendResult]:
             return [SendResult(t, status, reason, mid, at, retryable) for t in ids]
 
-        if self.before_send is not None:
-            self.before_send(ids)
         attempt = 0
         while True:
             attempt += 1
@@ -466,13 +477,19 @@ class EmailSender:
         day = self.as_of.isoformat()
         folder = self.outbox_dir / day / "email"
         results: list[SendResult] = []
+        start = None
         for req in requests:
-            path = write_new_numbered(folder, "request_", ".json", json.dumps(req.body))
+            path = write_new_numbered(folder, "request_", ".json", json.dumps(req.body), start=start)
+            start = _number(path) + 1        # the next free number: no folder listing per file
             mid = f"outbox:{day}/email/{path.name}"
             at = self._now()
             results += [SendResult(t, "sent", "outbox", mid, at) for t in req.touch_ids]
         log.info("email outbox: %d request file(s), %d touches", len(requests), len(results))
         return results
+
+
+def _number(path: Path) -> int:
+    return int(path.stem.rsplit("_", 1)[1])
 
 
 SEND_LOG_COLUMNS = ("touch_id", "status", "sent_at", "message_id", "reason")
