@@ -5,6 +5,8 @@ DuckDB; full-table rules are dbt tests)."""
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from pathlib import Path
 
 import dagster as dg
@@ -56,6 +58,54 @@ def run_raw_table_check(con: duckdb.DuckDBPyConnection, spec: dg.AssetCheckSpec,
         asset_key=spec.asset_key, check_name=spec.name,
         passed=result.success and not result.warnings,   # a warning shows, only critical blocks
         severity=severity, metadata=result.as_metadata())
+
+
+class RawChecksAlongside:
+    """The raw suites on a second thread while the loaders go on: a table's suite starts as soon
+    as its kind's files are committed (`table_loaded`), so Great Expectations (Python) runs while
+    DuckDB (C++, outside the GIL) loads the next kind. Only reads: its own cursor sees what the
+    loaders committed. `results()` waits for every suite and returns the check results in
+    `raw_table_checks()` order; an error on the thread is raised there."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str):
+        self._cursor = con.cursor()
+        self._run_id = run_id
+        self._specs = {s.asset_key.path[-1]: s for s in raw_table_checks()}
+        self._done: dict[str, dg.AssetCheckResult] = {}
+        self._error: BaseException | None = None
+        self._abandoned = False
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._work, name="raw-gates", daemon=True)
+        self._thread.start()
+
+    def table_loaded(self, table: str) -> None:
+        if table in self._specs:
+            self._queue.put(table)
+
+    def _work(self) -> None:
+        while (table := self._queue.get()) is not None:
+            if self._error is None and not self._abandoned and table not in self._done:
+                try:
+                    self._done[table] = run_raw_table_check(self._cursor, self._specs[table], self._run_id)
+                except BaseException as exc:   # raised again by results()
+                    self._error = exc
+
+    def abandon(self) -> None:
+        """The load failed: skip the suites not started yet and let the thread end."""
+        self._abandoned = True
+        self._queue.put(None)
+        self._thread.join()
+        self._cursor.close()
+
+    def results(self) -> list[dg.AssetCheckResult]:
+        for table in self._specs:            # a table no kind reported is checked now
+            self._queue.put(table)
+        self._queue.put(None)
+        self._thread.join()
+        self._cursor.close()
+        if self._error is not None:
+            raise self._error
+        return [self._done[t] for t in self._specs]
 
 
 def validate_table(warehouse: Path, table: str, suite: str):

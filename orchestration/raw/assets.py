@@ -11,7 +11,7 @@ import dagster as dg
 from orchestration.faults import crash_point
 
 from orchestration.partitions import daily_partitions, is_backfill
-from orchestration.quality.gates import raw_table_checks, run_raw_table_check
+from orchestration.quality.gates import RawChecksAlongside, raw_table_checks
 from orchestration.quality.great_expectations import prepare_in_background
 from orchestration.raw.ingest import KIND_TABLES, end_of_day_utc, ingest
 from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
@@ -44,14 +44,21 @@ DESCRIPTIONS = {
 def ingest_landing(context: dg.AssetExecutionContext, collections: CollectionsResource):
     """Load new landing files (835s, PM and ops CSVs, SendGrid events) into DuckDB. A backfill
     run loads only the files that had arrived by the end of its date, as its daily run did."""
-    prepare_in_background()          # GE's import overlaps the loading; its suites run after
+    prepare_in_background()          # GE's import overlaps the loading, and so do its suites
     as_of = date.fromisoformat(context.partition_key)
     policy = collections.policy()
     today = datetime.now(ZoneInfo(policy.clinic_tz)).date()
     arrived_by = end_of_day_utc(as_of, policy.clinic_tz) if is_backfill(context) else None
     with collections.warehouse() as con:
-        report = ingest(con, collections.paths.landing, policy, today=today, as_of=as_of,
-                        run_id=context.run_id, progress=context.log.info, arrived_by=arrived_by)
+        gates = RawChecksAlongside(con, context.run_id)     # each kind's suite runs as soon as it is loaded
+        try:
+            report = ingest(con, collections.paths.landing, policy, today=today, as_of=as_of,
+                            run_id=context.run_id, progress=context.log.info, arrived_by=arrived_by,
+                            kind_done=lambda kind: [gates.table_loaded(t) for t in KIND_TABLES[kind]])
+        except BaseException:
+            gates.abandon()
+            raise
+        check_results = gates.results()
         if report.later:
             context.log.info(f"backfill: {len(report.later)} landing files arrived after {as_of} "
                              "and wait for the runs of their dates")
@@ -60,7 +67,6 @@ def ingest_landing(context: dg.AssetExecutionContext, collections: CollectionsRe
             if s["files_new"]:
                 context.log.info(f"{kind}: {s}")
         counts = {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in RAW_TABLES}
-        check_results = [run_raw_table_check(con, spec, context.run_id) for spec in raw_table_checks()]
     crash_point("after_ingest")   # fault injection (orchestration/faults.py); no-op unless COLLECTIONS_CRASH_AT
     kind_of = {t: k for k, ts in KIND_TABLES.items() for t in ts}
     for t in RAW_TABLES:

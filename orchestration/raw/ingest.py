@@ -131,9 +131,11 @@ def end_of_day_utc(day: date, clinic_tz: str) -> datetime:
 
 def ingest(con: duckdb.DuckDBPyConnection, landing: Path, policy: Policy, *, today: date,
            as_of: date | None = None, run_id: str | None = None,
-           progress: Callable[[str], None] | None = None, arrived_by: datetime | None = None) -> IngestReport:
+           progress: Callable[[str], None] | None = None, arrived_by: datetime | None = None,
+           kind_done: Callable[[str], None] | None = None) -> IngestReport:
     """Everything new in the landing zone, in dependency order. With `arrived_by` (a backfill:
-    the end of its as-of date) only the files modified by then; the others wait."""
+    the end of its as-of date) only the files modified by then; the others wait. `kind_done(kind)`
+    is called when a kind's files are committed (its quality gate can start)."""
     ensure_schema(con)
     write_policy(con, policy)
     report = IngestReport(unrecognized=files.unrecognized(landing))
@@ -147,4 +149,6 @@ def ingest(con: duckdb.DuckDBPyConnection, landing: Path, policy: Policy, *, tod
     for kind in [s.name for s in CSV_TABLES] + ["era", "sendgrid_events"]:
         report.outcomes += ingest_kind(con, landing, kind, clinic_tz=policy.clinic_tz, today=today,
                                        as_of=as_of, run_id=run_id, progress=progress, arrived_by=arrived_by)
+        if kind_done is not None:
+            kind_done(kind)
     return report
