@@ -28,7 +28,8 @@ def test_every_asset_has_a_stage_group_a_description_and_an_owner():
 def test_published_tables_are_analytics_only_for_previews():
     from orchestration.serving.assets import ANALYTICS, STAFF
 
-    assert set(ANALYTICS.tables) == {"rpt_aging", "rpt_weekly_scorecard", "rpt_huddle", "rpt_hold_counts"}
+    assert set(ANALYTICS.tables) == {"rpt_aging", "rpt_weekly_scorecard", "rpt_huddle", "rpt_hold_counts",
+                                   "rpt_dispute_root_causes", "rpt_move_scorecard"}
     assert not set(ANALYTICS.tables) & set(STAFF.tables)
 
 
