@@ -31,7 +31,7 @@ from datetime import date, timedelta
 from typing import Mapping
 
 from .model import Touch, long_date, money
-from .statements import CLOSING_LINE, MARGIN, PAGE_H, PAGE_W, _qr_image, pdf_text
+from .statements import CLOSING_LINE, MARGIN, PAGE_W, _qr_image, draw_letterhead, letter_page, pdf_text
 from .tokens import short_url
 
 STEP = "final_notice"
@@ -67,43 +67,20 @@ def body_lines(touch: Touch | Mapping, clinic: Mapping) -> list[str]:
 def render_final_notice_bytes(touch: Touch | Mapping, clinic: Mapping, url: str) -> tuple[bytes, int]:
     """The PDF bytes and the page count (always 1) of one final notice."""
     from reportlab.lib.utils import ImageReader, simpleSplit
-    from reportlab.pdfgen import canvas
 
     t = Touch.coerce(touch)
     if t.balance is None or t.balance <= 0:
         raise ValueError(f"touch {t.touch_id}: no positive balance to bill")
     paragraphs = body_lines(t, clinic)
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
-    c.setTitle("Final notice")
-    c.setAuthor(pdf_text(clinic["name"]))
-    c.setCreator("patient-collections")
+    c = letter_page(buf, "Final notice", clinic)
     right = PAGE_W - MARGIN
     cx = PAGE_W / 2
     name = pdf_text(clinic["name"])
     help_line = pdf_text(clinic.get("help_line", ""))
     hours = pdf_text(clinic.get("help_hours", ""))
     mail_address = pdf_text(clinic.get("mail_address", ""))
-
-    # header
-    y = PAGE_H - MARGIN - 4
-    c.setFont("Helvetica-Bold", 16)
-    c.drawString(MARGIN, y, name)
-    c.setFont("Helvetica", 9)
-    c.drawString(MARGIN, y - 14, mail_address)
-    c.drawRightString(right, y, f"Notice date: {long_date(t.as_of_date)}")
-
-    # recipient block (envelope window)
-    y0 = PAGE_H - 130
-    c.setFont("Helvetica-Bold", 11)
-    c.drawString(MARGIN, y0, pdf_text(t.full_name))
-    c.setFont("Helvetica", 11)
-    yy = y0
-    for ln in (t.address_line1, t.address_line2,
-               " ".join(p for p in (f"{t.city}," if t.city else None, t.state, t.postal_code) if p)):
-        if ln:
-            yy -= 14
-            c.drawString(MARGIN, yy, pdf_text(ln))
+    draw_letterhead(c, t, clinic, "Notice date")
 
     # title and amount due, centred and bold
     ax, aw, ah, ay = 126.0, PAGE_W - 252.0, 96.0, 498.0

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from ._files import atomic_write
-from .model import SendResult, Touch, long_date
+from .model import SendResult, Touch
 from .moves import LETTER_STEPS, letter_text
-from .statements import CLOSING_LINE, MARGIN, PAGE_H, PAGE_W, _safe_name, pdf_text
+from .statements import CLOSING_LINE, MARGIN, PAGE_H, PAGE_W, _safe_name, draw_letterhead, letter_page, pdf_text
 
 FOLDER = Path("statements") / "letters"
 MANIFEST_COLUMNS = ("touch_id", "file", "pages", "letter", "sha256")
@@ -38,36 +38,15 @@ def render_letter_bytes(touch: Touch | Mapping, clinic: Mapping, url: str | None
                         review_notice_days: int | None = None) -> tuple[bytes, int]:
     """The PDF bytes and page count (always 1) of one move letter."""
     from reportlab.lib.utils import simpleSplit
-    from reportlab.pdfgen import canvas
 
     t = Touch.coerce(touch)
     title, paragraphs = letter_text(t, clinic, url, review_notice_days=review_notice_days)
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
-    c.setTitle("Letter")
-    c.setAuthor(pdf_text(clinic["name"]))
-    c.setCreator("patient-collections")
+    c = letter_page(buf, "Letter", clinic)
     right = PAGE_W - MARGIN
     help_line = pdf_text(clinic.get("help_line", ""))
     hours = pdf_text(clinic.get("help_hours", ""))
-
-    y = PAGE_H - MARGIN - 4
-    c.setFont("Helvetica-Bold", 16)
-    c.drawString(MARGIN, y, pdf_text(clinic["name"]))
-    c.setFont("Helvetica", 9)
-    c.drawString(MARGIN, y - 14, pdf_text(clinic.get("mail_address", "")))
-    c.drawRightString(right, y, f"Date: {long_date(t.as_of_date)}")
-
-    y0 = PAGE_H - 130
-    c.setFont("Helvetica-Bold", 11)
-    c.drawString(MARGIN, y0, pdf_text(t.full_name))
-    c.setFont("Helvetica", 11)
-    yy = y0
-    for ln in (t.address_line1, t.address_line2,
-               " ".join(p for p in (f"{t.city}," if t.city else None, t.state, t.postal_code) if p)):
-        if ln:
-            yy -= 14
-            c.drawString(MARGIN, yy, pdf_text(ln))
+    draw_letterhead(c, t, clinic, "Date")
 
     ty = PAGE_H - 230
     c.setFont("Helvetica-Bold", 15)

@@ -109,45 +109,53 @@ def plan_line(t: Touch) -> str:
     return "Your payment plan is active"
 
 
+def letter_page(buf, title: str, clinic: Mapping):
+    """A one-page canvas in `buf` with the document properties every mailed page carries."""
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(buf, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
+    c.setTitle(title)
+    c.setAuthor(pdf_text(clinic["name"]))
+    c.setCreator("patient-collections")
+    return c
+
+
+def draw_letterhead(c, t: Touch, clinic: Mapping, date_label: str) -> None:
+    """The clinic's name and mailing address, the dated line on the right, and the recipient
+    block in the envelope window: the same on every mailed page (statements, letters, notices)."""
+    y = PAGE_H - MARGIN - 4
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(MARGIN, y, pdf_text(clinic["name"]))
+    c.setFont("Helvetica", 9)
+    c.drawString(MARGIN, y - 14, pdf_text(clinic.get("mail_address", "")))
+    c.drawRightString(PAGE_W - MARGIN, y, f"{date_label}: {long_date(t.as_of_date)}")
+    y0 = PAGE_H - 130
+    c.setFont("Helvetica-Bold", 11)
+    c.drawString(MARGIN, y0, pdf_text(t.full_name))
+    c.setFont("Helvetica", 11)
+    yy = y0
+    for ln in (t.address_line1, t.address_line2,
+               " ".join(p for p in (f"{t.city}," if t.city else None, t.state, t.postal_code) if p)):
+        if ln:
+            yy -= 14
+            c.drawString(MARGIN, yy, pdf_text(ln))
+
+
 def render_statement_bytes(touch: Touch | Mapping, clinic: Mapping, url: str) -> tuple[bytes, int]:
     """The PDF bytes and the page count (always 1) for one statement."""
     from reportlab.lib.utils import ImageReader, simpleSplit
-    from reportlab.pdfgen import canvas
 
     t = Touch.coerce(touch)
     if t.balance is None or t.balance <= 0:
         raise ValueError(f"touch {t.touch_id}: no positive balance to bill")
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
-    c.setTitle("Statement")
-    c.setAuthor(pdf_text(clinic["name"]))
-    c.setCreator("patient-collections")
+    c = letter_page(buf, "Statement", clinic)
     right = PAGE_W - MARGIN
     name = pdf_text(clinic["name"])
     help_line = pdf_text(clinic.get("help_line", ""))
     hours = pdf_text(clinic.get("help_hours", ""))
     mail_address = pdf_text(clinic.get("mail_address", ""))
-
-    # header
-    y = PAGE_H - MARGIN - 4
-    c.setFont("Helvetica-Bold", 16)
-    c.drawString(MARGIN, y, name)
-    c.setFont("Helvetica", 9)
-    c.drawString(MARGIN, y - 14, mail_address)
-    c.drawRightString(right, y, f"Statement date: {long_date(t.as_of_date)}")
-
-    # recipient block (envelope window)
-    y0 = PAGE_H - 130
-    c.setFont("Helvetica-Bold", 11)
-    c.drawString(MARGIN, y0, pdf_text(t.full_name))
-    c.setFont("Helvetica", 11)
-    lines = [t.address_line1, t.address_line2,
-             " ".join(p for p in (f"{t.city}," if t.city else None, t.state, t.postal_code) if p)]
-    yy = y0
-    for ln in lines:
-        if ln:
-            yy -= 14
-            c.drawString(MARGIN, yy, pdf_text(ln))
+    draw_letterhead(c, t, clinic, "Statement date")
 
     # summary box (top right)
     bx, bw, bh = 318.0, right - 318.0, 104.0
