@@ -34,9 +34,16 @@ class DbtCli(DbtCliResource):
         return None
 
 
+# dbt writes target/<invocation>/dbt.log at debug level by default: every SQL statement and
+# connection event (~9,000 JSON lines a daily run), ~10 % of `dbt build`'s CPU. At info level it
+# keeps each node's start, result and timing and every warning or error (~900 lines); for the
+# SQL, `target/<invocation>/run/` holds what was executed, or run dbt with --log-level-file debug.
+DBT_FLAGS = ["--log-level-file", "info"]
+
+
 def dbt_resource() -> DbtCli:
     return DbtCli(project_dir=dbt_project, profiles_dir=dbt_project.profiles_dir,
-                  dbt_executable=str(Path(sys.executable).with_name("dbt")))
+                  dbt_executable=str(Path(sys.executable).with_name("dbt")), global_config_flags=DBT_FLAGS)
 SOURCE_DIRS = ("models", "macros", "seeds", "tests")
 
 
