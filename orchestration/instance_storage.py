@@ -10,6 +10,7 @@ of the process, guarded by the storage's own lock as before, with `synchronous=N
 mode: a commit no longer waits for the disk, and a power cut can lose at most the last few
 events of a run's log, never corrupt it (https://www.sqlite.org/wal.html). Same files, same
 schema: the webserver and the daemon read them as usual. Configured in orchestration/dagster.yaml.
+It also remembers which tables exist instead of opening a connection to ask on every event.
 """
 
 from __future__ import annotations
@@ -37,7 +38,19 @@ def _pragmas(dbapi_connection, _record) -> None:
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data=None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._tables: set[str] = set()
         super().__init__(base_dir, inst_data=inst_data)
+
+    def has_table(self, table_name: str) -> bool:
+        """The stock check opens a new engine and connection per call, and Dagster calls it for
+        every asset event and every check planned or evaluated (~900 times in a daily run, ~5 %
+        of the job's wall). A table, once there, stays (migrations only add): remember it."""
+        if table_name in self._tables:
+            return True
+        found = super().has_table(table_name)
+        if found:
+            self._tables.add(table_name)
+        return found
 
     @classmethod
     def from_config_value(cls, inst_data, config_value):

@@ -13,7 +13,6 @@ import json
 from datetime import datetime, timezone
 
 import duckdb
-import pyarrow as pa
 
 from orchestration.raw.files import FileOutcome, LandingFile, utcnow
 from orchestration.raw.schema import OTHER_RAW_TABLES
@@ -61,6 +60,7 @@ def load_events(con: duckdb.DuckDBPyConnection, f: LandingFile) -> FileOutcome:
         except (TypeError, ValueError, OverflowError):
             bad += 1
     if rows:
+        import pyarrow as pa   # here, not at module level: the code location loads without pyarrow
         cols = [c for c, _ in OTHER_RAW_TABLES["sendgrid_events"]]
         con.register("_events", pa.table({c: pa.array([r[i] for r in rows], type=pa.string())
                                           if c not in ("event_at", "_loaded_at", "asm_group_id")

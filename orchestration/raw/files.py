@@ -154,11 +154,15 @@ def record(con: duckdb.DuckDBPyConnection, outcomes: list[FileOutcome], run_as_o
     """Append ledger rows. A file name seen before with other bytes gets a warning."""
     now = utcnow()
     rows = []
+    # (name, sha) of the files whose name the ledger holds with other bytes: one query per batch
+    changed_files = {tuple(r) for r in con.execute(
+        "SELECT DISTINCT i.file_name, i.file_sha256 FROM raw.file_ledger l JOIN "
+        "(SELECT unnest(?::VARCHAR[]) AS file_name, unnest(?::VARCHAR[]) AS file_sha256) i "
+        "ON l.file_name = i.file_name AND l.file_sha256 <> i.file_sha256",
+        [[o.file.name for o in outcomes], [o.file.sha256 for o in outcomes]]).fetchall()} if outcomes else set()
     for o in outcomes:
         f = o.file
-        changed = con.execute(
-            "SELECT count(*) FROM raw.file_ledger WHERE file_name = ? AND file_sha256 <> ?",
-            [f.name, f.sha256]).fetchone()[0]
+        changed = (f.name, f.sha256) in changed_files
         warnings = list(o.warnings)
         if changed and o.status != "duplicate":
             warnings.append("file changed after it was loaded: the new content was loaded as a new version")
@@ -170,5 +174,8 @@ def record(con: duckdb.DuckDBPyConnection, outcomes: list[FileOutcome], run_as_o
                      ", ".join(o.extra_columns) or None,
                      datetime.fromtimestamp(f.mtime_ns / 1e9, timezone.utc).replace(tzinfo=None),
                      now, run_as_of, run_id))
-    if rows:
-        con.executemany("INSERT INTO raw.file_ledger VALUES (" + ", ".join(["?"] * 16) + ")", rows)
+    row_sql = "(" + ", ".join(["?"] * 16) + ")"
+    for i in range(0, len(rows), 500):   # one INSERT per 500 rows: executemany runs one per row
+        chunk = rows[i:i + 500]
+        con.execute("INSERT INTO raw.file_ledger VALUES " + ", ".join([row_sql] * len(chunk)),
+                    [v for r in chunk for v in r])

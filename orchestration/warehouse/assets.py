@@ -13,7 +13,7 @@ from orchestration.faults import crash_points
 from orchestration.partitions import daily_partitions
 from orchestration.raw.schema import write_run_context
 from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
-from orchestration.warehouse.project import MANIFEST, dbt_project, prune_target
+from orchestration.warehouse.project import MANIFEST, dbt_project, keep_partial_parse, prune_target
 
 LAYER_OWNERS = {"staging": "team:analytics-engineering", "intermediate": "team:analytics-engineering",
                 "marts": "team:finance"}
@@ -47,4 +47,8 @@ def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, collec
     prune_target()
     with collections.warehouse() as con:          # closed before dbt opens the file
         write_run_context(con, context.partition_key, context.run_id)
-    yield from crash_points("mid_dbt", dbt.cli(["build"], context=context).stream())   # faults.py: no-op unless set
+    build = dbt.cli(["build"], context=context)
+    try:
+        yield from crash_points("mid_dbt", build.stream())   # faults.py: no-op unless set
+    finally:
+        keep_partial_parse(build.target_path)   # the next run skips dbt's full parse

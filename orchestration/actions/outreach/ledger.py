@@ -64,7 +64,6 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 import duckdb
-import pyarrow as pa
 
 from .model import SendResult
 
@@ -143,6 +142,7 @@ def plan(target, touches: Iterable[Any], *, now: datetime | None = None) -> list
                          "channel": str(_get(t, "channel")), "as_of_date": _d(_get(t, "as_of_date"))}
     if not rows:
         return []
+    import pyarrow as pa   # here, not at module level: the code location loads without pyarrow
     order = list(rows)
     tbl = pa.Table.from_pylist(list(rows.values()), schema=pa.schema([
         ("touch_id", pa.string()), ("guarantor_id", pa.string()), ("episode_start", pa.date32()),
@@ -182,6 +182,7 @@ def mark_sending(target, touch_ids: Iterable[str], *, now: datetime | None = Non
     ids = [str(t) for t in touch_ids]
     if not ids:
         return
+    import pyarrow as pa   # here, not at module level: the code location loads without pyarrow
     ts = _now(now)
     with _tx(target) as con:
         con.register("_ids", pa.table({"touch_id": pa.array(ids, pa.string())}))
@@ -219,6 +220,7 @@ def mark(target, results: Iterable[SendResult], *, now: datetime | None = None) 
                      "provider_message_id": r.message_id})
     if not recs:
         return []
+    import pyarrow as pa   # here, not at module level: the code location loads without pyarrow
     tbl = pa.Table.from_pylist(recs, schema=pa.schema([
         ("touch_id", pa.string()), ("status", pa.string()), ("status_reason", pa.string()),
         ("sent_at", pa.timestamp("us")), ("provider_message_id", pa.string())]))
@@ -339,6 +341,7 @@ def accepted_from_events(target, touch_ids: Iterable[str]) -> dict[str, tuple[da
     ids = list(touch_ids)
     if not ids:
         return {}
+    import pyarrow as pa   # here, not at module level: the code location loads without pyarrow
     with _conn(target) as con:
         con.register("_ids", pa.table({"touch_id": pa.array(ids, pa.string())}))
         try:

@@ -42,7 +42,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import duckdb
-import pandas as pd
 
 from orchestration.actions.outreach._files import atomic_write
 from orchestration.actions.placement import extract
@@ -141,6 +140,8 @@ def gate(rows: list[dict], suites_dir: Path | None = None, control: dict | None 
     ``control``: the control totals read back from the file bytes (``extract.control_totals``)
     and the manifest's (``manifest_record_count``, ``manifest_total_balance``), repeated on
     every row so the suite can check they are equal; by default computed from the rows."""
+    import pandas as pd   # here, not at module level: the code location loads without pandas
+
     from orchestration.quality import great_expectations as gx_gate
     from orchestration.quality.gates import expectations_dir
 
@@ -188,6 +189,8 @@ def place(*, warehouse: Path, outbox: Path, as_of: date, policy_version: str | N
         raise PlacementGateError(result)
     if not rows or not send:
         return report
+    import pandas as pd   # here, not at module level: the code location loads without pandas
+
     version = rows[0].get("policy_version") or policy_version   # what dbt computed with
     created = _now()
     ledger_rows = pd.DataFrame([{
