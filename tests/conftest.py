@@ -4,9 +4,8 @@ The session's sample clinic and its first daily run (`clinic`, `first_run`) live
 modules read that run's outputs, and tests/reliability/test_phi.py scans the same run's logs,
 event log, metadata and files (`first_run_capture`) — one real run for all of them.
 
-Parallel runs (pytest-xdist, `-n 2 --dist loadgroup` in pyproject.toml): every test is put in
-the xdist group of its module (a module's fixtures are built once, on one worker), the modules
-sharing the session clinic in one group, and the groups are sent longest first (`SCHEDULE`).
+Parallel runs (pytest-xdist, `-n auto --dist loadfile` in pyproject.toml): a module runs on one
+worker; the long modules are handed out first (`SCHEDULE`).
 """
 
 from __future__ import annotations
@@ -22,42 +21,43 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 # ------------------------------------------------------------------ scheduling (pytest-xdist)
-# Modules that use the session clinic and its first run: one group, so the run is made once.
-CLINIC_GROUP = "clinic"
-CLINIC_MODULES = (
-    "tests/e2e/test_daily_job.py", "tests/e2e/test_gates_block.py", "tests/e2e/test_moves_e2e.py",
-    "tests/e2e/test_outreach.py", "tests/e2e/test_serving_outputs.py", "tests/e2e/test_placement_outputs.py",
-    "tests/reliability/test_phi.py",
-)
-# Groups sent first, longest first (seconds of one group on a quiet 2-core machine, -n 2); the
-# other modules follow in collection order. Dynamic: a worker takes the next group when free.
+# `--dist loadfile`: a module's tests run on one worker, in order (its fixtures are built once).
+# (`--dist loadgroup` would put the clinic modules in one group, but pytest-xdist 3.8 groups by
+# rewriting `item._nodeid`, which pytest 9 no longer reads: the marks are silently ignored.)
+# A worker that runs any module of the session clinic makes its first run once; with two
+# workers that is at most two runs. Modules are handed out in this order, then the others in
+# collection order; each worker takes the next module when it is nearly idle (a worker given a
+# one-test module is given the next module at once: hence the quick module after the backfill).
 SCHEDULE = (
-    CLINIC_GROUP,
-    "tests/e2e/test_backfill.py",
-    "tests/reliability/test_crash_rerun.py",
+    "tests/e2e/test_backfill.py",                # one test, 15 runs of the daily job: the longest
+    "tests/e2e/test_placement_outputs.py",       # the session clinic's first run + 5 runs
+    "tests/policy/test_policy.py",               # quick: queued behind the backfill
+    "tests/reliability/test_crash_rerun.py",     # 4 runs killed or re-run, one in parallel
+    "tests/e2e/test_daily_job.py", "tests/e2e/test_gates_block.py", "tests/e2e/test_outreach.py",
+    "tests/e2e/test_moves_e2e.py", "tests/e2e/test_serving_outputs.py", "tests/reliability/test_phi.py",
+    "tests/actions/placement/test_final_notice_scenario.py", "tests/warehouse/test_settlements.py",
+    "tests/warehouse/test_segments_cadence.py", "tests/warehouse/test_servicing.py",
+    "tests/warehouse/test_placement_queues_scorecard.py", "tests/warehouse/test_balances.py",
+    "tests/warehouse/test_moves.py",
 )
 
 
-def _group(item: pytest.Item) -> str:
-    module = item.nodeid.split("::", 1)[0]
-    return CLINIC_GROUP if module in CLINIC_MODULES else module
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Group every test by module (the clinic modules together) and put the long groups first;
-    a module's tests stay together and in their order."""
+    """The modules of SCHEDULE first, in its order; a module's tests stay together, in order."""
     first_seen: dict[str, int] = {}
     for i, item in enumerate(items):
-        group = _group(item)
-        first_seen.setdefault(group, i)
-        item.add_marker(pytest.mark.xdist_group(group))
+        first_seen.setdefault(_module(item), i)
 
     def rank(indexed: tuple[int, pytest.Item]) -> tuple[int, int, int]:
         i, item = indexed
-        group = _group(item)
-        order = SCHEDULE.index(group) if group in SCHEDULE else len(SCHEDULE)
-        return order, first_seen[group], i
+        module = _module(item)
+        order = SCHEDULE.index(module) if module in SCHEDULE else len(SCHEDULE)
+        return order, first_seen[module], i
 
     items[:] = [item for _, item in sorted(enumerate(items), key=rank)]
 
