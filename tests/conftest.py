@@ -1,7 +1,18 @@
-"""Shared fixtures. The dbt manifest is built once per session (dbt parse costs seconds)."""
+"""Shared fixtures. The dbt manifest is built once per session (dbt parse costs seconds).
+
+The session's sample clinic and its first daily run (`clinic`, `first_run`) live here: the e2e
+modules read that run's outputs, and tests/reliability/test_phi.py scans the same run's logs,
+event log, metadata and files (`first_run_capture`) — one real run for all of them.
+
+Parallel runs (pytest-xdist, `-n auto --dist loadfile` in pyproject.toml): a module runs on one
+worker; the long modules are handed out first (`SCHEDULE`).
+"""
 
 from __future__ import annotations
 
+import fcntl
+import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -9,11 +20,65 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
+# ------------------------------------------------------------------ scheduling (pytest-xdist)
+# `--dist loadfile`: a module's tests run on one worker, in order (its fixtures are built once).
+# (`--dist loadgroup` would put the clinic modules in one group, but pytest-xdist 3.8 groups by
+# rewriting `item._nodeid`, which pytest 9 no longer reads: the marks are silently ignored.)
+# A worker that runs any module of the session clinic makes its first run once; with two
+# workers that is at most two runs. Modules are handed out in this order, then the others in
+# collection order; each worker takes the next module when it is nearly idle (a worker given a
+# one-test module is given the next module at once: hence the quick module after the backfill).
+SCHEDULE = (
+    "tests/e2e/test_backfill.py",                # one test, 15 runs of the daily job: the longest
+    "tests/e2e/test_placement_outputs.py",       # the session clinic's first run + 5 runs
+    "tests/policy/test_policy.py",               # quick: queued behind the backfill
+    "tests/reliability/test_crash_rerun.py",     # 4 runs killed or re-run, one in parallel
+    "tests/e2e/test_daily_job.py", "tests/e2e/test_gates_block.py", "tests/e2e/test_outreach.py",
+    "tests/e2e/test_moves_e2e.py", "tests/e2e/test_serving_outputs.py", "tests/reliability/test_phi.py",
+    "tests/actions/placement/test_final_notice_scenario.py", "tests/warehouse/test_settlements.py",
+    "tests/warehouse/test_segments_cadence.py", "tests/warehouse/test_servicing.py",
+    "tests/warehouse/test_placement_queues_scorecard.py", "tests/warehouse/test_balances.py",
+    "tests/warehouse/test_moves.py",
+)
 
+
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The modules of SCHEDULE first, in its order; a module's tests stay together, in order."""
+    first_seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        first_seen.setdefault(_module(item), i)
+
+    def rank(indexed: tuple[int, pytest.Item]) -> tuple[int, int, int]:
+        i, item = indexed
+        module = _module(item)
+        order = SCHEDULE.index(module) if module in SCHEDULE else len(SCHEDULE)
+        return order, first_seen[module], i
+
+    items[:] = [item for _, item in sorted(enumerate(items), key=rank)]
+
+
+# ------------------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="session")
 def dbt_manifest() -> Path:
-    from orchestration.warehouse.project import ensure_manifest
-    return ensure_manifest()
+    """The project's manifest (and saved parse), parsed again only when the project changed;
+    pytest-xdist workers take turns (one `dbt parse` writes target/)."""
+    from orchestration.warehouse.project import DBT_PROJECT_DIR, ensure_manifest
+
+    import hashlib
+    import tempfile
+
+    name = hashlib.sha1(str(DBT_PROJECT_DIR).encode()).hexdigest()[:12]
+    with open(Path(tempfile.gettempdir()) / f"collections-dbt-parse-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return ensure_manifest()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture
@@ -32,3 +97,70 @@ def collections_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     (tmp_path / "dagster_home").mkdir()
     return paths
+
+
+@pytest.fixture(scope="session")
+def clinic(tmp_path_factory, dbt_manifest):
+    """A 150-guarantor sample clinic with every defect, and the environment pointed at it for
+    the session (no SendGrid key, no pay-link secret: e-mail goes to the outbox, the secret is
+    made next to the warehouse)."""
+    from orchestration.sample.generator import generate
+    from tests.e2e.conftest import AS_OF
+
+    root = tmp_path_factory.mktemp("clinic")
+    summary = generate(root / "landing", guarantors=150, seed=11, as_of=AS_OF, defects=True)
+    env = {
+        "COLLECTIONS_LANDING_DIR": str(root / "landing"),
+        "COLLECTIONS_WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
+        "COLLECTIONS_OUTBOX_DIR": str(root / "outbox"),
+        "COLLECTIONS_SERVING_DIR": str(root / "serving"),
+        "COLLECTIONS_VAR_DIR": str(root / "var"),
+        "SENDGRID_API_KEY": None, "COLLECTIONS_PAYLINK_SECRET": None,
+    }
+    old = {k: os.environ.get(k) for k in env}
+    for k, v in env.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    yield {"root": root, "summary": summary}
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(scope="session")
+def first_run_capture(clinic):
+    """The daily job once on the session's clinic, with every Python log record (DEBUG and up,
+    console logger at DEBUG) and every Dagster event-log entry kept for the PHI scan."""
+    from tests.e2e.conftest import run_daily
+
+    capture, entries = _Capture(), []
+    root_logger = logging.getLogger()
+    old_level = root_logger.level
+    root_logger.addHandler(capture)
+    root_logger.setLevel(logging.DEBUG)
+    try:
+        result = run_daily(run_config={"loggers": {"console": {"config": {"log_level": "DEBUG"}}}}, logs=entries)
+    finally:
+        root_logger.removeHandler(capture)
+        root_logger.setLevel(old_level)
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    return {"result": result, "entries": entries, "records": capture.records}
+
+
+@pytest.fixture(scope="session")
+def first_run(first_run_capture):
+    """The daily job once on the session's clinic (shared by the e2e modules and test_phi)."""
+    return first_run_capture["result"]

@@ -1,10 +1,14 @@
-"""End-to-end fixtures: a small generated clinic (with the --defects inputs) and the real
-daily job run on it, once per module."""
+"""End-to-end helpers: the real daily job in process, queries on the session's warehouse.
+
+The session's clinic and its first daily run (`clinic`, `first_run`) are fixtures of
+tests/conftest.py: tests/reliability/test_phi.py scans that same run. `rerun` is the one
+re-run of the same date that the modules checking what a re-run leaves alone share."""
 
 from __future__ import annotations
 
 import os
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -13,17 +17,23 @@ AS_OF = date(2026, 11, 20)
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
-def run_daily(as_of: date = AS_OF):
-    """The real daily job, in process, for one partition."""
+def run_daily(as_of: date = AS_OF, *, run_config: dict | None = None, logs: list | None = None):
+    """The real daily job, in process, for one partition. dbt partial-parses from the project's
+    saved parse (tests/dbt_parse_cache.py); `logs`, when given, receives the run's event-log
+    entries."""
     import dagster as dg
     from orchestration.definitions import defs
     from orchestration.settings import export_warehouse_path
+    from tests.dbt_parse_cache import partial_parse_for
 
-    export_warehouse_path()
+    warehouse = export_warehouse_path()
     job = defs.resolve_job_def("daily_job")
-    with dg.DagsterInstance.ephemeral() as instance:
-        return job.execute_in_process(partition_key=as_of.isoformat(), instance=instance,
-                                      raise_on_error=False, run_config=QUIET)
+    with partial_parse_for(warehouse), dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(partition_key=as_of.isoformat(), instance=instance,
+                                        raise_on_error=False, run_config=run_config or QUIET)
+        if logs is not None:
+            logs.extend(instance.all_logs(result.run_id))
+        return result
 
 
 def query(sql: str, params=None):
@@ -39,33 +49,21 @@ def materialized(result) -> set[str]:
             for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}
 
 
-@pytest.fixture(scope="session")
-def clinic(tmp_path_factory, dbt_manifest):
-    """A 150-guarantor clinic with every defect, and the environment pointed at it."""
-    from orchestration.sample.generator import generate
-
-    root = tmp_path_factory.mktemp("clinic")
-    summary = generate(root / "landing", guarantors=150, seed=11, as_of=AS_OF, defects=True)
-    env = {
-        "COLLECTIONS_LANDING_DIR": str(root / "landing"),
-        "COLLECTIONS_WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
-        "COLLECTIONS_OUTBOX_DIR": str(root / "outbox"),
-        "COLLECTIONS_SERVING_DIR": str(root / "serving"),
-        "COLLECTIONS_VAR_DIR": str(root / "var"),
+def _rerun_state(day: Path) -> dict:
+    """What a re-run of the date must leave as it was."""
+    return {
+        "file_ledger_rows": query("SELECT count(*) FROM raw.file_ledger")[0][0],
+        "remittance_claims": query("SELECT count(*), sum(patient_responsibility) FROM raw.remittance_claims"),
+        "rpt_aging": query("SELECT aging_bucket, encounters, guarantors, dollars FROM marts.rpt_aging ORDER BY 1"),
+        "send_ledger": dict(query("SELECT touch_id, status FROM ops.send_ledger")),
+        "outbox_files": sorted(p.relative_to(day).as_posix() for p in day.rglob("*") if p.is_file()),
     }
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    yield {"root": root, "summary": summary}
-    for k, v in old.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
 
 
 @pytest.fixture(scope="session")
-def first_run(clinic):
-    """The daily job once on the session's clinic (shared by the e2e modules)."""
+def rerun(first_run):
+    """The daily job once more on the first run's date and warehouse; the state before and after."""
+    day = Path(os.environ["COLLECTIONS_OUTBOX_DIR"]) / AS_OF.isoformat()
+    before = _rerun_state(day)
     result = run_daily()
-    assert result.success, [e.message for e in result.all_events if e.is_failure]
-    return result
+    return {"result": result, "before": before, "after": _rerun_state(day)}

@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.dbt_parse_cache import partial_parse_env
 from tests.e2e.conftest import QUIET
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -138,9 +139,11 @@ def _daily_job_without_dbt_tests():
 def _run_days(root: Path, source: Path, instance, *, backfill: bool, monkeypatch):
     """The seven dates in order on a fresh warehouse. Returns each date's marts, the job, and
     (exit code, output) of the serving reader of a backfill."""
-    for key, value in (("COLLECTIONS_LANDING_DIR", root / "landing"), ("COLLECTIONS_WAREHOUSE_PATH", root / "wh.duckdb"),
+    for key, value in (("COLLECTIONS_LANDING_DIR", root / "landing"), ("COLLECTIONS_WAREHOUSE_PATH", root / "warehouse.duckdb"),
                        ("COLLECTIONS_OUTBOX_DIR", root / "outbox"), ("COLLECTIONS_SERVING_DIR", root / "serving")):
         monkeypatch.setenv(key, str(value))
+    for key, value in partial_parse_env(root / "warehouse.duckdb").items():   # dbt partial-parses
+        monkeypatch.setenv(key, value)
     if backfill:
         _stage(source, root / "landing", None)
     job = _daily_job_without_dbt_tests()
@@ -153,7 +156,7 @@ def _run_days(root: Path, source: Path, instance, *, backfill: bool, monkeypatch
             result = job.execute_in_process(partition_key=day.isoformat(), instance=instance, tags=tags,
                                             raise_on_error=False, run_config=QUIET)
             assert result.success, (day, [e.message for e in result.all_events if e.is_failure])
-            snapshots.append(_marts(root / "wh.duckdb"))
+            snapshots.append(_marts(root / "warehouse.duckdb"))
             if backfill and reader is None:      # from the second date on, a reader holds the file
                 reader = subprocess.Popen([sys.executable, "-c", READER, str(root / "serving"), str(root / "stop")],
                                           stdout=subprocess.PIPE, text=True)
@@ -196,7 +199,7 @@ def test_seven_day_backfill_gives_the_daily_marts(source, tmp_path, monkeypatch)
         assert result.success
     outbox = tmp_path / "backfill" / "outbox" / RECORD_DAY.isoformat()
     assert not [p for f in HANDOFF_FOLDERS for p in (outbox / f).rglob("*") if p.is_file()]
-    con = duckdb.connect(str(tmp_path / "backfill" / "wh.duckdb"), read_only=True)
+    con = duckdb.connect(str(tmp_path / "backfill" / "warehouse.duckdb"), read_only=True)
     recorded = con.execute("SELECT status, status_reason, count(*) FROM ops.send_ledger WHERE as_of_date = ? "
                            "GROUP BY status, status_reason", [RECORD_DAY]).fetchall()
     con.close()

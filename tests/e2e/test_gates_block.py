@@ -47,7 +47,8 @@ def test_failing_dbt_test_skips_its_children(first_run, tmp_path, monkeypatch):
     # a copy of the day's warehouse, corrupted behind the loader's back: a duplicate encounter key
     import os
     import duckdb
-    copy = tmp_path / "corrupt.duckdb"
+    copy = tmp_path / "corrupt" / "warehouse.duckdb"     # named as the original: dbt partial-parses
+    copy.parent.mkdir()
     shutil.copyfile(os.environ["COLLECTIONS_WAREHOUSE_PATH"], copy)
     monkeypatch.setenv("COLLECTIONS_WAREHOUSE_PATH", str(copy))
     monkeypatch.setenv("COLLECTIONS_OUTBOX_DIR", str(tmp_path / "outbox"))
@@ -70,7 +71,8 @@ def test_failing_audience_gate_sends_nothing(first_run, tmp_path, monkeypatch):
     gains nothing."""
     import os
     import duckdb
-    copy = tmp_path / "w.duckdb"
+    copy = tmp_path / "w" / "warehouse.duckdb"
+    copy.parent.mkdir()
     shutil.copyfile(os.environ["COLLECTIONS_WAREHOUSE_PATH"], copy)
     con = duckdb.connect(str(copy))
     con.execute("DELETE FROM ops.send_ledger")            # today's touches are due again

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from orchestration.settings import PROJECT_ROOT
+from tests.dbt_parse_cache import partial_parse_env
 from tests.actions.conftest import API_KEY
 from tests.fake_sendgrid import FakeSendGrid
 
@@ -52,6 +53,8 @@ class FaultSite:
             "DAGSTER_HOME": str(root / "dagster_home"),
             "PYTHONUNBUFFERED": "1",
         })
+        self.env.pop("DBT_PARTIAL_PARSE_FILE_PATH", None)
+        self.env.update(partial_parse_env(self.warehouse))     # dbt partial-parses (tests/dbt_parse_cache.py)
         if sendgrid is not None:
             self.env.update({"SENDGRID_API_KEY": API_KEY, "SENDGRID_API_HOST": sendgrid.url})
 

@@ -205,16 +205,47 @@ class Landing:
         return Warehouse(wh)
 
 
+_TARGET: list[Path] = []
+
+
+def _target_path() -> Path:
+    """dbt's target folder of this test process: its artifacts (manifest.json, run_results,
+    partial_parse.msgpack) never overwrite the project's target/ that the Dagster runs read,
+    nor those of another pytest-xdist worker."""
+    if not _TARGET:
+        import atexit
+        import shutil
+        import tempfile
+        _TARGET.append(Path(tempfile.mkdtemp(prefix="dbt-target-")))
+        atexit.register(shutil.rmtree, _TARGET[0], True)
+    return _TARGET[0]
+
+
+def copy_warehouse(source: Path, folder: Path) -> Path:
+    """A copy of a scenario warehouse, as folder/warehouse.duckdb: the DuckDB database keeps
+    its name (the file's stem), so a rebuild of the copy partial-parses (dbt_build)."""
+    import shutil
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source, folder / "warehouse.duckdb")
+    return folder / "warehouse.duckdb"
+
+
 def dbt_build(warehouse: Path, select: str | None = None) -> None:
-    """`dbt build` in this process (dbt's programmatic runner); raises on any failure."""
+    """`dbt build` in this process (dbt's programmatic runner); raises on any failure. dbt
+    partial-parses from the project's saved parse (tests/dbt_parse_cache.py) when the file is
+    named warehouse.duckdb."""
     from dbt.cli.main import dbtRunner
 
+    from tests.dbt_parse_cache import partial_parse_for
+
     os.environ["COLLECTIONS_WAREHOUSE_PATH"] = str(warehouse)
+    target = _target_path()
     args = ["build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--quiet", "--no-use-colors"]
+            "--target-path", str(target), "--log-path", str(target), "--quiet", "--no-use-colors"]
     if select:
         args += ["--select", select]
-    res = dbtRunner().invoke(args)
+    with partial_parse_for(warehouse):
+        res = dbtRunner().invoke(args)
     _release_duckdb()
     if not res.success:
         failures = []

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import time
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal as D
@@ -25,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.warehouse.harness import Landing, Warehouse, dbt_build
+from tests.warehouse.harness import Landing, Warehouse, copy_warehouse, dbt_build
 
 AS_OF = date(2026, 11, 18)
 W_END = date(2026, 11, 15)            # the week under test: Nov 9 – 15
@@ -533,8 +532,7 @@ def test_huddle_wins_slips_and_one_suggestion(wh):
 
 def test_nonprofit_mode_needs_120_days_and_a_final_notice(wh, tmp_path):
     """clinic.nonprofit_501r: true (the policy row flipped on a copy of the warehouse)."""
-    copy = Warehouse(tmp_path / "nonprofit.duckdb")
-    shutil.copy(wh.path, copy.path)
+    copy = Warehouse(copy_warehouse(wh.path, tmp_path / "nonprofit"))
     con = duckdb.connect(str(copy.path))
     try:
         con.execute("UPDATE raw.policy SET clinic_nonprofit_501r = true")

@@ -10,12 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal as D
 
-import shutil
 
 import duckdb
 import pytest
 
-from tests.warehouse.harness import Landing, Warehouse, dbt_build
+from tests.warehouse.harness import Landing, Warehouse, copy_warehouse, dbt_build
 
 AS_OF = date(2026, 11, 20)
 FRESH_TS = "2026-11-20T12:00:00Z"          # newest patient_transactions export: 18 h before day end
@@ -398,8 +397,7 @@ def test_stale_transactions_export_holds_every_touch(wh, tmp_path):
     """The same warehouse with an older patient_transactions export: the newest updated_at at
     or before the end of the as-of day (2026-11-21 06:00 UTC in Chicago) is 24 h 1 min old.
     Rebuilt from the cadence models down (a full second build would double the module's time)."""
-    stale = tmp_path / "stale.duckdb"
-    shutil.copy(wh.path, stale)
+    stale = copy_warehouse(wh.path, tmp_path / "stale")
     con = duckdb.connect(str(stale))
     try:
         con.execute("UPDATE raw.patient_transactions SET updated_at = TIMESTAMP '2026-11-20 05:59:00'")

@@ -7,13 +7,12 @@ attempts; approval ≤ 20 %: collector, ≤ 40 %: manager, more: finance lead.
 
 from __future__ import annotations
 
-import shutil
 from decimal import Decimal as D
 
 import duckdb
 import pytest
 
-from tests.warehouse.harness import Warehouse, dbt_build
+from tests.warehouse.harness import Warehouse, copy_warehouse, dbt_build
 from tests.warehouse.test_placement_queues_scorecard import (
     AS_OF, FRESH_TS, PlacementLanding, ago, contactable, placeable,
 )
@@ -81,8 +80,7 @@ def test_approval_bands_follow_the_policy(wh):
 def test_a_clinic_where_collectors_cannot_settle(wh, tmp_path):
     """The policy's first level decides the proposal and its approver: without a collector level
     the proposal is the manager's 40 %, escalating to the finance lead."""
-    copy = tmp_path / "no_collector.duckdb"
-    shutil.copy(wh.path, copy)
+    copy = copy_warehouse(wh.path, tmp_path / "no_collector")
     con = duckdb.connect(str(copy))
     try:
         con.execute("DELETE FROM raw.policy_settlement_approval WHERE approver = 'collector'")

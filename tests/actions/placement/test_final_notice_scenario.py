@@ -21,7 +21,7 @@ from orchestration.actions.outreach.dispatch import dispatch
 from orchestration.actions.placement import run as placement_run
 from orchestration.policy.policy import load_policy
 from orchestration.raw.schema import write_run_context
-from tests.warehouse.harness import Warehouse, dbt_build
+from tests.warehouse.harness import Warehouse, copy_warehouse, dbt_build
 from tests.warehouse.test_placement_queues_scorecard import (
     FRESH_TS, PlacementLanding, ago, contactable, placeable,
 )
@@ -94,8 +94,7 @@ def test_who_is_due_a_final_notice(scenario):
 
 def test_default_mode_sends_no_final_notice(scenario, tmp_path):
     _, wh = scenario
-    copy = tmp_path / "default.duckdb"
-    shutil.copy(wh.path, copy)
+    copy = copy_warehouse(wh.path, tmp_path / "default")
     con = duckdb.connect(str(copy))
     try:
         con.execute("UPDATE raw.policy SET clinic_nonprofit_501r = false")

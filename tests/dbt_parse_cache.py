@@ -1,0 +1,102 @@
+"""dbt's partial parse for the many warehouse files of the tests.
+
+dbt keeps the parsed project in ``partial_parse.msgpack`` and reuses it only when the
+profile's connection settings are the ones it was parsed with: their hash includes the
+DuckDB ``path``. A production installation has one warehouse path, so every run after the
+first partial-parses (~3 s). The tests use a new warehouse file almost every time, so every
+``dbt build`` of a test re-parsed the whole project from scratch (~7-10 s more each, a few
+minutes over the suite).
+
+``partial_parse_env(warehouse)`` returns ``{"DBT_PARTIAL_PARSE_FILE_PATH": <file>}``: a copy of
+the project's own ``target/partial_parse.msgpack`` whose profile hash is recomputed for that
+warehouse path (dbt's own computation: the sorted ``connection_info()`` of the DuckDB
+credentials, pretty-printed, sha256). dbt then does what it does on an installation's second
+run: it checks every project file against the saved parse and re-parses what changed. The
+copy is only made when the warehouse's DuckDB database name (the file's stem, written into
+every node of the manifest) is the one the project was parsed with; otherwise the dict is
+empty and dbt parses in full, as before.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import os
+import pprint
+import shutil
+import tempfile
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from orchestration.settings import DBT_PROJECT_DIR
+
+SOURCE = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
+ENV_VAR = "DBT_PARTIAL_PARSE_FILE_PATH"
+
+_lock = threading.Lock()
+_state: dict = {}
+
+
+def _source() -> tuple[bytes, str, str] | None:
+    """The project's saved parse (read once per process), its profile hash and database."""
+    if "source" not in _state:
+        import msgpack
+
+        found = None
+        if SOURCE.is_file():
+            data = SOURCE.read_bytes()
+            doc = msgpack.unpackb(data, raw=False, strict_map_key=False)
+            checksum = doc["state_check"]["profile_hash"]["checksum"]
+            databases = {n.get("database") for n in doc["nodes"].values()}
+            if len(databases) == 1 and data.count(checksum.encode()) == 1:
+                found = (data, checksum, databases.pop())
+        _state["source"] = found
+        _state["dir"] = Path(tempfile.mkdtemp(prefix="dbt-partial-parse-"))
+        atexit.register(shutil.rmtree, _state["dir"], True)
+    return _state["source"]
+
+
+def _profile_hash(warehouse: Path) -> tuple[str, str]:
+    """(sha256 of the profile's connection info, DuckDB database name), as dbt computes them."""
+    import yaml
+    from dbt.adapters.duckdb.credentials import DuckDBCredentials
+
+    profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())["collections"]["outputs"]["duckdb"]
+    fields = {k: v for k, v in profile.items() if k not in ("type", "threads", "path")}
+    creds = DuckDBCredentials.from_dict({**fields, "path": str(warehouse)})
+    keys = sorted(creds.connection_info())
+    return hashlib.sha256(pprint.pformat(keys).encode()).hexdigest(), dict(keys)["database"]
+
+
+def partial_parse_env(warehouse: str | os.PathLike) -> dict[str, str]:
+    """{DBT_PARTIAL_PARSE_FILE_PATH: a saved parse valid for this warehouse path}, or {}."""
+    warehouse = Path(warehouse)
+    with _lock:
+        source = _source()
+        if source is None:
+            return {}
+        data, checksum, database = source
+        target = _state["dir"] / (hashlib.sha1(str(warehouse).encode()).hexdigest() + ".msgpack")
+        if not target.exists():
+            new, db = _profile_hash(warehouse)
+            if db != database:
+                return {}
+            target.write_bytes(data.replace(checksum.encode(), new.encode()))
+        return {ENV_VAR: str(target)}
+
+
+@contextmanager
+def partial_parse_for(warehouse: str | os.PathLike):
+    """Point dbt (a subprocess started in the block, or dbt in this process) at the saved parse."""
+    env = partial_parse_env(warehouse)
+    old = os.environ.get(ENV_VAR)
+    os.environ.pop(ENV_VAR, None)
+    os.environ.update(env)
+    try:
+        yield env
+    finally:
+        if old is None:
+            os.environ.pop(ENV_VAR, None)
+        else:
+            os.environ[ENV_VAR] = old
