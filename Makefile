@@ -47,7 +47,8 @@ install-spark: $(STAMP) ## add dbt-spark and pyspark (requirements-spark.lock) t
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 
 test-spark: install-spark prepare ## the dbt models on Spark (local) against DuckDB; needs Java 17 (docs/scaling.md)
-	$(BIN)/python -m pytest -m spark tests/spark
+	@# one process (-n0): one Spark session at a time, and pyspark exits when imported in an xdist worker
+	$(BIN)/python -m pytest -m spark -n0 tests/spark
 
 ui: prepare ## Dagster UI on http://127.0.0.1:3000
 	@$(BIN)/python -c "from orchestration.instance import ensure_dagster_home; ensure_dagster_home()"

@@ -61,7 +61,8 @@ def daily_run(work: Path, landing: Path, as_of: date, handoff: bool = True) -> d
     if proc.returncode != 0:
         raise SystemExit(f"daily job failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     steps = json.loads(proc.stdout.strip().splitlines()[-1])
-    return {"wall_s": wall, "peak_rss_mb": steps.pop("peak_rss_mb"), "steps": steps}
+    return {"wall_s": wall, "peak_rss_mb": steps.pop("peak_rss_mb"), "peak_rss_job_mb": steps.pop("peak_rss_job_mb"),
+            "peak_rss_child_mb": steps.pop("peak_rss_child_mb"), "steps": steps}
 
 
 def clinic(out: Path, n: int) -> tuple[Path, float | None]:
@@ -154,7 +155,11 @@ def main(argv: list[str] | None = None) -> int:
         steps_log["large_first"], steps_log["large_next"] = firsts, nexts
         row(f"{args.large:,} guarantors, first full daily run (rendering and hand-off apart)",
             f"{first:.1f} s [{_steps(firsts[0])}]", "<= 60 s", first <= 60)
-        row(f"{args.large:,} guarantors, first run peak memory", f"{peak:,.0f} MB", "<= 4,096 MB", peak <= 4096)
+        top = max(firsts, key=lambda r: r["peak_rss_mb"])
+        row(f"{args.large:,} guarantors, first run peak memory (the job process and its children at one time)",
+            f"{peak:,.0f} MB [job process alone {top['peak_rss_job_mb']:,.0f} MB, children (dbt) "
+            f"{top['peak_rss_child_mb']:,.0f} MB]",
+            "<= 4,096 MB", peak <= 4096)
         row(f"{args.large:,} guarantors, next day's run (one day of new files; rendering and hand-off apart)",
             f"{nxt:.1f} s [{_steps(nexts[0])}]", "<= 15 s", nxt <= 15)
         floor_s, _ = run_floor(run_landing, day_before, exclude_day=AS_OF)

@@ -15,6 +15,7 @@ def main() -> int:
                     help="leave out the steps that render and hand off (statements, email, SMS, calls, card "
                          "charges): ingest, every mart, the gates, the touch plan, placement and serving")
     args = ap.parse_args()
+    sampler = MemorySampler()
     from orchestration.instance import ensure_dagster_home
     from orchestration.warehouse.project import ensure_manifest
     ensure_dagster_home()
@@ -46,13 +47,52 @@ def main() -> int:
             starts[e.step_key] = rec.timestamp
         elif e.event_type_value == "STEP_SUCCESS":
             stages[e.step_key] = rec.timestamp - starts[e.step_key]
-    import resource
-    self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    # the job process and its largest child (dbt, a PDF worker) can peak at the same time
-    stages["peak_rss_mb"] = self_mb + child_mb
+    sampler.stop()
+    stages["peak_rss_mb"] = sampler.peak_mb
+    stages["peak_rss_job_mb"], stages["peak_rss_child_mb"] = sampler.peak_job_mb, sampler.peak_children_mb
     print(json.dumps(stages))
     return 0
+
+
+class MemorySampler:
+    """Resident memory of this process plus all its descendants (dbt, PDF workers), sampled
+    every 0.2 s: the peak of what the job holds at one time. (getrusage's ru_maxrss would count
+    a child's copy of this process at fork, before it execs dbt.) psutil comes with dagster."""
+
+    def __init__(self, interval: float = 0.2):
+        import threading
+
+        import psutil
+
+        self._me = psutil.Process()
+        self.peak_mb = self.peak_job_mb = self.peak_children_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        import psutil
+
+        job = self._me.memory_info().rss
+        children = 0
+        for c in self._me.children(recursive=True):
+            try:
+                children += c.memory_info().rss
+            except psutil.Error:             # ended between listing and reading
+                pass
+        mb = 1024 * 1024
+        self.peak_mb = max(self.peak_mb, (job + children) / mb)
+        self.peak_job_mb = max(self.peak_job_mb, job / mb)
+        self.peak_children_mb = max(self.peak_children_mb, children / mb)
+
+    def _run(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            self._sample()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
 
 
 HANDOFF_STEPS = ("outreach__statements", "outreach__email_batch", "outreach__sms_batch", "outreach__call_list",

@@ -10,7 +10,7 @@ import duckdb
 
 from orchestration.keys import check_keys
 from orchestration.policy.policy import Policy, load_policy
-from orchestration.settings import Paths
+from orchestration.settings import Paths, duckdb_memory_limit
 
 # Every DuckDB writer runs in this pool (limit 1): DuckDB allows one writing process.
 WAREHOUSE_POOL = "duckdb_warehouse"
@@ -34,7 +34,7 @@ class CollectionsResource(dg.ConfigurableResource):
         """A short-lived connection to the warehouse file (never held across a dbt call)."""
         path = self.paths.warehouse
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path))
+        con = duckdb.connect(str(path), config={"memory_limit": duckdb_memory_limit()})
         owner_only(path)
         try:
             yield con

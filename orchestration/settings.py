@@ -7,6 +7,7 @@
 | COLLECTIONS_OUTBOX_DIR        | ./var/outbox             |
 | COLLECTIONS_SERVING_DIR       | ./var/serving            |
 | COLLECTIONS_POLICY_PATH       | ./var/policy.yaml if it exists, else the shipped default |
+| COLLECTIONS_DUCKDB_MEMORY_LIMIT | 2GB: DuckDB's memory cap in the loaders and in dbt (it spills to disk past it; DuckDB's own default is 80 % of RAM) |
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ class Paths:
             serving=Path(env("COLLECTIONS_SERVING_DIR") or var / "serving").resolve(),
             policy=Path(policy).resolve(),
         )
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory_limit for the warehouse's writers (dbt's profile reads the same variable)."""
+    return os.environ.get("COLLECTIONS_DUCKDB_MEMORY_LIMIT", "2GB")
 
 
 def export_warehouse_path() -> Path:
