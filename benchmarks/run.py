@@ -48,10 +48,10 @@ def _fresh(work: Path) -> None:
 def daily_run(work: Path, landing: Path, as_of: date, handoff: bool = True) -> dict:
     """One daily job in its own process on work/'s warehouse: wall, per-step seconds, peak MB.
     handoff=False leaves out rendering and hand-off (benchmarks/timed_run.py --without-handoff)."""
-    env = {**os.environ, "COLLECTIONS_LANDING_DIR": str(landing),
-           "COLLECTIONS_WAREHOUSE_PATH": str(work / "warehouse.duckdb"),
-           "COLLECTIONS_OUTBOX_DIR": str(work / "outbox"), "COLLECTIONS_SERVING_DIR": str(work / "serving"),
-           "COLLECTIONS_VAR_DIR": str(work / "var"), "DAGSTER_HOME": str(work / "dagster_home")}
+    from orchestration.settings import folder_env
+
+    env = {**os.environ, **folder_env(work), "COLLECTIONS_LANDING_DIR": str(landing),
+           "DAGSTER_HOME": str(work / "dagster_home")}
     (work / "dagster_home").mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "benchmarks.timed_run", "--as-of", as_of.isoformat()]

@@ -51,6 +51,17 @@ class Paths:
         )
 
 
+def folder_env(root: str | os.PathLike) -> dict[str, str]:
+    """The environment that puts one installation under `root`: landing/, warehouse.duckdb,
+    outbox/, serving/ and var/ (benchmarks, tests and a second clinic on one machine)."""
+    root = Path(root)
+    return {"COLLECTIONS_LANDING_DIR": str(root / "landing"),
+            "COLLECTIONS_WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
+            "COLLECTIONS_OUTBOX_DIR": str(root / "outbox"),
+            "COLLECTIONS_SERVING_DIR": str(root / "serving"),
+            "COLLECTIONS_VAR_DIR": str(root / "var")}
+
+
 def duckdb_memory_limit() -> str:
     """DuckDB's memory_limit for the warehouse's writers (dbt's profile reads the same variable)."""
     return os.environ.get("COLLECTIONS_DUCKDB_MEMORY_LIMIT", "2GB")

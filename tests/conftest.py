@@ -109,14 +109,9 @@ def clinic(tmp_path_factory, dbt_manifest):
 
     root = tmp_path_factory.mktemp("clinic")
     summary = generate(root / "landing", guarantors=150, seed=11, as_of=AS_OF, defects=True)
-    env = {
-        "COLLECTIONS_LANDING_DIR": str(root / "landing"),
-        "COLLECTIONS_WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
-        "COLLECTIONS_OUTBOX_DIR": str(root / "outbox"),
-        "COLLECTIONS_SERVING_DIR": str(root / "serving"),
-        "COLLECTIONS_VAR_DIR": str(root / "var"),
-        "SENDGRID_API_KEY": None, "COLLECTIONS_PAYLINK_SECRET": None,
-    }
+    from orchestration.settings import folder_env
+
+    env = {**folder_env(root), "SENDGRID_API_KEY": None, "COLLECTIONS_PAYLINK_SECRET": None}
     old = {k: os.environ.get(k) for k in env}
     for k, v in env.items():
         if v is None:

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.actions.placement import extract
-from orchestration.settings import EXPECTATIONS_DIR
+from orchestration.settings import EXPECTATIONS_DIR, folder_env
 from tests.e2e.conftest import AS_OF, materialized, query, run_daily
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -45,7 +45,7 @@ def _copy_clinic(dest: Path) -> dict[str, str]:
     secret = wh.with_name(wh.name + ".paylink-secret")
     if secret.exists():
         shutil.copy2(secret, dest / "warehouse.duckdb.paylink-secret")
-    return _copy_env(dest)
+    return folder_env(dest)
 
 
 class _Env:
@@ -97,7 +97,7 @@ def placed(base, tmp_path_factory):
     for f in src_root.iterdir():
         if f.is_file():
             shutil.copy2(f, root / f.name)
-    env = _copy_env(root)
+    env = folder_env(root)
     with _Env(env):
         first = _ok(run_daily(D1))
         out = Path(env["COLLECTIONS_OUTBOX_DIR"]) / D1.isoformat()
@@ -109,14 +109,6 @@ def placed(base, tmp_path_factory):
         rerun = _ok(run_daily(D1))
         yield {"env": env, "out": out, "batch": batch, "manifest_path": manifest_path, "first": first,
                "rerun": rerun, "snapshot": snapshot, "ledger_before": ledger_before, "root": root}
-
-
-def _copy_env(root: Path) -> dict[str, str]:
-    return {"COLLECTIONS_LANDING_DIR": str(root / "landing"),
-            "COLLECTIONS_WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
-            "COLLECTIONS_OUTBOX_DIR": str(root / "outbox"),
-            "COLLECTIONS_SERVING_DIR": str(root / "serving"),
-            "COLLECTIONS_VAR_DIR": str(root / "var")}
 
 
 def test_placement_batch_file_and_manifest(placed):
@@ -219,7 +211,7 @@ def test_failing_placement_gate_writes_no_file(base, tmp_path):
     for f in src_root.iterdir():
         if f.is_file():
             shutil.copy2(f, tmp_path / f.name)
-    env = _copy_env(tmp_path)
+    env = folder_env(tmp_path)
     suites = tmp_path / "expectations"
     shutil.copytree(EXPECTATIONS_DIR, suites)
     suite = json.loads((suites / "placement_extract.json").read_text())

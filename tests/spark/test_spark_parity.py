@@ -85,20 +85,12 @@ def builds(spark_ready, dbt_manifest, build_timings, tmp_path_factory):
     """The clinic, the daily job, then dbt on both engines; yields how to read each side."""
     from orchestration.raw.export_parquet import export_raw
     from orchestration.sample.generator import generate
-    from orchestration.settings import export_warehouse_path
+    from orchestration.settings import export_warehouse_path, folder_env
     from tests.warehouse.harness import _release_duckdb
 
     root = tmp_path_factory.mktemp("spark_parity")
     generate(root / "landing", guarantors=GUARANTORS, seed=11, as_of=AS_OF, defects=True)
-    env = {
-        "COLLECTIONS_LANDING_DIR": str(root / "landing"),
-        "COLLECTIONS_WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
-        "COLLECTIONS_OUTBOX_DIR": str(root / "outbox"),
-        "COLLECTIONS_SERVING_DIR": str(root / "serving"),
-        "COLLECTIONS_VAR_DIR": str(root / "var"),
-        "COLLECTIONS_SPARK_DIR": str(root / "spark"),
-        "TZ": "UTC",
-    }
+    env = {**folder_env(root), "COLLECTIONS_SPARK_DIR": str(root / "spark"), "TZ": "UTC"}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     os.environ.pop("SENDGRID_API_KEY", None)
