@@ -28,7 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--delta-days", type=int, default=1, dest="delta_days",
                         help="one dated delta file per kind for each of the last N days (default 1: --as-of)")
     parser.add_argument("--clinic-tz", default="America/Chicago", dest="clinic_tz")
-    parser.add_argument("--defects", action="store_true", help="also write the bad inputs of LANDING.md")
+    parser.add_argument("--defects", action="store_true",
+                        help="also write the bad inputs of the landing contract (defect_catalogue.py)")
     parser.add_argument("--force", action="store_true", help="replace era/, pm/, ops/, events/ in a non-empty --out")
     return parser
 

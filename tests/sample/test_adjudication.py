@@ -1,4 +1,4 @@
-"""adjudication: the patient's responsibility after the insurers, as DOMAIN rules compute it
+"""adjudication: the patient's responsibility after the insurers, as the pipeline computes it
 from the 835s (latest effective adjudication; reversals cancel by CLP07; secondary wins)."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from tests.sample.landing_reader import adjudications, latest, patient_resp, rea
 
 
 def test_balances_make_sense(sample_clinic):
-    """Compute encounter balances as DOMAIN.md does; credits only where a refund flow exists."""
+    """Compute encounter balances from the files alone; credits only where a refund flow exists."""
     root, _ = sample_clinic
     enc = latest(read_kind(root, "encounters"), "encounter_id")
     adj = adjudications(root)
