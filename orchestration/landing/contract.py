@@ -196,3 +196,10 @@ CSV_TABLES: tuple[TableSpec, ...] = (
     DISPUTES, HARDSHIP, CONTACT_LOG, AGENCY_ACTIVITY,
 )
 CSV_BY_NAME = {t.name: t for t in CSV_TABLES}
+
+# events/sendgrid/*.json: the SendGrid Event Webhook events the landing contract names
+# (unsubscribe, group_unsubscribe and spamreport revoke e-mail; bounce and dropped return the contact)
+SENDGRID_EVENTS: tuple[str, ...] = (
+    "processed", "delivered", "deferred", "bounce", "dropped", "open", "click", "spamreport",
+    "unsubscribe", "group_unsubscribe",
+)

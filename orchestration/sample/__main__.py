@@ -1,4 +1,4 @@
-"""``python -m orchestration.sample --out var/landing ...`` (see generator.main)."""
-from .generator import main
+"""``python -m orchestration.sample --out var/landing ...`` (see cli.main)."""
+from .cli import main
 
 raise SystemExit(main())

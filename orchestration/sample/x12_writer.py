@@ -147,44 +147,43 @@ def claim_blocks(
 
     parts = [clp, cas_co, cas_oa, cas_pr, nm1, dtm]
 
-    # service lines: line 1 gets svc_split of every amount (line 2 the rest); on one-line
-    # claims line 1 gets everything.
-    has = ~claim_level
-    if has.any():
-        f = np.where(svc == 2, np.asarray(svc_split, float), 1.0)
-
-        def part(a):
-            a = np.asarray(a, np.int64)
-            return np.where(has, np.round(a * f).astype(np.int64), 0)
-
-        c1, p1 = part(charge), part(paid)
-        r1, r2, r3 = part(pr1), part(pr2), part(pr3)
-        oa1 = part(oa23)
-        co1 = np.where(has, c1 - p1 - r1 - r2 - r3 - oa1, 0)  # balances line 1 exactly
-        two = svc == 2
-        c2 = np.where(two, charge - c1, 0)
-        p2 = np.where(two, paid - p1, 0)
-        q1 = np.where(two, pr1 - r1, 0)
-        q2 = np.where(two, pr2 - r2, 0)
-        q3 = np.where(two, pr3 - r3, 0)
-        oa2 = np.where(two, np.asarray(oa23, np.int64) - oa1, 0)
-        co2 = np.where(two, c2 - p2 - q1 - q2 - q3 - oa2, 0)
-        for cpt, cc, pp, co, oa, a1, a2, a3, m in (
-            (cpt1, c1, p1, co1, oa1, r1, r2, r3, has),
-            (cpt2, c2, p2, co2, oa2, q1, q2, q3, two),
-        ):
-            svc_seg = _opt(m, _join("SVC*HC:", cpt, "*", money_x12(cc), "*", money_x12(pp), "**1", TERM))
-            dtm472 = _opt(m, _join("DTM*472*", service_date, TERM))
-            s_co, k1 = _cas("CO", [("45", np.where(m, co, 0))])
-            s_oa, k2 = _cas("OA", [("23", np.where(m, oa, 0))])
-            s_pr, k3 = _cas("PR", [("1", np.where(m, a1, 0)), ("2", np.where(m, a2, 0)), ("3", np.where(m, a3, 0))])
-            parts += [_fill(svc_seg), _fill(dtm472), s_co, s_oa, s_pr]
-            segs += np.where(m, 2, 0) + k1 + k2 + k3
+    if (svc != 0).any():
+        amounts = {"charge": charge, "paid": paid, "oa23": oa23, "pr1": pr1, "pr2": pr2, "pr3": pr3}
+        line_parts, line_segs = _service_lines(amounts, svc, svc_split, (cpt1, cpt2), service_date)
+        parts += line_parts
+        segs += line_segs
 
     text = _join(*[_fill(p) for p in parts])
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
     return text.cast(pa.large_string()), segs
+
+
+def _service_lines(amounts: dict, lines: np.ndarray, split, cpts: tuple[pa.Array, pa.Array],
+                   service_date: pa.Array) -> tuple[list[pa.Array], np.ndarray]:
+    """SVC, DTM*472 and CAS segments of the claims with 1 or 2 service lines (0: none), and the
+    number of segments per claim. Line 1 gets `split` of every amount and line 2 the rest; a
+    one-line claim puts everything on line 1; each line's CO-45 balances it exactly."""
+    has, two = lines != 0, lines == 2
+    share = np.where(two, np.asarray(split, float), 1.0)
+    first = {k: np.where(has, np.round(np.asarray(v, np.int64) * share).astype(np.int64), 0)
+             for k, v in amounts.items()}
+    first["co45"] = np.where(has, first["charge"] - first["paid"] - first["pr1"] - first["pr2"] - first["pr3"]
+                             - first["oa23"], 0)
+    second = {k: np.where(two, np.asarray(v, np.int64) - first[k], 0) for k, v in amounts.items()}
+    second["co45"] = np.where(two, second["charge"] - second["paid"] - second["pr1"] - second["pr2"] - second["pr3"]
+                              - second["oa23"], 0)
+    parts, segs = [], np.zeros(len(lines), np.int64)
+    for cpt, line, m in ((cpts[0], first, has), (cpts[1], second, two)):
+        svc_seg = _opt(m, _join("SVC*HC:", cpt, "*", money_x12(line["charge"]), "*", money_x12(line["paid"]), "**1",
+                                TERM))
+        dtm472 = _opt(m, _join("DTM*472*", service_date, TERM))
+        s_co, k1 = _cas("CO", [("45", np.where(m, line["co45"], 0))])
+        s_oa, k2 = _cas("OA", [("23", np.where(m, line["oa23"], 0))])
+        s_pr, k3 = _cas("PR", [(code, np.where(m, line[f"pr{code}"], 0)) for code in ("1", "2", "3")])
+        parts += [_fill(svc_seg), _fill(dtm472), s_co, s_oa, s_pr]
+        segs += np.where(m, 2, 0) + k1 + k2 + k3
+    return parts, segs
 
 
 def concat_text(texts: pa.Array, rows=None) -> str:
@@ -233,6 +232,10 @@ class Transaction:
     st03: bool = True               # ST03 implementation reference (many payers omit it)
 
     @property
+    def is_4010(self) -> bool:
+        return self.version.startswith("004")
+
+    @property
     def bpr_amount(self) -> int:
         return self.paid_total - sum(a for _, a in self.plb)
 
@@ -249,14 +252,14 @@ class Transaction:
         while bpr and bpr[-1] == "":
             bpr.pop()
         head = [
-            f"ST*835*{self.st_control}" + (f"*{self.version}" if self.st03 and not self.version.startswith("004") else ""),
+            f"ST*835*{self.st_control}" + (f"*{self.version}" if self.st03 and not self.is_4010 else ""),
             ELEM.join(bpr),
             f"TRN*1*{self.trace}*1{self.payer_tin}",
             f"DTM*405*{self.production_date}",
             f"N1*PR*{self.payer.name}*{self.payer.id_qual}*{self.payer.id}",
             f"N3*{self.payer.address}",
             f"N4*{self.payer.city}*{self.payer.state}*{self.payer.zip}",
-        ] + ([] if self.version.startswith("004") else ["PER*BL*PROVIDER EDI SUPPORT*TE*8005550199"]) + [
+        ] + ([] if self.is_4010 else ["PER*BL*PROVIDER EDI SUPPORT*TE*8005550199"]) + [
             f"N1*PE*{self.payee.name}*{self.payee.id_qual}*{self.payee.id}",
             f"N3*{self.payee.address}",
             f"N4*{self.payee.city}*{self.payee.state}*{self.payee.zip}",
