@@ -23,7 +23,6 @@ import atexit
 import hashlib
 import os
 import pprint
-import re
 import shutil
 import tempfile
 import threading
@@ -58,25 +57,13 @@ def _source() -> tuple[bytes, str, str] | None:
     return _state["source"]
 
 
-_ENV_VAR = re.compile(r"""\{\{\s*env_var\(\s*'([^']+)'\s*(?:,\s*'([^']*)'\s*)?\)\s*\}\}""")
-
-
-def _render(value):
-    """The profile's `{{ env_var('NAME', 'default') }}` values as dbt renders them."""
-    if isinstance(value, dict):
-        return {k: _render(v) for k, v in value.items()}
-    if isinstance(value, str):
-        return _ENV_VAR.sub(lambda m: os.environ.get(m[1], m[2] or ""), value)
-    return value
-
-
 def _profile_hash(warehouse: Path) -> tuple[str, str]:
     """(sha256 of the profile's connection info, DuckDB database name), as dbt computes them."""
-    import yaml
     from dbt.adapters.duckdb.credentials import DuckDBCredentials
 
-    profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())["collections"]["outputs"]["duckdb"]
-    fields = {k: _render(v) for k, v in profile.items() if k not in ("type", "threads", "path")}
+    from orchestration.warehouse.project import duckdb_profile
+
+    fields = {k: v for k, v in duckdb_profile().items() if k not in ("type", "threads", "path")}
     creds = DuckDBCredentials.from_dict({**fields, "path": str(warehouse)})
     keys = sorted(creds.connection_info())
     return hashlib.sha256(pprint.pformat(keys).encode()).hexdigest(), dict(keys)["database"]
