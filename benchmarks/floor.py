@@ -202,8 +202,10 @@ def run_models_floor(warehouse: Path, as_of: date, repeats: int = 1, work: Path 
         for _ in range(repeats):
             per_model = []
             t0 = time.perf_counter()
-            con = duckdb.connect(str(copy), config={k: str(v) for k, v in settings.items()})
+            con = duckdb.connect(str(copy))
             try:
+                for key, value in settings.items():     # as dbt-duckdb applies the profile's settings
+                    con.execute(f"SET {key} = '{value}'")
                 for name, ddl in statements:
                     t = time.perf_counter()
                     con.execute(ddl)

@@ -62,6 +62,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = [item for _, item in sorted(enumerate(items), key=rank)]
 
 
+# ------------------------------------------------------------------------- no outbound network
+def pytest_configure(config: pytest.Config) -> None:
+    """Every process of the session (this one, the xdist workers, the daily jobs and dbt they
+    start) refuses and logs any socket call that would leave the machine (tests/netguard)."""
+    from tests import netguard
+
+    if os.environ.get(netguard.LOG_VAR):          # an xdist worker: guarded since it started
+        return
+    import tempfile
+
+    log = Path(tempfile.gettempdir()) / f"collections-netguard-{os.getpid()}.log"
+    log.unlink(missing_ok=True)
+    netguard.install(log)
+    config._netguard_log = log                    # removed by pytest_unconfigure
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    log = getattr(config, "_netguard_log", None)
+    if log is not None:
+        log.unlink(missing_ok=True)
+
+
 # ------------------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="session")
 def dbt_manifest() -> Path:
@@ -138,7 +160,9 @@ class _Capture(logging.Handler):
 @pytest.fixture(scope="session")
 def first_run_capture(clinic):
     """The daily job once on the session's clinic, with every Python log record (DEBUG and up,
-    console logger at DEBUG) and every Dagster event-log entry kept for the PHI scan."""
+    console logger at DEBUG) and every Dagster event-log entry kept for the PHI scan, and the
+    outbound network calls it attempted (tests/netguard: none may leave the machine)."""
+    from tests import netguard
     from tests.e2e.conftest import run_daily
 
     capture, entries = _Capture(), []
@@ -146,13 +170,14 @@ def first_run_capture(clinic):
     old_level = root_logger.level
     root_logger.addHandler(capture)
     root_logger.setLevel(logging.DEBUG)
+    start = netguard.mark()
     try:
         result = run_daily(run_config={"loggers": {"console": {"config": {"log_level": "DEBUG"}}}}, logs=entries)
     finally:
         root_logger.removeHandler(capture)
         root_logger.setLevel(old_level)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
-    return {"result": result, "entries": entries, "records": capture.records}
+    return {"result": result, "entries": entries, "records": capture.records, "outbound": netguard.attempts(start)}
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,9 @@ refuses and records any socket call that would leave the machine.
 
 Python's audit hooks see each `socket.connect`, `socket.sendto`, `socket.getaddrinfo` (DNS) and
 `socket.gethostbyname`: a loopback address (127.0.0.0/8, ::1, "localhost") or a Unix socket
-passes; anything else is written, one line per attempt, to $COLLECTIONS_NETGUARD_LOG (pid,
+passes; anything else is written, one line per attempt, to $PYTEST_NETGUARD_LOG (pid,
 event, address, the calling frames) and refused with ConnectionRefusedError, as a machine
-without a route would. tests/reliability/test_no_network.py reads the log.
+without a route would. tests/netguard/__init__.py installs it for the test session and reads the log.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import socket
 import sys
 import traceback
 
-_LOG = os.environ.get("COLLECTIONS_NETGUARD_LOG")
+_LOG = os.environ.get("PYTEST_NETGUARD_LOG")
 
 
 def _is_local(host) -> bool:
