@@ -118,7 +118,11 @@ def keep_partial_parse(run_target: Path) -> None:
     copies that file into each invocation's own target folder but never back, so a file made by
     `dbt parse` with another warehouse path (a test, `make` with other settings) meant a full
     parse on every run. Replaced atomically: concurrent builds read the old or the new file.
+    A build pointed at another saved parse (DBT_PARTIAL_PARSE_FILE_PATH: the tests' own) leaves
+    the project's alone.
     """
+    if os.environ.get("DBT_PARTIAL_PARSE_FILE_PATH"):
+        return
     src = Path(run_target) / PARTIAL_PARSE
     if not src.is_file():
         return
