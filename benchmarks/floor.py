@@ -1,4 +1,6 @@
-"""The floor: DuckDB alone reading the same landing files and computing the aging table in
+"""Two floors: what the daily job's work costs with everything around it taken away.
+
+The aging floor: DuckDB alone reading the same landing files and computing the aging table in
 one SQL script -- no loaders, no ledger, no checks, no dbt, no Dagster. The daily job's wall
 time divided by this one is the overhead ratio `make bench` reports (issue 7: target <= 5x).
 
@@ -10,12 +12,26 @@ lineage, policy versions, guarantor ages, every other mart. It prints its bucket
 reader can compare them with rpt_aging.
 
     python -m benchmarks.floor --landing DIR --as-of YYYY-MM-DD [--exclude-day YYYY-MM-DD]
+
+The models floor (`--models`): dbt's own compiled SQL of every model, run in dependency order
+in one DuckDB connection over a copy of a warehouse the daily job loaded (its raw, ops and seed
+tables) -- no dbt, no Dagster, no tests: the cost of the models' SQL alone. It reads what to run
+from the manifest (`compiled_code`, `depends_on`, the materialization), so it follows the models
+wherever they are reshaped; incremental models run their full-refresh SQL.
+
+    python -m benchmarks.floor --models --warehouse FILE --as-of YYYY-MM-DD [--repeats 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -120,12 +136,108 @@ def run_floor(landing: Path, as_of: date, exclude_day: date | None = None) -> tu
     return time.perf_counter() - t0, rows
 
 
+# ------------------------------------------------------------------------------ models floor
+def compile_models(warehouse: Path, as_of: date, target: Path) -> dict:
+    """`dbt compile` of every model for the as-of date against `warehouse`; the manifest."""
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    env = {**os.environ, "COLLECTIONS_WAREHOUSE_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env.pop("DBT_PARTIAL_PARSE_FILE_PATH", None)
+    out = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "compile", "--quiet", "--full-refresh",
+         "--select", "resource_type:model", "--vars", json.dumps({"as_of_date": as_of.isoformat()}),
+         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         "--target-path", str(target), "--log-path", str(target)],
+        env=env, cwd=DBT_PROJECT_DIR, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"dbt compile failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+    return json.loads((target / "manifest.json").read_text())
+
+
+def model_statements(manifest: dict) -> list[tuple[str, str]]:
+    """(model name, DDL) for every model in dependency order, as dbt materializes it: a view or
+    a table built from the model's compiled SQL (ephemeral models are inlined in their users)."""
+    models = {uid: n for uid, n in manifest["nodes"].items()
+              if n["resource_type"] == "model" and n["config"].get("materialized") != "ephemeral"}
+    order: list[str] = []
+    state: dict[str, str] = {}
+
+    def visit(uid: str) -> None:          # depth-first topological order
+        if state.get(uid) == "done":
+            return
+        if state.get(uid) == "visiting":
+            raise ValueError(f"cycle through {uid}")
+        state[uid] = "visiting"
+        for dep in manifest["nodes"][uid]["depends_on"]["nodes"]:
+            if dep in models:
+                visit(dep)
+        state[uid] = "done"
+        order.append(uid)
+
+    for uid in sorted(models):
+        visit(uid)
+    out = []
+    for uid in order:
+        n = models[uid]
+        kind = "VIEW" if n["config"]["materialized"] == "view" else "TABLE"
+        out.append((n["name"], f"CREATE OR REPLACE {kind} {n['relation_name']} AS (\n{n['compiled_code']}\n)"))
+    return out
+
+
+def run_models_floor(warehouse: Path, as_of: date, repeats: int = 1, work: Path | None = None) -> dict:
+    """The models' compiled SQL alone, `repeats` times, on a copy of `warehouse` (the copy keeps
+    the file name: it is the database name in the compiled SQL). Wall seconds of each repeat
+    (connect to last statement), their median, and the slowest models of the median repeat."""
+    import duckdb
+
+    from orchestration.warehouse.project import duckdb_profile
+
+    work = Path(tempfile.mkdtemp(prefix="floor-models-", dir=work or warehouse.parent))
+    try:
+        copy = work / warehouse.name
+        shutil.copyfile(warehouse, copy)
+        statements = model_statements(compile_models(copy, as_of, work / "target"))
+        settings = duckdb_profile().get("settings") or {}
+        runs = []
+        for _ in range(repeats):
+            per_model = []
+            t0 = time.perf_counter()
+            con = duckdb.connect(str(copy))
+            try:
+                for key, value in settings.items():     # as dbt-duckdb applies the profile's settings
+                    con.execute(f"SET {key} = '{value}'")
+                for name, ddl in statements:
+                    t = time.perf_counter()
+                    con.execute(ddl)
+                    per_model.append((name, time.perf_counter() - t))
+            finally:
+                con.close()
+            runs.append((time.perf_counter() - t0, per_model))
+        runs.sort(key=lambda r: r[0])
+        wall, per_model = runs[len(runs) // 2]
+        slowest = sorted(per_model, key=lambda m: -m[1])[:8]
+        return {"wall_s": wall, "runs_s": [round(r[0], 3) for r in runs], "models": len(statements),
+                "slowest": [[n, round(s, 3)] for n, s in slowest]}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--landing", type=Path, required=True)
+    ap.add_argument("--models", action="store_true", help="the models floor: dbt's compiled SQL alone")
+    ap.add_argument("--landing", type=Path, help="the aging floor: the landing folder")
+    ap.add_argument("--warehouse", type=Path, help="the models floor: a warehouse the daily job loaded")
     ap.add_argument("--as-of", type=date.fromisoformat, required=True)
     ap.add_argument("--exclude-day", type=date.fromisoformat, help="leave out the files of this day")
+    ap.add_argument("--repeats", type=int, default=1, help="the models floor: runs (the median is reported)")
     a = ap.parse_args(argv)
+    if a.models:
+        if not a.warehouse:
+            ap.error("--models needs --warehouse")
+        print(json.dumps(run_models_floor(a.warehouse.resolve(), a.as_of, a.repeats)))
+        return 0
+    if not a.landing:
+        ap.error("the aging floor needs --landing")
     wall, rows = run_floor(a.landing, a.as_of, a.exclude_day)
     print(json.dumps({"wall_s": round(wall, 2), "buckets": [[b, n, str(d)] for b, n, d in rows]}))
     return 0

@@ -7,8 +7,9 @@
    peak memory; then the next day's run on the same warehouse with only that day's new files.
    Both without the steps that render and hand off (statements, email, SMS, call list, card
    charges: `timed_run --without-handoff`), which the issue measures as throughputs (5.);
-3. the floor: DuckDB alone computing the aging from the same files (benchmarks/floor.py), and
-   the first run's ratio to it;
+3. the floors (benchmarks/floor.py): DuckDB alone computing the aging from the same files, and
+   the models floor, dbt's own compiled SQL of every model run in one DuckDB connection over
+   the warehouse the job loaded (no dbt, no Dagster, no tests); each run's ratio to them;
 4. the 835 parser against pyx12 on a sample of the small clinic's files (identical totals);
 5. statement PDFs per second with both cores, and 10,000 emails to a local SendGrid stand-in.
 
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--large-repeats", type=int, default=1)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
     args = ap.parse_args(argv)
-    from benchmarks.floor import run_floor
+    from benchmarks.floor import run_floor, run_models_floor
     from benchmarks.ingest_835 import compare_with_pyx12
     from orchestration.actions.outreach.bench import bench_email, bench_pdfs
     from orchestration.warehouse.project import ensure_manifest
@@ -132,6 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     wall = statistics.median(r["wall_s"] for r in runs)
     row(f"{args.small:,}-guarantor clinic, whole daily job (median of {args.repeats})",
         f"{wall:.1f} s [{_steps(runs[len(runs) // 2])}]", "<= 20 s", wall <= 20)
+    models_floor = run_models_floor(work / "warehouse.duckdb", AS_OF, repeats=3)
+    steps_log["small_models_floor"] = [models_floor]
+    row(f"{args.small:,}: models floor, dbt's compiled SQL of {models_floor['models']} models alone (median of 3)",
+        f"{models_floor['wall_s']:.1f} s", "-", None)
+    row(f"{args.small:,}: whole daily job / models floor", f"{wall / models_floor['wall_s']:.1f}x", "-", None)
 
     # 2. + 3. the large clinic and the floor
     if args.large:
@@ -147,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(run_landing, ignore_errors=True)
             hold_back(landing, run_landing, AS_OF, include_day=False)
             firsts.append(daily_run(work, run_landing, day_before, handoff=False))
+            if len(firsts) == 1:                      # the models floor on the first run's warehouse
+                models_floor = run_models_floor(work / "warehouse.duckdb", day_before)
             hold_back(landing, run_landing, AS_OF, include_day=True)
             nexts.append(daily_run(work, run_landing, AS_OF, handoff=False))
         first = statistics.median(r["wall_s"] for r in firsts)
@@ -162,6 +170,12 @@ def main(argv: list[str] | None = None) -> int:
             "<= 4,096 MB", peak <= 4096)
         row(f"{args.large:,} guarantors, next day's run (one day of new files; rendering and hand-off apart)",
             f"{nxt:.1f} s [{_steps(nexts[0])}]", "<= 15 s", nxt <= 15)
+        steps_log["large_models_floor"] = [models_floor]
+        row(f"{args.large:,}: models floor, dbt's compiled SQL of {models_floor['models']} models alone",
+            f"{models_floor['wall_s']:.1f} s [{', '.join(f'{n} {t:.1f} s' for n, t in models_floor['slowest'][:4])}]",
+            "-", None)
+        row("first run / models floor", f"{first / models_floor['wall_s']:.1f}x", "<= 1.5x",
+            first / models_floor["wall_s"] <= 1.5)
         floor_s, _ = run_floor(run_landing, day_before, exclude_day=AS_OF)
         row("floor: DuckDB alone, aging from the same files", f"{floor_s:.1f} s", "-", None)
         row("first run / floor", f"{first / floor_s:.1f}x", "<= 5x", first / floor_s <= 5)
@@ -179,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     row(f"10,000 emails to the local SendGrid stand-in ({nreq} requests)", f"{build + send:.1f} s",
         "<= 5 s", build + send <= 5)
 
+    machine += f", {os.getloadavg()[0]:.1f} at the end"
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(
         {"machine": machine, "date": date.today().isoformat(),

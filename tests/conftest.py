@@ -22,24 +22,44 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 
 # ------------------------------------------------------------------ scheduling (pytest-xdist)
 # `--dist loadfile`: a module's tests run on one worker, in order (its fixtures are built once).
-# (`--dist loadgroup` would put the clinic modules in one group, but pytest-xdist 3.8 groups by
+# The modules of the session clinic (its first run, the shared re-run) are one unit of work
+# (`SessionClinicScheduling`), so the clinic's first run is made once per session, not once per
+# worker. (pytest-xdist 3.8's `--dist loadgroup` would do it with marks, but it groups by
 # rewriting `item._nodeid`, which pytest 9 no longer reads: the marks are silently ignored.)
-# A worker that runs any module of the session clinic makes its first run once; with two
-# workers that is at most two runs. Modules are handed out in this order, then the others in
-# collection order; each worker takes the next module when it is nearly idle (a worker given a
-# one-test module is given the next module at once: hence the quick module after the backfill).
+# Units are handed out in SCHEDULE's order, then the others in collection order; each worker
+# takes the next unit when it is nearly idle (a worker given a one-test module is given the
+# next unit at once: hence the quick module after the backfill).
+CLINIC_MODULES = (
+    "tests/e2e/test_placement_outputs.py", "tests/e2e/test_daily_job.py", "tests/e2e/test_gates_block.py",
+    "tests/e2e/test_outreach.py", "tests/e2e/test_moves_e2e.py", "tests/e2e/test_serving_outputs.py",
+    "tests/reliability/test_phi.py",
+)
 SCHEDULE = (
-    "tests/e2e/test_backfill.py",                # one test, 15 runs of the daily job: the longest
-    "tests/e2e/test_placement_outputs.py",       # the session clinic's first run + 5 runs
+    "tests/e2e/test_backfill.py",                # one test, 15 runs of the daily job
+    *CLINIC_MODULES,                             # the session clinic's first run + re-run + 8 runs
     "tests/policy/test_policy.py",               # quick: queued behind the backfill
     "tests/reliability/test_crash_rerun.py",     # 4 runs killed or re-run, one in parallel
-    "tests/e2e/test_daily_job.py", "tests/e2e/test_gates_block.py", "tests/e2e/test_outreach.py",
-    "tests/e2e/test_moves_e2e.py", "tests/e2e/test_serving_outputs.py", "tests/reliability/test_phi.py",
     "tests/actions/placement/test_final_notice_scenario.py", "tests/warehouse/test_settlements.py",
     "tests/warehouse/test_segments_cadence.py", "tests/warehouse/test_servicing.py",
     "tests/warehouse/test_placement_queues_scorecard.py", "tests/warehouse/test_balances.py",
     "tests/warehouse/test_moves.py",
 )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SessionClinicScheduling(LoadFileScheduling):
+        """`--dist loadfile`, with the session clinic's modules as one unit."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "session-clinic" if module in CLINIC_MODULES else module
+
+    return SessionClinicScheduling(config, log)
 
 
 def _module(item: pytest.Item) -> str:
@@ -62,12 +82,36 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = [item for _, item in sorted(enumerate(items), key=rank)]
 
 
+# ------------------------------------------------------------------------- no outbound network
+def pytest_configure(config: pytest.Config) -> None:
+    """Every process of the session (this one, the xdist workers, the daily jobs and dbt they
+    start) refuses and logs any socket call that would leave the machine (tests/netguard)."""
+    from tests import netguard
+
+    if os.environ.get(netguard.LOG_VAR):          # an xdist worker: guarded since it started
+        return
+    import tempfile
+
+    log = Path(tempfile.gettempdir()) / f"collections-netguard-{os.getpid()}.log"
+    log.unlink(missing_ok=True)
+    netguard.install(log)
+    config._netguard_log = log                    # removed by pytest_unconfigure
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    log = getattr(config, "_netguard_log", None)
+    if log is not None:
+        log.unlink(missing_ok=True)
+
+
 # ------------------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="session")
 def dbt_manifest() -> Path:
-    """The project's manifest (and saved parse), parsed again only when the project changed;
-    pytest-xdist workers take turns (one `dbt parse` writes target/)."""
+    """The project's manifest, parsed again only when the project changed, and the tests' own
+    saved parse (tests/dbt_parse_cache.py); pytest-xdist workers take turns (one `dbt parse`
+    writes target/)."""
     from orchestration.warehouse.project import DBT_PROJECT_DIR, ensure_manifest
+    from tests.dbt_parse_cache import source_parse
 
     import hashlib
     import tempfile
@@ -76,9 +120,11 @@ def dbt_manifest() -> Path:
     with open(Path(tempfile.gettempdir()) / f"collections-dbt-parse-{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            return ensure_manifest()
+            manifest = ensure_manifest()
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+    source_parse()
+    return manifest
 
 
 @pytest.fixture
@@ -138,7 +184,9 @@ class _Capture(logging.Handler):
 @pytest.fixture(scope="session")
 def first_run_capture(clinic):
     """The daily job once on the session's clinic, with every Python log record (DEBUG and up,
-    console logger at DEBUG) and every Dagster event-log entry kept for the PHI scan."""
+    console logger at DEBUG) and every Dagster event-log entry kept for the PHI scan, and the
+    outbound network calls it attempted (tests/netguard: none may leave the machine)."""
+    from tests import netguard
     from tests.e2e.conftest import run_daily
 
     capture, entries = _Capture(), []
@@ -146,13 +194,14 @@ def first_run_capture(clinic):
     old_level = root_logger.level
     root_logger.addHandler(capture)
     root_logger.setLevel(logging.DEBUG)
+    start = netguard.mark()
     try:
         result = run_daily(run_config={"loggers": {"console": {"config": {"log_level": "DEBUG"}}}}, logs=entries)
     finally:
         root_logger.removeHandler(capture)
         root_logger.setLevel(old_level)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
-    return {"result": result, "entries": entries, "records": capture.records}
+    return {"result": result, "entries": entries, "records": capture.records, "outbound": netguard.attempts(start)}
 
 
 @pytest.fixture(scope="session")

@@ -8,23 +8,34 @@ first partial-parses (~3 s). The tests use a new warehouse file almost every tim
 minutes over the suite).
 
 ``partial_parse_env(warehouse)`` returns ``{"DBT_PARTIAL_PARSE_FILE_PATH": <file>}``: a copy of
-the project's own ``target/partial_parse.msgpack`` whose profile hash is recomputed for that
+the tests' own saved parse (``source_parse()``) whose profile hash is recomputed for that
 warehouse path (dbt's own computation: the sorted ``connection_info()`` of the DuckDB
 credentials, pretty-printed, sha256). dbt then does what it does on an installation's second
 run: it checks every project file against the saved parse and re-parses what changed. The
 copy is only made when the warehouse's DuckDB database name (the file's stem, written into
 every node of the manifest) is the one the project was parsed with; otherwise the dict is
 empty and dbt parses in full, as before.
+
+The tests' saved parse is their own, never the project's ``target/partial_parse.msgpack``:
+that one is whatever the last daily run left (``make demo`` with another warehouse path or
+memory limit in the shell, an older checkout), so a test depending on it failed or ran slow
+after a demo. ``source_parse()`` runs ``dbt parse`` once for the project's contents (a
+canonical ``warehouse.duckdb`` path, dbt's own parse state) into a folder of the temporary
+directory named by a hash of the project's files, dbt's version and the profile's rendered
+settings; later sessions reuse it, pytest-xdist workers take turns making it.
 """
 
 from __future__ import annotations
 
 import atexit
+import fcntl
 import hashlib
+import json
 import os
 import pprint
-import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -32,21 +43,62 @@ from pathlib import Path
 
 from orchestration.settings import DBT_PROJECT_DIR
 
-SOURCE = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
 ENV_VAR = "DBT_PARTIAL_PARSE_FILE_PATH"
+PARSE_FILE = "partial_parse.msgpack"
 
 _lock = threading.Lock()
 _state: dict = {}
 
 
+def _project_key() -> str:
+    """A hash of what a parse depends on: the project's files, dbt's version, the profile."""
+    from dbt.version import __version__
+
+    from orchestration.warehouse.project import SOURCE_DIRS, duckdb_profile
+
+    h = hashlib.sha256(f"{__version__}\n{sys.executable}\n".encode())
+    h.update(json.dumps({k: v for k, v in duckdb_profile().items() if k != "path"}, sort_keys=True).encode())
+    files = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for d in SOURCE_DIRS:
+        files += sorted(p for p in (DBT_PROJECT_DIR / d).rglob("*") if p.is_file())
+    for f in files:
+        h.update(f"{f.relative_to(DBT_PROJECT_DIR)}\n".encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def source_parse() -> Path:
+    """The tests' saved parse of the project (made once per project contents, see above)."""
+    folder = Path(tempfile.gettempdir()) / f"collections-dbt-parse-{_project_key()}"
+    target = folder / PARSE_FILE
+    if target.is_file():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)          # another worker may be making it
+        if not target.is_file():
+            work = Path(tempfile.mkdtemp(prefix="parse-", dir=folder))
+            env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+            env.update({"COLLECTIONS_WAREHOUSE_PATH": str(folder / "warehouse.duckdb"),
+                        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
+            subprocess.run([str(Path(sys.executable).with_name("dbt")), "parse", "--quiet",
+                            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+                            "--target-path", str(work), "--log-path", str(work)],
+                           env=env, cwd=DBT_PROJECT_DIR, check=True, timeout=600)
+            os.replace(work / PARSE_FILE, target)
+            shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
 def _source() -> tuple[bytes, str, str] | None:
-    """The project's saved parse (read once per process), its profile hash and database."""
+    """The tests' saved parse (read once per process), its profile hash and database."""
     if "source" not in _state:
         import msgpack
 
         found = None
-        if SOURCE.is_file():
-            data = SOURCE.read_bytes()
+        source = source_parse()
+        if source.is_file():
+            data = source.read_bytes()
             doc = msgpack.unpackb(data, raw=False, strict_map_key=False)
             checksum = doc["state_check"]["profile_hash"]["checksum"]
             databases = {n.get("database") for n in doc["nodes"].values()}
@@ -58,25 +110,13 @@ def _source() -> tuple[bytes, str, str] | None:
     return _state["source"]
 
 
-_ENV_VAR = re.compile(r"""\{\{\s*env_var\(\s*'([^']+)'\s*(?:,\s*'([^']*)'\s*)?\)\s*\}\}""")
-
-
-def _render(value):
-    """The profile's `{{ env_var('NAME', 'default') }}` values as dbt renders them."""
-    if isinstance(value, dict):
-        return {k: _render(v) for k, v in value.items()}
-    if isinstance(value, str):
-        return _ENV_VAR.sub(lambda m: os.environ.get(m[1], m[2] or ""), value)
-    return value
-
-
 def _profile_hash(warehouse: Path) -> tuple[str, str]:
     """(sha256 of the profile's connection info, DuckDB database name), as dbt computes them."""
-    import yaml
     from dbt.adapters.duckdb.credentials import DuckDBCredentials
 
-    profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())["collections"]["outputs"]["duckdb"]
-    fields = {k: _render(v) for k, v in profile.items() if k not in ("type", "threads", "path")}
+    from orchestration.warehouse.project import duckdb_profile
+
+    fields = {k: v for k, v in duckdb_profile().items() if k not in ("type", "threads", "path")}
     creds = DuckDBCredentials.from_dict({**fields, "path": str(warehouse)})
     keys = sorted(creds.connection_info())
     return hashlib.sha256(pprint.pformat(keys).encode()).hexdigest(), dict(keys)["database"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import msgpack
 
 from orchestration.settings import DBT_PROJECT_DIR
-from tests.dbt_parse_cache import ENV_VAR, partial_parse_env
+from tests.dbt_parse_cache import ENV_VAR, partial_parse_env, source_parse
 
 
 def _state_check(path: Path) -> dict:
@@ -37,7 +37,7 @@ def test_dbt_takes_the_seeded_parse_of_a_new_warehouse_path(tmp_path, dbt_manife
     assert partial_parse_env(warehouse) == env                       # made once per path
     assert partial_parse_env(tmp_path / "other.duckdb") == {}        # another database name: dbt parses
     assert _state_check(seeded)["profile_hash"] != \
-        _state_check(DBT_PROJECT_DIR / "target" / "partial_parse.msgpack")["profile_hash"]
+        _state_check(source_parse())["profile_hash"]
 
     # dbt on its own: a full parse, which saves the profile hash dbt computes for this path
     log = _dbt_parse(warehouse, tmp_path / "full", {})

@@ -8,12 +8,14 @@ loading the Dagster definitions (`DbtProject.prepare_if_dev` acts only under `da
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt.compat import DBT_PYTHON_VERSION
 
 from orchestration.settings import DBT_PROJECT_DIR, export_warehouse_path
 
@@ -33,17 +35,55 @@ class DbtCli(DbtCliResource):
     def _initialize_dbt_core_adapter(self, args):   # dagster-dbt 0.29 (pinned)
         return None
 
+    @property
+    def _cli_version(self):   # dagster-dbt 0.29 (pinned)
+        """The installed dbt-core's version, read in this process.
+
+        dagster-dbt asks `dbt --version` in a subprocess before every command (to tell dbt-core
+        from dbt Fusion): that imports every adapter plugin (~2 s of CPU) and asks the package
+        index for the latest version (a network call, one-second timeout, from a job that holds
+        PHI). `dbt_executable` is this environment's dbt, so its version is dbt-core's.
+        """
+        return DBT_PYTHON_VERSION
+
 
 # dbt writes target/<invocation>/dbt.log at debug level by default: every SQL statement and
 # connection event (~9,000 JSON lines a daily run), ~10 % of `dbt build`'s CPU. At info level it
 # keeps each node's start, result and timing and every warning or error (~900 lines); for the
 # SQL, `target/<invocation>/run/` holds what was executed, or run dbt with --log-level-file debug.
-DBT_FLAGS = ["--log-level-file", "info"]
+# --no-write-json: no manifest.json (written twice per build, ~MBs), run_results.json,
+# semantic_manifest.json or graph.gpickle per run: nothing reads them (Dagster takes each node's
+# result from dbt's event stream and the manifest from `dbt parse`'s target/manifest.json).
+# partial_parse.msgpack is still written (keep_partial_parse).
+DBT_FLAGS = ["--log-level-file", "info", "--no-write-json"]
 
 
 def dbt_resource() -> DbtCli:
     return DbtCli(project_dir=dbt_project, profiles_dir=dbt_project.profiles_dir,
                   dbt_executable=str(Path(sys.executable).with_name("dbt")), global_config_flags=DBT_FLAGS)
+
+
+_ENV_VAR = re.compile(r"""\{\{\s*env_var\(\s*'([^']+)'\s*(?:,\s*'([^']*)'\s*)?\)\s*\}\}""")
+
+
+def _render(value):
+    """The profile's `{{ env_var('NAME', 'default') }}` values as dbt renders them."""
+    if isinstance(value, dict):
+        return {k: _render(v) for k, v in value.items()}
+    if isinstance(value, str):
+        return _ENV_VAR.sub(lambda m: os.environ.get(m[1], m[2] or ""), value)
+    return value
+
+
+def duckdb_profile() -> dict:
+    """The `duckdb` output of dbt_project/profiles.yml, its env_var() values rendered from this
+    environment (path, settings such as memory_limit): what dbt connects with."""
+    import yaml
+
+    profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())["collections"]["outputs"]["duckdb"]
+    return _render(profile)
+
+
 SOURCE_DIRS = ("models", "macros", "seeds", "tests")
 
 
@@ -78,7 +118,11 @@ def keep_partial_parse(run_target: Path) -> None:
     copies that file into each invocation's own target folder but never back, so a file made by
     `dbt parse` with another warehouse path (a test, `make` with other settings) meant a full
     parse on every run. Replaced atomically: concurrent builds read the old or the new file.
+    A build pointed at another saved parse (DBT_PARTIAL_PARSE_FILE_PATH: the tests' own) leaves
+    the project's alone.
     """
+    if os.environ.get("DBT_PARTIAL_PARSE_FILE_PATH"):
+        return
     src = Path(run_target) / PARTIAL_PARSE
     if not src.is_file():
         return

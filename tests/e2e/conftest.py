@@ -36,6 +36,22 @@ def run_daily(as_of: date = AS_OF, *, run_config: dict | None = None, logs: list
         return result
 
 
+def daily_job_without_dbt_tests():
+    """The daily job with every asset and the Great Expectations gates, without the dbt tests:
+    they gate, they change no mart, and they are half of a run's time. For tests that need what a
+    run leaves (marts, ledgers, outbox) and run the dbt tests elsewhere (the session clinic's first
+    run; the Spark parity test's own `dbt build`)."""
+    import dagster as dg
+    from orchestration.definitions import daily_job, defs
+    from orchestration.warehouse.assets import warehouse_dbt
+
+    job = dg.define_asset_job(
+        "daily_job", selection=dg.AssetSelection.all() - dg.AssetSelection.checks(*warehouse_dbt.check_keys),
+        partitions_def=daily_job.partitions_def, executor_def=dg.in_process_executor)
+    return dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, resources=defs.resources,
+                          jobs=[job]).resolve_job_def("daily_job")
+
+
 def query(sql: str, params=None):
     con = duckdb.connect(os.environ["COLLECTIONS_WAREHOUSE_PATH"], read_only=True)
     try:

@@ -31,7 +31,7 @@ import duckdb
 import pytest
 
 from tests.dbt_parse_cache import partial_parse_env
-from tests.e2e.conftest import QUIET
+from tests.e2e.conftest import QUIET, daily_job_without_dbt_tests
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -121,21 +121,6 @@ READER = textwrap.dedent("""
 """)
 
 
-def _daily_job_without_dbt_tests():
-    """The daily job with every asset and the Great Expectations gates, without the ~330 dbt
-    tests: they gate, they change no mart, and they are half of a run's time (the e2e daily-job
-    tests run them)."""
-    import dagster as dg
-    from orchestration.definitions import daily_job, defs
-    from orchestration.warehouse.assets import warehouse_dbt
-
-    job = dg.define_asset_job(
-        "daily_job", selection=dg.AssetSelection.all() - dg.AssetSelection.checks(*warehouse_dbt.check_keys),
-        partitions_def=daily_job.partitions_def, executor_def=dg.in_process_executor)
-    return dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, resources=defs.resources,
-                          jobs=[job]).resolve_job_def("daily_job")
-
-
 def _run_days(root: Path, source: Path, instance, *, backfill: bool, monkeypatch):
     """The seven dates in order on a fresh warehouse. Returns each date's marts, the job, and
     (exit code, output) of the serving reader of a backfill."""
@@ -146,7 +131,7 @@ def _run_days(root: Path, source: Path, instance, *, backfill: bool, monkeypatch
         monkeypatch.setenv(key, value)
     if backfill:
         _stage(source, root / "landing", None)
-    job = _daily_job_without_dbt_tests()
+    job = daily_job_without_dbt_tests()
     snapshots, reader, out = [], None, ""
     try:
         for day in DAYS:

@@ -238,3 +238,58 @@ def test_load_report_and_rejects_stay_in_the_warehouse(phi_run, needles):
         con.close()
     found = [f for t in texts for f in leaks(t, needles)]
     assert not found, found[:10]
+
+
+# ------------------------------------------------------------------------------ no outbound call
+def test_the_job_makes_no_outbound_network_call(phi_run):
+    """The whole daily job (this process and the dbt it starts) ran under the session's network
+    guard (tests/netguard): no socket call left the machine, DNS look-ups included. dagster-dbt
+    would run `dbt --version`, which asks the package index (orchestration/warehouse/project.py)."""
+    assert phi_run["outbound"] == []
+
+
+def test_the_network_guard_refuses_and_logs_what_would_leave(tmp_path):
+    """The guard the job ran under: a started process (as dbt is) gets it from PYTHONPATH; an
+    outbound connection or DNS look-up is refused and logged, loopback passes."""
+    import os
+    import subprocess
+    import sys
+
+    from tests import netguard
+
+    code = """
+import socket
+server = socket.create_server(("127.0.0.1", 0)); port = server.getsockname()[1]
+socket.create_connection(("127.0.0.1", port)).close(); socket.create_connection(("localhost", port)).close()
+for attempt in (lambda: socket.socket().connect(("192.0.2.1", 443)),
+                lambda: socket.getaddrinfo("pypi.org", 443)):
+    try:
+        attempt(); print("left")
+    except ConnectionRefusedError:
+        print("refused")
+"""
+    start = netguard.mark()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=os.environ)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["refused", "refused"]
+    logged = netguard.attempts(start)
+    assert [line.split("\t")[1:3] for line in logged] == [["socket.connect", "('192.0.2.1', 443)"],
+                                                          ["socket.getaddrinfo", "'pypi.org'"]]
+
+
+def test_dbt_runs_without_asking_its_version_in_a_subprocess(monkeypatch):
+    """dagster-dbt's `dbt --version` subprocess (adapter imports, a package-index call) is gone:
+    the resource reads the installed dbt-core's version."""
+    import subprocess
+
+    from dbt.version import __version__
+    from packaging import version
+
+    from orchestration.warehouse.project import dbt_resource
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"subprocess started: {args}")
+
+    monkeypatch.setattr(subprocess, "check_output", refuse)
+    monkeypatch.setattr("dagster_dbt.core.resource.check_output", refuse)
+    assert dbt_resource()._cli_version == version.parse(__version__)

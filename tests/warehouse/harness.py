@@ -178,7 +178,11 @@ class Landing:
         p.write_text(yaml.safe_dump(values))
         return p
 
-    def build(self, as_of: date, *, today: date | None = None) -> Warehouse:
+    def build(self, as_of: date, *, today: date | None = None, select: str | None = None) -> Warehouse:
+        """Ingest and `dbt build`; `select` (dbt's syntax, e.g. "+fct_settlement_offers"): only the
+        models a scenario reads, their parents and the tests on them (cautious indirect selection:
+        a test runs when all the models it reads were built). A scenario that later rebuilds `X+`
+        on a copy must have selected every parent of X's children."""
         landing = self.write()
         wh = self.root / "warehouse.duckdb"
         policy = load_policy(self.policy_path())
@@ -201,7 +205,7 @@ class Landing:
             write_run_context(con, as_of, "scenario")
         finally:
             con.close()
-        dbt_build(wh)
+        dbt_build(wh, select=select, indirect_selection="cautious" if select else None)
         return Warehouse(wh)
 
 
@@ -230,7 +234,7 @@ def copy_warehouse(source: Path, folder: Path) -> Path:
     return folder / "warehouse.duckdb"
 
 
-def dbt_build(warehouse: Path, select: str | None = None) -> None:
+def dbt_build(warehouse: Path, select: str | None = None, indirect_selection: str | None = None) -> None:
     """`dbt build` in this process (dbt's programmatic runner); raises on any failure. dbt
     partial-parses from the project's saved parse (tests/dbt_parse_cache.py) when the file is
     named warehouse.duckdb."""
@@ -244,6 +248,8 @@ def dbt_build(warehouse: Path, select: str | None = None) -> None:
             "--target-path", str(target), "--log-path", str(target), "--quiet", "--no-use-colors"]
     if select:
         args += ["--select", select]
+    if indirect_selection:
+        args += ["--indirect-selection", indirect_selection]
     with partial_parse_for(warehouse):
         res = dbtRunner().invoke(args)
     _release_duckdb()

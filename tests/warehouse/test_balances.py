@@ -52,7 +52,7 @@ def wh(tmp_path_factory, dbt_manifest):
     lz.txn("T8", "G6", "E6", posted_at="2026-03-02", amount="100.00")
     # G6 also: an old open self-pay encounter (age 200 → 121+)
     lz.encounter("E7", "G6", service_date="2026-05-04", total_charge="45.50")
-    return lz.build(AS_OF)
+    return lz.build(AS_OF, select="+int_guarantor_balances +fct_encounter_balances +fct_remittance_claims +rpt_aging")
 
 
 def bal(wh, eid):

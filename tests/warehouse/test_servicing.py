@@ -122,7 +122,8 @@ def wh(tmp_path_factory, dbt_manifest):
     pay(lz, "PE-1", "GPE", "EPE1", "2026-11-01", "25.00")
     lz.encounter("EPE2", "GPE", service_date="2026-10-01", total_charge="10.00")
     pay(lz, "PE-2", "GPE", "EPE2", "2026-11-10", "30.00")
-    return lz.build(AS_OF)
+    return lz.build(AS_OF, select="+int_business_days +int_plan_status +int_promises +fct_plan_installments "
+                               "+fct_refund_items")
 
 
 def installments(wh, plan_id):

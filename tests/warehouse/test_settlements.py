@@ -41,7 +41,7 @@ def wh(tmp_path_factory, dbt_manifest) -> Warehouse:
     placeable(lz, "S_DECEASED", deceased_at=ago(5))
     placeable(lz, "S_PLACED")
     lz.placement("PLC-S", "S_PLACED", placed_at=ago(30), balance="600.00", encounter_id="E-S_PLACED")
-    return lz.build(as_of=AS_OF)
+    return lz.build(as_of=AS_OF, select="+fct_settlement_offers")
 
 
 def offers(wh: Warehouse) -> dict[str, dict]:
