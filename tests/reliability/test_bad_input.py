@@ -30,6 +30,7 @@ from tests.raw.landing_helpers import rejects, run, write
 from tests.warehouse.harness import era_835
 
 REPO = Path(__file__).resolve().parents[2]
+CSV_EXPECTS = "the contract expects comma-separated UTF-8 text with one header row (docs/landing.md)"
 TS = "2026-01-02T10:00:00Z"
 
 # ---------------------------------------------------------------------------------- the base
@@ -234,7 +235,7 @@ CATALOGUE: list[Case] = [
     Case("huge_field", "a bad row is rejected, the rest of the file loads",
          "a 3 MB first_name", "row rejected: value too long; the others load",
          add(GC, guarantors_case(g_row("G12", first="x" * 3_000_000))), ledger={GC: (LOADED, None)}, keys=G_PLUS,
-         rejects=row_reject(GC, "first_name", "value too long (more than 10000 characters)")),
+         rejects=row_reject(GC, "first_name", "value too long (more than 100 characters)")),
     Case("empty_file", "a file that cannot be parsed is quarantined", "a 0-byte guarantors file",
          "quarantined", add(GC, b""), ledger={GC: (QUAR, "empty file: no header row")}),
     Case("header_only", "a file with no rows is a quiet file", "guarantors header and nothing else",
@@ -242,19 +243,21 @@ CATALOGUE: list[Case] = [
          values={"SELECT rows_read FROM raw.file_ledger WHERE file_name = 'pm/guarantors_case.csv'": 0}),
     Case("non_utf8", "UTF-8 only", "a Latin-1 guarantors file (José)", "quarantined with the line",
          add(GC, guarantors_case(g_row("G12", first="Jos\xe9")).encode("latin-1")),
-         ledger={GC: (QUAR, "unreadable CSV: not UTF-8 encoded (line: 3)")}),
+         ledger={GC: (QUAR, "unreadable CSV: not UTF-8 encoded (line: 3); it looks like Windows-1252 / "
+                            "Latin-1 text: export it as UTF-8")}),
     Case("utf16", "UTF-8 only", "a UTF-16 guarantors file", "quarantined",
          add(GC, guarantors_case().encode("utf-16")),
-         ledger={GC: (QUAR, "unreadable CSV: not UTF-8 encoded (a UTF-16 byte order mark)")}),
+         ledger={GC: (QUAR, "not the expected format: the file looks like UTF-16 text (a UTF-16 byte order "
+                            "mark; Excel's 'Unicode text' export); " + CSV_EXPECTS)}),
     Case("unterminated_quote", "RFC 4180 quoting", "a quote opened and never closed", "quarantined",
          add(GC, guarantors_case('G12,"Ann,Lee,1980-01-02,IL,,sms,' + TS)),
          ledger={GC: (QUAR, "unreadable CSV: a quoted value opened on record line 3 is never closed "
                             "(it would swallow every line after it)")}),
     Case("semicolon_separated", "comma separated", "a guarantors file separated by `;`",
-         "file rejected: the required columns are missing",
+         "quarantined: the reason says what the file looks like and what the contract expects",
          add(GC, guarantors_case().replace(",", ";")),
-         ledger={GC: (REJ, "pm/guarantors_case.csv: missing required columns guarantor_id, first_name, "
-                           "last_name, updated_at")}),
+         ledger={GC: (QUAR, "not the expected format: the file looks like semicolon-separated values (a "
+                            "spreadsheet saved with a ';' list separator); " + CSV_EXPECTS)}),
     Case("unrecognized_file_name", "file names: pm/guarantors*.csv, …",
          "`pm/Guarantors_new.CSV`", "not loaded; named in a warning and IngestReport.unrecognized",
          add("pm/Guarantors_new.CSV", guarantors_case())),
