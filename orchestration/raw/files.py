@@ -5,7 +5,7 @@ Hashing is skipped for a file whose (name, size, mtime) the ledger already holds
 
 What is read (docs/landing.md, "Layout" and "Files being written"):
 - regular files only, and nothing outside the landing folder: a symbolic link whose target is
-  outside it, a dangling link, a folder or a pipe named like a data file, and a file that cannot
+  outside it (the kind folders themselves may be links the operator set up), a dangling link, a folder or a pipe named like a data file, and a file that cannot
   be read (permissions) each get one ledger row with status `refused` and the reason, and are
   looked at again on every run (a fixed permission loads the file);
 - settled files only: a file modified less than `landing.settle_seconds` (policy) before the
@@ -101,22 +101,19 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-        return True
-    except ValueError:
-        return False
+def _inside(path: Path, roots: tuple[Path, ...]) -> bool:
+    return any(path == r or r in path.parents for r in roots)
 
 
-def _refusal(p: Path, real_root: Path) -> tuple[str | None, os.stat_result]:
-    """(why the entry is not read, or None; its stat). Links are followed only inside the root."""
+def _refusal(p: Path, roots: tuple[Path, ...]) -> tuple[str | None, os.stat_result]:
+    """(why the entry is not read, or None; its stat). A link is followed only when its target
+    is inside the landing folder (`roots`: the landing root and the kind folder, resolved)."""
     st = os.lstat(p)
     if stat.S_ISLNK(st.st_mode):
         target = p.resolve()
         if not target.exists():
             return "a dangling symbolic link (its target does not exist): nothing to read", st
-        if not _inside(target, real_root):
+        if not _inside(target, roots):
             return ("a symbolic link to a file outside the landing folder: not read (the pipeline reads "
                     "nothing outside the landing folder; copy the file in instead)"), st
         st = os.stat(p)
@@ -138,7 +135,9 @@ def scan_landing(root: Path, kind: str, arrived_by: datetime | None = None
     base = root / folder
     if not base.is_dir():
         return [], []
-    real_root = root.resolve()
+    # the kind folder may itself be a link the operator set up (era/ -> the clearinghouse's drop
+    # folder): what is in it counts as inside the landing folder, a link out of it does not
+    roots = (root.resolve(), base.resolve())
     seen: dict[Path, LandingFile] = {}
     refused: dict[Path, FileOutcome] = {}
     for pattern in patterns:
@@ -146,7 +145,7 @@ def scan_landing(root: Path, kind: str, arrived_by: datetime | None = None
             if p.name.startswith(".") or p in seen or p in refused:
                 continue      # hidden: temporary names of uploads in progress
             try:
-                why, st = _refusal(p, real_root)
+                why, st = _refusal(p, roots)
             except OSError as exc:   # vanished meanwhile, or a loop of links
                 if not os.path.lexists(p):
                     continue

@@ -483,7 +483,9 @@ CATALOGUE: list[Case] = [
          values={"SELECT count(*) FROM raw.remittance_provider_adjustments": 0}),
     Case("binary_in_era", "unreadable 835", "a PDF dropped into era/", "quarantined",
          add("era/scan.pdf", b"%PDF-1.4\n" + bytes(range(256)) * 4),
-         ledger={"era/scan.pdf": (QUAR, "unreadable: no ISA or ST segment found (not an X12 file)")}),
+         ledger={"era/scan.pdf": (QUAR, "not the expected format: the file looks like a PDF document; the contract "
+                                        "expects an X12 835 text file: segments ISA/GS/ST…SE/GE/IEA with upper-case "
+                                        "ids (docs/landing.md)")}),
     Case("non_utf8_835", "real files are messy", "a Latin-1 patient name in NM1", "loads",
          add("era/latin1.835", _835(2, claim("E2")).replace("PATIENT*TEST", "PATIENT*JOS\xc9").encode("latin-1")),
          ledger={"era/latin1.835": (LOADED, None)}, keys={"remittance_claims": {"E1", "E2"}}),
@@ -499,12 +501,13 @@ CATALOGUE: list[Case] = [
          add("events/sendgrid/b1.json", "42"),
          ledger={"events/sendgrid/b1.json": (QUAR, "expected a JSON array of events")}),
     Case("events_unknown_type", "the listed event types", "one event `teleported` beside a `delivered`",
-         "the good event loads; the bad one counted with a warning",
+         "the good event loads; the bad one is a reject with its reason, and a warning",
          add("events/sendgrid/b1.json", json.dumps([
              {"event": "delivered", "sg_event_id": "ev1", "timestamp": 1763650000, "touch_id": "t1"},
              {"event": "teleported", "sg_event_id": "ev2", "timestamp": 1763650000}])),
          ledger={"events/sendgrid/b1.json": (WARN, None)},
-         warnings={"events/sendgrid/b1.json": "1 event(s) skipped: not an object or unknown event type"},
+         rejects=[("events/sendgrid/b1.json", 2, "event", "unknown event type")],
+         warnings={"events/sendgrid/b1.json": "1 event(s) refused (raw.load_rejects has each one's reason)"},
          keys={"sendgrid_events": {"ev1"}}),
 ]
 
