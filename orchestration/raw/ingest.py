@@ -37,6 +37,7 @@ KIND_TABLES = {spec.name: (spec.name,) for spec in CSV_TABLES} | {
             "remittance_service_lines", "remittance_provider_adjustments"),
     "sendgrid_events": ("sendgrid_events",),
 }
+APPEND_ONLY_KINDS = ("era", "sendgrid_events")   # rows kept per file version, not upserted by key
 
 
 @dataclass
@@ -132,12 +133,33 @@ def _load_in_transaction(con: duckdb.DuckDBPyConnection, batch: list[files.Landi
         if len(outcomes) == 1 and outcomes[0].status in ("quarantined", "rejected_file"):
             con.execute("ROLLBACK")      # nothing of a refused file stays (its temp tables too)
             con.execute("BEGIN TRANSACTION")
+        _replace_failed_versions(con, outcomes)
         files.record(con, outcomes, as_of, run_id)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return outcomes
+
+
+def _replace_failed_versions(con: duckdb.DuckDBPyConnection, outcomes: list[files.FileOutcome]) -> None:
+    """A new version of an 835 or events file (same name, new content) whose older version
+    failed a raw quality gate replaces that version's rows -- their rows are kept per file, not
+    upserted by key -- and the old failure closes (orchestration/quality/gate_memory.py)."""
+    for o in outcomes:
+        if o.file.kind not in APPEND_ONLY_KINDS or not o.status.startswith("loaded"):
+            continue
+        old = [r[0] for r in con.execute(
+            "SELECT DISTINCT file_sha256 FROM raw.gate_failures WHERE file_name = ? AND resolved_at IS NULL "
+            "AND file_sha256 <> ?", [o.file.name, o.file.sha256]).fetchall()]
+        for sha in old:
+            for t in KIND_TABLES[o.file.kind]:
+                col = "_file_sha256" if t == "sendgrid_events" else "file_sha256"
+                con.execute(f"DELETE FROM raw.{t} WHERE {col} = ?", [sha])
+            con.execute("UPDATE raw.gate_failures SET resolved_at = ?, resolution = ? "
+                        "WHERE file_sha256 = ? AND resolved_at IS NULL",
+                        [files.utcnow(), "replaced by a corrected version of the same file", sha])
+            o.warnings.append("replaces the version of this file that failed a quality gate")
 
 
 def _load_isolated(con: duckdb.DuckDBPyConnection, batch: list[files.LandingFile], load,
