@@ -51,6 +51,9 @@ SPILL_ROOT = "/dev/shm" if os.path.isdir("/dev/shm") else None  # workers' Arrow
 def parse_file(f: LandingFile) -> tuple[FileOutcome, x12_835.Remittance | None]:
     """One file as a `Remittance` (rows as dicts) and its outcome (not used by the batch load)."""
     data = f.path.read_bytes()
+    container = sniff.binary_format(data[:sniff.HEAD_BYTES], encodings=False)
+    if container:    # an archive or a document: never parsed, even if an ISA shows through
+        return _outcome(f, ("quarantined", sniff.reason(container, "era"))), None
     try:
         rem = x12_835.parse_835(data)
     except x12_835.X12QuarantineError as exc:
@@ -212,6 +215,10 @@ def _parse_chunk(paths: list[str], spill: str | None = None
         for path in paths:
             with open(path, "rb") as fh:
                 data = fh.read()
+            container = sniff.binary_format(data[:sniff.HEAD_BYTES], encodings=False)
+            if container:    # an archive or a document: never parsed, even if an ISA shows through
+                verdicts.append(("quarantined", sniff.reason(container, "era")))
+                continue
             try:
                 rows, warnings, transactions = x12_835.parse_835_rows(data)
             except x12_835.X12QuarantineError as exc:

@@ -17,7 +17,9 @@ guarantor_id or touch_id). Everything else loads:
   load), so an opt-out with no time still takes effect for the runs after it arrived
   (`event_at_source = 'file_arrival'`, and a warning on the file);
 - no `sg_event_id`: a deterministic id is made from the event's content
-  (`synthetic-<SHA-256 of its canonical JSON>`), so a re-sent batch stays idempotent.
+  (`synthetic-<SHA-256 of its canonical JSON>`), so a re-sent batch stays idempotent;
+- an event whose id another file already loaded (a webhook retry, a re-sent batch) is not
+  loaded twice (a warning counts them).
 """
 
 from __future__ import annotations
@@ -152,6 +154,16 @@ def load_events(con: duckdb.DuckDBPyConnection, f: LandingFile) -> FileOutcome:
                      "email_sha256": digest, "reason": _s(e.get("reason")), "status": _s(e.get("status")),
                      "bounce_type": _s(e.get("type")), "asm_group_id": asm, "_file_name": f.name,
                      "_file_sha256": f.sha256, "_loaded_at": now, "_line": line, "event_at_source": source})
+    seen = {r[0] for r in con.execute(
+        "SELECT DISTINCT sg_event_id FROM raw.sendgrid_events WHERE _file_name <> ? "
+        "AND sg_event_id IN (SELECT unnest(?::VARCHAR[]))", [f.name, [r["sg_event_id"] for r in rows]]).fetchall()} \
+        if rows else set()
+    fresh = []
+    for r in rows:
+        if r["sg_event_id"] not in seen:
+            seen.add(r["sg_event_id"])
+            fresh.append(r)
+    again, rows = len(rows) - len(fresh), fresh
     if rows:
         import pyarrow as pa   # here, not at module level: the code location loads without pyarrow
         cols = [c for c, _ in OTHER_RAW_TABLES["sendgrid_events"]]
@@ -164,6 +176,8 @@ def load_events(con: duckdb.DuckDBPyConnection, f: LandingFile) -> FileOutcome:
         con.executemany("INSERT INTO raw.load_rejects VALUES (?, ?, 'sendgrid_events', ?, ?, ?, NULL, ?)",
                         [(f.name, f.sha256, line, col, why, now) for line, col, why in rejects])
     out.rows_read, out.rows_loaded, out.rows_rejected = len(events), len(rows), len(rejects)
+    if again:
+        out.warnings.append(f"{again} event(s) already loaded (same sg_event_id): not loaded again")
     if rejects:
         out.warnings.append(f"{len(rejects)} event(s) refused (raw.load_rejects has each one's reason)")
     if untimed:

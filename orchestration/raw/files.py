@@ -20,6 +20,7 @@ for the runs of their own dates (docs/operations.md, "Backfills").
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
@@ -146,10 +147,13 @@ def scan_landing(root: Path, kind: str, arrived_by: datetime | None = None
                 continue      # hidden: temporary names of uploads in progress
             try:
                 why, st = _refusal(p, roots)
-            except OSError as exc:   # vanished meanwhile, or a loop of links
+            except (OSError, RuntimeError) as exc:   # vanished meanwhile, or a loop of links
                 if not os.path.lexists(p):
                     continue
-                why, st = f"could not be looked at: {exc.strerror or type(exc).__name__}", os.lstat(p)
+                loop = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP
+                why = ("a symbolic link that leads back to itself (a loop of links): nothing to read" if loop
+                       else f"could not be looked at: {exc.strerror or type(exc).__name__}")
+                st = os.lstat(p)
             if limit_ns is not None and st.st_mtime_ns > limit_ns:
                 continue
             f = LandingFile(p, kind, p.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns)

@@ -34,16 +34,19 @@ _MAGIC = (  # (prefix, what it is)
 )
 
 
-def binary_format(head: bytes) -> str | None:
-    """A binary or non-UTF-8 encoding recognised from the first bytes, else None."""
+def binary_format(head: bytes, encodings: bool = True) -> str | None:
+    """A binary format (an archive, a compressed file, an Office or PDF document) or, with
+    `encodings`, a text encoding that is not UTF-8, recognised from the first bytes; else None."""
     for magic, what in _MAGIC:
         if head.startswith(magic):
-            return what
+            return what if encodings or not what.startswith("UTF-") else None
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         if b"xl/" in head or b"[Content_Types].xml" in head and b"xl" in head:
             return "an Excel workbook (.xlsx): export the sheet as CSV"
         return "a ZIP archive (extract it)"
     sample = head[:400]
+    if not encodings:
+        return None
     if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4 and sample[0::2].count(0) == 0:
         return "UTF-16 text without a byte order mark (every other byte is 0)"
     if len(sample) >= 4 and sample[0::2].count(0) > len(sample) // 4 and sample[1::2].count(0) == 0:
