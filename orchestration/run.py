@@ -291,7 +291,7 @@ def summary_lines(result) -> list[str]:
             text = data.description or ""
             if text and text not in seen:      # a check on several assets says it once
                 seen.add(text)
-                out += [f"      {part.strip()}" for part in text.replace(" -- ", "; ").split("; ") if part.strip()]
+                out += [f"      {part.strip()}" for part in text.splitlines() if part.strip()]
         elif e.event_type_value == "STEP_FAILURE":
             out.append(f"  step failed: {e.step_key}")
             why = getattr(getattr(data, "user_failure_data", None), "description", None)

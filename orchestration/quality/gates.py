@@ -71,7 +71,7 @@ def run_raw_table_check(con: duckdb.DuckDBPyConnection, spec: dg.AssetCheckSpec,
     if failed:
         metadata["failed_files"] = [f"{ff.file_name}: {ff.detail}" for ff in failed]
         metadata["to_fix"] = gate_memory.fix_text(failed, table)
-        description = "; ".join(metadata["failed_files"]) + " -- " + metadata["to_fix"]
+        description = "\n".join(metadata["failed_files"] + [metadata["to_fix"]])
     metadata["files_checked"] = len(scope_files)
     return dg.AssetCheckResult(
         asset_key=spec.asset_key, check_name=spec.name,

@@ -35,7 +35,7 @@ def landing_unchanged_gate(keys: Sequence[dg.AssetKey]) -> dg.AssetChecksDefinit
     def _check(context: dg.AssetCheckExecutionContext, collections: CollectionsResource):
         changed = changed_files(collections)
         meta = {"changed_files": changed, "files_changed": len(changed)}
-        description = (f"{'; '.join(changed)} -- {TO_FIX}") if changed else None
+        description = "\n".join([*changed, TO_FIX]) if changed else None
         for spec in specs:
             yield dg.AssetCheckResult(asset_key=spec.asset_key, check_name=CHECK_NAME, passed=not changed,
                                       severity=dg.AssetCheckSeverity.ERROR, metadata=meta,
