@@ -186,8 +186,7 @@ def _csv_error(exc: Exception, f: LandingFile | None = None) -> str:
 def _ensure_tz_names(con: duckdb.DuckDBPyConnection) -> None:
     if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_tz_names' AND temporary").fetchone()[0]:
         return
-    con.execute("CREATE TEMP TABLE _tz_names (name VARCHAR)")
-    con.executemany("INSERT INTO _tz_names VALUES (?)", [(z,) for z in timezone_names()])
+    con.execute("CREATE TEMP TABLE _tz_names AS SELECT unnest(?::VARCHAR[]) AS name", [timezone_names()])
 
 
 def _refuse_file(f: LandingFile, spec: TableSpec, head: bytes) -> FileOutcome | None:
@@ -270,18 +269,17 @@ def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, ct
                   f"row has more fields than the header ({len(header)})", "NULL"))
     # one vectorized pass computes every predicate as a boolean column; only the few bad
     # rows are then broken down into (line, column, reason)
-    flags = ", ".join(f"coalesce({p}, false) AS _c{i}" for i, (_, p, _, _) in enumerate(rules))
+    flags = ", ".join(f"coalesce({p}, false) AS __rule_{i}" for i, (_, p, _, _) in enumerate(rules))
     con.execute(f"CREATE OR REPLACE TEMP TABLE _chk AS SELECT _line, {flags} FROM _in")
-    any_bad = " OR ".join(f"_c{i}" for i in range(len(rules)))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _bad AS SELECT _in.* FROM _in JOIN "
+    any_bad = " OR ".join(f"__rule_{i}" for i in range(len(rules)))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _bad AS SELECT _in.*, k.* EXCLUDE (_line) FROM _in JOIN "
                 f"(SELECT * FROM _chk WHERE {any_bad}) AS k USING (_line)")
-    con.execute("CREATE OR REPLACE TEMP TABLE _rej AS " + " UNION ALL ".join(
-        f"SELECT _line, {_q(c)} AS column_name, {_q(r)} AS reason, {val} AS value FROM _bad "
-        f"WHERE coalesce({p}, false)" for c, p, r, val in rules))
     now = utcnow()
-    con.execute("INSERT INTO raw.load_rejects SELECT ?, ?, ?, _line, column_name, reason, value, ? FROM _rej",
-                [f.name, f.sha256, spec.name, now])
-    out.rows_rejected = con.execute("SELECT count(DISTINCT _line) FROM _rej").fetchone()[0]
+    out.rows_rejected = con.execute("SELECT count(*) FROM _bad").fetchone()[0]
+    if out.rows_rejected:       # the few bad rows, one reject per broken rule (the flags of _chk)
+        con.execute("INSERT INTO raw.load_rejects " + " UNION ALL ".join(
+            f"SELECT {_q(f.name)}, {_q(f.sha256)}, {_q(spec.name)}, _line, {_q(c)}, {_q(r)}, {val}, "
+            f"TIMESTAMP '{now.isoformat(sep=' ')}' FROM _bad WHERE __rule_{i}" for i, (c, _, r, val) in enumerate(rules)))
 
     # typed good rows, latest version per key within the file
     exprs = []
@@ -324,6 +322,6 @@ def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, ct
         con.execute(f"DELETE FROM raw.{spec.name} WHERE {key} IN (SELECT {key} FROM _win)")
         con.execute(f"INSERT INTO raw.{spec.name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _win")
     out.rows_loaded = out.rows_read - out.rows_rejected
-    for t in ("_in", "_chk", "_bad", "_rej", "_new", "_win"):
+    for t in ("_in", "_chk", "_bad", "_new", "_win"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return out

@@ -146,13 +146,15 @@ def _replace_failed_versions(con: duckdb.DuckDBPyConnection, outcomes: list[file
     """A new version of an 835 or events file (same name, new content) whose older version
     failed a raw quality gate replaces that version's rows -- their rows are kept per file, not
     upserted by key -- and the old failure closes (orchestration/quality/gate_memory.py)."""
-    for o in outcomes:
-        if o.file.kind not in APPEND_ONLY_KINDS or not o.status.startswith("loaded"):
-            continue
-        old = [r[0] for r in con.execute(
-            "SELECT DISTINCT file_sha256 FROM raw.gate_failures WHERE file_name = ? AND resolved_at IS NULL "
-            "AND file_sha256 <> ?", [o.file.name, o.file.sha256]).fetchall()]
-        for sha in old:
+    candidates = [o for o in outcomes if o.file.kind in APPEND_ONLY_KINDS and o.status.startswith("loaded")]
+    if not candidates:
+        return
+    failed: dict[str, set[str]] = {}           # file name -> SHA-256 of its versions that failed
+    for name, sha in con.execute("SELECT DISTINCT file_name, file_sha256 FROM raw.gate_failures "
+                                 "WHERE resolved_at IS NULL").fetchall():
+        failed.setdefault(name, set()).add(sha)
+    for o in candidates:
+        for sha in sorted(failed.get(o.file.name, set()) - {o.file.sha256}):
             for t in KIND_TABLES[o.file.kind]:
                 col = "_file_sha256" if t == "sendgrid_events" else "file_sha256"
                 con.execute(f"DELETE FROM raw.{t} WHERE {col} = ?", [sha])

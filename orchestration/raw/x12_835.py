@@ -1,7 +1,7 @@
 """Fast, stdlib-only reader for X12 835 remittances (005010X221A1).
 
 ``parse_835(data)`` turns the bytes of one ERA file into flat rows (``Remittance``) and
-applies the landing rules of ``LANDING.md`` ("era/*.835"):
+applies the landing rules of docs/landing.md ("835 remittances"):
 
 * **quarantine** (``X12QuarantineError``, the whole file is refused): the file has no ISA and no
   ST segment (unreadable), the ST is not an 835, the ISA header is malformed, or the file is

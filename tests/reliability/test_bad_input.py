@@ -1,7 +1,7 @@
-"""The bad-input catalogue: every rule of LANDING.md broken once, on a small landing zone
-loaded by the real ingest step (orchestration/raw/ingest.py).
+"""The bad-input catalogue: every rule of the landing contract (docs/landing.md) broken once, on
+a small landing zone loaded by the real ingest step (orchestration/raw/ingest.py).
 
-Each case is one row of CATALOGUE: an id, the LANDING.md rule it breaks, how the landing zone
+Each case is one row of CATALOGUE: an id, the contract rule it breaks, how the landing zone
 is changed, and the outcome it must have -- the exact ledger status and reason of each file,
 the exact (file, line, column, reason) rows of raw.load_rejects, and the keys every raw table
 holds afterwards (so every good row beside a bad one is shown to have loaded, and nothing
@@ -96,7 +96,7 @@ BASE_LEDGER = {
 @dataclass
 class Case:
     id: str
-    rule: str                                   # the LANDING.md rule broken (short)
+    rule: str                                   # the contract rule broken (short)
     change: str                                 # what the case does to the landing zone
     outcome: str                                # the outcome, in words (docs/reliability.md)
     mutate: Callable[[Path], None]
@@ -600,7 +600,7 @@ def test_every_landing_rule_has_a_case():
 
 def catalogue_markdown() -> str:
     """The catalogue as the Markdown table of docs/reliability.md."""
-    out = ["| case | LANDING.md rule broken | change | outcome | exact ledger / reject reason |",
+    out = ["| case | contract rule broken | change | outcome | exact ledger / reject reason |",
            "|---|---|---|---|---|"]
     for c in CATALOGUE:
         exact = [f"{s}: “{r}”" if r else s for f, (s, r) in c.ledger.items() if f not in BASE_LEDGER or s != LOADED]
