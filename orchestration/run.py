@@ -45,26 +45,26 @@ from pathlib import Path
 import duckdb
 
 
-class RunRefused(SystemExit):
-    """The date is earlier than the last completed daily run and this is not a backfill."""
+class _Stop(SystemExit):
+    """The command stops with a message and the class's exit code."""
+    exit_code = 1
 
     def __init__(self, message: str):
-        super().__init__(2)
+        super().__init__(self.exit_code)
         self.message = message
 
     def __str__(self) -> str:
         return self.message
 
 
-class WarehouseBusy(SystemExit):
+class WarehouseBusy(_Stop):
     """Another daily job holds the warehouse (exit code 75, EX_TEMPFAIL)."""
+    exit_code = 75
 
-    def __init__(self, message: str):
-        super().__init__(75)
-        self.message = message
 
-    def __str__(self) -> str:
-        return self.message
+class RunRefused(_Stop):
+    """The date is earlier than the last completed daily run and this is not a backfill."""
+    exit_code = 2
 
 
 CLI_TAG = "collections/cli_pid"

@@ -546,43 +546,54 @@ def assert_nothing_lost(con, root: Path) -> int:
     return checked
 
 
-@pytest.mark.parametrize("case", CATALOGUE, ids=lambda c: c.id)
-def test_bad_input(case: Case, tmp_path, caplog):
-    root = tmp_path / "landing"
+def latest_ledger(con) -> dict[str, tuple]:
+    """file name -> (status, reason) of its latest ledger row."""
+    return {n: (s, r) for n, s, r in con.execute(
+        "SELECT file_name, status, reason FROM raw.file_ledger "
+        "QUALIFY row_number() OVER (PARTITION BY file_name ORDER BY loaded_at DESC) = 1").fetchall()}
+
+
+def run_case(case: Case, root: Path, con):
+    """Build the base zone (unless `no_base`), run `first`, change the zone, run the real ingest."""
     if not case.no_base:
         base(root)
+    if case.first is not None:
+        case.first(root)
+        run(con, root)
+    case.mutate(root)
+    return run(con, root)
+
+
+def assert_case(case: Case, con, report, caplog) -> None:
+    """The exact outcome of a case: ledger, rejects, keys, values, warnings, refusals logged."""
+    assert latest_ledger(con) == ({} if case.no_base else dict(BASE_LEDGER)) | case.ledger
+    assert rejects(con) == sorted(case.rejects)
+    for table, keys in (BASE_KEYS | case.keys).items():
+        assert _keys(con, table) == keys, table
+    for sql, value in case.values.items():
+        got = con.execute(sql).fetchone()[0]
+        assert (float(got) if isinstance(value, float) else got) == value, sql
+    for name, text in case.warnings.items():
+        (warnings,) = con.execute("SELECT warnings FROM raw.file_ledger WHERE file_name = ? "
+                                  "ORDER BY loaded_at DESC", [name]).fetchone()
+        assert text in (warnings or ""), (name, warnings)
+    for o in report.outcomes:             # every file not loaded is named in the log with its reason
+        if o.status in ("quarantined", "rejected_file", "refused"):
+            assert f"{o.status} {o.file.name}: {o.reason}" in caplog.text
+
+
+@pytest.mark.parametrize("case", CATALOGUE, ids=lambda c: c.id)
+def test_bad_input(case: Case, tmp_path, caplog):
     con = duckdb.connect()      # in memory: the catalogue is about rules, not files on disk
     try:
-        if case.first is not None:
-            case.first(root)
-            run(con, root)
-        case.mutate(root)
-        report = run(con, root)
-
-        ledger = {n: (s, r) for n, s, r in con.execute(
-            "SELECT file_name, status, reason FROM raw.file_ledger "
-            "QUALIFY row_number() OVER (PARTITION BY file_name ORDER BY loaded_at DESC) = 1").fetchall()}
-        expected = ({} if case.no_base else dict(BASE_LEDGER)) | case.ledger
-        assert ledger == expected
-        assert rejects(con) == sorted(case.rejects)
-        for table, keys in (BASE_KEYS | case.keys).items():
-            assert _keys(con, table) == keys, table
-        for sql, value in case.values.items():
-            got = con.execute(sql).fetchone()[0]
-            assert (float(got) if isinstance(value, float) else got) == value, sql
-        for name, text in case.warnings.items():
-            (warnings,) = con.execute("SELECT warnings FROM raw.file_ledger WHERE file_name = ? "
-                                      "ORDER BY loaded_at DESC", [name]).fetchone()
-            assert text in (warnings or ""), (name, warnings)
-        for o in report.outcomes:             # every refused file is named in the log with its reason
-            if o.status in ("quarantined", "rejected_file"):
-                assert f"{o.status} {o.file.name}: {o.reason}" in caplog.text
+        report = run_case(case, tmp_path / "landing", con)
+        assert_case(case, con, report, caplog)
         if case.id == "unrecognized_file_name":
             assert report.unrecognized == ["pm/Guarantors_new.CSV"]
             assert "not loaded: pm/Guarantors_new.CSV matches no landing file kind" in caplog.text
         else:
             assert report.unrecognized == []
-        assert_nothing_lost(con, root)
+        assert_nothing_lost(con, tmp_path / "landing")
     finally:
         con.close()
 
@@ -598,17 +609,24 @@ def test_every_landing_rule_has_a_case():
         assert needed in ids
 
 
-def catalogue_markdown() -> str:
-    """The catalogue as the Markdown table of docs/reliability.md."""
-    out = ["| case | contract rule broken | change | outcome | exact ledger / reject reason |",
-           "|---|---|---|---|---|"]
-    for c in CATALOGUE:
+def catalogue_table(cases: list[Case], lead: dict[str, Callable[[Case], str]] | None = None) -> str:
+    """Cases as a Markdown table for docs/reliability.md; `lead`: extra first columns."""
+    lead = lead or {}
+    out = ["| " + " | ".join([*lead, "case", "contract rule broken", "change", "outcome",
+                              "exact ledger / reject reason"]) + " |",
+           "|" + "---|" * (len(lead) + 5)]
+    for c in cases:
         exact = [f"{s}: “{r}”" if r else s for f, (s, r) in c.ledger.items() if f not in BASE_LEDGER or s != LOADED]
         exact += [f"reject line {line} `{col}`: “{reason}”" for _, line, col, reason in c.rejects]
         exact += [f"warning “{w}”" for w in c.warnings.values()]
-        cells = [f"`{c.id}`", c.rule, c.change, c.outcome, "; ".join(exact) or "–"]
+        cells = [fn(c) for fn in lead.values()] + [f"`{c.id}`", c.rule, c.change, c.outcome, "; ".join(exact) or "–"]
         out.append("| " + " | ".join(x.replace("|", "\\|").replace("\n", " ") for x in cells) + " |")
     return "\n".join(out)
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as the Markdown table of docs/reliability.md."""
+    return catalogue_table(CATALOGUE)
 
 
 def test_docs_list_every_case():

@@ -31,11 +31,12 @@ import duckdb
 import pytest
 
 from orchestration.raw.events_loader import NO_RECIPIENT, synthetic_id
-from tests.raw.landing_helpers import rejects, run, write
+from tests.raw.landing_helpers import run, write
 from tests.reliability.test_bad_input import (
-    BASE_KEYS, BASE_LEDGER, CSV_EXPECTS, DUP, E_HEADER, E_PLUS, EC, G_HEADER, G_PLUS, GC, LOADED, QUAR, REJ, TS,
-    T_PLUS, TC, WARN, Case, _835, _keys, add, assert_nothing_lost, base, both, claim, e_row, encounters_case, g_row,
-    guarantors_case, lines, row_reject, t_row, transactions_case,
+    BASE_KEYS, BASE_LEDGER, CSV_EXPECTS, E_PLUS, EC, G_HEADER, G_PLUS, GC, LOADED, QUAR, REJ, TS,
+    T_PLUS, TC, WARN, Case, _835, _keys, add, assert_case, assert_nothing_lost, base, both, catalogue_table, claim,
+    e_row, encounters_case, g_row, guarantors_case, latest_ledger, lines, row_reject, run_case, t_row,
+    transactions_case,
 )
 from tests.warehouse.harness import era_835
 
@@ -500,12 +501,6 @@ FAULTS: list[Fault] = [
 ]
 
 
-def _ledger(con) -> dict[str, tuple]:
-    return {n: (s, r) for n, s, r in con.execute(
-        "SELECT file_name, status, reason FROM raw.file_ledger "
-        "QUALIFY row_number() OVER (PARTITION BY file_name ORDER BY loaded_at DESC) = 1").fetchall()}
-
-
 def assert_events_accounted(con) -> None:
     """Every event of a loaded batch is loaded, rejected with its line, or already loaded."""
     for name, status, read, loaded, rejected, warnings in con.execute(
@@ -523,30 +518,12 @@ def assert_events_accounted(con) -> None:
 
 @pytest.mark.parametrize("case", FAULTS, ids=lambda c: c.id)
 def test_input_fault(case: Fault, tmp_path, caplog):
-    root = tmp_path / "landing"
-    base(root)
     con = duckdb.connect()
     try:
-        if case.first is not None:
-            case.first(root)
-            run(con, root)
-        case.mutate(root)
-        report = run(con, root)                       # never raises, whatever the files hold
-        assert _ledger(con) == dict(BASE_LEDGER) | case.ledger
-        assert rejects(con) == sorted(case.rejects)
-        for table, keys in (BASE_KEYS | case.keys).items():
-            assert _keys(con, table) == keys, table
-        for sql, value in case.values.items():
-            assert con.execute(sql).fetchone()[0] == value, sql
-        for name, text in case.warnings.items():
-            (warnings,) = con.execute("SELECT warnings FROM raw.file_ledger WHERE file_name = ? "
-                                      "ORDER BY loaded_at DESC", [name]).fetchone()
-            assert text in (warnings or ""), (name, warnings)
-        for o in report.outcomes:                     # every file not loaded is named in the log
-            if o.status in ("quarantined", "rejected_file", "refused"):
-                assert f"{o.status} {o.file.name}: {o.reason}" in caplog.text
+        report = run_case(case, tmp_path / "landing", con)      # never raises, whatever the files hold
+        assert_case(case, con, report, caplog)
         if case.lost_check:
-            assert_nothing_lost(con, root)
+            assert_nothing_lost(con, tmp_path / "landing")
         assert_events_accounted(con)
     finally:
         con.close()
@@ -560,15 +537,7 @@ def test_every_family_has_cases():
 
 def catalogue_markdown() -> str:
     """The catalogue as the Markdown table of docs/reliability.md."""
-    out = ["| family | case | contract rule | change | outcome | exact ledger / reject reason |",
-           "|---|---|---|---|---|---|"]
-    for c in FAULTS:
-        exact = [f"{s}: “{r}”" if r else s for f, (s, r) in c.ledger.items() if f not in BASE_LEDGER or s != LOADED]
-        exact += [f"reject line {line} `{col}`: “{reason}”" for _, line, col, reason in c.rejects]
-        exact += [f"warning “{w}”" for w in c.warnings.values()]
-        cells = [str(c.family), f"`{c.id}`", c.rule, c.change, c.outcome, "; ".join(exact) or "–"]
-        out.append("| " + " | ".join(x.replace("|", "\\|").replace("\n", " ") for x in cells) + " |")
-    return "\n".join(out)
+    return catalogue_table(FAULTS, {"family": lambda c: str(c.family)})
 
 
 def test_docs_list_every_case():
@@ -634,7 +603,7 @@ def test_unreadable_file_is_refused_with_the_reason_and_loads_once_readable():
         _ingest_as_pipeline_user(root, warehouse)
         con = duckdb.connect(str(warehouse), read_only=True)
         try:
-            assert _ledger(con) == dict(BASE_LEDGER) | {"pm/guarantors_locked.csv": (
+            assert latest_ledger(con) == dict(BASE_LEDGER) | {"pm/guarantors_locked.csv": (
                 "refused", "not readable: permission denied (give the pipeline's user read access; retried every run)")}
             for table, keys in BASE_KEYS.items():
                 assert _keys(con, table) == keys, table
@@ -644,7 +613,7 @@ def test_unreadable_file_is_refused_with_the_reason_and_loads_once_readable():
         _ingest_as_pipeline_user(root, warehouse)
         con = duckdb.connect(str(warehouse), read_only=True)
         try:
-            assert _ledger(con)["pm/guarantors_locked.csv"] == (LOADED, None)
+            assert latest_ledger(con)["pm/guarantors_locked.csv"] == (LOADED, None)
             assert _keys(con, "guarantors") == {"G1", "G2", "G10", "G11"}
         finally:
             con.close()
@@ -687,7 +656,7 @@ def test_a_database_error_in_one_835_holds_back_no_other_file(tmp_path, monkeypa
     con = duckdb.connect()
     try:
         run(con, root)
-        assert _ledger(con) == dict(BASE_LEDGER) | {
+        assert latest_ledger(con) == dict(BASE_LEDGER) | {
             "era/boom.835": (QUAR, "could not be loaded: ConversionException: Conversion Error: Could not convert "
                                    "string … to INT32; nothing of this file was stored"),
             "era/zz_after.835": (LOADED, None)}
