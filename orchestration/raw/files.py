@@ -141,6 +141,11 @@ def scan_landing(root: Path, kind: str, arrived_by: datetime | None = None
     roots = (root.resolve(), base.resolve())
     seen: dict[Path, LandingFile] = {}
     refused: dict[Path, FileOutcome] = {}
+    if not os.access(base, os.R_OK | os.X_OK):
+        st = os.stat(base)
+        f = LandingFile(base, kind, base.relative_to(root).as_posix() + "/", st.st_size, st.st_mtime_ns, None)
+        return [], [FileOutcome(f, status="refused", reason="the folder cannot be read (permission denied): "
+                                "nothing in it is loaded (give the pipeline's user access; retried every run)")]
     for pattern in patterns:
         for p in base.glob(pattern):
             if p.name.startswith(".") or p in seen or p in refused:
@@ -156,7 +161,9 @@ def scan_landing(root: Path, kind: str, arrived_by: datetime | None = None
                 st = os.lstat(p)
             if limit_ns is not None and st.st_mtime_ns > limit_ns:
                 continue
-            f = LandingFile(p, kind, p.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns)
+            f = LandingFile(p, kind, display_name(p, root), st.st_size, st.st_mtime_ns)
+            if why is None and f.name != p.relative_to(root).as_posix():
+                why = "the file name is not valid UTF-8 (shown with \ufffd): rename the file"
             if why is None:
                 seen[p] = f
             else:
@@ -164,6 +171,17 @@ def scan_landing(root: Path, kind: str, arrived_by: datetime | None = None
                 refused[p] = FileOutcome(f, status="refused", reason=why)
     return (sorted(seen.values(), key=lambda f: f.name),
             sorted(refused.values(), key=lambda o: o.file.name))
+
+
+def display_name(p: Path, root: Path) -> str:
+    """The name relative to the landing root, as the ledger can hold it (a byte of a file name
+    that is not UTF-8 becomes U+FFFD)."""
+    name = p.relative_to(root).as_posix()
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def list_landing(root: Path, kind: str, arrived_by: datetime | None = None) -> list[LandingFile]:
@@ -184,9 +202,7 @@ def arrived_after(root: Path, arrived_by: datetime) -> list[str]:
                   {f.name for kind in KINDS for f in list_landing(root, kind, arrived_by)})
 
 
-def unrecognized(root: Path) -> list[str]:
-    """Files in a landing folder that match no landing kind (e.g. `pm/Guarantors.CSV`,
-    `ops/charges.csv`): never loaded, so the ingest step names them in a warning."""
+def _unrecognized_paths(root: Path) -> list[Path]:
     folders: dict[str, set[Path]] = {}
     for kind, (folder, _) in KINDS.items():
         files, refused = scan_landing(root, kind)
@@ -194,10 +210,43 @@ def unrecognized(root: Path) -> list[str]:
     out = []
     for folder, matched in folders.items():
         base = root / folder
-        if base.is_dir():
-            out += [p.relative_to(root).as_posix() for p in base.iterdir()
-                    if p.is_file() and not p.name.startswith(".") and p not in matched]
+        if base.is_dir() and os.access(base, os.R_OK | os.X_OK):
+            out += [p for p in base.iterdir() if p.is_file() and not p.name.startswith(".") and p not in matched]
     return sorted(out)
+
+
+def unrecognized(root: Path) -> list[str]:
+    """Files in a landing folder that match no landing kind (e.g. `pm/Guarantors.CSV`,
+    `pm/guarantors.csv.gz`, `ops/charges.csv`): never loaded; the ingest step names them in a
+    warning and in the ledger (`unrecognized_outcomes`)."""
+    return [display_name(p, root) for p in _unrecognized_paths(root)]
+
+
+def unrecognized_outcomes(con: duckdb.DuckDBPyConnection, root: Path) -> list[FileOutcome]:
+    """A `refused` ledger outcome for each unrecognized file not recorded as it is yet: the
+    names its folder takes and, for a recognised format (`guarantors.csv.gz`), what it is."""
+    from orchestration.raw import sniff
+
+    known = {tuple(r) for r in con.execute(
+        "SELECT file_name, size_bytes, mtime_ns FROM raw.file_ledger WHERE kind = 'unrecognized'").fetchall()}
+    out = []
+    for p in _unrecognized_paths(root):
+        st = p.stat()
+        f = LandingFile(p, "unrecognized", display_name(p, root), st.st_size, st.st_mtime_ns, None)
+        if (f.name, f.size, f.mtime_ns) in known:
+            continue
+        folder = p.parent.relative_to(root).as_posix()
+        names = ", ".join(f"{folder}/{pat}" for _, (fo, pats) in KINDS.items() if fo == folder for pat in pats)
+        reason = f"the name matches no landing file kind ({names}): not loaded"
+        try:
+            with p.open("rb") as fh:
+                looks = sniff.binary_format(fh.read(sniff.HEAD_BYTES))
+        except OSError:
+            looks = None
+        if looks:
+            reason += f"; the file looks like {looks}"
+        out.append(FileOutcome(f, status="refused", reason=reason))
+    return out
 
 
 def new_files(con: duckdb.DuckDBPyConnection, root: Path, kind: str, arrived_by: datetime | None = None,

@@ -235,6 +235,11 @@ def ingest(con: duckdb.DuckDBPyConnection, landing: Path, policy: Policy, *, tod
     report = IngestReport(unrecognized=files.unrecognized(landing))
     for name in report.unrecognized:
         log.warning("not loaded: %s matches no landing file kind (see docs/landing.md for the names)", name)
+    unrecognized = files.unrecognized_outcomes(con, landing)
+    files.record(con, unrecognized, as_of, run_id)
+    report.outcomes += unrecognized
+    for o in unrecognized:
+        log.warning("%s %s: %s", o.status, o.file.name, o.reason)
     if arrived_by is not None:
         report.later = files.arrived_after(landing, arrived_by)
         if report.later:

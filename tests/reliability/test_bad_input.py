@@ -259,8 +259,11 @@ CATALOGUE: list[Case] = [
          ledger={GC: (QUAR, "not the expected format: the file looks like semicolon-separated values (a "
                             "spreadsheet saved with a ';' list separator); " + CSV_EXPECTS)}),
     Case("unrecognized_file_name", "file names: pm/guarantors*.csv, …",
-         "`pm/Guarantors_new.CSV`", "not loaded; named in a warning and IngestReport.unrecognized",
-         add("pm/Guarantors_new.CSV", guarantors_case())),
+         "`pm/Guarantors_new.CSV`", "not loaded; named in the ledger, a warning and IngestReport.unrecognized",
+         add("pm/Guarantors_new.CSV", guarantors_case()),
+         ledger={"pm/Guarantors_new.CSV": ("refused", "the name matches no landing file kind (pm/guarantors*.csv, "
+                                           "pm/encounters*.csv, pm/patient_transactions*.csv, pm/payment_plans*.csv): "
+                                           "not loaded")}),
     # ---- values
     Case("money_currency_sign", "money: no currency sign", "total_charge `$100.00`", "row rejected",
          add(EC, encounters_case(e_row("E12", charge="$100.00"))), ledger={EC: (LOADED, None)}, keys=E_PLUS,

@@ -46,6 +46,8 @@ ERA_EXPECTS = ("the contract expects an X12 835 text file: segments ISA/GS/ST…
 EV_EXPECTS = "the contract expects one JSON array of SendGrid events per file ([{…}, {…}], docs/landing.md)"
 EV = "events/sendgrid/batch.json"
 PC = "pm/payment_plans_case.csv"
+PM_NAMES = ("the name matches no landing file kind (pm/guarantors*.csv, pm/encounters*.csv, "
+            "pm/patient_transactions*.csv, pm/payment_plans*.csv): not loaded")
 HC = "ops/hardship_case.csv"
 
 
@@ -269,6 +271,11 @@ FAULTS: list[Fault] = [
     Fault("pipe_named_like_a_file", "every landing entry is explained (a pipe would block a reader forever)",
           "a FIFO ops/contact_log_live.csv", "refused", fifo("ops/contact_log_live.csv"), family=2,
           ledger={"ops/contact_log_live.csv": ("refused", "not a regular file (a pipe, socket or device): not read")}),
+    Fault("file_name_not_utf8", "every landing entry is explained", "pm/guarantors_Jos\\xe9.csv (a Latin-1 byte "
+          "in the name)", "refused (the ledger holds the name with U+FFFD)",
+          add("pm/guarantors_Jos\udce9.csv", guarantors_case()), family=2,
+          ledger={"pm/guarantors_Jos\ufffd.csv": ("refused", "the file name is not valid UTF-8 (shown with \ufffd): "
+                                                "rename the file")}),
     # ======================================================================= 4. upserts
     Fault("partial_columns_keep_stored", "columns absent from a file keep their stored values",
           "a later delta of G1 with only guarantor_id, names, preferred_channel, updated_at",
@@ -385,6 +392,15 @@ FAULTS: list[Fault] = [
     Fault("csv_gzip", "a CSV is plain text", "pm/guarantors_case.csv holding gzip data", "quarantined: what it is",
           add(GC, gzip.compress(guarantors_case().encode())), family=6,
           ledger={GC: (QUAR, looks("gzip-compressed data (decompress it first)"))}),
+    Fault("csv_gz_name", "file names: pm/guarantors*.csv", "pm/guarantors_20261120.csv.gz (gzip)",
+          "refused: the names the folder takes, and what the file is",
+          add("pm/guarantors_20261120.csv.gz", gzip.compress(guarantors_case().encode())), family=6,
+          ledger={"pm/guarantors_20261120.csv.gz": ("refused", PM_NAMES + "; the file looks like gzip-compressed data "
+                                                   "(decompress it first)")}),
+    Fault("xlsx_name", "file names: pm/guarantors*.csv", "pm/guarantors.xlsx (an Excel workbook)", "refused",
+          add("pm/guarantors.xlsx", zipped("xl/workbook.xml", b"<workbook/>", {"[Content_Types].xml": b"<Types/>"})),
+          family=6, ledger={"pm/guarantors.xlsx": ("refused", PM_NAMES + "; the file looks like an Excel workbook "
+                                                  "(.xlsx): export the sheet as CSV")}),
     Fault("csv_zip", "a CSV is plain text", "a ZIP archive named .csv", "quarantined",
           add(GC, zipped("guarantors.csv", guarantors_case().encode())), family=6,
           ledger={GC: (QUAR, looks("a ZIP archive (extract it)"))}),
