@@ -12,7 +12,8 @@ An unsubscribe, spam report or bounce must never be lost, so an event is refused
 JSON object, an unknown event type, or nothing that identifies a recipient (no e-mail address,
 guarantor_id or touch_id). Everything else loads:
 - `timestamp` in the forms SendGrid and its proxies send: Unix seconds (number or digits),
-  milliseconds or microseconds, or an ISO 8601 string (no offset = UTC); an event without a
+  milliseconds or microseconds, an ISO 8601 string (no offset = UTC) or an e-mail style date
+  (`Thu, 20 Nov 2025 14:46:40 GMT`); an event without a
   usable time is taken as of its file's arrival (its modification time; at the latest the
   load), so an opt-out with no time still takes effect for the runs after it arrived
   (`event_at_source = 'file_arrival'`, and a warning on the file);
@@ -24,6 +25,7 @@ guarantor_id or touch_id). Everything else loads:
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import json
 import math
@@ -66,10 +68,14 @@ def event_time(ts: object) -> datetime | None:
 
 
 def _iso(text: str) -> datetime | None:
+    """ISO 8601 (no offset = UTC), else an e-mail style date (`Thu, 20 Nov 2025 14:46:40 GMT`)."""
     try:
         out = datetime.fromisoformat(text.replace(" UTC", "Z"))
     except ValueError:
-        return None
+        try:
+            out = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
     if out.tzinfo is not None:
         try:
             out = out.astimezone(timezone.utc).replace(tzinfo=None)
