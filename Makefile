@@ -29,8 +29,8 @@ sample: $(STAMP) ## write the sample clinic into ./var/landing (and its policy t
 	@test -f var/policy.yaml || cp orchestration/policy/default_policy.yaml var/policy.yaml
 	$(BIN)/python -m orchestration.sample --out var/landing --guarantors $(GUARANTORS) --seed $(SEED) --as-of $(AS_OF) --force
 
-run: prepare ## the whole daily job for AS_OF=YYYY-MM-DD
-	$(BIN)/python -m orchestration.run --as-of $(AS_OF) $(if $(WAIT),--wait)
+run: prepare ## the whole daily job for AS_OF=YYYY-MM-DD (BACKFILL=1: an earlier date, nothing sent)
+	$(BIN)/python -m orchestration.run --as-of $(AS_OF) $(if $(WAIT),--wait) $(if $(BACKFILL),--backfill)
 
 demo: sample run ## install, build the sample clinic, run the daily job, say where to look
 	@echo

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.actions.assets import outreach_assets, touch_audience_gate
-from orchestration.actions.charges_assets import card_charges
-from orchestration.actions.placement.assets import placement_assets
+from orchestration.actions.assets import AUDIENCE, outreach_assets, touch_audience_gate
+from orchestration.actions.charges_assets import PLAN_CHARGES, card_charges
+from orchestration.actions.placement.assets import (
+    ELIGIBILITY, PLACEMENTS, REFUND_ITEMS, SETTLEMENT_OFFERS, placement_assets,
+)
 from orchestration.partitions import daily_partitions
+from orchestration.quality.landing_gate import landing_unchanged_gate
 from orchestration.raw.assets import ingest_landing
 from orchestration.resources import CollectionsResource
 from orchestration.schedules import build_schedule, build_sensor
@@ -46,7 +49,9 @@ daily_job = dg.define_asset_job(
 defs = dg.Definitions(
     assets=[ingest_landing, warehouse_dbt, *outreach_assets, card_charges, *placement_assets, serving_files,
             huddle_report, *EXTERNAL_TABLES],
-    asset_checks=[touch_audience_gate],
+    # the landing files are unchanged since loaded: checked on every mart a sending step reads
+    asset_checks=[touch_audience_gate, landing_unchanged_gate(
+        [AUDIENCE, PLAN_CHARGES, ELIGIBILITY, PLACEMENTS, REFUND_ITEMS, SETTLEMENT_OFFERS])],
     jobs=[daily_job],
     schedules=[build_schedule(daily_job)],
     sensors=[build_sensor(daily_job)],

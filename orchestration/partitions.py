@@ -13,5 +13,7 @@ daily_partitions = dg.DailyPartitionsDefinition(start_date="2025-01-01", end_off
 
 
 def is_backfill(context: dg.AssetExecutionContext) -> bool:
-    """A run launched by a backfill (Dagster tags each of its runs with `dagster/backfill`)."""
-    return "dagster/backfill" in context.run.tags
+    """A run launched by a backfill (Dagster tags each of its runs with `dagster/backfill`), or
+    a command-line backfill of one date (`orchestration.run --backfill`: tag
+    `collections/backfill`, orchestration/run_history.py)."""
+    return "dagster/backfill" in context.run.tags or "collections/backfill" in context.run.tags

@@ -4,7 +4,16 @@
 
 Runs on the persistent Dagster instance in $DAGSTER_HOME (default ./var/dagster_home), so the
 run shows in the UI (`make ui`). Exit code 0 on success, 1 when a step or a gate failed,
-75 when another daily job holds the warehouse (without --wait).
+2 when the date is refused (earlier than the last completed daily run: pass --backfill),
+75 when another daily job holds the warehouse (without --wait). At the end it prints what
+failed and what to do: each failed gate with the files and lines it names, and the landing
+files this run did not load with their reasons.
+
+Runs in order (orchestration/run_history.py): a date earlier than the last completed daily run
+is refused before anything starts, unless `--backfill` (`make run AS_OF=… BACKFILL=1`): then it
+runs as a backfill of that one date -- it loads only the files that had arrived by the end of
+the date, records what would have been due without sending it, and leaves the serving files
+alone (docs/operations.md, "Runs out of order").
 
 One run at a time per warehouse: an exclusive ``flock`` on ``<warehouse>.lock``. The kernel
 drops it when the holder dies, even by SIGKILL, so a killed run never leaves a stale lock; the
@@ -36,15 +45,26 @@ from pathlib import Path
 import duckdb
 
 
-class WarehouseBusy(SystemExit):
-    """Another daily job holds the warehouse (exit code 75, EX_TEMPFAIL)."""
+class _Stop(SystemExit):
+    """The command stops with a message and the class's exit code."""
+    exit_code = 1
 
     def __init__(self, message: str):
-        super().__init__(75)
+        super().__init__(self.exit_code)
         self.message = message
 
     def __str__(self) -> str:
         return self.message
+
+
+class WarehouseBusy(_Stop):
+    """Another daily job holds the warehouse (exit code 75, EX_TEMPFAIL)."""
+    exit_code = 75
+
+
+class RunRefused(_Stop):
+    """The date is earlier than the last completed daily run and this is not a backfill."""
+    exit_code = 2
 
 
 CLI_TAG = "collections/cli_pid"
@@ -181,7 +201,22 @@ def _print_aging(warehouse: Path) -> None:
     print(f"  {'total':<8} {sum(r[1] for r in rows):>10,} {'':>10} {total:>14,.2f}")
 
 
-def _run_locked(as_of: date, paths):
+def refuse_out_of_order(warehouse: Path, as_of: date) -> None:
+    """RunRefused when a daily run for `as_of` would come after a later completed one."""
+    from orchestration.run_history import last_completed, out_of_order
+
+    if not warehouse.exists():
+        return
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        why = out_of_order(as_of, last_completed(con))
+    finally:
+        con.close()
+    if why:
+        raise RunRefused(why)
+
+
+def _run_locked(as_of: date, paths, backfill: bool = False):
     from orchestration.instance import ensure_dagster_home
     ensure_dagster_home()
     from orchestration.warehouse.project import ensure_manifest
@@ -198,9 +233,14 @@ def _run_locked(as_of: date, paths):
         if removed:
             print(f"  removed {len(removed)} temporary file(s) of interrupted writes from {paths.outbox}")
         wait_for_warehouse_file(paths.warehouse)
+        if not backfill:
+            refuse_out_of_order(paths.warehouse, as_of)
+        from orchestration.run_history import BACKFILL_TAG
+        tags = {CLI_TAG: str(os.getpid()), WAREHOUSE_TAG: str(paths.warehouse)}
+        if backfill:
+            tags[BACKFILL_TAG] = "cli"
         return job.execute_in_process(partition_key=as_of.isoformat(), instance=instance,
-                                      raise_on_error=False, run_config=QUIET_CONSOLE,
-                                      tags={CLI_TAG: str(os.getpid()), WAREHOUSE_TAG: str(paths.warehouse)})
+                                      raise_on_error=False, run_config=QUIET_CONSOLE, tags=tags)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", required=True, type=date.fromisoformat, help="as-of date, YYYY-MM-DD")
     parser.add_argument("--quiet", action="store_true", help="no aging table at the end")
     parser.add_argument("--wait", action="store_true", help="wait for a running daily job instead of refusing")
+    parser.add_argument("--backfill", action="store_true",
+                        help="run this date as a backfill: files arrived by its end, nothing sent, serving untouched")
     args = parser.parse_args(argv)
 
     from orchestration.settings import Paths
@@ -218,17 +260,15 @@ def main(argv: list[str] | None = None) -> int:
         # the lock first: a second run refuses (or waits) before importing anything heavy, and
         # the dbt manifest is rebuilt by one process at a time
         with warehouse_lock(paths.warehouse, wait=args.wait):
-            result = _run_locked(args.as_of, paths)
+            result = _run_locked(args.as_of, paths, backfill=args.backfill)
     except WarehouseBusy as busy:
         print(f"BUSY: {busy}", file=sys.stderr, flush=True)
         return busy.code
-    failed = [e for e in result.all_events if e.event_type_value in ("STEP_FAILURE",)]
-    failed_checks = [e.event_specific_data for e in result.all_events
-                     if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed]
-    for c in failed_checks:
-        print(f"  check failed: {c.asset_key.to_user_string()} {c.check_name} ({c.severity.value})")
-    for e in failed:
-        print(f"  step failed: {e.step_key}")
+    except RunRefused as refused:
+        print(f"REFUSED: {refused}", file=sys.stderr, flush=True)
+        return refused.code
+    for line in summary_lines(result):
+        print(line)
     if not result.success:
         print(f"FAILED: the daily job for {args.as_of} stopped; nothing downstream of a failed gate ran.")
         return 1
@@ -236,6 +276,36 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quiet:
         _print_aging(paths.warehouse)
     return 0
+
+
+def summary_lines(result) -> list[str]:
+    """What a person needs from a run's events: every failed check with the files and lines it
+    names and what to do, every failed step with its reason, and the landing files this run did
+    not load (quarantined, rejected, refused, waiting) with theirs."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for e in result.all_events:
+        data = e.event_specific_data
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not data.passed:
+            out.append(f"  check failed: {data.asset_key.to_user_string()} {data.check_name} ({data.severity.value})")
+            text = data.description or ""
+            if text and text not in seen:      # a check on several assets says it once
+                seen.add(text)
+                out += [f"      {part.strip()}" for part in text.splitlines() if part.strip()]
+        elif e.event_type_value == "STEP_FAILURE":
+            out.append(f"  step failed: {e.step_key}")
+            why = getattr(getattr(data, "user_failure_data", None), "description", None)
+            if why:
+                out.append(f"      {why}")
+        elif e.event_type_value == "ASSET_MATERIALIZATION":
+            meta = data.materialization.metadata
+            if data.materialization.asset_key.to_user_string() == "raw/file_ledger" and "files_not_loaded" in meta:
+                files = meta["files_not_loaded"].value
+                out.append(f"  landing files not loaded by this run ({len(files)}; raw.file_ledger has them all):")
+                out += [f"      {line}" for line in files[:50]]
+                if len(files) > 50:
+                    out.append(f"      … and {len(files) - 50} more")
+    return out
 
 
 if __name__ == "__main__":

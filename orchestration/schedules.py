@@ -1,7 +1,10 @@
 """When the daily job runs: every morning in the clinic's time zone, and when new files land.
 
 The sensor's cursor is the set of landing file names it has already seen, so a file seen once
-never triggers twice; a run it starts is for today's as-of date in the clinic's time zone.
+never triggers twice; a run it starts is for today's as-of date in the clinic's time zone. A
+file counts as seen only once it has settled (unchanged for the policy's
+`landing.settle_seconds`, docs/landing.md): an upload in progress does not start a run that
+would then have to leave it waiting.
 Only one run at a time touches the warehouse (dagster.yaml: run queue of one, pools of one).
 """
 
@@ -15,7 +18,8 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from orchestration.partitions import CLINIC_TZ
-from orchestration.raw.files import KINDS, list_landing
+from orchestration.policy.policy import load_policy
+from orchestration.raw.files import KINDS, Settle, list_landing, utcnow
 from orchestration.settings import Paths
 
 
@@ -31,9 +35,10 @@ def build_schedule(job) -> dg.ScheduleDefinition:
 
 
 def new_landing_names(seen: set[str]) -> list[str]:
-    """Landing files (relative names) not in `seen`, in name order."""
-    landing = Paths.from_env().landing
-    names = [f.name for kind in KINDS for f in list_landing(landing, kind)]
+    """Settled landing files (relative names) not in `seen`, in name order."""
+    paths = Paths.from_env()
+    settle = Settle(utcnow(), load_policy(paths.policy)["landing.settle_seconds"])
+    names = [f.name for kind in KINDS for f in list_landing(paths.landing, kind) if settle.waiting(f) is None]
     return sorted(n for n in names if n not in seen)
 
 

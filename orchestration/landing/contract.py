@@ -1,23 +1,38 @@
-"""The landing contract of LANDING.md as data: one `TableSpec` per CSV kind.
+"""The landing contract (docs/landing.md) as data: one `TableSpec` per CSV kind, and the limits
+every landing value must fit.
 
-The CSV loader validates every row against these specs, and the raw tables are created from
-them, so a change to the public input contract is a change here and nowhere else.
+The CSV loader validates every row against these specs (the rules as SQL are in
+`orchestration/raw/checked_casts.py`), and the raw tables are created from them, so a change to
+the public input contract is a change here (and in docs/landing.md) and nowhere else.
 
 Column types:
 - `text`      any string
 - `date`      YYYY-MM-DD
 - `timestamp` ISO 8601 with offset or Z; without offset it is read in the clinic's time zone.
               Stored as UTC, plus a `<stem>_date` column with the clinic-local date.
-- `datetime`  a date or a timestamp (LANDING.md leaves the type of `opened_at`,
+- `datetime`  a date or a timestamp (the contract leaves the type of `opened_at`,
               `submitted_at`, … open; a plain date means local midnight). Stored like `timestamp`.
 - `money`     decimal dollars, '.' separator, at most 2 decimals, no '$' or thousands separator
 - `int`, `bool` (true/false), `pct` (0–100, decimals allowed)
 - `enum`      one of `values`; anything else is a row error
+
+Limits (docs/landing.md, "Limits"): a value the warehouse type cannot hold, or that would print
+wrong, is a row error, never a silent change: money at most MONEY_MAX_DIGITS digits before the
+point (in 835s too), dates from DATE_MIN to DATE_MAX, no control characters, and a column's
+`max_chars` (MAX_VALUE_CHARS by default; shorter for what is printed on a statement).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+
+MONEY_MAX_DIGITS = 10             # money < 10,000,000,000.00 (CSV and 835 alike)
+DATE_MIN = date(1800, 1, 1)       # any date or timestamp of a landing file (1800: placeholders
+DATE_MAX = date(9999, 12, 31)     # such as Excel's 1899-12-30 still load; year 0 never does)
+MAX_VALUE_CHARS = 10_000          # the longest value of any column (no real field is this long)
+NAME_CHARS = 100                  # first_name, last_name: printed on statements and letters
+ADDRESS_CHARS = 64                # address lines and city: one line in the envelope window
 
 US_STATES = (
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
@@ -35,6 +50,7 @@ class Column:
     strict_positive: bool = False         # money must be > 0
     references: str | None = None         # 'guarantors' or 'encounters'
     not_future: bool = False              # dates: not after the load date
+    max_chars: int = MAX_VALUE_CHARS       # longer values are row errors
 
     @property
     def stem(self) -> str:
@@ -72,14 +88,15 @@ def _enum(name: str, *values: str, **kw) -> Column:
 GUARANTORS = TableSpec("guarantors", "pm", "guarantors", "guarantor_id", (
     _c("guarantor_id", required=True),
     _c("household_id"),
-    _c("first_name", required=True),
-    _c("last_name", required=True),
+    _c("first_name", required=True, max_chars=NAME_CHARS),
+    _c("last_name", required=True, max_chars=NAME_CHARS),
     _c("date_of_birth", "date", not_future=True),
-    _c("address_line1"), _c("address_line2"), _c("city"),
+    _c("address_line1", max_chars=ADDRESS_CHARS), _c("address_line2", max_chars=ADDRESS_CHARS),
+    _c("city", max_chars=ADDRESS_CHARS),
     _enum("state", *US_STATES),
-    _c("postal_code"),
-    _c("phone"),
-    _c("email"),
+    _c("postal_code", max_chars=16),
+    _c("phone", max_chars=32),
+    _c("email", max_chars=254),
     _c("timezone", "timezone"),
     _enum("preferred_channel", "sms", "email", "mail", "phone"),
     _c("language"),

@@ -171,6 +171,8 @@ SCHEMA: dict[str, dict[str, Any]] = {
     "queues": {"new_balance_max_age_days": _int(), "plans_due_within_days": _int(),
                "audit_draw_size": _int(), "audit_seed": _int()},
     "kpi": {"era_posting_lag_target_hours": _num(0), "week_ends_on": _choice(("sunday",))},
+    # how landing files are taken in (docs/landing.md, "Files being written" and "Upserts")
+    "landing": {"settle_seconds": _int(0, 3600), "updated_at_future_minutes": _int(0, 1440)},
 }
 LIST_SECTIONS = ("aging_buckets", "cadence")
 NESTED_LISTS = {("plans", "terms"), ("settlement", "approval")}

@@ -1,6 +1,8 @@
 """Blocking quality gates on the raw layer: the Great Expectations suite of each raw table,
-run on the rows this run loaded (ENGINEERING.md: GE validates pandas frames queried from
-DuckDB; full-table rules are dbt tests)."""
+run on the rows this run loaded and on the files whose earlier failure is still open
+(orchestration/quality/gate_memory.py: a failed file stays failed until a corrected file
+arrives or a person releases it). GE validates pandas frames queried from DuckDB; full-table
+rules are dbt tests (docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.quality import gate_memory
 from orchestration.settings import EXPECTATIONS_DIR
 
 # raw table -> column holding the SHA-256 of the file each row came from
@@ -38,26 +41,42 @@ def raw_table_checks() -> list[dg.AssetCheckSpec]:
 
 def run_raw_table_check(con: duckdb.DuckDBPyConnection, spec: dg.AssetCheckSpec,
                         run_id: str) -> dg.AssetCheckResult:
+    """The suite of one raw table on the rows of the files this run loaded and of the files
+    whose earlier failure is still open (gate_memory); a failure names the files and lines and
+    is remembered, a file that passes again is closed."""
     from orchestration.quality import great_expectations as gx_gate
 
     table = spec.asset_key.path[-1]
-    sha_col = CHECKED_TABLES[table]
+    file_col, sha_col, pos_col, _, _ = gate_memory.locator(table)
+    suite_name = f"raw_{table}"
+    suite = gx_gate.read_suite(suite_name, expectations_dir())
+    scope_files = gate_memory.scope(con, spec.name, run_id)
     # only the columns the suite reads (a first load can be millions of rows); a column the
     # suite names but the table lacks stays missing and fails its expectation (schema drift)
-    referenced = gx_gate.suite_reads(f"raw_{table}", expectations_dir())
+    referenced = gx_gate.suite_reads(suite_name, expectations_dir())
     present = [c for (c,) in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ? "
         "ORDER BY ordinal_position", [table]).fetchall() if c in referenced]
-    select = ", ".join(f'"{c}"' for c in present) or "1 AS _no_column"
-    df = con.execute(
-        f"SELECT {select} FROM raw.{table} WHERE {sha_col} IN "
-        "(SELECT file_sha256 FROM raw.file_ledger WHERE load_run_id = ?)", [run_id]).df()
-    result = gx_gate.validate_dataframe(df, f"raw_{table}", suites_dir=expectations_dir())
+    select = ", ".join([f'"{c}"' for c in present] + [f"{sha_col} AS _gate_sha", f"{file_col} AS _gate_file",
+                                                       f"{pos_col} AS _gate_pos"])
+    df = con.execute(f"SELECT {select} FROM raw.{table} WHERE {sha_col} IN (SELECT unnest(?::VARCHAR[]))",
+                     [[sha for sha, _ in scope_files]]).df()
+    result = gx_gate.validate_dataframe(df.drop(columns=["_gate_sha", "_gate_file", "_gate_pos"]), suite_name,
+                                        suites_dir=expectations_dir())
+    failed = [] if result.success else gate_memory.attribute(df, suite, result, scope_files, table)
+    gate_memory.record(con, spec.name, table, run_id, failed, scope_files)
     severity = dg.AssetCheckSeverity.ERROR if not result.success else dg.AssetCheckSeverity.WARN
+    metadata = result.as_metadata()
+    description = None
+    if failed:
+        metadata["failed_files"] = [f"{ff.file_name}: {ff.detail}" for ff in failed]
+        metadata["to_fix"] = gate_memory.fix_text(failed, table)
+        description = "\n".join(metadata["failed_files"] + [metadata["to_fix"]])
+    metadata["files_checked"] = len(scope_files)
     return dg.AssetCheckResult(
         asset_key=spec.asset_key, check_name=spec.name,
         passed=result.success and not result.warnings,   # a warning shows, only critical blocks
-        severity=severity, metadata=result.as_metadata())
+        severity=severity, metadata=metadata, description=description)
 
 
 class RawChecksAlongside:

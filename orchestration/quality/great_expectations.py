@@ -144,6 +144,11 @@ def _read_suite(name: str, suites_dir: Path | str | None = None) -> dict:
     return data
 
 
+def read_suite(name: str, suites_dir: Path | str | None = None) -> dict:
+    """A suite file's JSON, structurally checked (no GE import)."""
+    return _read_suite(name, suites_dir)
+
+
 def _build(exp: dict, path: Path, index: int):
     """One GE Expectation object from its JSON form; ValueError naming the file if invalid.
 

@@ -1,27 +1,40 @@
 """Load one landing CSV into its raw table: validate every row in SQL, reject bad rows with a
-reason, upsert the good ones by key.
+reason, upsert the good ones by key (docs/landing.md, "General rules for every CSV").
 
-The whole file is read as text by DuckDB (fast at millions of rows); each contract rule of
-`orchestration.landing.contract` becomes one SQL predicate, so a row breaking any rule goes to
-`raw.load_rejects` (file, line, column, reason) and the rest of the file loads. An older valid
-version of a key is only replaced by a newer valid one: by `updated_at`, then file name order.
+The whole file is read as text by DuckDB (fast at millions of rows); each contract rule becomes
+one SQL predicate (`orchestration/raw/checked_casts.py`), so a row breaking any rule -- a wrong
+type, a value the warehouse type cannot hold, a control character, an `updated_at` in the
+future -- goes to `raw.load_rejects` (file, line, column, reason) and the rest of the file loads.
+
+Before any row is read the file as a whole is checked: a format the contract does not take
+(gzip, zip, TSV, an Excel `sep=` line, JSON…; `orchestration/raw/sniff.py`) is quarantined with
+what it looks like, and a header that names a column twice (`phone,phone`, ` Last_Name ` beside
+`last_name`) rejects the file naming the columns.
+
+Upsert: an older valid version of a key is only replaced by a newer valid one (by `updated_at`,
+then file name order), and only in the columns the file carries: a column absent from a file
+keeps its stored value (a partial-column delta), while a column present but empty clears it.
 """
 
 from __future__ import annotations
 
-import zoneinfo
-from datetime import date
+import csv
+import io
 
 import duckdb
 
-from orchestration.landing.contract import Column, TableSpec
+from orchestration.landing.contract import TableSpec
+from orchestration.raw import sniff
+from orchestration.raw.checked_casts import CastContext, checks, timezone_names, typed
 from orchestration.raw.files import FileOutcome, LandingFile, utcnow
-from orchestration.raw.schema import LINEAGE_COLUMNS, SQL_TYPES, stored_columns
+from orchestration.raw.schema import LINEAGE_COLUMNS, stored_columns
 
-DATE_RE = r"\d{4}-\d{2}-\d{2}"
-TS_RE = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}(:?\d{2})?)?"
-MONEY_RE = r"-?(\d+(\.\d{1,2})?|\.\d{1,2})"
-NUMBER_RE = r"-?(\d+(\.\d+)?|\.\d+)"
+MAX_LINE_BYTES = 64 * 1024 * 1024  # longer lines make the file unreadable (quarantined)
+OVERFLOW = "_fields_past_header"   # catches the fields of a row longer than the header
+DOS_EOF = "\x1a"                   # ^Z: old DOS exports end the file with it
+_READ = ("read_csv(?, columns = {columns}, auto_detect = false, header = true, delim = ',', "
+         "quote = '\"', escape = '\"', strict_mode = false, null_padding = true, encoding = 'utf-8', "
+         f"comment = '', max_line_size = {MAX_LINE_BYTES}{{extra}})")
 
 
 def _q(s: str) -> str:
@@ -32,98 +45,48 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _rules(col: Column, v: str, today: date) -> list[tuple[str, str]]:
-    """(SQL predicate that is TRUE for a bad non-empty value, reason) for one column."""
-    t = col.type
-    rules: list[tuple[str, str]] = []
-    if t == "date":
-        rules.append((f"NOT (regexp_full_match({v}, '{DATE_RE}') AND try_cast({v} AS DATE) IS NOT NULL)",
-                      "invalid date (expected YYYY-MM-DD)"))
-        if col.not_future:
-            rules.append((f"try_cast({v} AS DATE) > DATE '{today.isoformat()}'", "date in the future"))
-    elif t in ("timestamp", "datetime"):
-        # a plain date is accepted too (local midnight): real exports often drop the time
-        rules.append((f"NOT ((regexp_full_match({v}, '{TS_RE}') OR regexp_full_match({v}, '{DATE_RE}')) "
-                      f"AND try_cast({v} AS TIMESTAMPTZ) IS NOT NULL)",
-                      "invalid timestamp (expected ISO 8601)"))
-    elif t == "money":
-        rules.append((f"contains({v}, '$')", "invalid money: currency sign"))
-        rules.append((f"NOT contains({v}, '$') AND contains({v}, ',')", "invalid money: thousands separator"))
-        rules.append((f"NOT contains({v}, '$') AND NOT contains({v}, ',') AND NOT regexp_full_match({v}, '{MONEY_RE}')",
-                      "invalid money (expected decimal dollars, at most 2 decimals)"))
-        ok = f"regexp_full_match({v}, '{MONEY_RE}')"
-        if col.min_value is not None:
-            rules.append((f"{ok} AND try_cast({v} AS DECIMAL(18,2)) < {col.min_value}", "negative amount not allowed"))
-        if col.strict_positive:
-            rules.append((f"{ok} AND try_cast({v} AS DECIMAL(18,2)) = 0", "amount must be greater than 0"))
-    elif t == "int":
-        rules.append((f"NOT regexp_full_match({v}, '-?\\d+')", "invalid whole number"))
-        if col.min_value is not None:
-            rules.append((f"regexp_full_match({v}, '-?\\d+') AND try_cast({v} AS BIGINT) < {col.min_value}",
-                          f"must be at least {col.min_value:g}"))
-    elif t == "pct":
-        rules.append((f"NOT regexp_full_match({v}, '{NUMBER_RE}') OR try_cast({v} AS DOUBLE) < 0 "
-                      f"OR try_cast({v} AS DOUBLE) > 100", "invalid percentage (0-100)"))
-    elif t == "bool":
-        rules.append((f"lower({v}) NOT IN ('true', 'false')", "invalid boolean (expected true or false)"))
-    elif t == "enum":
-        values = ", ".join(_q(x.lower()) for x in col.values)
-        rules.append((f"lower({v}) NOT IN ({values})", "unknown enum value"))
-    elif t == "timezone":
-        rules.append((f"{v} NOT IN (SELECT name FROM _tz_names)", "unknown time zone (expected an IANA name)"))
-    if col.references:
-        key = "guarantor_id" if col.references == "guarantors" else "encounter_id"
-        rules.append((f"{v} NOT IN (SELECT {key} FROM raw.{col.references} WHERE {key} IS NOT NULL)",
-                      f"orphan: unknown {col.references[:-1]}"))
-    return rules
-
-
-def _typed(col: Column, v: str, clinic_tz: str) -> list[tuple[str, str]]:
-    """(SQL expression, output name) of the stored value(s) of a validated column."""
-    t = col.type
-    if t in ("timestamp", "datetime"):
-        ts = f"CAST({v} AS TIMESTAMPTZ)"
-        out = [(f"timezone('UTC', {ts})", col.name)]
-        if col.name != "updated_at":
-            out.append((f"CAST(timezone({_q(clinic_tz)}, {ts}) AS DATE)", f"{col.stem}_date"))
-        return out
-    if t == "enum" and all(x.isupper() for x in col.values):
-        return [(f"upper({v})", col.name)]        # e.g. state codes
-    if t in ("enum", "bool"):
-        return [(f"CAST(lower({v}) AS {SQL_TYPES[t]})", col.name)]
-    return [(f"CAST({v} AS {SQL_TYPES[t]})", col.name)]
-
-
-MAX_VALUE_CHARS = 10_000          # longer values are row errors (no real field is this long)
-MAX_LINE_BYTES = 64 * 1024 * 1024  # longer lines make the file unreadable (quarantined)
-OVERFLOW = "_fields_past_header"   # catches the fields of a row longer than the header
-_READ = ("read_csv(?, columns = {columns}, auto_detect = false, header = true, delim = ',', "
-         "quote = '\"', escape = '\"', strict_mode = false, null_padding = true, encoding = 'utf-8', "
-         f"comment = '', max_line_size = {MAX_LINE_BYTES}{{extra}})")
-
-
-def read_header(f: LandingFile) -> list[str]:
-    """The header record's column names (RFC 4180, a BOM dropped), made unique the way DuckDB
-    would: an empty name becomes `columnN`, a repeated one (any case) gets `_1`, `_2`…;
-    [] for an empty file. A header that is not UTF-8 raises UnicodeError with the reason."""
-    import csv
-    import io
-
-    with f.path.open("rb") as fh:
-        raw = fh.read(1 << 20)
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UnicodeError("not UTF-8 encoded (a UTF-16 byte order mark)")
+def read_header(f: LandingFile, head: bytes | None = None) -> list[str]:
+    """The header record's column names as written (RFC 4180, a BOM dropped); [] for an empty
+    file. A header that is not UTF-8 raises UnicodeError with the reason."""
+    if head is None:
+        with f.path.open("rb") as fh:
+            head = fh.read(1 << 20)
     try:
-        raw.split(b"\n", 1)[0].decode("utf-8-sig")
+        head.split(b"\n", 1)[0].decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UnicodeError("not UTF-8 encoded (line: 1)") from None
-    head = raw.decode("utf-8-sig", errors="replace")
+        raise UnicodeError("not UTF-8 encoded (line: 1)" + sniff.latin1_hint(head)) from None
+    text = head.decode("utf-8-sig", errors="replace")
     try:
-        names = next(csv.reader(io.StringIO(head, newline="")), [])
+        return next(csv.reader(io.StringIO(text, newline="")), [])
     except csv.Error:
-        names = head.splitlines()[0].split(",") if head.strip() else []
+        return text.splitlines()[0].split(",") if text.strip() else []
+
+
+def normalized_name(name: str) -> str:
+    """A header name as the contract matches it: any case, spaces around it, a BOM dropped."""
+    return name.strip().lstrip("\ufeff").strip().lower()
+
+
+def duplicate_columns(names: list[str]) -> str | None:
+    """"phone is named by columns 6 and 7 ('phone', 'phone')" for every name the header gives
+    more than once (in any case or spacing: ' Last_Name ' beside 'last_name' is ambiguous),
+    else None. Empty names are unnamed extra columns, not duplicates."""
+    where: dict[str, list[int]] = {}
+    for i, name in enumerate(names, 1):
+        if normalized_name(name):
+            where.setdefault(normalized_name(name), []).append(i)
+    dups = [(n, cols) for n, cols in where.items() if len(cols) > 1]
+    if not dups:
+        return None
+    return "; ".join(f"{n} is named by columns {' and '.join(str(c) for c in cols)} "
+                     f"({', '.join(repr(names[c - 1]) for c in cols)})" for n, cols in dups)
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """The column names given to DuckDB: an empty name becomes `columnN`, and a name that would
+    clash with another (or with the loader's own `_line`, OVERFLOW) gets `_1`, `_2`…"""
     out: list[str] = []
-    seen: set[str] = {OVERFLOW, "_line"}     # names the loader adds itself
+    seen: set[str] = {OVERFLOW.lower(), "_line"}
     for i, name in enumerate(names):
         name = name or f"column{i}"
         base, n = name, 0
@@ -176,6 +139,24 @@ def _unclosed_quote(con: duckdb.DuckDBPyConnection, f: LandingFile, header: list
     return last[0] if quotes % 2 else None
 
 
+def _drop_dos_eof(con: duckdb.DuckDBPyConnection, f: LandingFile, header: list[str]) -> bool:
+    """A ^Z that ends the file (a DOS end-of-file mark, alone on the last line or right after
+    the last value) is not data: removed from the last record. True when there was one."""
+    with f.path.open("rb") as fh:
+        fh.seek(max(f.size - 1, 0))
+        if fh.read(1) != DOS_EOF.encode():
+            return False
+    cols = [*header, OVERFLOW]
+    last = con.execute("SELECT max(_line) FROM _in").fetchone()[0]
+    if last is None:
+        return False
+    sets = ", ".join(f"{_ident(c)} = nullif(rtrim({_ident(c)}, chr(26)), '')" for c in cols)
+    con.execute(f"UPDATE _in SET {sets} WHERE _line = ?", [last])
+    empty = " AND ".join(f"{_ident(c)} IS NULL" for c in cols)
+    con.execute(f"DELETE FROM _in WHERE _line = ? AND {empty}", [last])
+    return True
+
+
 class SerialReadNeeded(Exception):
     """The file needs the serial reader; the failed read aborted the caller's transaction,
     so the caller rolls back and calls `load_csv` again with ``serial=True``."""
@@ -190,7 +171,11 @@ def _csv_error(exc: Exception, f: LandingFile | None = None) -> str:
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     where = next((ln.split("CSV Error on ")[-1] for ln in lines if "CSV Error on" in ln), "")
     if any("not utf-8 encoded" in ln.lower() for ln in lines):
-        return f"not UTF-8 encoded ({where.lower()})" if where else "not UTF-8 encoded"
+        hint = ""
+        if f is not None:
+            with f.path.open("rb") as fh:
+                hint = sniff.latin1_hint(fh.read(1 << 20))
+        return (f"not UTF-8 encoded ({where.lower()})" if where else "not UTF-8 encoded") + hint
     if any(ln.startswith("Maximum line size of") for ln in lines):
         return f"a line is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB" + (f" ({where.lower()})" if where else "")
     why = next((ln for ln in lines[1:] if not ln.startswith(("Original Line", "Possible Solution"))
@@ -201,23 +186,57 @@ def _csv_error(exc: Exception, f: LandingFile | None = None) -> str:
 def _ensure_tz_names(con: duckdb.DuckDBPyConnection) -> None:
     if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_tz_names' AND temporary").fetchone()[0]:
         return
-    con.execute("CREATE TEMP TABLE _tz_names (name VARCHAR)")
-    con.executemany("INSERT INTO _tz_names VALUES (?)", [(z,) for z in sorted(zoneinfo.available_timezones())])
+    con.execute("CREATE TEMP TABLE _tz_names AS SELECT unnest(?::VARCHAR[]) AS name", [timezone_names()])
 
 
-def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, clinic_tz: str,
-             today: date, serial: bool = False) -> FileOutcome:
-    """Validate and upsert one CSV file. The caller holds the transaction and records the ledger."""
+def _refuse_file(f: LandingFile, spec: TableSpec, head: bytes) -> FileOutcome | None:
+    """The whole-file verdicts before any row is read: an empty file, a format the contract
+    does not take, a header that is not UTF-8, names a column twice or lacks a required one."""
     out = FileOutcome(f)
-    con.execute(f"SET TimeZone = {_q(clinic_tz)}")
+    if not f.size:
+        out.status, out.reason = "quarantined", "empty file: no header row"
+        return out
+    looks = sniff.binary_format(head)
+    if looks:
+        out.status, out.reason = "quarantined", sniff.reason(looks, "csv")
+        return out
     try:
-        header = read_header(f) if f.size else []
+        names = read_header(f, head)
     except UnicodeError as exc:
         out.status, out.reason = "quarantined", f"unreadable CSV: {exc}"
         return out
-    if not header:
+    if not names:
         out.status, out.reason = "quarantined", "empty file: no header row"
         return out
+    normalized = {normalized_name(h) for h in names}
+    missing = [c for c in spec.required if c not in normalized]
+    if missing:
+        looks = sniff.csv_format(head, spec.required)
+        if looks:
+            out.status, out.reason = "quarantined", sniff.reason(looks, "csv")
+        else:
+            out.status = "rejected_file"
+            out.reason = f"{f.name}: missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+        return out
+    dups = duplicate_columns(names)
+    if dups:
+        out.status = "rejected_file"
+        out.reason = f"{f.name}: the header names a column more than once: {dups} (keep one of each)"
+        return out
+    return None
+
+
+def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, ctx: CastContext,
+             serial: bool = False) -> FileOutcome:
+    """Validate and upsert one CSV file. The caller holds the transaction and records the ledger."""
+    con.execute(f"SET TimeZone = {_q(ctx.clinic_tz)}")
+    with f.path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    refused = _refuse_file(f, spec, head)
+    if refused is not None:
+        return refused
+    out = FileOutcome(f)
+    header = unique_names(read_header(f, head))
     try:
         _read(con, f, header, serial)
     except duckdb.Error as exc:
@@ -229,55 +248,49 @@ def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, cl
         out.reason = (f"unreadable CSV: a quoted value opened on record line {open_from} is never closed "
                       "(it would swallow every line after it)")
         return out
-    normalized = {h.strip().lower().lstrip("\ufeff"): h for h in header}
-    missing = [c for c in spec.required if c not in normalized]
-    if missing:
-        out.status = "rejected_file"
-        out.reason = f"{f.name}: missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
-        return out
+    if _drop_dos_eof(con, f, header):
+        out.warnings.append("a DOS end-of-file mark (^Z) at the end of the file was ignored")
+    normalized = {normalized_name(h): h for h in header}
     known = {c.name for c in spec.columns}
     out.extra_columns = [h for n, h in normalized.items() if n not in known]
     out.rows_read = con.execute("SELECT count(*) FROM _in").fetchone()[0]
 
-    # every contract rule as a predicate that is TRUE for a bad row; one scan finds the bad
-    # rows, then the (few) bad rows are broken down into (line, column, reason)
+    # every contract rule as a predicate that is TRUE for a bad row (checked_casts)
     _ensure_tz_names(con)
-    checks: list[tuple[str, str, str, str]] = []     # (column, predicate, reason, value expr)
+    rules: list[tuple[str, str, str, str]] = []     # (column, predicate, reason, value expr)
     for col in spec.columns:
         if col.name not in normalized:
             continue
         v = f"nullif(trim({_ident(normalized[col.name])}), '')"
-        if col.required:
-            checks.append((col.name, f"{v} IS NULL", "missing required value", "NULL"))
-        checks.append((col.name, f"length({v}) > {MAX_VALUE_CHARS}",
-                       f"value too long (more than {MAX_VALUE_CHARS} characters)", "NULL"))
-        for predicate, reason in _rules(col, v, today):
-            checks.append((col.name, f"{v} IS NOT NULL AND length({v}) <= {MAX_VALUE_CHARS} AND ({predicate})",
-                           reason, f"left({v}, 200)"))
-    checks.append(("(row)", f"{_ident(OVERFLOW)} IS NOT NULL",
-                   f"row has more fields than the header ({len(header)})", "NULL"))
+        for predicate, reason in checks(col, v, ctx):
+            value = "NULL" if reason.startswith(("missing", "value too long")) else f"left({v}, 200)"
+            rules.append((col.name, predicate, reason, value))
+    rules.append(("(row)", f"{_ident(OVERFLOW)} IS NOT NULL",
+                  f"row has more fields than the header ({len(header)})", "NULL"))
     # one vectorized pass computes every predicate as a boolean column; only the few bad
     # rows are then broken down into (line, column, reason)
-    flags = ", ".join(f"coalesce({p}, false) AS _c{i}" for i, (_, p, _, _) in enumerate(checks))
+    flags = ", ".join(f"coalesce({p}, false) AS __rule_{i}" for i, (_, p, _, _) in enumerate(rules))
     con.execute(f"CREATE OR REPLACE TEMP TABLE _chk AS SELECT _line, {flags} FROM _in")
-    any_bad = " OR ".join(f"_c{i}" for i in range(len(checks)))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _bad AS SELECT _in.* FROM _in JOIN "
+    any_bad = " OR ".join(f"__rule_{i}" for i in range(len(rules)))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _bad AS SELECT _in.*, k.* EXCLUDE (_line) FROM _in JOIN "
                 f"(SELECT * FROM _chk WHERE {any_bad}) AS k USING (_line)")
-    con.execute("CREATE OR REPLACE TEMP TABLE _rej AS " + " UNION ALL ".join(
-        f"SELECT _line, {_q(c)} AS column_name, {_q(r)} AS reason, {val} AS value FROM _bad "
-        f"WHERE coalesce({p}, false)" for c, p, r, val in checks))
     now = utcnow()
-    con.execute("INSERT INTO raw.load_rejects SELECT ?, ?, ?, _line, column_name, reason, value, ? FROM _rej",
-                [f.name, f.sha256, spec.name, now])
-    out.rows_rejected = con.execute("SELECT count(DISTINCT _line) FROM _rej").fetchone()[0]
+    out.rows_rejected = con.execute("SELECT count(*) FROM _bad").fetchone()[0]
+    if out.rows_rejected:       # the few bad rows, one reject per broken rule (the flags of _chk)
+        con.execute("INSERT INTO raw.load_rejects " + " UNION ALL ".join(
+            f"SELECT {_q(f.name)}, {_q(f.sha256)}, {_q(spec.name)}, _line, {_q(c)}, {_q(r)}, {val}, "
+            f"TIMESTAMP '{now.isoformat(sep=' ')}' FROM _bad WHERE __rule_{i}" for i, (c, _, r, val) in enumerate(rules)))
 
     # typed good rows, latest version per key within the file
     exprs = []
+    present: set[str] = set()        # stored columns this file carries
     for name, sql_type, col in stored_columns(spec):
         if col is None:
             continue  # derived, produced with its instant column
         if col.name in normalized:
-            exprs += [f"{e} AS {n}" for e, n in _typed(col, f"nullif(trim({_ident(normalized[col.name])}), '')", clinic_tz)]
+            for e, n in typed(col, f"nullif(trim({_ident(normalized[col.name])}), '')", ctx):
+                exprs.append(f"{e} AS {n}")
+                present.add(n)
         else:
             exprs.append(f"CAST(NULL AS {sql_type}) AS {name}")
             if col.is_instant and col.name != "updated_at":
@@ -295,10 +308,13 @@ def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, cl
     if con.execute(f"SELECT count(*) FROM raw.{spec.name}").fetchone()[0] == 0:
         con.execute(f"INSERT INTO raw.{spec.name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _new")
     else:
-        # a newer version wins: later updated_at, else (equal or unknown) the later file name
+        # a newer version wins: later updated_at, else (equal or unknown) the later file name;
+        # it takes the columns this file carries, the others keep their stored values
+        lineage = {n for n, _ in LINEAGE_COLUMNS}
+        pick = ", ".join(f"n.{c}" if c in present or c in lineage else f"o.{c}" for c in cols)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _win AS
-            SELECT n.* FROM _new n LEFT JOIN raw.{spec.name} o ON o.{key} = n.{key}
+            SELECT {pick} FROM _new n LEFT JOIN raw.{spec.name} o ON o.{key} = n.{key}
             WHERE o.{key} IS NULL
                OR (n.updated_at IS NOT NULL AND o.updated_at IS NOT NULL AND n.updated_at > o.updated_at)
                OR ((n.updated_at IS NULL OR o.updated_at IS NULL OR n.updated_at = o.updated_at)
@@ -306,6 +322,6 @@ def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, cl
         con.execute(f"DELETE FROM raw.{spec.name} WHERE {key} IN (SELECT {key} FROM _win)")
         con.execute(f"INSERT INTO raw.{spec.name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _win")
     out.rows_loaded = out.rows_read - out.rows_rejected
-    for t in ("_in", "_chk", "_bad", "_rej", "_new", "_win"):
+    for t in ("_in", "_chk", "_bad", "_new", "_win"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return out

@@ -1,4 +1,4 @@
-"""Load 835 remittance files into the raw.remittance_* tables.
+"""Load 835 remittance files into the raw.remittance_* tables (docs/landing.md, "835 remittances").
 
 Parsing is `orchestration.raw.x12_835` (pure); this module only moves its rows into DuckDB
 and turns its verdicts into ledger outcomes: quarantine a file that cannot be read, hold an
@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from orchestration.raw import x12_835
+from orchestration.raw import sniff, x12_835
 from orchestration.raw.files import FileOutcome, LandingFile, utcnow
 from orchestration.raw.schema import ERA_TABLES
 
@@ -50,11 +50,22 @@ SPILL_ROOT = "/dev/shm" if os.path.isdir("/dev/shm") else None  # workers' Arrow
 
 def parse_file(f: LandingFile) -> tuple[FileOutcome, x12_835.Remittance | None]:
     """One file as a `Remittance` (rows as dicts) and its outcome (not used by the batch load)."""
+    data = f.path.read_bytes()
+    container = sniff.binary_format(data[:sniff.HEAD_BYTES], encodings=False)
+    if container:    # an archive or a document: never parsed, even if an ISA shows through
+        return _outcome(f, ("quarantined", sniff.reason(container, "era"))), None
     try:
-        rem = x12_835.parse_835(f.path.read_bytes())
+        rem = x12_835.parse_835(data)
     except x12_835.X12QuarantineError as exc:
-        return _outcome(f, ("quarantined", str(exc))), None
+        return _outcome(f, ("quarantined", quarantine_reason(data, exc))), None
     return _outcome(f, _verdict(rem.warnings, rem.transactions, len(rem.claims))), rem
+
+
+def quarantine_reason(data: bytes, exc: x12_835.X12QuarantineError) -> str:
+    """The parser's reason, or -- when the file is another format the contract does not take
+    (gzip, zip, lower-case segment ids, JSON…) -- what it looks like and what is expected."""
+    looks = sniff.era_format(data[:sniff.HEAD_BYTES]) if data.strip() else None
+    return sniff.reason(looks, "era") if looks else str(exc)
 
 
 def _verdict(warnings: list[str], transactions: list[dict], claims_loaded: int) -> tuple:
@@ -204,10 +215,14 @@ def _parse_chunk(paths: list[str], spill: str | None = None
         for path in paths:
             with open(path, "rb") as fh:
                 data = fh.read()
+            container = sniff.binary_format(data[:sniff.HEAD_BYTES], encodings=False)
+            if container:    # an archive or a document: never parsed, even if an ISA shows through
+                verdicts.append(("quarantined", sniff.reason(container, "era")))
+                continue
             try:
                 rows, warnings, transactions = x12_835.parse_835_rows(data)
             except x12_835.X12QuarantineError as exc:
-                verdicts.append(("quarantined", str(exc)))
+                verdicts.append(("quarantined", quarantine_reason(data, exc)))
                 continue
             verdicts.append(_verdict(warnings, transactions, len(rows["claims"])))
             builder.add(rows)

@@ -90,6 +90,17 @@ OTHER_RAW_TABLES = {
         ("email_sha256", "VARCHAR"), ("reason", "VARCHAR"), ("status", "VARCHAR"),
         ("bounce_type", "VARCHAR"), ("asm_group_id", "INTEGER"), ("_file_name", "VARCHAR"),
         ("_file_sha256", "VARCHAR"), ("_loaded_at", "TIMESTAMP"),
+        ("_line", "BIGINT"),                 # the event's position in its file's array (1-based)
+        ("event_at_source", "VARCHAR"),      # sendgrid | file_arrival (no usable timestamp)
+    ],
+    # a raw quality gate that failed on a file stays failed on later runs until the file's
+    # rows pass (a corrected file replaced them) or a person releases it
+    # (orchestration/quality/gates.py, `python -m orchestration.release`)
+    "gate_failures": [
+        ("check_name", "VARCHAR"), ("table_name", "VARCHAR"), ("file_name", "VARCHAR"),
+        ("file_sha256", "VARCHAR"), ("detail", "VARCHAR"), ("first_failed_at", "TIMESTAMP"),
+        ("first_run_id", "VARCHAR"), ("last_failed_at", "TIMESTAMP"), ("last_run_id", "VARCHAR"),
+        ("resolved_at", "TIMESTAMP"), ("resolution", "VARCHAR"), ("released_by", "VARCHAR"),
     ],
 }
 
@@ -102,6 +113,11 @@ OPS_TABLES = {
         ("recalled_at", "DATE"), ("recall_reason", "VARCHAR"), ("created_at", "TIMESTAMP"),
     ],
     # written by the outreach assets before and after each send; never rebuilt by dbt
+    # one row per completed daily run (as-of date); a run for an earlier date than the last
+    # completed one is refused unless it is a backfill (orchestration/run.py, docs/operations.md)
+    "run_history": [
+        ("as_of_date", "DATE"), ("run_id", "VARCHAR"), ("mode", "VARCHAR"), ("completed_at", "TIMESTAMP"),
+    ],
     "send_ledger": [
         ("touch_id", "VARCHAR PRIMARY KEY"), ("guarantor_id", "VARCHAR"),
         ("episode_start", "DATE"), ("step", "VARCHAR"), ("channel", "VARCHAR"),
@@ -124,6 +140,22 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{name} ({_ddl(cols)})")
     for name, cols in OPS_TABLES.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS ops.{name} ({_ddl(cols)})")
+    _add_new_columns(con)
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Columns added to a raw table after a warehouse was created: added at the end (loaders
+    insert by column name), empty for the rows already there."""
+    wanted = {("raw", name): cols for name, cols in {**ERA_TABLES, **OTHER_RAW_TABLES}.items()}
+    have: dict[tuple[str, str], set[str]] = {}
+    for schema, table, column in con.execute(
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'raw'").fetchall():
+        have.setdefault((schema, table), set()).add(column)
+    for (schema, table), cols in wanted.items():
+        for name, sql_type in cols:
+            if name not in have.get((schema, table), {name}):
+                con.execute(f"ALTER TABLE {schema}.{table} ADD COLUMN {name} {sql_type.split()[0]}")
 
 
 def _ddl(cols: list[tuple[str, str]]) -> str:

@@ -1,7 +1,7 @@
 """Fast, stdlib-only reader for X12 835 remittances (005010X221A1).
 
 ``parse_835(data)`` turns the bytes of one ERA file into flat rows (``Remittance``) and
-applies the landing rules of ``LANDING.md`` ("era/*.835"):
+applies the landing rules of docs/landing.md ("835 remittances"):
 
 * **quarantine** (``X12QuarantineError``, the whole file is refused): the file has no ISA and no
   ST segment (unreadable), the ST is not an 835, the ISA header is malformed, or the file is
@@ -9,7 +9,9 @@ applies the landing rules of ``LANDING.md`` ("era/*.835"):
 * **hold** (``status='held'`` on the transaction row, none of its claims / adjustments / service
   lines / PLB rows are emitted, the other transactions of the file load): the transaction's money
   does not balance to the cent -- ``BPR02 != sum(CLP04) - sum(PLB amounts)`` -- or it has no BPR,
-  or one of its amounts is not a number;
+  or one of its amounts is not a number, has more than 2 decimals (money has at most 2 in an 835
+  too: nothing is rounded) or does not fit the warehouse (more than ``MONEY_MAX_DIGITS`` digits
+  before the point; a quantity more than 14) -- docs/landing.md, "835 remittances";
 * **warning** (the file loads, a string is added to ``Remittance.warnings``): wrong SE01 / GE01 /
   IEA01 counts, mismatched control numbers (ST02/SE02, GS06/GE02, ISA13/IEA02), unknown segment
   ids, the older 4010 version, BPR16 missing or invalid (GS04 stands in), segments found outside
@@ -35,12 +37,13 @@ runs per segment and no per-character loop runs over the file.  Segments are dis
 first character and only the segments that are used get split into elements.  Rows are built as
 tuples / lists in ``COLUMNS`` order (not dicts) with money kept as the text of the amount; every
 amount is still checked with ``Decimal()`` where it is read (memoised per file, because
-remittances repeat the same amounts and dates many times), and the sums (balance, PR) are exact
-Decimal arithmetic.  A claim's first PR amount per reason slot is
+remittances repeat the same amounts and dates many times; quantities have their own memo), and
+the sums (balance, PR) are exact Decimal arithmetic.  A claim's first PR amount per reason slot is
 kept as its text (0 + x is x); when a file turns out to hold an amount that is not a plain
-``[-]digits[.digits]`` number of at most 28 characters (NaN / Infinity, ``1E3``, ``' 5'``...), it
-is read a second time in an exact mode: a converter that rejects NaN / Infinity (the transaction
-holding one is held) and Decimal arithmetic for every PR sum.  The cyclic garbage collector is
+``[-]digits[.digits]`` number of at most 28 characters (NaN / Infinity, ``1E3``, ``' 5'``...) or
+that breaks the money rules (a third decimal, too many digits), it is read a second time in an
+exact mode: converters that reject those (the transaction holding one is held, with the reason)
+and Decimal arithmetic for every PR sum.  The cyclic garbage collector is
 paused while the rows are built (they hold no reference cycles).
 
 Entry points: ``parse_835`` (the ``Remittance`` below: dicts, Decimal money) for tests and
@@ -84,6 +87,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
+
+from orchestration.landing.contract import MONEY_MAX_DIGITS
 
 __all__ = [
     "COLUMNS", "MONEY_COLUMNS", "X12QuarantineError", "Remittance", "parse_835",
@@ -185,12 +190,48 @@ class _BadNumber(InvalidOperation):
     pass
 
 
+_MONEY_LIMIT = Decimal(10) ** MONEY_MAX_DIGITS
+_QUANTITY_LIMIT = Decimal(10) ** 14          # DECIMAL(18,4) of the raw tables
+_CENT = Decimal("0.01")
+_MONEY_RANGE = f"an amount is out of range (more than {MONEY_MAX_DIGITS} digits before the decimal point)"
+_MONEY_DECIMALS = "an amount has more than 2 decimals (money has at most 2 decimals; nothing is rounded)"
+
+
 def _strict_decimal(s: str) -> Decimal:
-    """Decimal(s) that also rejects NaN and Infinity (used when a file contains such a value)."""
+    """Money as the exact mode reads it: Decimal(s) that rejects NaN and Infinity, an amount the
+    warehouse cannot hold and a third decimal that is not 0 (storing it would round it)."""
     d = Decimal(s)  # raises InvalidOperation on non-numbers
     if not d.is_finite():
-        raise _BadNumber("not a finite number")
+        raise _BadNumber("an amount is not a number (NaN or Infinity)")
+    if abs(d) >= _MONEY_LIMIT:
+        raise _BadNumber(_MONEY_RANGE)
+    if d != d.quantize(_CENT):
+        raise _BadNumber(_MONEY_DECIMALS)
     return d
+
+
+def _strict_quantity(s: str) -> Decimal:
+    """A quantity (CAS04, SVC05) as the exact mode reads it: finite and within DECIMAL(18,4)."""
+    d = Decimal(s)
+    if not d.is_finite():
+        raise _BadNumber("a quantity is not a finite number")
+    if abs(d) >= _QUANTITY_LIMIT:
+        raise _BadNumber("a quantity is out of range (more than 14 digits before the decimal point)")
+    return d
+
+
+# an amount text that may break the money rules: a third decimal or 11+ digits in a row
+_SUSPECT_MONEY = re.compile(r"\.[0-9]{3}|[0-9]{%d}" % (MONEY_MAX_DIGITS + 1))
+
+
+def _money_rules_hold(memo: dict, quantities: dict) -> bool:
+    """True when every amount of the memo (all plain numbers, see ``_all_plain``) has at most 2
+    decimals that matter and fits the warehouse, and every quantity fits its column."""
+    if memo and _SUSPECT_MONEY.search("\n".join(memo)):
+        for d in memo.values():
+            if abs(d) >= _MONEY_LIMIT or d != d.quantize(_CENT):
+                return False
+    return all(abs(q) < _QUANTITY_LIMIT for q in quantities.values())
 
 
 class _Dates(dict):
@@ -234,7 +275,9 @@ def _fmt(d: Decimal) -> str:
 
 def _why(exc: Exception) -> str:
     """Short reason for a malformed segment (no element values: they may identify a patient)."""
-    if isinstance(exc, (InvalidOperation, _BadNumber)):
+    if isinstance(exc, _BadNumber):
+        return str(exc)
+    if isinstance(exc, InvalidOperation):
         return "an amount is not a number"
     if isinstance(exc, ArithmeticError):
         return "an amount is out of range"
@@ -456,7 +499,7 @@ def parse_835_rows(data: bytes) -> tuple[dict[str, list[tuple]], list[str], list
         tuple(_plain(t[k]) if k == "payment_amount" and t[k] is not None else t[k]
               for k in tx_names)
         for t in rows.transactions]}
-    odd = {} if state.fast else _odd_tokens(state.money)  # (fast: every amount is plain)
+    odd = {} if state.fast else _odd_tokens({**state.money, **state.quantities})  # fast: all plain
     with _gc_paused():
         for attr, names, money in _ROW_TABLES:
             table = getattr(rows, attr)
@@ -547,17 +590,17 @@ def _parse(data: bytes) -> tuple[_Rows, _State]:
         # not to be a plain number of at most 28 digits (NaN, '1E3', ' 5'...), the file is read
         # again with a converter that rejects NaN / Infinity (the transaction holding one is then
         # held as malformed) and with Decimal arithmetic for every PR sum.
-        state = _State(Decimal, fast=True)
+        state = _State(Decimal, Decimal, fast=True)
         try:
             out = _parse_text(text, state)
         except X12QuarantineError:
-            if _all_plain(state.money):
+            if state.all_plain():
                 raise
-            state = _State(_strict_decimal, fast=False)
+            state = _State(_strict_decimal, _strict_quantity, fast=False)
             out = _parse_text(text, state)
         else:
-            if not _all_plain(state.money):
-                state = _State(_strict_decimal, fast=False)
+            if not state.all_plain():
+                state = _State(_strict_decimal, _strict_quantity, fast=False)
                 out = _parse_text(text, state)
     return out, state
 
@@ -586,8 +629,9 @@ def _parse_text(text: str, state: _State) -> _Rows:
 class _State:
     """Counters and memos carried across the interchanges of one file."""
 
-    def __init__(self, decimal, fast: bool) -> None:
-        self.decimal = decimal  # str -> Decimal converter (plain or strict)
+    def __init__(self, decimal, quantity, fast: bool) -> None:
+        self.decimal = decimal  # str -> Decimal converter of money (plain or strict)
+        self.quantity = quantity  # the same for quantities (CAS04, SVC05)
         # fast: the first PR amount of a claim's slot is kept as its text (0 + x is x when x
         # is a plain number of at most 28 digits, which _parse checks afterwards)
         self.fast = fast
@@ -595,7 +639,14 @@ class _State:
         self.claim_index = 0
         self.unknown: dict[str, int] = {}
         self.money: dict[str, Decimal] = {}
+        self.quantities: dict[str, Decimal] = {}
         self.dates = _Dates()
+
+    def all_plain(self) -> bool:
+        """Every amount and quantity read is a plain number and the money rules hold: the fast
+        pass's result stands (else the file is read again in the exact mode)."""
+        return (_all_plain(self.money) and _all_plain(self.quantities)
+                and _money_rules_hold(self.money, self.quantities))
 
 
 _NOT_DTM = (None, None)
@@ -646,8 +697,10 @@ def _read_segments(
     """
     warn = out.warnings.append
     dc = state.money
+    qc = state.quantities
     dget = dc.get
     D = state.decimal
+    Q = state.quantity
     dtc = state.dates
     dtm = _DtmMemo(sep, dtc)
     fast = state.fast
@@ -763,8 +816,8 @@ def _read_segments(
                         if not rc:
                             continue
                         if q:
-                            if q not in dc:
-                                dc[q] = D(q)
+                            if q not in qc:
+                                qc[q] = Q(q)
                         else:
                             q = None
                         add_adj((ci, lvl, lix, g, rc, v, q))
@@ -791,8 +844,8 @@ def _read_segments(
                             amt = dc[v] = D(v)
                         q = e[k + 2] if k + 2 < n else ""
                         if q:
-                            if q not in dc:
-                                dc[q] = D(q)
+                            if q not in qc:
+                                qc[q] = Q(q)
                         else:
                             q = None
                         add_adj((ci, lvl, lix, g, rc, v, q))
@@ -911,8 +964,8 @@ def _read_segments(
                     else:
                         v3 = None
                     if v5:
-                        if v5 not in dc:
-                            dc[v5] = D(v5)
+                        if v5 not in qc:
+                            qc[v5] = Q(v5)
                     else:
                         v5 = None
                     ln = [ci, sli, proc, v2, v3, v5, None]  # SERVICE_LINE_COLUMNS

@@ -10,11 +10,13 @@ import dagster as dg
 
 from orchestration.actions.assets import outreach_assets
 from orchestration.actions.outreach._files import atomic_write
-from orchestration.partitions import daily_partitions
+from orchestration.partitions import daily_partitions, is_backfill
+from orchestration.raw.schema import ensure_schema
 from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
+from orchestration.run_history import record_completed
 from orchestration.serving.huddle import read_huddle, render_huddle
 from orchestration.serving.lineage import table_metadata
-from orchestration.serving.publish import ServingFile, publish
+from orchestration.serving.publish import ServingFile, publish, published_as_of, write_marker
 from orchestration.serving.quality import quality_csv, week_quality
 
 ANALYTICS = ServingFile("analytics.duckdb", ("rpt_aging", "rpt_weekly_scorecard", "rpt_huddle", "rpt_hold_counts",
@@ -34,8 +36,16 @@ def _build() -> dg.AssetsDefinition:
               owners=["team:data-engineering"], kinds={"duckdb", "parquet"},
               pool=WAREHOUSE_POOL)   # it reads the warehouse: not while another process writes it
     def serving_files(context: dg.AssetExecutionContext, collections: CollectionsResource) -> dg.MaterializeResult:
-        paths = collections.paths
+        paths, as_of = collections.paths, date.fromisoformat(context.partition_key)
+        published = published_as_of(paths.serving)
+        if published is not None and as_of < published:     # never backwards (publish.py)
+            context.log.warning(f"serving files left as of {published}: this run is for {as_of}, an earlier date")
+            _completed(collections, as_of, context)
+            return dg.MaterializeResult(metadata={"skipped": f"serving stays as of {published} (newer than {as_of})",
+                                                  "folder": dg.MetadataValue.path(str(paths.serving))})
         counts = publish(paths.warehouse, paths.serving, (ANALYTICS, STAFF))
+        write_marker(paths.serving, as_of, context.run_id)
+        _completed(collections, as_of, context)
         # lineage: row counts of every published mart, a preview of the identifier-free ones
         for key, meta in table_metadata(paths.serving / ANALYTICS.name, ANALYTICS.tables, preview=True).items():
             context.log_event(dg.AssetObservation(asset_key=["marts", key], metadata=meta))
@@ -48,6 +58,13 @@ def _build() -> dg.AssetsDefinition:
     return serving_files
 
 
+def _completed(collections: CollectionsResource, as_of: date, context: dg.AssetExecutionContext) -> None:
+    """The run got through publishing: record its date (runs in order, orchestration/run_history.py)."""
+    with collections.warehouse() as con:
+        ensure_schema(con)
+        record_completed(con, as_of, context.run_id, is_backfill(context))
+
+
 def _build_huddle() -> dg.AssetsDefinition:
     @dg.asset(key=["serving", "huddle_report"], group_name="serving", partitions_def=daily_partitions,
               backfill_policy=dg.BackfillPolicy.multi_run(1), deps=[["serving", "published"]],
@@ -57,6 +74,10 @@ def _build_huddle() -> dg.AssetsDefinition:
               owners=["team:finance"], kinds={"html"})
     def huddle_report(context: dg.AssetExecutionContext, collections: CollectionsResource) -> dg.MaterializeResult:
         paths, as_of = collections.paths, date.fromisoformat(context.partition_key)
+        published = published_as_of(paths.serving)
+        if published is not None and published != as_of:   # the serving files are another date's
+            context.log.info(f"serving files are as of {published}, not {as_of}: no huddle report")
+            return dg.MaterializeResult(metadata={"week_ending": "none"})
         data = read_huddle(paths.serving / ANALYTICS.name)
         if data is None:
             context.log.info("no complete week in the scorecard yet: no huddle report")

@@ -5,13 +5,19 @@ warehouse. After each successful run the chosen marts are copied into fresh Duck
 Parquet copies of the analytics tables), built under temporary names in the serving folder
 and swapped in with an atomic rename: a reader that has the old file open keeps a consistent
 snapshot, a new reader gets the new one, nobody sees a half-written table.
+
+The serving folder never moves backwards: `published.json` names the as-of date and run of what
+is published, and a run for an earlier date (a backfill of a past date) leaves the files as
+they are (`published_as_of`; docs/operations.md, "Runs out of order").
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -24,6 +30,26 @@ class ServingFile:
     parquet: bool = False         # also write <name stem>/<table>.parquet
     private: bool = True          # mode 0600 from its creation on; False only for a file
                                   # with no personal data (BI tools running as another user)
+
+
+MARKER = "published.json"
+
+
+def published_as_of(serving_dir: Path) -> date | None:
+    """The as-of date of what the serving folder holds (None: nothing published yet, or a
+    folder from before the marker existed)."""
+    try:
+        return date.fromisoformat(json.loads((serving_dir / MARKER).read_text())["as_of_date"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_marker(serving_dir: Path, as_of: date, run_id: str) -> None:
+    """Record what was just published (atomically: a temporary file renamed over the old one)."""
+    tmp = serving_dir / f".{MARKER}.tmp"
+    tmp.write_text(json.dumps({"as_of_date": as_of.isoformat(), "run_id": run_id,
+                               "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}) + "\n")
+    os.replace(tmp, serving_dir / MARKER)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import stat
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -184,6 +184,8 @@ def test_recall_after_a_dispute_once(placed):
     disputes = Path(placed["env"]["COLLECTIONS_LANDING_DIR"]) / "ops" / "disputes_e2e_recall.csv"
     disputes.write_text("dispute_id,guarantor_id,encounter_id,opened_at,channel,reason,resolved_at,resolution,"
                         f"updated_at\nD-E2E-1,{gid},,{D2}T15:00:00Z,phone,billing_error,,,{D2}T15:00:00Z\n")
+    arrived = datetime.fromisoformat(f"{D2}T15:05:00+00:00").timestamp()   # its arrival: a settled file
+    os.utime(disputes, (arrived, arrived))                                 # (docs/landing.md)
     with _Env(placed["env"]):
         _ok(run_daily(D2))
         recall_path = Path(placed["env"]["COLLECTIONS_OUTBOX_DIR"]) / D2.isoformat() / "placements" / \

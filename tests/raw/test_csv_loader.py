@@ -1,4 +1,4 @@
-"""The CSV rules of LANDING.md: each bad input gets its exact reason, and the good rows beside it load."""
+"""The CSV rules of the landing contract (docs/landing.md): each bad input gets its exact reason, and the good rows beside it load."""
 
 from __future__ import annotations
 
@@ -181,7 +181,7 @@ def test_huge_value_rejects_the_row_not_the_file(con, landing):
           "G3,Cy,Do,TX,,,2026-01-02T10:00:00Z\n"
           "G4," + "x" * 3_000_000 + ",Eh,TX,,,2026-01-02T10:00:00Z\n")
     run(con, landing)
-    assert rejects(con) == [("pm/guarantors_2.csv", 3, "first_name", "value too long (more than 10000 characters)")]
+    assert rejects(con) == [("pm/guarantors_2.csv", 3, "first_name", "value too long (more than 100 characters)")]
     assert con.execute("SELECT count(*) FROM raw.guarantors").fetchone()[0] == 3
 
 
@@ -226,8 +226,9 @@ def test_ragged_row_far_past_the_sniff_sample_is_rejected(con, landing):
 def test_utf16_file_is_quarantined_with_the_reason(con, landing):
     write(landing, "pm/guarantors_2.csv", (G_HEADER + "\nG3,Cy,Do,TX,,,2026-01-02T10:00:00Z\n").encode("utf-16"))
     run(con, landing)
-    assert ledger(con, "pm/guarantors_2.csv")[:2] == (
-        "quarantined", "unreadable CSV: not UTF-8 encoded (a UTF-16 byte order mark)")
+    status, reason = ledger(con, "pm/guarantors_2.csv")[:2]
+    assert status == "quarantined"
+    assert reason.startswith("not the expected format: the file looks like UTF-16 text (a UTF-16 byte order mark")
 
 
 def test_arrival_cut_loads_only_files_arrived_by_then_and_keeps_the_rest(con, landing):

@@ -9,6 +9,7 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
+from orchestration.raw.checked_casts import CastContext
 from orchestration.raw.ingest import ingest_kind
 from orchestration.raw.schema import ensure_schema
 from tests.conftest import SHARED_DATA
@@ -17,7 +18,7 @@ from tests.conftest import SHARED_DATA
 def _load(root):
     con = duckdb.connect()
     ensure_schema(con)
-    outcomes = ingest_kind(con, root, "sendgrid_events", clinic_tz="America/Chicago", today=date(2026, 11, 27))
+    outcomes = ingest_kind(con, root, "sendgrid_events", ctx=CastContext("America/Chicago", date(2026, 11, 27)))
     return con, outcomes
 
 

@@ -710,14 +710,9 @@ def test_rows_and_columns_match_parse_835_on_the_shared_set():
          ["50"]),
         (b"CLP*ENC-2001*1* 150.00*1_00.00*50", b"CAS*PR*3*50.00~", "150.00", "100.00", "50",
          "50.00", ["50.00"]),
-        # tiny amounts: the PR sum of 1E-7 + 1E-7 is written without an exponent
-        (b"CLP*ENC-2001*1*150.00*100.00*0.0000002", b"CAS*PR*3*0.0000001**3*0.0000001~",
-         "150.00", "100.00", "0.0000002", "0.0000002", ["0.0000001", "0.0000001"]),
-        # an amount of more than 28 digits: exact mode, PR sums in Decimal arithmetic
-        (b"CLP*ENC-2001*1*150.00*100.00*50", b"CAS*PR*3*49.999999999999999999999999999**3*"
-         b"0.000000000000000000000000001~", "150.00", "100.00", "50",
-         str(D(0) + D("49.999999999999999999999999999") + D("0.000000000000000000000000001")),
-         ["49.999999999999999999999999999", "0.000000000000000000000000001"]),
+        # trailing zeros past the cent change nothing: the value has 2 decimals
+        (b"CLP*ENC-2001*1*150.000*100.00*50.0000", b"CAS*PR*3*50.00000~", "150.000", "100.00",
+         "50.0000", "50.00000", ["50.00000"]),
     ],
 )
 def test_money_text_of_unusual_amounts(clp, cas, charge, paid, resp, pr, amounts):
@@ -730,6 +725,27 @@ def test_money_text_of_unusual_amounts(clp, cas, charge, paid, resp, pr, amounts
     assert (c["charge"][0], c["paid"][0], c["patient_responsibility"][0]) == (charge, paid, resp)
     assert c["pr_copay"][0] == pr
     assert list(cols["adjustments"]["amount"]) == amounts
+
+
+@pytest.mark.parametrize("clp, cas, why", [
+    # money has at most 2 decimals in an 835 too (docs/landing.md): nothing is rounded
+    (b"CLP*ENC-2001*1*150.00*100.00*50.005", b"CAS*PR*3*50.005~", "more than 2 decimals"),
+    (b"CLP*ENC-2001*1*150.00*100.00*0.0000002", b"CAS*PR*3*0.0000001**3*0.0000001~", "more than 2 decimals"),
+    (b"CLP*ENC-2001*1*150.00*100.00*50", b"CAS*PR*3*49.999999999999999999999999999**3*"
+     b"0.000000000000000000000000001~", "more than 2 decimals"),
+    # an amount the warehouse cannot hold: a 20-digit CLP03
+    (b"CLP*ENC-2001*1*12345678901234567890*100.00*50.00", b"CAS*PR*3*50.00~", "out of range"),
+    (b"CLP*ENC-2001*1*150.00*100.00*50.00", b"CAS*PR*3*50.00*99999999999999999999~", "quantity is out of range"),
+])
+def test_amounts_that_break_the_money_rules_hold_their_transaction(clp, cas, why):
+    data = ((FIXTURES / "bare_st.835").read_bytes()
+            .replace(b"CLP*ENC-2001*1*150.00*100.00*50.00", clp)
+            .replace(b"CAS*PR*3*50.00~", cas))
+    r = parse_835(data)
+    assert r.transactions[0]["status"] == "held"
+    assert why in r.transactions[0]["hold_reason"]
+    assert r.claims == [] and r.adjustments == []
+    assert_rows_match(data)
 
 
 def test_claim_pr_sums_are_exact_across_repeated_reasons():

@@ -1,7 +1,7 @@
-"""The bad-input catalogue: every rule of LANDING.md broken once, on a small landing zone
-loaded by the real ingest step (orchestration/raw/ingest.py).
+"""The bad-input catalogue: every rule of the landing contract (docs/landing.md) broken once, on
+a small landing zone loaded by the real ingest step (orchestration/raw/ingest.py).
 
-Each case is one row of CATALOGUE: an id, the LANDING.md rule it breaks, how the landing zone
+Each case is one row of CATALOGUE: an id, the contract rule it breaks, how the landing zone
 is changed, and the outcome it must have -- the exact ledger status and reason of each file,
 the exact (file, line, column, reason) rows of raw.load_rejects, and the keys every raw table
 holds afterwards (so every good row beside a bad one is shown to have loaded, and nothing
@@ -30,6 +30,7 @@ from tests.raw.landing_helpers import rejects, run, write
 from tests.warehouse.harness import era_835
 
 REPO = Path(__file__).resolve().parents[2]
+CSV_EXPECTS = "the contract expects comma-separated UTF-8 text with one header row (docs/landing.md)"
 TS = "2026-01-02T10:00:00Z"
 
 # ---------------------------------------------------------------------------------- the base
@@ -95,7 +96,7 @@ BASE_LEDGER = {
 @dataclass
 class Case:
     id: str
-    rule: str                                   # the LANDING.md rule broken (short)
+    rule: str                                   # the contract rule broken (short)
     change: str                                 # what the case does to the landing zone
     outcome: str                                # the outcome, in words (docs/reliability.md)
     mutate: Callable[[Path], None]
@@ -234,7 +235,7 @@ CATALOGUE: list[Case] = [
     Case("huge_field", "a bad row is rejected, the rest of the file loads",
          "a 3 MB first_name", "row rejected: value too long; the others load",
          add(GC, guarantors_case(g_row("G12", first="x" * 3_000_000))), ledger={GC: (LOADED, None)}, keys=G_PLUS,
-         rejects=row_reject(GC, "first_name", "value too long (more than 10000 characters)")),
+         rejects=row_reject(GC, "first_name", "value too long (more than 100 characters)")),
     Case("empty_file", "a file that cannot be parsed is quarantined", "a 0-byte guarantors file",
          "quarantined", add(GC, b""), ledger={GC: (QUAR, "empty file: no header row")}),
     Case("header_only", "a file with no rows is a quiet file", "guarantors header and nothing else",
@@ -242,22 +243,27 @@ CATALOGUE: list[Case] = [
          values={"SELECT rows_read FROM raw.file_ledger WHERE file_name = 'pm/guarantors_case.csv'": 0}),
     Case("non_utf8", "UTF-8 only", "a Latin-1 guarantors file (José)", "quarantined with the line",
          add(GC, guarantors_case(g_row("G12", first="Jos\xe9")).encode("latin-1")),
-         ledger={GC: (QUAR, "unreadable CSV: not UTF-8 encoded (line: 3)")}),
+         ledger={GC: (QUAR, "unreadable CSV: not UTF-8 encoded (line: 3); it looks like Windows-1252 / "
+                            "Latin-1 text: export it as UTF-8")}),
     Case("utf16", "UTF-8 only", "a UTF-16 guarantors file", "quarantined",
          add(GC, guarantors_case().encode("utf-16")),
-         ledger={GC: (QUAR, "unreadable CSV: not UTF-8 encoded (a UTF-16 byte order mark)")}),
+         ledger={GC: (QUAR, "not the expected format: the file looks like UTF-16 text (a UTF-16 byte order "
+                            "mark; Excel's 'Unicode text' export); " + CSV_EXPECTS)}),
     Case("unterminated_quote", "RFC 4180 quoting", "a quote opened and never closed", "quarantined",
          add(GC, guarantors_case('G12,"Ann,Lee,1980-01-02,IL,,sms,' + TS)),
          ledger={GC: (QUAR, "unreadable CSV: a quoted value opened on record line 3 is never closed "
                             "(it would swallow every line after it)")}),
     Case("semicolon_separated", "comma separated", "a guarantors file separated by `;`",
-         "file rejected: the required columns are missing",
+         "quarantined: the reason says what the file looks like and what the contract expects",
          add(GC, guarantors_case().replace(",", ";")),
-         ledger={GC: (REJ, "pm/guarantors_case.csv: missing required columns guarantor_id, first_name, "
-                           "last_name, updated_at")}),
+         ledger={GC: (QUAR, "not the expected format: the file looks like semicolon-separated values (a "
+                            "spreadsheet saved with a ';' list separator); " + CSV_EXPECTS)}),
     Case("unrecognized_file_name", "file names: pm/guarantors*.csv, …",
-         "`pm/Guarantors_new.CSV`", "not loaded; named in a warning and IngestReport.unrecognized",
-         add("pm/Guarantors_new.CSV", guarantors_case())),
+         "`pm/Guarantors_new.CSV`", "not loaded; named in the ledger, a warning and IngestReport.unrecognized",
+         add("pm/Guarantors_new.CSV", guarantors_case()),
+         ledger={"pm/Guarantors_new.CSV": ("refused", "the name matches no landing file kind (pm/guarantors*.csv, "
+                                           "pm/encounters*.csv, pm/patient_transactions*.csv, pm/payment_plans*.csv): "
+                                           "not loaded")}),
     # ---- values
     Case("money_currency_sign", "money: no currency sign", "total_charge `$100.00`", "row rejected",
          add(EC, encounters_case(e_row("E12", charge="$100.00"))), ledger={EC: (LOADED, None)}, keys=E_PLUS,
@@ -480,7 +486,9 @@ CATALOGUE: list[Case] = [
          values={"SELECT count(*) FROM raw.remittance_provider_adjustments": 0}),
     Case("binary_in_era", "unreadable 835", "a PDF dropped into era/", "quarantined",
          add("era/scan.pdf", b"%PDF-1.4\n" + bytes(range(256)) * 4),
-         ledger={"era/scan.pdf": (QUAR, "unreadable: no ISA or ST segment found (not an X12 file)")}),
+         ledger={"era/scan.pdf": (QUAR, "not the expected format: the file looks like a PDF document; the contract "
+                                        "expects an X12 835 text file: segments ISA/GS/ST…SE/GE/IEA with upper-case "
+                                        "ids (docs/landing.md)")}),
     Case("non_utf8_835", "real files are messy", "a Latin-1 patient name in NM1", "loads",
          add("era/latin1.835", _835(2, claim("E2")).replace("PATIENT*TEST", "PATIENT*JOS\xc9").encode("latin-1")),
          ledger={"era/latin1.835": (LOADED, None)}, keys={"remittance_claims": {"E1", "E2"}}),
@@ -496,12 +504,13 @@ CATALOGUE: list[Case] = [
          add("events/sendgrid/b1.json", "42"),
          ledger={"events/sendgrid/b1.json": (QUAR, "expected a JSON array of events")}),
     Case("events_unknown_type", "the listed event types", "one event `teleported` beside a `delivered`",
-         "the good event loads; the bad one counted with a warning",
+         "the good event loads; the bad one is a reject with its reason, and a warning",
          add("events/sendgrid/b1.json", json.dumps([
              {"event": "delivered", "sg_event_id": "ev1", "timestamp": 1763650000, "touch_id": "t1"},
              {"event": "teleported", "sg_event_id": "ev2", "timestamp": 1763650000}])),
          ledger={"events/sendgrid/b1.json": (WARN, None)},
-         warnings={"events/sendgrid/b1.json": "1 event(s) skipped: not an object or unknown event type"},
+         rejects=[("events/sendgrid/b1.json", 2, "event", "unknown event type")],
+         warnings={"events/sendgrid/b1.json": "1 event(s) refused (raw.load_rejects has each one's reason)"},
          keys={"sendgrid_events": {"ev1"}}),
 ]
 
@@ -540,43 +549,54 @@ def assert_nothing_lost(con, root: Path) -> int:
     return checked
 
 
-@pytest.mark.parametrize("case", CATALOGUE, ids=lambda c: c.id)
-def test_bad_input(case: Case, tmp_path, caplog):
-    root = tmp_path / "landing"
+def latest_ledger(con) -> dict[str, tuple]:
+    """file name -> (status, reason) of its latest ledger row."""
+    return {n: (s, r) for n, s, r in con.execute(
+        "SELECT file_name, status, reason FROM raw.file_ledger "
+        "QUALIFY row_number() OVER (PARTITION BY file_name ORDER BY loaded_at DESC) = 1").fetchall()}
+
+
+def run_case(case: Case, root: Path, con):
+    """Build the base zone (unless `no_base`), run `first`, change the zone, run the real ingest."""
     if not case.no_base:
         base(root)
+    if case.first is not None:
+        case.first(root)
+        run(con, root)
+    case.mutate(root)
+    return run(con, root)
+
+
+def assert_case(case: Case, con, report, caplog) -> None:
+    """The exact outcome of a case: ledger, rejects, keys, values, warnings, refusals logged."""
+    assert latest_ledger(con) == ({} if case.no_base else dict(BASE_LEDGER)) | case.ledger
+    assert rejects(con) == sorted(case.rejects)
+    for table, keys in (BASE_KEYS | case.keys).items():
+        assert _keys(con, table) == keys, table
+    for sql, value in case.values.items():
+        got = con.execute(sql).fetchone()[0]
+        assert (float(got) if isinstance(value, float) else got) == value, sql
+    for name, text in case.warnings.items():
+        (warnings,) = con.execute("SELECT warnings FROM raw.file_ledger WHERE file_name = ? "
+                                  "ORDER BY loaded_at DESC", [name]).fetchone()
+        assert text in (warnings or ""), (name, warnings)
+    for o in report.outcomes:             # every file not loaded is named in the log with its reason
+        if o.status in ("quarantined", "rejected_file", "refused"):
+            assert f"{o.status} {o.file.name}: {o.reason}" in caplog.text
+
+
+@pytest.mark.parametrize("case", CATALOGUE, ids=lambda c: c.id)
+def test_bad_input(case: Case, tmp_path, caplog):
     con = duckdb.connect()      # in memory: the catalogue is about rules, not files on disk
     try:
-        if case.first is not None:
-            case.first(root)
-            run(con, root)
-        case.mutate(root)
-        report = run(con, root)
-
-        ledger = {n: (s, r) for n, s, r in con.execute(
-            "SELECT file_name, status, reason FROM raw.file_ledger "
-            "QUALIFY row_number() OVER (PARTITION BY file_name ORDER BY loaded_at DESC) = 1").fetchall()}
-        expected = ({} if case.no_base else dict(BASE_LEDGER)) | case.ledger
-        assert ledger == expected
-        assert rejects(con) == sorted(case.rejects)
-        for table, keys in (BASE_KEYS | case.keys).items():
-            assert _keys(con, table) == keys, table
-        for sql, value in case.values.items():
-            got = con.execute(sql).fetchone()[0]
-            assert (float(got) if isinstance(value, float) else got) == value, sql
-        for name, text in case.warnings.items():
-            (warnings,) = con.execute("SELECT warnings FROM raw.file_ledger WHERE file_name = ? "
-                                      "ORDER BY loaded_at DESC", [name]).fetchone()
-            assert text in (warnings or ""), (name, warnings)
-        for o in report.outcomes:             # every refused file is named in the log with its reason
-            if o.status in ("quarantined", "rejected_file"):
-                assert f"{o.status} {o.file.name}: {o.reason}" in caplog.text
+        report = run_case(case, tmp_path / "landing", con)
+        assert_case(case, con, report, caplog)
         if case.id == "unrecognized_file_name":
             assert report.unrecognized == ["pm/Guarantors_new.CSV"]
             assert "not loaded: pm/Guarantors_new.CSV matches no landing file kind" in caplog.text
         else:
             assert report.unrecognized == []
-        assert_nothing_lost(con, root)
+        assert_nothing_lost(con, tmp_path / "landing")
     finally:
         con.close()
 
@@ -592,17 +612,24 @@ def test_every_landing_rule_has_a_case():
         assert needed in ids
 
 
-def catalogue_markdown() -> str:
-    """The catalogue as the Markdown table of docs/reliability.md."""
-    out = ["| case | LANDING.md rule broken | change | outcome | exact ledger / reject reason |",
-           "|---|---|---|---|---|"]
-    for c in CATALOGUE:
+def catalogue_table(cases: list[Case], lead: dict[str, Callable[[Case], str]] | None = None) -> str:
+    """Cases as a Markdown table for docs/reliability.md; `lead`: extra first columns."""
+    lead = lead or {}
+    out = ["| " + " | ".join([*lead, "case", "contract rule broken", "change", "outcome",
+                              "exact ledger / reject reason"]) + " |",
+           "|" + "---|" * (len(lead) + 5)]
+    for c in cases:
         exact = [f"{s}: “{r}”" if r else s for f, (s, r) in c.ledger.items() if f not in BASE_LEDGER or s != LOADED]
         exact += [f"reject line {line} `{col}`: “{reason}”" for _, line, col, reason in c.rejects]
         exact += [f"warning “{w}”" for w in c.warnings.values()]
-        cells = [f"`{c.id}`", c.rule, c.change, c.outcome, "; ".join(exact) or "–"]
+        cells = [fn(c) for fn in lead.values()] + [f"`{c.id}`", c.rule, c.change, c.outcome, "; ".join(exact) or "–"]
         out.append("| " + " | ".join(x.replace("|", "\\|").replace("\n", " ") for x in cells) + " |")
     return "\n".join(out)
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as the Markdown table of docs/reliability.md."""
+    return catalogue_table(CATALOGUE)
 
 
 def test_docs_list_every_case():
