@@ -25,3 +25,7 @@
     of percent_placed_trailing_13w. DOMAIN.md §10 fixes it at 13 ("trailing 13 weeks"); it is a
     report window, not a policy threshold (the policy file has no key for it). -#}
 {% macro scorecard_weeks() -%}13{%- endmacro %}
+
+{#- How many monthly cohorts rpt_cohort_yield follows: the cohort of the as-of date's month and
+    the months before it, a year in all (a report window, not a policy threshold). -#}
+{% macro cohort_months() -%}12{%- endmacro %}

@@ -1,6 +1,6 @@
 -- The segment moves and servicing touches due on the as-of date D beyond the five-step
--- cadence (issue 9; DOMAIN.md §3 best first moves, §6 plans and hardship, §7 refunds), in the
--- shape of int_touch_candidates, which adds them to the cadence's candidates: from there the
+-- cadence (docs/rules.md "Moves"; DOMAIN §3 best first moves, §6 plans and hardship, §7
+-- refunds), in the shape of int_touch_candidates, which adds them to the cadence's candidates: from there the
 -- same guardrails (int_touch_holds), ledger, hold report and channels apply.
 -- One row per (move, subject). touch_id = hash(guarantor_id|move_key|step), move_key the
 -- subject that makes the touch unique, so a re-run or a later day never repeats it:
@@ -19,8 +19,9 @@
 --                       hardship_letter_lookback_days and not decided: the one-page form.
 --   hardship_decision   (mail)             an approve/deny decision dated in the last
 --                       hardship_letter_lookback_days; move_key = application_id.
---   hardship_review     (mail)             active support whose review date (support_end −
---                       hardship_review_notice_days) is reached; move_key = application_id.
+--   hardship_review     (mail)             active support whose review date
+--                       (int_hardship_status.review_due_date) is reached; move_key =
+--                       application_id.
 --   refund_confirmation (email, else mail)  a refund posted in the last
 --                       refunds_confirmation_lookback_days; move_key = transaction_id.
 -- A move is due until the ledger records it done (sent, delivered, skipped, failed). When no
@@ -41,7 +42,7 @@ with run as (
 ),
 guardrails as (select * from {{ ref('int_touch_guardrails') }}),
 episodes as (select * from {{ ref('int_guarantor_episodes') }}),
-status as (select * from {{ ref('dim_guarantor_status') }}),
+status as (select * from {{ ref('int_guarantor_segments') }} where is_as_of_date),
 done as (
     select distinct l.touch_id
     from {{ ref('stg_send_ledger') }} as l
@@ -131,13 +132,13 @@ dispute_reviews as (
         c.guarantor_id,
         'dispute_review',
         1,
-        c.contact_id,
+        c.source_id,
         cast(null as {{ dbt.type_string() }}),
         cast(null as decimal(18, 2)),
         c.occurred_date,
         'email',
         cast(null as {{ dbt.type_string() }})
-    from {{ ref('stg_contact_log') }} as c
+    from {{ ref('int_contact_events') }} as c
     cross join run
     where c.outcome = 'dispute_raised'
       and {{ days_between('c.occurred_date', 'run.as_of_date') }}

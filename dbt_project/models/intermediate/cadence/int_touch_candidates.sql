@@ -1,4 +1,5 @@
--- The cadence steps due on the as-of date D for every open episode (DOMAIN.md §4), before
+-- The cadence steps due on the as-of date D for every open episode (DOMAIN §4, docs/rules.md
+-- "Cadence"), before
 -- the holds. day = the guarantor's age (int_guarantor_balances.age_days). A step is due when
 -- day ≥ its step_day (stg_policy_cadence) and the send ledger has no row for it in this
 -- episode (guarantor, episode_start, step) with status sent, delivered, skipped or failed on
@@ -10,7 +11,8 @@
 --   2. of the others, the latest step (highest step_order) is the candidate (due, unless a
 --      hold applies: int_touch_holds); the earlier ones are skipped as 'superseded' (catch-up:
 --      a patient never gets a burst).
--- statement_2 carries variant 'plan_confirmation' when the guarantor has an active plan.
+-- statement_2 carries variant 'plan_confirmation' when the guarantor has a plan in good
+-- standing on D (int_plan_status: active by its installments, not by the export's status).
 -- touch_id = hash(guarantor_id|episode_start|step): the same touch on every run.
 -- Also the final-notice letters of nonprofit mode (int_final_notice_candidates), appended.
 -- The segment moves and servicing touches (int_move_candidates: plan offers and reminders,
@@ -46,7 +48,7 @@ due as (
             when 'phone' then g.phone_block_reason
         end as block_reason,
         g.household_id,
-        g.has_active_plan
+        g.has_plan_in_good_standing
     from episodes as e
     inner join cadence as c on e.age_days >= c.step_day
     inner join guardrails as g on g.guarantor_id = e.guarantor_id
@@ -79,7 +81,7 @@ select
     step_order,
     step_day,
     channel,
-    case when step = 'statement_2' and has_active_plan then 'plan_confirmation' end as variant,
+    case when step = 'statement_2' and has_plan_in_good_standing then 'plan_confirmation' end as variant,
     age_days,
     cast({{ dbt.dateadd('day', 'step_day', 'oldest_open_balance_date') }} as date)
         as step_reached_date,

@@ -1,10 +1,11 @@
--- The observations behind the weekly scorecard (DOMAIN.md §10), one row per (kpi, event):
+-- The observations behind the weekly scorecard (DOMAIN §10, docs/rules.md "Scorecard"), one
+-- row per (kpi, event):
 -- fact_date places it in a week; numerator / denominator are its contributions to a ratio
 -- KPI; measure is its value for a median KPI; guarantor_id gives its segment (null: 'all'
 -- only). Only data dated on or before the as-of date D; the send and placement ledgers only
 -- before D (D's own run writes them after dbt, so a re-run of D gives the same scorecard).
 --   days_to_first_contact: per collection episode, its first outreach attempt
---     (int_placement_attempts; send-ledger touches carry their episode, contact-log attempts
+--     (int_outreach_attempts; send-ledger touches carry their episode, contact-log attempts
 --     belong to the guarantor's latest known episode started on or before them; episodes =
 --     those of the send ledger plus the open ones); measure = days from the episode start
 --     (the balance date that opened it) to that attempt; dated on the attempt.
@@ -12,8 +13,11 @@
 --     segments_first_statement_fallback_days, the first-statement day) is on or before D and
 --     whose balance was still > 0 at the end of day N; numerator 1 when the guarantor had no
 --     outreach attempt from the balance date through day N; dated on day N.
---   patient_pay_yield: numerator = patient payments − payment reversals (posted date);
---     denominator = patient responsibility (balance date) of the encounters.
+--   patient_pay_yield: of the patient responsibility that became due in a week (balance
+--     date in the week: the denominator, dated on the balance date), what was paid in that
+--     same week (the numerator: payments − payment reversals on those encounters, dated on
+--     their balance-ledger effective date, so a copay taken before the adjudication counts in
+--     the adjudication's week). The cumulative yield of each monthly cohort: rpt_cohort_yield.
 --   text_to_pay_share: per payment, numerator 1 when method text_to_pay; count-based share.
 --   promise_to_pay_kept: installments in force (dated on the due date) and promises (on the
 --     promised date) that are judged (kept not null: grace over before D); numerator 1 if kept.
@@ -22,9 +26,9 @@
 --   recovery_rate: numerator = net patient payments; denominator = open dollars at the start
 --     of the week (int_scorecard_open_dollars, dated on the week's first day).
 --   complaints_per_1000_contacts: numerator = contact-log outcome complaint; denominator =
---     outreach attempts (int_placement_attempts).
---   percent_placed: numerator = balance_placed of the placement ledger (placed or recalled,
---     placed_at before D); denominator = open dollars at the week's start.
+--     outreach attempts (int_outreach_attempts).
+--   percent_placed: numerator = balance_placed of the pipeline's placements
+--     (int_placement_history, placed before D); denominator = open dollars at the week's start.
 --   percent_placed_trailing_13w: per scorecard week, the placements of its trailing window
 --     and the open dollars at the window's start, dated on the week's first day.
 --   agency_recoveries: per payment the collection agency reports (stg_agency_activity, event
@@ -40,8 +44,14 @@ with run as (
 ),
 weeks as (select * from {{ ref('int_scorecard_weeks') }}),
 window_start as (select min(week_start) as first_date from weeks),
-attempts as (select * from {{ ref('int_placement_attempts') }}),
-encounters as (select * from {{ ref('fct_encounter_balances') }}),
+attempts as (select * from {{ ref('int_outreach_attempts') }}),
+encounters as (select * from {{ ref('int_encounter_balances') }}),
+ledger as (
+    select l.*
+    from {{ ref('int_balance_ledger') }} as l
+    cross join run
+    where l.effective_date <= run.as_of_date
+),
 postings as (
     select t.*
     from {{ ref('stg_patient_transactions') }} as t
@@ -50,10 +60,10 @@ postings as (
 ),
 open_dollars as (select * from {{ ref('int_scorecard_open_dollars') }}),
 placements as (
-    select l.*
-    from {{ ref('stg_placement_ledger') }} as l
+    select p.placement_id, p.guarantor_id, p.placed_date as placed_at, p.balance_placed
+    from {{ ref('int_placement_history') }} as p
     cross join run
-    where l.status in ('placed', 'recalled') and l.placed_at < run.as_of_date
+    where p.placement_source = 'pipeline' and p.placed_date < run.as_of_date
 ),
 
 -- days to first contact -------------------------------------------------------------------
@@ -106,18 +116,18 @@ day_n as (
     cross join run
 ),
 day_n_balances as (
-    select
+    select distinct
         d.encounter_id,
         d.guarantor_id,
         d.balance_date,
         d.day_n_date,
-        d.patient_responsibility + coalesce(sum(p.balance_effect), 0) as balance_at_day_n
+        l.encounter_balance_after as balance_at_day_n
     from day_n as d
     cross join run
-    left join postings as p
-        on p.encounter_id = d.encounter_id and p.posted_date <= d.day_n_date
+    inner join ledger as l
+        on l.encounter_id = d.encounter_id
+        and {{ balance_on('l', 'encounter', 'd.day_n_date') }}
     where d.day_n_date <= run.as_of_date
-    group by d.encounter_id, d.guarantor_id, d.balance_date, d.day_n_date, d.patient_responsibility
 ),
 untouched as (
     select
@@ -144,6 +154,18 @@ net_payments as (
     from postings
     where transaction_type in ('payment', 'payment_reversal')
 ),
+-- payments on responsibility that became due in the same week (patient_pay_yield)
+same_week_payments as (
+    select
+        l.transaction_id,
+        l.guarantor_id,
+        l.effective_date,
+        -l.amount as amount
+    from ledger as l
+    inner join weeks as w on l.effective_date between w.week_start and w.week_ending
+    where l.event_kind in ('payment', 'payment_reversal')
+      and l.balance_date between w.week_start and w.week_ending
+),
 week_start_open as (
     select o.guarantor_id, o.cutoff_date as fact_date, o.open_dollars
     from open_dollars as o
@@ -164,8 +186,8 @@ facts as (
     from untouched
     union all
     select 'patient_pay_yield', {{ dbt.concat(["'payment:'", 'transaction_id']) }},
-           posted_date, guarantor_id, amount, 0, null
-    from net_payments
+           effective_date, guarantor_id, amount, 0, null
+    from same_week_payments
     union all
     select 'patient_pay_yield', {{ dbt.concat(["'charge:'", 'encounter_id']) }},
            balance_date, guarantor_id, 0, patient_responsibility, null
@@ -178,7 +200,7 @@ facts as (
     union all
     select 'promise_to_pay_kept', {{ dbt.concat(["'installment:'", 'installment_id']) }},
            due_date, guarantor_id, case when kept then 1 else 0 end, 1, null
-    from {{ ref('fct_plan_installments') }}
+    from {{ ref('int_plan_installments') }}
     where kept is not null
     union all
     select 'promise_to_pay_kept', {{ dbt.concat(["'promise:'", 'contact_id']) }},
@@ -188,7 +210,7 @@ facts as (
     union all
     select 'first_installment_success', {{ dbt.concat(["'installment:'", 'installment_id']) }},
            due_date, guarantor_id, case when kept then 1 else 0 end, 1, null
-    from {{ ref('fct_plan_installments') }}
+    from {{ ref('int_plan_installments') }}
     where kept is not null and installment_number = 1
     union all
     select 'dispute_resolution_time', {{ dbt.concat(["'dispute:'", 'dispute_id']) }},
@@ -204,11 +226,10 @@ facts as (
            fact_date, guarantor_id, 0, open_dollars, null
     from week_start_open
     union all
-    select 'complaints_per_1000_contacts', {{ dbt.concat(["'complaint:'", 'c.contact_id']) }},
+    select 'complaints_per_1000_contacts', {{ dbt.concat(["'complaint:'", 'c.source_id']) }},
            c.occurred_date, c.guarantor_id, 1, 0, null
-    from {{ ref('stg_contact_log') }} as c
-    cross join run
-    where c.outcome = 'complaint' and c.occurred_date <= run.as_of_date
+    from {{ ref('int_contact_events') }} as c
+    where c.source = 'contact_log' and c.outcome = 'complaint'
     union all
     select 'complaints_per_1000_contacts', {{ dbt.concat(["'attempt:'", 'attempt_id']) }},
            attempt_date, guarantor_id, 0, 1, null

@@ -1,35 +1,37 @@
--- Placement eligibility on the as-of date D (DOMAIN.md §8): one row per guarantor with a
--- balance > 0, one boolean per rule (passes_<rule>: true = the rule is met). Thresholds come
--- from stg_policy (placement_*, clinic_nonprofit_501r). Only data dated on or before D is
--- used, and the operational ledgers (send ledger, placement ledger) only before D — D's own
--- run writes them after dbt — so a re-run of D gives the same eligibility.
+-- Placement eligibility on the as-of date D (DOMAIN §8, docs/rules.md "Placement"): one row
+-- per guarantor with a balance > 0, one boolean per rule (passes_<rule>: true = the rule is
+-- met), and is_eligible = every rule met (the one eligibility of the mart, the queues and
+-- the placement extract). Thresholds come from stg_policy (placement_*,
+-- clinic_nonprofit_501r). Only data dated on or before D is used, and the operational ledgers
+-- (send ledger, placement ledger) only before D — D's own run writes them after dbt — so a
+-- re-run of D gives the same eligibility.
 -- "This episode" = dated on or after the open episode's start (int_guarantor_episodes); a
 -- send-ledger touch also carries its episode_start, which must be this episode's.
 --   min_balance: balance ≥ placement_min_balance.
 --   days_since_first_statement: D − first statement (int_placement_itemization) ≥
 --     placement_days_since_first_statement, or ≥ placement_days_since_first_statement_silent
---     for segment silent_aged (dim_guarantor_status).
+--     for segment silent_aged (int_guarantor_segments on D).
 --   cadence_complete: every step of stg_policy_cadence has a send-ledger row of this episode
 --     (guarantor, episode_start, step) dated before D that was attempted (sent, delivered,
 --     failed) or skipped with a reason (status_reason not empty).
 --   documented_attempts: ≥ placement_min_documented_attempts attempts of this episode
---     (int_placement_attempts: pipeline touches sent + outbound contact-log attempts) over
+--     (int_outreach_attempts: pipeline touches sent + outbound contact-log attempts) over
 --     ≥ placement_min_channels distinct channels.
---   open_dispute: no dispute open on D (int_dispute_status).
---   hardship: no application pending or support active on D (int_hardship_status).
+--   open_dispute, hardship, deceased, bankrupt: int_protective_flags (no dispute open on D,
+--     no application pending or support active on D, no deceased_at / bankruptcy_filed_at on
+--     or before D).
 --   active_plan_in_good_standing: no payment plan in state active on D (int_plan_status).
---   deceased / bankrupt: no deceased_at / bankruptcy_filed_at on or before D.
---   already_placed: no placement before D (int_placement_history) that is still open on D or
---     was made in this episode (a recalled or closed placement of this episode still counts:
---     re-placing it is a decision for staff, not the daily job).
+--   already_placed: never placed before D (int_protective_flags.was_placed_before: any
+--     placement of the pipeline or known from the agency's activity, in any episode, open or
+--     closed — re-placing an account is a decision for staff, not the daily job).
 --   recent_payment: no payment posted with 0 ≤ D − posted ≤ placement_no_payment_days
 --     (a payment later reversed counts, as for segment responses).
 --   proof_of_contact (12 CFR 1006.30(a)), in this episode: a touch delivered (send ledger
---     delivered, SendGrid delivered event, contact-log outcome delivered), or a conversation
---     (int_guarantor_responses other than payments: inbound contact, connected call, promise,
---     plan request), or a mailed item (mail touch sent, outbound letter) dated ≤ D −
---     placement_mailed_statement_not_returned_days with no returned_mail contact on or after
---     its date.
+--     delivered, a delivered contact event: SendGrid delivered or contact-log outcome
+--     delivered), or a conversation (int_guarantor_responses other than payments: inbound
+--     contact, connected call, promise, plan request), or a mailed item (mail touch sent,
+--     outbound letter) dated ≤ D − placement_mailed_statement_not_returned_days with no
+--     returned_mail contact on or after its date.
 --   nonprofit_days_since_first_statement (clinic_nonprofit_501r only): D − first statement ≥
 --     placement_nonprofit_days_since_first_statement (26 CFR 1.501(r)-6).
 --   final_notice (clinic_nonprofit_501r only): a final_notice step of this episode sent ≥
@@ -46,12 +48,12 @@ episodes as (
         age_days
     from {{ ref('int_guarantor_episodes') }}
 ),
-status as (select guarantor_id, segment from {{ ref('dim_guarantor_status') }}),
+status as (select guarantor_id, segment from {{ ref('int_guarantor_segments') }} where is_as_of_date),
 itemization as (select * from {{ ref('int_placement_itemization') }}),
 guarantors as (select * from {{ ref('stg_guarantors') }}),
 attempts as (
     select a.*
-    from {{ ref('int_placement_attempts') }} as a
+    from {{ ref('int_outreach_attempts') }} as a
     inner join episodes as e
         on e.guarantor_id = a.guarantor_id
         and a.attempt_date >= e.episode_start
@@ -96,29 +98,16 @@ cadence_progress as (
     left join steps_done as d on d.guarantor_id = e.guarantor_id and d.step = c.step
     group by e.guarantor_id
 ),
-open_disputes as (
-    select distinct guarantor_id from {{ ref('int_dispute_status') }} where is_open
-),
-hardship as (
-    select guarantor_id, hardship_state
-    from {{ ref('int_hardship_status') }}
-    where hardship_state in ('pending', 'active')
-),
+flags as (select * from {{ ref('int_protective_flags') }}),
 plans_in_good_standing as (
     select distinct guarantor_id from {{ ref('int_plan_status') }} where in_good_standing
 ),
-history as (select * from {{ ref('int_placement_history') }}),
 delivered as (
     select guarantor_id, attempt_date as proof_date from attempts where is_delivered
     union all
-    select
-        coalesce(ev.guarantor_id, l.guarantor_id) as guarantor_id,
-        {{ utc_to_local_date('ev.event_at', 'run.clinic_timezone') }} as proof_date
-    from {{ ref('stg_sendgrid_events') }} as ev
-    cross join run
-    left join {{ ref('stg_send_ledger') }} as l on l.touch_id = ev.touch_id
-    where ev.event = 'delivered'
-      and {{ utc_to_local_date('ev.event_at', 'run.clinic_timezone') }} <= run.as_of_date
+    select guarantor_id, occurred_date as proof_date
+    from {{ ref('int_contact_events') }}
+    where is_delivered and source = 'sendgrid'
 ),
 conversations as (
     select guarantor_id, response_date as proof_date
@@ -127,9 +116,8 @@ conversations as (
 ),
 returns as (
     select c.guarantor_id, c.occurred_date
-    from {{ ref('stg_contact_log') }} as c
-    cross join run
-    where c.outcome = 'returned_mail' and c.occurred_date <= run.as_of_date
+    from {{ ref('int_contact_events') }} as c
+    where c.effect = 'returned_mail'
 ),
 mailed_not_returned as (
     select a.guarantor_id, a.attempt_date as proof_date
@@ -184,14 +172,14 @@ base as (
         coalesce(cp.cadence_steps, 0) as cadence_steps,
         coalesce(cp.cadence_steps_done, 0) as cadence_steps_done,
         cp.missing_cadence_steps,
-        od.guarantor_id is not null as has_open_dispute,
-        coalesce(h.hardship_state, 'none') as hardship_state,
+        fl.has_open_dispute,
+        fl.hardship_state,
         pg.guarantor_id is not null as has_plan_in_good_standing,
-        coalesce(g.deceased_date <= run.as_of_date, false) as is_deceased,
-        coalesce(g.bankruptcy_filed_date <= run.as_of_date, false) as is_bankrupt,
-        coalesce(hi.is_placement_open, false) as is_placement_open,
-        hi.last_placement_event_date,
-        coalesce(hi.last_placement_event_date >= e.episode_start, false) as was_placed_this_episode,
+        fl.is_deceased,
+        fl.is_bankrupt,
+        fl.has_open_placement_before as is_placement_open,
+        fl.was_placed_before,
+        fl.last_placed_before_date,
         i.last_payment_date,
         coalesce(
             {{ days_between('i.last_payment_date', 'run.as_of_date') }}
@@ -216,12 +204,39 @@ base as (
     left join attempt_counts as ac on ac.guarantor_id = e.guarantor_id
     left join attempt_channel_list as acl on acl.guarantor_id = e.guarantor_id
     left join cadence_progress as cp on cp.guarantor_id = e.guarantor_id
-    left join open_disputes as od on od.guarantor_id = e.guarantor_id
-    left join hardship as h on h.guarantor_id = e.guarantor_id
+    inner join flags as fl on fl.guarantor_id = e.guarantor_id
     left join plans_in_good_standing as pg on pg.guarantor_id = e.guarantor_id
-    left join history as hi on hi.guarantor_id = e.guarantor_id
     left join proof_kinds as pk on pk.guarantor_id = e.guarantor_id
     left join final_notices as fn on fn.guarantor_id = e.guarantor_id
+),
+checked as (
+    select
+        base.*,
+        -- one boolean per rule: true = met
+        balance >= placement_min_balance as passes_min_balance,
+        coalesce(days_since_first_statement >= required_days_since_first_statement, false)
+            as passes_days_since_first_statement,
+        cadence_steps > 0 and cadence_steps_done = cadence_steps as passes_cadence_complete,
+        documented_attempts >= placement_min_documented_attempts
+            and attempt_channel_count >= placement_min_channels as passes_documented_attempts,
+        not has_open_dispute as passes_open_dispute,
+        hardship_state = 'none' as passes_hardship,
+        not has_plan_in_good_standing as passes_active_plan_in_good_standing,
+        not is_deceased as passes_deceased,
+        not is_bankrupt as passes_bankrupt,
+        not was_placed_before as passes_already_placed,
+        not has_recent_payment as passes_recent_payment,
+        proof_of_contact is not null as passes_proof_of_contact,
+        not is_nonprofit_mode
+            or coalesce(days_since_first_statement >= placement_nonprofit_days_since_first_statement, false)
+            as passes_nonprofit_days_since_first_statement,
+        not is_nonprofit_mode
+            or coalesce(
+                {{ days_between('final_notice_date', 'as_of_date') }}
+                    >= placement_nonprofit_final_notice_days,
+                false
+            ) as passes_final_notice
+    from base
 )
 select
     guarantor_id,
@@ -245,38 +260,42 @@ select
     is_deceased,
     is_bankrupt,
     is_placement_open,
-    was_placed_this_episode,
-    last_placement_event_date,
+    was_placed_before,
+    last_placed_before_date,
     last_payment_date,
     has_recent_payment,
     proof_of_contact is not null as has_proof_of_contact,
     proof_of_contact as proof_of_contact_kinds,
     final_notice_date,
     is_nonprofit_mode,
-    -- one boolean per rule: true = met
-    balance >= placement_min_balance as passes_min_balance,
-    coalesce(days_since_first_statement >= required_days_since_first_statement, false)
-        as passes_days_since_first_statement,
-    cadence_steps > 0 and cadence_steps_done = cadence_steps as passes_cadence_complete,
-    documented_attempts >= placement_min_documented_attempts
-        and attempt_channel_count >= placement_min_channels as passes_documented_attempts,
-    not has_open_dispute as passes_open_dispute,
-    hardship_state = 'none' as passes_hardship,
-    not has_plan_in_good_standing as passes_active_plan_in_good_standing,
-    not is_deceased as passes_deceased,
-    not is_bankrupt as passes_bankrupt,
-    not (is_placement_open or was_placed_this_episode) as passes_already_placed,
-    not has_recent_payment as passes_recent_payment,
-    proof_of_contact is not null as passes_proof_of_contact,
-    not is_nonprofit_mode
-        or coalesce(days_since_first_statement >= placement_nonprofit_days_since_first_statement, false)
-        as passes_nonprofit_days_since_first_statement,
-    not is_nonprofit_mode
-        or coalesce(
-            {{ days_between('final_notice_date', 'as_of_date') }}
-                >= placement_nonprofit_final_notice_days,
-            false
-        ) as passes_final_notice,
+    passes_min_balance,
+    passes_days_since_first_statement,
+    passes_cadence_complete,
+    passes_documented_attempts,
+    passes_open_dispute,
+    passes_hardship,
+    passes_active_plan_in_good_standing,
+    passes_deceased,
+    passes_bankrupt,
+    passes_already_placed,
+    passes_recent_payment,
+    passes_proof_of_contact,
+    passes_nonprofit_days_since_first_statement,
+    passes_final_notice,
+    passes_min_balance
+        and passes_days_since_first_statement
+        and passes_cadence_complete
+        and passes_documented_attempts
+        and passes_open_dispute
+        and passes_hardship
+        and passes_active_plan_in_good_standing
+        and passes_deceased
+        and passes_bankrupt
+        and passes_already_placed
+        and passes_recent_payment
+        and passes_proof_of_contact
+        and passes_nonprofit_days_since_first_statement
+        and passes_final_notice as is_eligible,
     as_of_date,
     policy_version
-from base
+from checked

@@ -1,6 +1,9 @@
--- Each guarantor's balance as of the date: the sum of their encounter balances plus
--- on-account money; age = age of the oldest encounter with a balance > 0 (DOMAIN.md §1).
-with enc as (
+-- Each guarantor's balance on the as-of date D (DOMAIN §1, docs/rules.md "Balances"): the sum
+-- of their encounter balances (int_encounter_balances) plus on-account money (the balance
+-- ledger's postings without an encounter, effective on or before D); age = age of the oldest
+-- encounter with a balance > 0.
+with run as (select {{ as_of_date() }} as as_of_date),
+enc as (
     select
         guarantor_id,
         sum(balance) as encounter_balance,
@@ -8,13 +11,15 @@ with enc as (
         max(case when balance > 0 then age_days end) as age_days,
         min(case when balance > 0 then balance_date end) as oldest_open_balance_date,
         count(case when balance > 0 then 1 end) as open_encounters
-    from {{ ref('fct_encounter_balances') }}
+    from {{ ref('int_encounter_balances') }}
     group by guarantor_id
 ),
 on_account as (
-    select guarantor_id, balance_effect as on_account_balance
-    from {{ ref('int_postings_as_of') }}
-    where encounter_id is null
+    select l.guarantor_id, sum(l.amount) as on_account_balance
+    from {{ ref('int_balance_ledger') }} as l
+    cross join run
+    where l.encounter_id is null and l.effective_date <= run.as_of_date
+    group by l.guarantor_id
 ),
 guarantors as (
     select guarantor_id from enc

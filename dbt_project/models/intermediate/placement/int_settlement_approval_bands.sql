@@ -6,7 +6,7 @@
 with policy as (select policy_version from {{ ref('stg_policy') }}),
 approval as (
     select a.level_order, cast(a.max_discount_pct as decimal(5, 2)) as max_discount_pct, a.approver
-    from {{ source('raw', 'policy_settlement_approval') }} as a
+    from {{ ref('stg_policy_settlement_approval') }} as a
     inner join policy as p on p.policy_version = a.policy_version
 )
 select

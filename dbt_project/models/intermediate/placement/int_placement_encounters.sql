@@ -1,7 +1,7 @@
 -- The open encounter balances (> 0) of every guarantor with a balance > 0 on the as-of date
 -- D: what a placement would carry (one placement-file row per encounter, OUTPUTS.md), with the
--- credit-bureau flag of DOMAIN.md §8. bureau_reportable per encounter: its balance ≥
--- placement_bureau_min_balance and ≥ placement_bureau_min_days since its balance date (the
+-- credit-bureau flag of DOMAIN §8 (docs/rules.md "Placement"). bureau_reportable per
+-- encounter: its balance ≥ placement_bureau_min_balance and ≥ placement_bureau_min_days since its balance date (the
 -- national credit bureaus' medical-debt policy applies per collection account; a placed
 -- encounter is one account).
 with policy as (
@@ -12,7 +12,7 @@ guarantors as (
 ),
 encounters as (
     select e.*
-    from {{ ref('fct_encounter_balances') }} as e
+    from {{ ref('int_encounter_balances') }} as e
     inner join guarantors as g on g.guarantor_id = e.guarantor_id
     where e.balance > 0
 )

@@ -1,5 +1,6 @@
 -- Why a candidate touch of the as-of date (int_touch_candidates, plan_status 'candidate') may
--- not leave today: one row per (touch, rule), DOMAIN.md §4. rule_priority orders the rules;
+-- not leave today: one row per (touch, rule), DOMAIN §4 (docs/rules.md "Guardrails").
+-- rule_priority orders the rules;
 -- the first is the touch's hold_reason. A held touch stays due on later days (nothing is
 -- written to the ledger), until a later step supersedes it.
 --   deceased, bankrupt, placed, open_dispute, hardship_active, hardship_pending: guarantor
@@ -9,22 +10,27 @@
 --   changed_since_computed: a payment, plan or dispute dated after the as-of date;
 --   quiet_hours: the local contact window (guardrails_contact_window_start/end) is empty or
 --     invalid, or the guarantor has no time zone (12 CFR 1006.6(b)(1)(i));
+--   contact_window_closed (sms, email, phone): the run started after today's contact window
+--     of the guarantor closed (int_touch_guardrails.is_contact_window_closed): the touch is
+--     deferred to the next day, in the hold report, never recorded as sent
+--     (12 CFR 1006.6(b)(1)(i));
 --   call_frequency (phone): calls in the 7 days ending on D already at
 --     guardrails_calls_max_per_7_days, so one more would exceed it (12 CFR 1006.14(b)(2));
---   recent_conversation (phone): a connected call within guardrails_days_after_connected_call
---     days (12 CFR 1006.14(b)(2));
+--   recent_conversation (phone): a conversation — any call, in or out, where the guarantor
+--     was reached, whatever its outcome — within guardrails_days_after_connected_call days
+--     (int_contact_events call_rest; 12 CFR 1006.14(b)(2));
 --   guarantor_daily_cap: the ledger already has guardrails_touches_per_guarantor_per_day
---     touches sent today for the guarantor, or another of the guarantor's touches of the day
+--     touches of today handed off or attempted for the guarantor, or another of the guarantor's touches of the day
 --     (a cadence step and a move, int_move_candidates) wins: lowest move_priority, then
 --     touch_id;
 --   household_daily_cap: of the touches that pass every other rule, at most
 --     guardrails_touches_per_household_per_day per household, counting touches the ledger
 --     already sent today to the household; winner: oldest age, then guarantor_id.
 -- Correspondence about the matter that holds the guarantor is what the hold allows
--- (DOMAIN.md §4 "only dispute correspondence"): dispute_review is exempt from open_dispute;
+-- (DOMAIN §4 "only dispute correspondence"): dispute_review is exempt from open_dispute;
 -- hardship_application and hardship_decision from hardship_pending; hardship_review and
--- hardship_decision from hardship_active (macro hold_exempt_steps). A plan_charge (channel card: a payment instruction,
--- not a contact) takes every guarantor hold, stale_data and changed_since_computed, but not
+-- hardship_decision from hardship_active (macro hold_exempt_steps). A plan_charge (channel
+-- card: a payment instruction, not a contact) takes every guarantor hold, stale_data and changed_since_computed, but not
 -- quiet hours, the call rules or the daily caps.
 with policy as (
     select
@@ -67,15 +73,19 @@ rules as (
     from candidates
     where (not is_contact_window_valid or timezone is null) and channel <> 'card'
     union all
-    select touch_id, 'call_frequency', 10
+    select touch_id, 'contact_window_closed', 10
+    from candidates
+    where is_contact_window_closed and channel in ('sms', 'email', 'phone')
+    union all
+    select touch_id, 'call_frequency', 11
     from candidates
     where channel = 'phone' and is_call_limit_reached
     union all
-    select touch_id, 'recent_conversation', 11
+    select touch_id, 'recent_conversation', 12
     from candidates
     where channel = 'phone' and has_recent_conversation
     union all
-    select c.touch_id, 'guarantor_daily_cap', 12
+    select c.touch_id, 'guarantor_daily_cap', 13
     from candidates as c
     cross join policy as p
     where c.touches_sent_today >= p.guarantor_cap and c.channel <> 'card'
@@ -92,7 +102,7 @@ guarantor_ranked as (
       and not exists (select 1 from rules as r where r.touch_id = c.touch_id)
 ),
 guarantor_rules as (
-    select g.touch_id, 'guarantor_daily_cap' as rule, 12 as rule_priority
+    select g.touch_id, 'guarantor_daily_cap' as rule, 13 as rule_priority
     from guarantor_ranked as g
     cross join policy as p
     where g.guarantor_rank + g.touches_sent_today > p.guarantor_cap
@@ -116,7 +126,7 @@ household_ranked as (
       and not exists (select 1 from guarantor_rules as r where r.touch_id = c.touch_id)
 ),
 household_rules as (
-    select h.touch_id, 'household_daily_cap' as rule, 13 as rule_priority
+    select h.touch_id, 'household_daily_cap' as rule, 14 as rule_priority
     from household_ranked as h
     cross join policy as p
     left join household_sent_today as s on s.household_id = h.household_id
@@ -131,6 +141,8 @@ all_rules as (
 ),
 citations as (
     select 'quiet_hours' as rule, '12 CFR 1006.6(b)(1)(i)' as citation
+    union all
+    select 'contact_window_closed', '12 CFR 1006.6(b)(1)(i)'
     union all
     select 'call_frequency', '12 CFR 1006.14(b)(2)'
     union all
