@@ -181,7 +181,7 @@ def _print_aging(warehouse: Path) -> None:
     print(f"  {'total':<8} {sum(r[1] for r in rows):>10,} {'':>10} {total:>14,.2f}")
 
 
-def _run_locked(as_of: date, paths):
+def _run_locked(as_of: date, paths, clock: str | None = None):
     from orchestration.instance import ensure_dagster_home
     ensure_dagster_home()
     from orchestration.warehouse.project import ensure_manifest
@@ -198,9 +198,12 @@ def _run_locked(as_of: date, paths):
         if removed:
             print(f"  removed {len(removed)} temporary file(s) of interrupted writes from {paths.outbox}")
         wait_for_warehouse_file(paths.warehouse)
+        tags = {CLI_TAG: str(os.getpid()), WAREHOUSE_TAG: str(paths.warehouse)}
+        if clock:
+            from orchestration.clock import CLOCK_TAG
+            tags[CLOCK_TAG] = clock
         return job.execute_in_process(partition_key=as_of.isoformat(), instance=instance,
-                                      raise_on_error=False, run_config=QUIET_CONSOLE,
-                                      tags={CLI_TAG: str(os.getpid()), WAREHOUSE_TAG: str(paths.warehouse)})
+                                      raise_on_error=False, run_config=QUIET_CONSOLE, tags=tags)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,7 +211,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", required=True, type=date.fromisoformat, help="as-of date, YYYY-MM-DD")
     parser.add_argument("--quiet", action="store_true", help="no aging table at the end")
     parser.add_argument("--wait", action="store_true", help="wait for a running daily job instead of refusing")
+    parser.add_argument("--clock", metavar="INSTANT",
+                        help="rehearsal: take the run to have started at this ISO 8601 instant "
+                             "(with offset, e.g. 2026-11-20T06:00:00-06:00); the freshness and "
+                             "contact-window rules use that clock (orchestration/clock.py)")
     args = parser.parse_args(argv)
+    if args.clock:
+        from orchestration.clock import parse_instant
+        try:
+            parse_instant(args.clock)
+        except ValueError as exc:
+            parser.error(f"--clock: {exc}")
 
     from orchestration.settings import Paths
 
@@ -218,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         # the lock first: a second run refuses (or waits) before importing anything heavy, and
         # the dbt manifest is rebuilt by one process at a time
         with warehouse_lock(paths.warehouse, wait=args.wait):
-            result = _run_locked(args.as_of, paths)
+            result = _run_locked(args.as_of, paths, args.clock)
     except WarehouseBusy as busy:
         print(f"BUSY: {busy}", file=sys.stderr, flush=True)
         return busy.code

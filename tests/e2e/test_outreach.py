@@ -31,7 +31,7 @@ def test_handed_off_touches_match_the_files(day_dir):
         in_files |= {r["touch_id"] for r in csv.DictReader(f.open())}
     for f in [*(day_dir / "calls").glob("*.csv"), *(day_dir / "charges").glob("*.csv")]:
         in_files |= {r["touch_id"] for r in csv.DictReader(f.open())}
-    for manifest in (day_dir / "statements").glob("**/manifest.csv"):    # statements and letters
+    for manifest in (day_dir / "statements").glob("**/manifest*.csv"):    # statements and letters
         in_files |= {r["touch_id"] for r in csv.DictReader(manifest.open())}
     for f in (day_dir / "email").glob("request_*.json"):
         body = json.loads(f.read_text())

@@ -34,7 +34,7 @@ Crash semantics (``resolve_interrupted`` / ``recover``)
 A row found ``planned``/``sending`` at the start of a run was reserved by a run that died
 before ``mark``:
 
-* found in an outbox file of its as-of date (sms/calls CSV, ``statements/manifest.csv``,
+* found in an outbox file of its as-of date (sms/calls CSV, ``statements/manifest*.csv``,
   ``email/request_*.json`` custom_args, ``email/send_log*.csv`` sent rows) -> ``sent``
   (``recovered: <file>``). Batch files are written atomically *before* ``mark``, so a file that
   names the touch proves the hand-off, and no file proves the opposite;
@@ -317,7 +317,7 @@ def find_handed_off(day_dir: str | Path) -> dict[str, str]:
         for p in sorted((day_dir / sub).glob("*.csv")):
             for tid in _csv_touch_ids(p):
                 found.setdefault(tid, rel(p))
-    for p in sorted((day_dir / "statements").glob("**/manifest.csv")):
+    for p in sorted((day_dir / "statements").glob("**/manifest*.csv")):     # one per batch
         for tid in _csv_touch_ids(p):
             found.setdefault(tid, rel(p))
     for p in sorted((day_dir / "email").glob("request_*.json")):
