@@ -1,4 +1,4 @@
-{#- Dialect-specific helpers of the cadence models (DOMAIN.md §3–4), behind adapter.dispatch:
+{#- Dialect-specific helpers of the cadence models (docs/rules.md §3–4), behind adapter.dispatch:
     duckdb__ is what runs here, default__ is the usual spelling on Snowflake/Redshift-like
     engines; add <adapter>__ versions when the project moves. -#}
 
@@ -50,13 +50,13 @@
 
 
 {#- The balance-ledger days (int_balance_ledger, alias l) on which a guarantor's collection
-    episode starts: the running balance goes from ≤ 0 to > 0 (DOMAIN §1, docs/rules.md
+    episode starts: the running balance goes from ≤ 0 to > 0 (docs/rules.md §1, docs/rules.md
     "Episodes"). The episode open on a date is the one of the last such day on or before it. -#}
 {% macro starts_episode(l) -%}
     ({{ l }}.guarantor_balance_after > 0 and {{ l }}.guarantor_balance_after - {{ l }}.guarantor_day_net <= 0)
 {%- endmacro %}
 
-{#- The first statement of an episode (DOMAIN §3): the day statement 1 was sent, else — before
+{#- The first statement of an episode (docs/rules.md §3): the day statement 1 was sent, else — before
     the pipeline has sent one (a first run on a clinic's history) — the episode's start +
     segments_first_statement_fallback_days. -#}
 {% macro first_statement_date(sent_date, episode_start, fallback_days) -%}

@@ -1,4 +1,5 @@
--- DOMAIN §4 (docs/rules.md "Guardrails"): no touch with status `due` breaks a guardrail. Each condition is recomputed
+-- docs/rules.md §4 "Guardrails": no touch with status `due` breaks a guardrail. Each condition is
+-- recomputed
 -- from the models closest to the sources (not from int_touch_holds), so a slip in the hold
 -- logic fails the build. Returns (touch, broken rule). Correspondence about the matter that
 -- holds the guarantor is the exception (int_touch_holds): dispute_review during a dispute,

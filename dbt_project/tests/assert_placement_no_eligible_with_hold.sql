@@ -1,6 +1,7 @@
--- DOMAIN §8 (docs/rules.md "Placement"): no guarantor is eligible for placement while a
+-- docs/rules.md §8 "Placement": no guarantor is eligible for placement while a
 -- dispute is open, hardship is pending or active, after death or a bankruptcy filing, with a
--- plan in good standing, placed before (any placement of the history, open or closed), or below the minimum balance — checked against the sources of truth, not the flags of
+-- plan in good standing, placed before (any placement of the history, open or closed), or below
+-- the minimum balance — checked against the sources of truth, not the flags of
 -- int_placement_checks, so a wrong flag fails here.
 with run as (select {{ as_of_date() }} as as_of_date, placement_min_balance from {{ ref('stg_policy') }}),
 eligible as (select * from {{ ref('fct_placement_eligibility') }} where eligible)

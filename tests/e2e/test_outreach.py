@@ -74,7 +74,7 @@ def test_serving_files_published_without_identifiers(day_dir):
     aging = con.execute("SELECT sum(dollars) FROM rpt_aging").fetchone()[0]
     con.close()
     assert tables == {"rpt_aging", "rpt_weekly_scorecard", "rpt_huddle", "rpt_hold_counts",
-                                   "rpt_dispute_root_causes", "rpt_move_scorecard"}
+                                   "rpt_dispute_root_causes", "rpt_move_scorecard", "rpt_cohort_yield"}
     assert not cols & {"guarantor_id", "first_name", "last_name", "phone", "email", "address_line1"}
     assert aging == query("SELECT sum(dollars) FROM marts.rpt_aging")[0][0]
     assert (serving / "analytics" / "rpt_weekly_scorecard.parquet").exists()

@@ -1,4 +1,4 @@
-"""DOMAIN.md §8 placement eligibility, §9 work queues, §10 weekly scorecard and huddle, on one
+"""docs/rules.md §8 placement eligibility, §9 work queues, §10 weekly scorecard and huddle, on one
 hand-built landing zone.
 
 As-of date: Wednesday 2026-11-18 (default policy: placement ≥ 25, ≥ 120 days since the first
@@ -451,7 +451,8 @@ def test_mini_audit_draw_is_seeded_and_reproducible(wh):
     assert [r["priority"] for r in queue(wh, "mini_audit")] == [1, 2, 3, 4, 5]
 
 
-# --- §10 scorecard and huddle ----------------------------------------------------------------------
+# --- §10 scorecard and huddle
+# ----------------------------------------------------------------------
 
 def test_median_kpis(wh):
     d = kpi(wh, "dispute_resolution_time")

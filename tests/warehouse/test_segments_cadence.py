@@ -1,4 +1,4 @@
-"""DOMAIN.md §1 episodes, §3 segments, §4 cadence and guardrails on hand-built scenarios.
+"""docs/rules.md §1 episodes, §3 segments, §4 cadence and guardrails on hand-built scenarios.
 
 One landing zone, one guarantor (or household) per scenario, one build; a second, tiny
 landing zone for the run-wide freshness hold. As-of date: Friday 2026-11-20, clinic time zone
@@ -53,7 +53,7 @@ def wh(tmp_path_factory, dbt_manifest):
     contactable(lz, "FEED")
     lz.txn("T-FEED", "FEED", None, posted_at="2026-11-19", amount="5.00", updated_at=FRESH_TS)
 
-    # --- segments (DOMAIN.md §3) -------------------------------------------------------------
+    # --- segments (docs/rules.md §3) -------------------------------------------------------------
     contactable(lz, "S_FRESH"); owes(lz, "S_FRESH", 5)
     contactable(lz, "S_DISPUTE"); owes(lz, "S_DISPUTE", 40)
     lz.dispute("D1", "S_DISPUTE", opened_at="2026-11-10")

@@ -1,5 +1,7 @@
--- One row per guarantor with a balance ≠ 0 on the as-of date (OUTPUTS.md): balance and age
--- (int_guarantor_balances), tier and segment (int_guarantor_segments on D, DOMAIN §3; none for
+-- One row per guarantor with a balance ≠ 0 on the as-of date (docs/rules.md, Outputs): balance and
+-- age
+-- (int_guarantor_balances), tier and segment (int_guarantor_segments on D, docs/rules.md §3; none
+-- for
 -- a credit), the open episode and its first statement, and the guarantor holds of §4
 -- (int_protective_flags). docs/rules.md "Segments" and "Protective flags".
 with run as (

@@ -1,6 +1,7 @@
--- One row per encounter with a patient responsibility on the as-of date (OUTPUTS.md): the
+-- One row per encounter with a patient responsibility on the as-of date (docs/rules.md, Outputs):
+-- the
 -- balances of int_encounter_balances (docs/rules.md "Balances") with the policy's aging bucket
--- (DOMAIN §2) for balances > 0.
+-- (docs/rules.md §2) for balances > 0.
 with balances as (select * from {{ ref('int_encounter_balances') }}),
 buckets as (select * from {{ ref('stg_policy_aging_buckets') }}),
 policy as (select policy_version from {{ ref('stg_policy') }})

@@ -1,8 +1,8 @@
--- One row per placed account of the pipeline's placement ledger (OUTPUTS.md, DOMAIN §8): the
+-- One row per placed account of the pipeline's placement ledger (docs/rules.md §8, Outputs): the
 -- pipeline placements of int_placement_history (placed or recalled, placed on or before the
 -- as-of date D) with their state from the agency's activity (docs/rules.md "Placement
 -- history"), and the recall the clinic owes for an account still placed.
--- recall_reasons (DOMAIN §8 "pays in full, opens a dispute or gets hardship after placement
+-- recall_reasons (docs/rules.md §8 "pays in full, opens a dispute or gets hardship after placement
 -- goes into a recall file"), for accounts still placed on D, sorted: dispute (a dispute of the
 -- guarantor open on D), hardship (pending or active on D), paid_in_full (the placed
 -- encounter's balance ≤ 0, or the guarantor's when the row names no encounter), deceased,

@@ -1,3 +1,4 @@
--- One refund work item per guarantor with a credit on the as-of date (OUTPUTS.md): the items
--- of int_refund_items (DOMAIN §7, docs/rules.md "Refunds").
+-- One refund work item per guarantor with a credit on the as-of date (docs/rules.md, Outputs): the
+-- items
+-- of int_refund_items (docs/rules.md §7 "Refunds").
 select * from {{ ref('int_refund_items') }}

@@ -1,4 +1,4 @@
--- The cumulative patient-pay yield of each monthly cohort (DOMAIN §10 "and the cumulative
+-- The cumulative patient-pay yield of each monthly cohort (docs/rules.md §10 "and the cumulative
 -- yield of each monthly cohort"; docs/rules.md "Scorecard"): a cohort is the patient
 -- responsibility that became due in one calendar month (balance date in the month, as known
 -- on the as-of date D). For each cohort of the cohort_months() (12) months ending with D's

@@ -1,4 +1,4 @@
-"""The send-ledger protocol on ``ops.send_ledger`` (DOMAIN.md §4: nothing is sent twice).
+"""The send-ledger protocol on ``ops.send_ledger`` (docs/rules.md §4: nothing is sent twice).
 
 Table (``orchestration/raw/schema.py`` OPS_TABLES): touch_id PK, guarantor_id, episode_start,
 step, channel, as_of_date, status, status_reason, planned_at, sent_at, provider_message_id,

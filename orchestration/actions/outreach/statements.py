@@ -1,4 +1,4 @@
-"""One-page patient statements (DOMAIN.md §5) as PDFs for the print vendor, with a manifest.
+"""One-page patient statements (docs/rules.md §5) as PDFs for the print vendor, with a manifest.
 
 Layout (US Letter, reportlab canvas, standard Helvetica):
 

@@ -1,4 +1,4 @@
--- The adjudication chain of each encounter (DOMAIN.md §1): claims in payment-date order
+-- The adjudication chain of each encounter (docs/rules.md §1): claims in payment-date order
 -- (ties: file name, then position in the file); a reversal (CLP02 = 22) cancels the latest
 -- earlier adjudication with the same payer claim control number (CLP07); of what is left the
 -- highest payer level wins (a secondary supersedes the primary whatever the dates), then the

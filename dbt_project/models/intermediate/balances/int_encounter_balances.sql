@@ -1,5 +1,5 @@
--- One row per encounter with a patient responsibility on the as-of date D (DOMAIN §1,
--- docs/rules.md "Balances"): balance = responsibility − payments (net of reversals) −
+-- One row per encounter with a patient responsibility on the as-of date D (docs/rules.md §1
+-- "Balances"): balance = responsibility − payments (net of reversals) −
 -- adjustments + refunds, summed from the balance ledger's postings effective on or before D.
 -- Insurance-pending encounters, and the postings waiting on them, are not here.
 -- age_days = D − balance date; last_payment_date = the latest payment posted on it (≤ D).

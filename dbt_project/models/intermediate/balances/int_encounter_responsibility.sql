@@ -1,4 +1,4 @@
--- Patient responsibility of every encounter serviced by the as-of date (DOMAIN.md §1):
+-- Patient responsibility of every encounter serviced by the as-of date (docs/rules.md §1):
 -- self-pay: total_charge effective on service_date; insured: CLP05 of the effective
 -- adjudication, effective on its payment date; insured with none: insurance pending (no
 -- responsibility, not patient A/R).

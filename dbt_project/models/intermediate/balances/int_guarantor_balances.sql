@@ -1,4 +1,4 @@
--- Each guarantor's balance on the as-of date D (DOMAIN §1, docs/rules.md "Balances"): the sum
+-- Each guarantor's balance on the as-of date D (docs/rules.md §1 "Balances"): the sum
 -- of their encounter balances (int_encounter_balances) plus on-account money (the balance
 -- ledger's postings without an encounter, effective on or before D); age = age of the oldest
 -- encounter with a balance > 0.

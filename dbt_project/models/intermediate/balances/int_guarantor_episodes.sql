@@ -1,5 +1,5 @@
 -- The open collection episode of every guarantor with a balance > 0 on the as-of date D
--- (DOMAIN §1, docs/rules.md "Episodes"): a balance that drops to 0 or below closes the episode;
+-- (docs/rules.md §1 "Episodes"): a balance that drops to 0 or below closes the episode;
 -- turning positive again starts a new one. episode_start = the last day (≤ D) on which the
 -- guarantor's running balance of the balance ledger went from ≤ 0 to > 0. The ledger's
 -- running balance at D equals int_guarantor_balances.balance.

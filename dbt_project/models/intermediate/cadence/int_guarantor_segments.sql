@@ -1,4 +1,4 @@
--- Segments (DOMAIN §3, docs/rules.md "Segments"): one row per guarantor with a balance > 0 at
+-- Segments (docs/rules.md §3 "Segments"): one row per guarantor with a balance > 0 at
 -- each snapshot date — the as-of date D (dim_guarantor_status) and the day before each
 -- scorecard week starts (a week's KPI facts belong to the segment at the week's start,
 -- rpt_weekly_scorecard). Everything is taken as it stood at the end of the snapshot date:

@@ -1,4 +1,4 @@
--- The cadence steps due on the as-of date D for every open episode (DOMAIN §4, docs/rules.md
+-- The cadence steps due on the as-of date D for every open episode (docs/rules.md §4, docs/rules.md
 -- "Cadence"), before
 -- the holds. day = the guarantor's age (int_guarantor_balances.age_days). A step is due when
 -- day ≥ its step_day (stg_policy_cadence) and the send ledger has no row for it in this
@@ -110,7 +110,8 @@ select
     subject_id, move_amount, move_date
 from {{ ref('int_move_candidates') }}
 union all
--- nonprofit mode: the 501(r) final-notice letters (int_final_notice_candidates), a cadence-rank touch
+-- nonprofit mode: the 501(r) final-notice letters (int_final_notice_candidates), a cadence-rank
+-- touch
 select
     touch_id, guarantor_id, household_id, episode_start, step, step_order, step_day, channel,
     variant, age_days, step_reached_date, plan_status, skip_reason,

@@ -1,5 +1,5 @@
 -- Everything the cadence checks per guarantor before a touch leaves on the as-of date D
--- (DOMAIN §4, docs/rules.md "Guardrails"); one row per guarantor. Thresholds from stg_policy.
+-- (docs/rules.md §4 "Guardrails"); one row per guarantor. Thresholds from stg_policy.
 --   Guarantor holds: int_protective_flags (open_dispute, hardship_pending, hardship_active,
 --   deceased, bankrupt, placed).
 --   Channel blocks (the step is skipped with the reason, the cadence carries on), known to the

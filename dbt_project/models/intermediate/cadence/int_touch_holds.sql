@@ -1,5 +1,5 @@
 -- Why a candidate touch of the as-of date (int_touch_candidates, plan_status 'candidate') may
--- not leave today: one row per (touch, rule), DOMAIN §4 (docs/rules.md "Guardrails").
+-- not leave today: one row per (touch, rule), docs/rules.md §4 "Guardrails".
 -- rule_priority orders the rules;
 -- the first is the touch's hold_reason. A held touch stays due on later days (nothing is
 -- written to the ledger), until a later step supersedes it.
@@ -20,17 +20,19 @@
 --     was reached, whatever its outcome — within guardrails_days_after_connected_call days
 --     (int_contact_events call_rest; 12 CFR 1006.14(b)(2));
 --   guarantor_daily_cap: the ledger already has guardrails_touches_per_guarantor_per_day
---     touches of today handed off or attempted for the guarantor, or another of the guarantor's touches of the day
+--     touches of today handed off or attempted for the guarantor, or another of the guarantor's
+-- touches of the day
 --     (a cadence step and a move, int_move_candidates) wins: lowest move_priority, then
 --     touch_id;
 --   household_daily_cap: of the touches that pass every other rule, at most
 --     guardrails_touches_per_household_per_day per household, counting touches the ledger
 --     already sent today to the household; winner: oldest age, then guarantor_id.
 -- Correspondence about the matter that holds the guarantor is what the hold allows
--- (DOMAIN §4 "only dispute correspondence"): dispute_review is exempt from open_dispute;
+-- (docs/rules.md §4 "only dispute correspondence"): dispute_review is exempt from open_dispute;
 -- hardship_application and hardship_decision from hardship_pending; hardship_review and
 -- hardship_decision from hardship_active (macro hold_exempt_steps). A plan_charge (channel
--- card: a payment instruction, not a contact) takes every guarantor hold, stale_data and changed_since_computed, but not
+-- card: a payment instruction, not a contact) takes every guarantor hold, stale_data and
+-- changed_since_computed, but not
 -- quiet hours, the call rules or the daily caps.
 with policy as (
     select

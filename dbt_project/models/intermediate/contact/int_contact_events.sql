@@ -9,7 +9,7 @@
 --     was reached, whatever its recorded outcome (connected, promise_to_pay, plan_requested,
 --     dispute_raised, refused, complaint, none recorded…): every outcome but voicemail,
 --     no_answer and wrong_number (12 CFR 1006.14(b)(2));
---   is_response (segments, DOMAIN §3): inbound (direction inbound or channel inbound_call),
+--   is_response (segments, docs/rules.md §3): inbound (direction inbound or channel inbound_call),
 --     a connected call, or outcome promise_to_pay / plan_requested;
 --   is_outreach_attempt: a contact-log row that documents an attempt (direction outbound or
 --     empty, not an inbound call, outcome not returned_mail / bounced);

@@ -1,4 +1,4 @@
--- One row per dispute with its state on the as-of date (DOMAIN.md §3 segment 1, §4 holds).
+-- One row per dispute with its state on the as-of date (docs/rules.md §3 segment 1, §4 holds).
 -- A dispute opened after the as-of date is kept but is not open; a resolution dated after the
 -- as-of date is not known yet (resolved_date and resolution null, still open).
 with disputes as (select * from {{ ref('stg_disputes') }}),

@@ -1,4 +1,4 @@
--- One row per response event on or before the as-of date (DOMAIN §3, docs/rules.md
+-- One row per response event on or before the as-of date (docs/rules.md §3, docs/rules.md
 -- "Segments"): a payment posted (even one later reversed), or a contact event that is a
 -- response (int_contact_events.is_response: inbound, a connected call, a promise to pay or a
 -- plan request). A contact is one event, typed by the first rule that matches in the order

@@ -1,4 +1,4 @@
--- Hardship state per guarantor on the as-of date D (DOMAIN §4, §6; docs/rules.md "Hardship"),
+-- Hardship state per guarantor on the as-of date D (docs/rules.md §4, §6 "Hardship"),
 -- from the applications submitted on or before D:
 --   support period of an approved application: from support_start (else the decision date,
 --     else the submission) to support_end; when the export leaves support_end blank the policy

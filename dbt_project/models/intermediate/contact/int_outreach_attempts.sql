@@ -1,4 +1,4 @@
--- One row per documented outreach attempt on or before the as-of date D (DOMAIN §8
+-- One row per documented outreach attempt on or before the as-of date D (docs/rules.md §8
 -- "documented attempts", §10 "outreach touches"; docs/rules.md "Outreach attempts"):
 --   * pipeline touches: send-ledger rows sent or delivered, dated (as_of_date) before D. The
 --     ledger rows of D itself are written by D's own run after dbt, so they are left out: a

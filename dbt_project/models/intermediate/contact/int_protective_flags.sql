@@ -1,4 +1,4 @@
--- The protective flags of every guarantor on the as-of date D (DOMAIN §4, §8; docs/rules.md
+-- The protective flags of every guarantor on the as-of date D (docs/rules.md §4, §8; docs/rules.md
 -- "Protective flags"): what stops outreach, and placement, whatever else is due. One row per
 -- guarantor of stg_guarantors; every consumer (holds, segments, placement, recalls,
 -- settlements, the placement gate) reads these columns.

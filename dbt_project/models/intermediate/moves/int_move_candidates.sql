@@ -1,6 +1,7 @@
 -- The segment moves and servicing touches due on the as-of date D beyond the five-step
--- cadence (docs/rules.md "Moves"; DOMAIN §3 best first moves, §6 plans and hardship, §7
--- refunds), in the shape of int_touch_candidates, which adds them to the cadence's candidates: from there the
+-- cadence (docs/rules.md "Moves"; docs/rules.md §3 best first moves, §6 plans and hardship, §7
+-- refunds), in the shape of int_touch_candidates, which adds them to the cadence's candidates:
+-- from there the
 -- same guardrails (int_touch_holds), ledger, hold report and channels apply.
 -- One row per (move, subject). touch_id = hash(guarantor_id|move_key|step), move_key the
 -- subject that makes the touch unique, so a re-run or a later day never repeats it:
@@ -201,7 +202,7 @@ hardship_letters as (
         h.application_id,
         h.application_id,
         cast(null as decimal(18, 2)),
-        h.support_end_date,
+        h.effective_support_end_date,
         'mail',
         cast(null as {{ dbt.type_string() }})
     from {{ ref('int_hardship_status') }} as h

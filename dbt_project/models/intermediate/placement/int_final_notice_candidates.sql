@@ -1,4 +1,4 @@
--- The 501(r) final-notice letters due on the as-of date D (DOMAIN.md §8, 26 CFR 1.501(r)-6):
+-- The 501(r) final-notice letters due on the as-of date D (docs/rules.md §8, 26 CFR 1.501(r)-6):
 -- in nonprofit mode (clinic_nonprofit_501r), a guarantor who would otherwise become placeable
 -- gets a one-page final notice by mail at least placement_nonprofit_final_notice_days before
 -- placement. Same shape as int_touch_candidates (which appends these rows), so the notice goes

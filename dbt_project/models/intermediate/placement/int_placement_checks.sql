@@ -1,4 +1,4 @@
--- Placement eligibility on the as-of date D (DOMAIN §8, docs/rules.md "Placement"): one row
+-- Placement eligibility on the as-of date D (docs/rules.md §8 "Placement"): one row
 -- per guarantor with a balance > 0, one boolean per rule (passes_<rule>: true = the rule is
 -- met), and is_eligible = every rule met (the one eligibility of the mart, the queues and
 -- the placement extract). Thresholds come from stg_policy (placement_*,

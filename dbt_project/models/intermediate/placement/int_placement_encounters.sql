@@ -1,7 +1,9 @@
 -- The open encounter balances (> 0) of every guarantor with a balance > 0 on the as-of date
--- D: what a placement would carry (one placement-file row per encounter, OUTPUTS.md), with the
--- credit-bureau flag of DOMAIN §8 (docs/rules.md "Placement"). bureau_reportable per
--- encounter: its balance ≥ placement_bureau_min_balance and ≥ placement_bureau_min_days since its balance date (the
+-- D: what a placement would carry (one placement-file row per encounter, docs/rules.md, Outputs),
+-- with the
+-- credit-bureau flag of docs/rules.md §8 "Placement". bureau_reportable per
+-- encounter: its balance ≥ placement_bureau_min_balance and ≥ placement_bureau_min_days since its
+-- balance date (the
 -- national credit bureaus' medical-debt policy applies per collection account; a placed
 -- encounter is one account).
 with policy as (

@@ -1,4 +1,4 @@
--- Placement history on the as-of date D (DOMAIN §8, docs/rules.md "Placement history"): one
+-- Placement history on the as-of date D (docs/rules.md §8 "Placement history"): one
 -- row per placement, from the pipeline's placement ledger (stg_placement_ledger, placed or
 -- recalled, placed on or before D) and from what the collection agency reports
 -- (stg_agency_activity, events on or before D), also for accounts placed before the pipeline

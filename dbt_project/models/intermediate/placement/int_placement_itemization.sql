@@ -1,4 +1,4 @@
--- The itemization of each open episode (DOMAIN §8, Regulation F 12 CFR 1006.34(c)(2);
+-- The itemization of each open episode (docs/rules.md §8, Regulation F 12 CFR 1006.34(c)(2);
 -- docs/rules.md "Placement"): one row per guarantor with a balance > 0 on the as-of date D.
 -- Itemization date = the first statement of the episode: the clinic-local day statement_1 of
 -- this episode was sent (send ledger, sent or delivered, ledger rows dated before D — D's own

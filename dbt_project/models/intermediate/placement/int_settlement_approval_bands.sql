@@ -1,4 +1,4 @@
--- Who may approve a settlement discount (DOMAIN.md §6: ≤ 20 %: collector; ≤ 40 %: manager;
+-- Who may approve a settlement discount (docs/rules.md §6: ≤ 20 %: collector; ≤ 40 %: manager;
 -- more: finance lead), from the policy's settlement.approval list: one band per level, in
 -- level_order, covering discounts above the previous level's max_discount_pct (0 for the
 -- first level, which also covers 0 %) up to its own. A discount d needs the approver of the

@@ -1,4 +1,4 @@
--- One row per installment of every payment plan created by the as-of date (DOMAIN.md §6).
+-- One row per installment of every payment plan created by the as-of date (docs/rules.md §6).
 -- Installment k (0-based) is due first_due_date + k × frequency (monthly: k months, biweekly:
 -- 14k days, weekly: 7k days). amount_due = installment_amount; the last installment takes the
 -- remainder total_amount − (count − 1) × installment_amount when total_amount is given.

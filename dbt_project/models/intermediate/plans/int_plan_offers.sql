@@ -1,4 +1,4 @@
--- The plan calculator (DOMAIN.md §6, policy `plans`): for every guarantor with a balance > 0
+-- The plan calculator (docs/rules.md §6, policy `plans`): for every guarantor with a balance > 0
 -- on the as-of date D, the structured plan the clinic offers, with its dates spelled out.
 --   qualification: balance ≥ plans_min_balance and no plan in force (active or paused);
 --     not_qualified_reason = below_min_balance | plan_in_force;

@@ -1,5 +1,5 @@
 -- One row per payment plan created by the as-of date, with its state on that date
--- (DOMAIN.md §6: grace, then pause and call, then resume; N missed = defaulted).
+-- (docs/rules.md §6: grace, then pause and call, then resume; N missed = defaulted).
 -- plan_state, first rule that matches:
 --   completed / cancelled: the export's status, in effect on the as-of date
 --     (status_changed_date empty or on/before it);

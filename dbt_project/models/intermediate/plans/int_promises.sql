@@ -1,5 +1,5 @@
 -- One row per promise to pay logged by the as-of date (contact_log outcome promise_to_pay with
--- a promised amount and date; DOMAIN.md §6). A promise is kept when the guarantor's payments,
+-- a promised amount and date; docs/rules.md §6). A promise is kept when the guarantor's payments,
 -- net of payment reversals, posted from the promise date (the contact's local date) through
 -- promised_date + plans_grace_days reach the promised amount. Any payment of the guarantor
 -- counts (plan payments too), and one payment can serve overlapping promises. The promise is

@@ -1,4 +1,4 @@
--- Staff work queues, recomputed daily (DOMAIN §9, OUTPUTS.md; docs/rules.md "Queues"): one row per
+-- Staff work queues, recomputed daily (docs/rules.md §9 "Queues", Outputs): one row per
 -- (queue, guarantor, item). item_id = hash(queue|source_key) is stable from day to day while
 -- the item stays open (the mini-audit's key includes the draw date). priority: 1 = most urgent.
 -- due_date: the day the item is (or became) due. reason: short text, amounts and dates only,
@@ -188,7 +188,7 @@ hardship_review as (
         case h.hardship_state when 'pending' then h.submitted_date else h.review_due_date end as due_date,
         case h.hardship_state
             when 'pending' then {{ dbt.concat(["'hardship application pending since '", dbt.safe_cast('h.submitted_date', dbt.type_string())]) }}
-            else {{ dbt.concat(["'hardship support ends '", dbt.safe_cast('h.support_end_date', dbt.type_string()), "': review and re-verify'"]) }}
+            else {{ dbt.concat(["'hardship support ends '", dbt.safe_cast('h.effective_support_end_date', dbt.type_string()), "': review and re-verify'"]) }}
         end as reason,
         {{ dbt.concat(['h.application_id', "'|'", 'h.hardship_state']) }} as source_key,
         cast(null as {{ dbt.type_string() }}) as encounter_id

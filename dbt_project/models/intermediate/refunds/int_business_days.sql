@@ -3,7 +3,7 @@
 -- business_holidays is generated from the maintained `holidays` package
 -- (python -m orchestration.warehouse.business_calendar), not typed by hand. business_day_seq counts
 -- the business days on or before the date, so "N business days after d" is the first business
--- day whose seq is seq(d) + N (DOMAIN.md §7 refund due dates).
+-- day whose seq is seq(d) + N (docs/rules.md §7 refund due dates).
 with holidays as (
     select holiday_date, holiday_year, holiday_name from {{ ref('business_holidays') }}
 ),

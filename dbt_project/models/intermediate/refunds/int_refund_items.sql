@@ -1,5 +1,6 @@
 -- One refund work item per guarantor with a credit (balance < 0) on the as-of date
--- (DOMAIN §7, docs/rules.md "Refunds"). credit_amount = −balance: the guarantor's net credit, already net of their
+-- (docs/rules.md §7 "Refunds"). credit_amount = −balance: the guarantor's net credit, already net
+-- of their
 -- own open encounter balances (own_open_balance_offset shows that part of the gross
 -- encounter-level credit, a transfer between the guarantor's encounters). The credit then goes
 -- to the positive balances of the other members of the household: each household's open

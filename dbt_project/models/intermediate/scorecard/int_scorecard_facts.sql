@@ -1,4 +1,4 @@
--- The observations behind the weekly scorecard (DOMAIN §10, docs/rules.md "Scorecard"), one
+-- The observations behind the weekly scorecard (docs/rules.md §10 "Scorecard"), one
 -- row per (kpi, event):
 -- fact_date places it in a week; numerator / denominator are its contributions to a ratio
 -- KPI; measure is its value for a median KPI; guarantor_id gives its segment (null: 'all'

@@ -1,5 +1,6 @@
 -- Open patient dollars per guarantor at the start of each scorecard week and of each week's
--- trailing window (DOMAIN §10 "open dollars at the week's start"; docs/rules.md "Scorecard"):
+-- trailing window (docs/rules.md §10 "open dollars at the week's start"; docs/rules.md
+-- "Scorecard"):
 -- the positive encounter balances (the aging's open A/R, §2) at the end of the day before
 -- cutoff_date, from the balance ledger's running encounter balances.
 -- One row per (cutoff_date, guarantor) with open_dollars > 0.

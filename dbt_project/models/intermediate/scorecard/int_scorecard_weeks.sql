@@ -1,4 +1,4 @@
--- The weeks of the scorecard (DOMAIN.md §10): the week holding the as-of date D (possibly
+-- The weeks of the scorecard (docs/rules.md §10): the week holding the as-of date D (possibly
 -- partial) and the scorecard_weeks() (13) weeks before it. Weeks end on the policy's
 -- kpi_week_ends_on (Sunday). data_end_date = the last day whose data the week can hold
 -- (week_ending, or D for the current partial week). trailing_start_date = the first day of
