@@ -60,5 +60,5 @@ def test_the_letter_follows_the_computed_state(scenario):
     assert (rows["P_DEFAULTED"]["variant"], rows["P_DEFAULTED"]["plan_id"]) == (None, None)
     assert (rows["P_GOOD"]["variant"], rows["P_GOOD"]["plan_id"]) == ("plan_confirmation", "PL-P_GOOD")
     defaulted = _pdf_text(folder, rows["P_DEFAULTED"]["touch_id"])
-    assert "payment plan" not in defaulted.lower() and "Amount due" in defaulted
+    assert "Your payment plan" not in defaulted and "Amount due" in defaulted
     assert "Your payment plan: 6 payments of $100.00" in _pdf_text(folder, rows["P_GOOD"]["touch_id"])

@@ -40,7 +40,7 @@ def kpi(wh, name: str, segment: str = "all") -> dict | None:
 def test_the_segment_is_the_one_at_the_weeks_start(wh):
     seg = dict(wh.rows("SELECT snapshot_date, segment FROM intermediate.int_guarantor_segments "
                        "WHERE guarantor_id = 'S_PAYOFF'"))
-    assert seg == {date(2026, 11, 15): "early_stall"}            # paid off by D: no segment on D
+    assert seg[date(2026, 11, 15)] == "early_stall" and D not in seg     # paid off by D: none on D
     assert kpi(wh, "recovery_rate", "early_stall")["numerator"] == 300
     no_balance = kpi(wh, "recovery_rate", "no_open_balance")
     assert no_balance is None or no_balance["numerator"] != 300

@@ -41,8 +41,8 @@ def test_each_monthly_cohort_accumulates_week_by_week(wh):
     assert sep[date(2026, 11, 8)] == (1000, 500, Decimal("0.5"))
     assert sep[date(2026, 11, 22)] == (1000, 500, Decimal("0.5"))       # the current week: to date
     nov = cohort(wh, date(2026, 11, 1))
-    assert nov[date(2026, 11, 8)] == (200, 0, 0) and nov[date(2026, 11, 15)] == (200, 200, 1)
-    assert min(nov) == date(2026, 11, 8)                  # no week ending before the cohort began
+    assert nov[date(2026, 11, 1)] == (200, 0, 0) and nov[date(2026, 11, 15)] == (200, 200, 1)
+    assert min(nov) == date(2026, 11, 1)          # from the week holding the cohort's first day
     months = {r[0] for r in wh.rows("SELECT DISTINCT cohort_month FROM marts.rpt_cohort_yield")}
     assert months == {date(2026, 9, 1), date(2026, 11, 1)}
 
