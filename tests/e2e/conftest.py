@@ -7,6 +7,7 @@ re-run of the same date that the modules checking what a re-run leaves alone sha
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -48,6 +49,25 @@ def run_daily(as_of: date = AS_OF, *, run_config: dict | None = None, logs: list
         if logs is not None:
             logs.extend(instance.all_logs(result.run_id))
         return result
+
+
+@contextmanager
+def environment(env: dict[str, str | None]):
+    """The process environment with `env` set (None: unset) for the block, then as it was."""
+    old = {k: os.environ.get(k) for k in env}
+    try:
+        for k, v in env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def query(sql: str, params=None):

@@ -13,7 +13,6 @@ hand-built clinic whose files arrive the way a clinic's do.
 from __future__ import annotations
 
 import csv
-import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import duckdb
 import pytest
 
 from orchestration.settings import folder_env
-from tests.e2e.conftest import run_daily
+from tests.e2e.conftest import environment, run_daily
 from tests.scenarios.people import contactable, feed, owes
 from tests.warehouse.harness import Landing
 
@@ -71,13 +70,7 @@ def day(tmp_path_factory, dbt_manifest):
     lz.write()
     env = {**folder_env(root), "COLLECTIONS_POLICY_PATH": str(lz.policy_path()),
            "SENDGRID_API_KEY": None, "COLLECTIONS_PAYLINK_SECRET": None}
-    old = {k: os.environ.get(k) for k in env}
-    for k, v in env.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-    try:
+    with environment(env):
         state = {}
         assert run_daily(D, started_at=lz.local(D, 6)).success              # the schedule
         state["morning"] = {"ledger": dict(_q(root, LEDGER)),
@@ -114,12 +107,6 @@ def day(tmp_path_factory, dbt_manifest):
                          "attempts": {r[0] for r in _q(root, "SELECT guarantor_id FROM "
                                                              "intermediate.int_outreach_attempts")}}
         yield state
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def test_the_morning_run_sends_the_days_touches(day):

@@ -21,13 +21,6 @@ responses as (
     from {{ ref('int_guarantor_responses') }}
     group by guarantor_id
 ),
-last_payments as (
-    select t.guarantor_id, max(t.posted_date) as last_payment_date
-    from {{ ref('stg_patient_transactions') }} as t
-    cross join run
-    where t.transaction_type = 'payment' and t.posted_date <= run.as_of_date
-    group by t.guarantor_id
-),
 segmented as (
     select
         b.guarantor_id,
@@ -42,7 +35,7 @@ segmented as (
         f.is_on_hold,
         f.hold_reasons,
         r.last_response_date,
-        lp.last_payment_date,
+        b.last_payment_date,
         f.has_open_dispute,
         s.has_recent_dispute_contact,
         f.hardship_state,
@@ -61,7 +54,6 @@ segmented as (
     left join flags as f on f.guarantor_id = b.guarantor_id
     left join plans as p on p.guarantor_id = b.guarantor_id
     left join responses as r on r.guarantor_id = b.guarantor_id
-    left join last_payments as lp on lp.guarantor_id = b.guarantor_id
 )
 select
     guarantor_id,

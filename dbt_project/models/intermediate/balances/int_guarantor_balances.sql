@@ -1,7 +1,8 @@
 -- Each guarantor's balance on the as-of date D (docs/rules.md §1 "Balances"): the sum
 -- of their encounter balances (int_encounter_balances) plus on-account money (the balance
 -- ledger's postings without an encounter, effective on or before D); age = age of the oldest
--- encounter with a balance > 0.
+-- encounter with a balance > 0; last_payment_date = the guarantor's latest payment posted on or
+-- before D (any payment: a copay waiting on a pending visit too).
 with run as (select {{ as_of_date() }} as as_of_date),
 enc as (
     select
@@ -21,6 +22,13 @@ on_account as (
     where l.encounter_id is null and l.effective_date <= run.as_of_date
     group by l.guarantor_id
 ),
+last_payments as (
+    select t.guarantor_id, max(t.posted_date) as last_payment_date
+    from {{ ref('stg_patient_transactions') }} as t
+    cross join run
+    where t.transaction_type = 'payment' and t.posted_date <= run.as_of_date
+    group by t.guarantor_id
+),
 guarantors as (
     select guarantor_id from enc
     union
@@ -34,7 +42,9 @@ select
     {{ money('coalesce(enc.open_encounter_balance, 0)') }} as open_encounter_balance,
     coalesce(enc.open_encounters, 0) as open_encounters,
     enc.age_days,
-    enc.oldest_open_balance_date
+    enc.oldest_open_balance_date,
+    lp.last_payment_date
 from guarantors as g
 left join enc on enc.guarantor_id = g.guarantor_id
 left join on_account as oa on oa.guarantor_id = g.guarantor_id
+left join last_payments as lp on lp.guarantor_id = g.guarantor_id

@@ -74,13 +74,6 @@ split as (
     inner join ledger as l
         on l.guarantor_id = f.guarantor_id and l.effective_date > f.first_statement_date
     group by f.guarantor_id
-),
-last_payments as (
-    select t.guarantor_id, max(t.posted_date) as last_payment_date
-    from {{ ref('stg_patient_transactions') }} as t
-    cross join run
-    where t.transaction_type = 'payment' and t.posted_date <= run.as_of_date
-    group by t.guarantor_id
 )
 select
     f.guarantor_id,
@@ -93,9 +86,9 @@ select
     {{ money('coalesce(s.payments_since, 0)') }} as payments_since_itemization,
     {{ money('coalesce(s.credits_since, 0)') }} as credits_since_itemization,
     f.balance,
-    lp.last_payment_date
+    b.last_payment_date
 from first_statements as f
 cross join run
 left join itemization_amounts as i on i.guarantor_id = f.guarantor_id
 left join split as s on s.guarantor_id = f.guarantor_id
-left join last_payments as lp on lp.guarantor_id = f.guarantor_id
+left join {{ ref('int_guarantor_balances') }} as b on b.guarantor_id = f.guarantor_id
