@@ -1,4 +1,4 @@
--- One row per guarantor with a balance ≠ 0 on the as-of date (docs/rules.md, Outputs): balance and
+-- One row per guarantor with a balance ≠ 0 on the as-of date (docs/outputs.md): balance and
 -- age
 -- (int_guarantor_balances), tier and segment (int_guarantor_segments on D, docs/rules.md §3; none
 -- for

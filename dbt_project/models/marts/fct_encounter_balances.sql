@@ -1,4 +1,4 @@
--- One row per encounter with a patient responsibility on the as-of date (docs/rules.md, Outputs):
+-- One row per encounter with a patient responsibility on the as-of date (docs/outputs.md):
 -- the
 -- balances of int_encounter_balances (docs/rules.md "Balances") with the policy's aging bucket
 -- (docs/rules.md §2) for balances > 0.

@@ -1,4 +1,4 @@
--- Placement eligibility on the as-of date (docs/rules.md §8 "Placement", Outputs):
+-- Placement eligibility on the as-of date (docs/rules.md §8 "Placement"; docs/outputs.md):
 -- one row per guarantor with a balance > 0. eligible = every rule of int_placement_checks is
 -- met (is_eligible); failed_rules =
 -- the names of the rules not met, sorted and comma-separated ('' when eligible). The

@@ -1,4 +1,4 @@
--- One row per placed account of the pipeline's placement ledger (docs/rules.md §8, Outputs): the
+-- One row per placed account of the pipeline's placement ledger (docs/rules.md §8; docs/outputs.md): the
 -- pipeline placements of int_placement_history (placed or recalled, placed on or before the
 -- as-of date D) with their state from the agency's activity (docs/rules.md "Placement
 -- history"), and the recall the clinic owes for an account still placed.

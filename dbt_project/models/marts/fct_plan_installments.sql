@@ -1,4 +1,4 @@
--- One row per payment-plan installment (docs/rules.md, Outputs), with whether it was kept
+-- One row per payment-plan installment (docs/outputs.md), with whether it was kept
 -- (docs/rules.md §6).
 -- kept is null until the installment's grace has ended before the as-of date, and for
 -- installments falling due after the plan ended (is_scheduled false, never due).

@@ -1,3 +1,3 @@
--- Staff work queues of the as-of date (docs/rules.md §9 "Queues", Outputs): the items of
+-- Staff work queues of the as-of date (docs/rules.md §9 "Queues"; docs/outputs.md): the items of
 -- int_queue_items.
 select * from {{ ref('int_queue_items') }}

@@ -1,4 +1,4 @@
--- The weekly KPI scorecard (docs/rules.md §10 "Scorecard", Outputs): week ×
+-- The weekly KPI scorecard (docs/rules.md §10 "Scorecard"; docs/outputs.md): week ×
 -- segment × KPI.
 -- Weeks end on the policy's kpi_week_ends_on (Sunday): the week holding the as-of date D
 -- (partial, is_complete_week false, data through D) and up to scorecard_weeks() (13) weeks

@@ -1,4 +1,4 @@
-"""The placement extract of one as-of date (docs/rules.md §8, Outputs placements/): pure.
+"""The placement extract of one as-of date (docs/rules.md §8; docs/outputs.md placements/): pure.
 
 * ``batch_id(as_of)``            -> ``P<YYYYMMDD>`` (one batch per as-of date, deterministic);
 * ``placement_id(batch, enc)``   -> ``<batch>-<first 16 hex of sha256(encounter_id)>``;

@@ -1,5 +1,5 @@
 -- The open encounter balances (> 0) of every guarantor with a balance > 0 on the as-of date
--- D: what a placement would carry (one placement-file row per encounter, docs/rules.md, Outputs),
+-- D: what a placement would carry (one placement-file row per encounter, docs/outputs.md),
 -- with the
 -- credit-bureau flag of docs/rules.md §8 "Placement". bureau_reportable per
 -- encounter: its balance ≥ placement_bureau_min_balance and ≥ placement_bureau_min_days since its

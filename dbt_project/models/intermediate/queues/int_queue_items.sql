@@ -1,4 +1,4 @@
--- Staff work queues, recomputed daily (docs/rules.md §9 "Queues", Outputs): one row per
+-- Staff work queues, recomputed daily (docs/rules.md §9 "Queues"; docs/outputs.md): one row per
 -- (queue, guarantor, item). item_id = hash(queue|source_key) is stable from day to day while
 -- the item stays open (the mini-audit's key includes the draw date). priority: 1 = most urgent.
 -- due_date: the day the item is (or became) due. reason: short text, amounts and dates only,
