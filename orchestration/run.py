@@ -216,7 +216,7 @@ def refuse_out_of_order(warehouse: Path, as_of: date) -> None:
         raise RunRefused(why)
 
 
-def _run_locked(as_of: date, paths, backfill: bool = False):
+def _run_locked(as_of: date, paths, backfill: bool = False, clock: str | None = None):
     from orchestration.instance import ensure_dagster_home
     ensure_dagster_home()
     from orchestration.warehouse.project import ensure_manifest
@@ -239,6 +239,9 @@ def _run_locked(as_of: date, paths, backfill: bool = False):
         tags = {CLI_TAG: str(os.getpid()), WAREHOUSE_TAG: str(paths.warehouse)}
         if backfill:
             tags[BACKFILL_TAG] = "cli"
+        if clock:
+            from orchestration.clock import CLOCK_TAG
+            tags[CLOCK_TAG] = clock
         return job.execute_in_process(partition_key=as_of.isoformat(), instance=instance,
                                       raise_on_error=False, run_config=QUIET_CONSOLE, tags=tags)
 
@@ -250,7 +253,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wait", action="store_true", help="wait for a running daily job instead of refusing")
     parser.add_argument("--backfill", action="store_true",
                         help="run this date as a backfill: files arrived by its end, nothing sent, serving untouched")
+    parser.add_argument("--clock", metavar="INSTANT",
+                        help="rehearsal: take the run to have started at this ISO 8601 instant "
+                             "(with offset, e.g. 2026-11-20T06:00:00-06:00); the freshness and "
+                             "contact-window rules use that clock (orchestration/clock.py)")
     args = parser.parse_args(argv)
+    if args.clock:
+        from orchestration.clock import parse_instant
+        try:
+            parse_instant(args.clock)
+        except ValueError as exc:
+            parser.error(f"--clock: {exc}")
 
     from orchestration.settings import Paths
 
@@ -260,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         # the lock first: a second run refuses (or waits) before importing anything heavy, and
         # the dbt manifest is rebuilt by one process at a time
         with warehouse_lock(paths.warehouse, wait=args.wait):
-            result = _run_locked(args.as_of, paths, backfill=args.backfill)
+            result = _run_locked(args.as_of, paths, backfill=args.backfill, clock=args.clock)
     except WarehouseBusy as busy:
         print(f"BUSY: {busy}", file=sys.stderr, flush=True)
         return busy.code

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from orchestration.clock import SCHEDULE_HOUR
 from orchestration.partitions import CLINIC_TZ
 from orchestration.policy.policy import load_policy
 from orchestration.raw.files import KINDS, Settle, list_landing, utcnow
@@ -24,7 +25,7 @@ from orchestration.settings import Paths
 
 
 def build_schedule(job) -> dg.ScheduleDefinition:
-    @dg.schedule(name="daily_morning", cron_schedule="0 6 * * *", execution_timezone=CLINIC_TZ, job=job,
+    @dg.schedule(name="daily_morning", cron_schedule=f"0 {SCHEDULE_HOUR} * * *", execution_timezone=CLINIC_TZ, job=job,
                  default_status=dg.DefaultScheduleStatus.STOPPED,
                  description="The daily job at 06:00 clinic time, for that day's as-of date.")
     def daily_morning(context: dg.ScheduleEvaluationContext):

@@ -1,4 +1,4 @@
-{#- Dialect-specific helpers of the cadence models (DOMAIN.md §3–4), behind adapter.dispatch:
+{#- Dialect-specific helpers of the cadence models (docs/rules.md §3–4), behind adapter.dispatch:
     duckdb__ is what runs here, default__ is the usual spelling on Snowflake/Redshift-like
     engines; add <adapter>__ versions when the project moves. -#}
 
@@ -49,26 +49,24 @@
 {%- endmacro %}
 
 
-{#- True when a phone is textable/callable: E.164 (+ and 8–15 digits) or a US 10-digit number
-    (NANP area code 2–9xx), optionally with a leading 1 / +1 and ( ) . - or space separators. -#}
-{% macro is_valid_phone(expr) -%}
-    {{ return(adapter.dispatch('is_valid_phone')(expr)) }}
+{#- The balance-ledger days (int_balance_ledger, alias l) on which a guarantor's collection
+    episode starts: the running balance goes from ≤ 0 to > 0 (docs/rules.md §1, docs/rules.md
+    "Episodes"). The episode open on a date is the one of the last such day on or before it. -#}
+{% macro starts_episode(l) -%}
+    ({{ l }}.guarantor_balance_after > 0 and {{ l }}.guarantor_balance_after - {{ l }}.guarantor_day_net <= 0)
 {%- endmacro %}
 
-{#- No backslash in the pattern: Spark SQL string literals treat `\` as an escape (`'\+'` is
-    `+`), so literal + ( ) are written as the classes [+] [(] [)], the same regex everywhere. -#}
-{%- macro _phone_pattern() -%}
-    ^([+][1-9][0-9]{7,14}|([+]?1[ .-]?)?([(][2-9][0-9]{2}[)]|[2-9][0-9]{2})[ .-]?[0-9]{3}[ .-]?[0-9]{4})$
-{%- endmacro -%}
-
-{% macro default__is_valid_phone(expr) -%}
-    coalesce(regexp_like(trim({{ expr }}), '{{ _phone_pattern() }}'), false)
+{#- The first statement of an episode (docs/rules.md §3): the day statement 1 was sent, else — before
+    the pipeline has sent one (a first run on a clinic's history) — the episode's start +
+    segments_first_statement_fallback_days. -#}
+{% macro first_statement_date(sent_date, episode_start, fallback_days) -%}
+    coalesce({{ sent_date }}, cast({{ dbt.dateadd('day', fallback_days, episode_start) }} as date))
 {%- endmacro %}
 
-{% macro duckdb__is_valid_phone(expr) -%}
-    coalesce(regexp_matches(trim({{ expr }}), '{{ _phone_pattern() }}'), false)
-{%- endmacro %}
-
-{% macro postgres__is_valid_phone(expr) -%}
-    coalesce(trim({{ expr }}) ~ '{{ _phone_pattern() }}', false)
+{#- True for the balance-ledger row (alias l) that holds the running balance of its guarantor
+    (level 'guarantor') or encounter (level 'encounter') at the end of date `on_date`:
+    effective_date ≤ on_date < next event date (docs/rules.md "Balance ledger"). -#}
+{% macro balance_on(l, level, on_date) -%}
+    ({{ l }}.effective_date <= {{ on_date }}
+     and ({{ l }}.{{ level }}_next_date is null or {{ l }}.{{ level }}_next_date > {{ on_date }}))
 {%- endmacro %}

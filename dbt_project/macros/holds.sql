@@ -1,4 +1,4 @@
-{#- The correspondence a guarantor hold still allows (DOMAIN.md §4 "only dispute
+{#- The correspondence a guarantor hold still allows (docs/rules.md §4 "only dispute
     correspondence"): the steps exempt from each hold rule, in one place for the holds
     (int_touch_holds) and for the send gate's recomputation (fct_touch_audience). -#}
 {% macro hold_exempt_steps(rule) -%}

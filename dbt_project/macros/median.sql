@@ -1,4 +1,4 @@
-{#- The median of a numeric expression, as an aggregate (DOMAIN.md §10 median KPIs).
+{#- The median of a numeric expression, as an aggregate (docs/rules.md §10 median KPIs).
     An ordered-set `percentile_cont(0.5) within group (order by x)` is the SQL standard but not
     every engine has it (Spark, DuckDB spell it otherwise), so the spelling is dispatched:
       duckdb__   median(x)                       (exact, interpolated: median of 4 and 10 = 7)

@@ -1,4 +1,4 @@
-{#- Calendar helpers of the weekly scorecard (DOMAIN.md §10), portable SQL only. -#}
+{#- Calendar helpers of the weekly scorecard (docs/rules.md §10), portable SQL only. -#}
 
 {#- Weekday number of a DATE expression: 0 = Monday … 6 = Sunday (1970-01-05 was a Monday). -#}
 {% macro weekday_number(date_expr) -%}
@@ -22,6 +22,10 @@
 {%- endmacro %}
 
 {#- How many complete weeks the scorecard keeps before the as-of week, and the trailing window
-    of percent_placed_trailing_13w. DOMAIN.md §10 fixes it at 13 ("trailing 13 weeks"); it is a
+    of percent_placed_trailing_13w. docs/rules.md §10 fixes it at 13 ("trailing 13 weeks"); it is a
     report window, not a policy threshold (the policy file has no key for it). -#}
 {% macro scorecard_weeks() -%}13{%- endmacro %}
+
+{#- How many monthly cohorts rpt_cohort_yield follows: the cohort of the as-of date's month and
+    the months before it, a year in all (a report window, not a policy threshold). -#}
+{% macro cohort_months() -%}12{%- endmacro %}

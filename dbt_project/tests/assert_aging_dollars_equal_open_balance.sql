@@ -1,4 +1,4 @@
--- Gate (DOMAIN.md §2): the dollars over all aging buckets equal the total open patient
+-- Gate (docs/rules.md §2): the dollars over all aging buckets equal the total open patient
 -- balance (Σ encounter balances > 0) exactly, to the cent. Returns a row when they differ.
 with aging as (select coalesce(sum(dollars), 0) as dollars from {{ ref('rpt_aging') }}),
 open_balance as (

@@ -1,4 +1,5 @@
--- DOMAIN.md §4: no touch with status `due` breaks a guardrail. Each condition is recomputed
+-- docs/rules.md §4 "Guardrails": no touch with status `due` breaks a guardrail. Each condition is
+-- recomputed
 -- from the models closest to the sources (not from int_touch_holds), so a slip in the hold
 -- logic fails the build. Returns (touch, broken rule). Correspondence about the matter that
 -- holds the guarantor is the exception (int_touch_holds): dispute_review during a dispute,
@@ -41,8 +42,14 @@ broken as (
     union all
     select d.touch_id, 'placed'
     from due as d
-    inner join {{ ref('int_guarantor_placements') }} as p
-        on p.guarantor_id = d.guarantor_id and p.is_placed
+    cross join run
+    inner join {{ ref('int_placement_history') }} as p
+        on p.guarantor_id = d.guarantor_id and p.is_open and p.placed_date <= run.as_of_date
+    union all
+    select d.touch_id, 'contact_window_closed'
+    from due as d
+    inner join {{ ref('int_touch_guardrails') }} as t on t.guarantor_id = d.guarantor_id
+    where d.channel in ('sms', 'email', 'phone') and t.run_started_at >= t.contact_window_end_at
     union all
     select d.touch_id, 'sms_consent'
     from due as d
@@ -51,7 +58,7 @@ broken as (
     where d.channel = 'sms'
       and (g.sms_consent_date is null or g.sms_consent_date > run.as_of_date
            or (g.sms_opt_out_date <= run.as_of_date and g.sms_opt_out_at >= g.sms_consent_at)
-           or g.phone is null)
+           or g.phone_e164 is null)
     union all
     select d.touch_id, 'email_consent'
     from due as d
@@ -95,8 +102,9 @@ broken as (
     cross join run
     inner join {{ ref('stg_contact_log') }} as c
         on c.guarantor_id = d.guarantor_id
-        and c.outcome = 'connected'
         and c.channel in ('call', 'inbound_call')
+        and coalesce(c.outcome, '') not in ('voicemail', 'no_answer', 'wrong_number')
+        and c.occurred_date <= run.as_of_date
     where d.channel = 'phone'
       and {{ days_between('c.occurred_date', 'run.as_of_date') }} between 0 and run.quiet_days
     union all
@@ -112,7 +120,7 @@ broken as (
     inner join {{ ref('stg_send_ledger') }} as l
         on l.guarantor_id = d.guarantor_id
         and l.as_of_date = run.as_of_date
-        and l.status in ('sent', 'delivered')
+        and l.status in ('sent', 'delivered', 'failed')
         and l.touch_id <> d.touch_id
         and l.channel <> 'card'
     where d.channel <> 'card'

@@ -1,4 +1,4 @@
--- DOMAIN.md §4: at most one cadence touch per guarantor per day and per household per day.
+-- docs/rules.md §4: at most one cadence touch per guarantor per day and per household per day.
 -- Returns guarantors and households with more than one `due` touch on the as-of date (a
 -- card-on-file plan charge is a payment instruction, not a contact).
 {{ config(meta={'dagster': {'ref': {'name': 'fct_touches'}}}) }}

@@ -1,4 +1,4 @@
--- DOMAIN.md §3: every guarantor with a balance > 0 has exactly one segment, and a guarantor
+-- docs/rules.md §3: every guarantor with a balance > 0 has exactly one segment, and a guarantor
 -- with a balance ≤ 0 has none. Returns the guarantors that break it.
 {{ config(meta={'dagster': {'ref': {'name': 'dim_guarantor_status'}}}) }}
 with positive as (

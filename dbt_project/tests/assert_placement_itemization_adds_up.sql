@@ -1,4 +1,4 @@
--- DOMAIN.md §8 itemization: the balance on the as-of date equals the itemization amount plus
+-- docs/rules.md §8 itemization: the balance on the as-of date equals the itemization amount plus
 -- charges since, less payments and credits since (to the cent).
 select i.*
 from {{ ref('int_placement_itemization') }} as i

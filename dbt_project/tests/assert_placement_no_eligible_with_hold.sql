@@ -1,6 +1,7 @@
--- DOMAIN.md §8: no guarantor is eligible for placement while a dispute is open, hardship is
--- pending or active, after death or a bankruptcy filing, with a plan in good standing, already
--- placed, or below the minimum balance — checked against the sources of truth, not the flags of
+-- docs/rules.md §8 "Placement": no guarantor is eligible for placement while a
+-- dispute is open, hardship is pending or active, after death or a bankruptcy filing, with a
+-- plan in good standing, placed before (any placement of the history, open or closed), or below
+-- the minimum balance — checked against the sources of truth, not the flags of
 -- int_placement_checks, so a wrong flag fails here.
 with run as (select {{ as_of_date() }} as as_of_date, placement_min_balance from {{ ref('stg_policy') }}),
 eligible as (select * from {{ ref('fct_placement_eligibility') }} where eligible)
@@ -23,10 +24,11 @@ select e.guarantor_id, 'plan_in_good_standing'
 from eligible as e
 inner join {{ ref('int_plan_status') }} as p on p.guarantor_id = e.guarantor_id and p.in_good_standing
 union all
-select e.guarantor_id, 'placement_open'
+select e.guarantor_id, 'placed_before'
 from eligible as e
+cross join run
 inner join {{ ref('int_placement_history') }} as h
-    on h.guarantor_id = e.guarantor_id and h.is_placement_open
+    on h.guarantor_id = e.guarantor_id and h.placed_date < run.as_of_date
 union all
 select e.guarantor_id, 'below_min_balance'
 from eligible as e

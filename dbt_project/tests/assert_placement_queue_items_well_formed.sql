@@ -1,4 +1,4 @@
--- DOMAIN.md §9: every work item has a priority ≥ 1; the mini-audit draws exactly
+-- docs/rules.md §9: every work item has a priority ≥ 1; the mini-audit draws exactly
 -- min(queues_audit_draw_size, guarantors with a balance > 0) guarantors, each once.
 with policy as (select queues_audit_draw_size from {{ ref('stg_policy') }}),
 items as (select * from {{ ref('fct_queue_items') }}),

@@ -1,4 +1,4 @@
--- DOMAIN.md §10: for every ratio KPI of the scorecard, value = numerator ÷ denominator × scale
+-- docs/rules.md §10: for every ratio KPI of the scorecard, value = numerator ÷ denominator × scale
 -- (null when the denominator is 0 or missing); for every median KPI the numerator is null and
 -- the denominator counts the observations (value null when there is none).
 select *

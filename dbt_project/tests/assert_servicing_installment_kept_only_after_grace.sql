@@ -1,4 +1,4 @@
--- DOMAIN.md §6: an installment is judged only once its grace has ended before the as-of date,
+-- docs/rules.md §6: an installment is judged only once its grace has ended before the as-of date,
 -- only while in force, and kept exactly when the money by its grace end covers it.
 select *
 from {{ ref('fct_plan_installments') }}

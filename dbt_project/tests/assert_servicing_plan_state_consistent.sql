@@ -1,4 +1,4 @@
--- DOMAIN.md §6: a paused plan has a missed latest installment and a call due date; only
+-- docs/rules.md §6: a paused plan has a missed latest installment and a call due date; only
 -- active plans are in good standing; counts add up.
 select *
 from {{ ref('int_plan_status') }}

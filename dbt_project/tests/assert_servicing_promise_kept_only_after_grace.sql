@@ -1,5 +1,5 @@
 {{ config(meta={'dagster': {'ref': {'name': 'int_promises'}}}) }}
--- DOMAIN.md §6: a promise is judged only once promised_date + grace is before the as-of
+-- docs/rules.md §6: a promise is judged only once promised_date + grace is before the as-of
 -- date, and kept exactly when the money reaches the promised amount.
 select *
 from {{ ref('int_promises') }}

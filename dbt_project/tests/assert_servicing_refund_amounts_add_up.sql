@@ -1,4 +1,4 @@
--- DOMAIN.md §7: every refund item splits its credit exactly: refund_amount +
+-- docs/rules.md §7: every refund item splits its credit exactly: refund_amount +
 -- applied_within_household = credit_amount, no part negative, the credit positive, the due
 -- date not before the credit began, the credit not after the as-of date.
 select *

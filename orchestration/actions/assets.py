@@ -9,6 +9,7 @@ from datetime import date
 import dagster as dg
 
 from orchestration.actions.outreach.dispatch import dispatch
+from orchestration.clock import run_clock
 from orchestration.partitions import daily_partitions, is_backfill
 from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
 
@@ -45,8 +46,10 @@ def _channel_asset(name: str, channel: str, description: str) -> dg.AssetsDefini
               kinds={"python"})
     def _asset(context: dg.AssetExecutionContext, collections: CollectionsResource) -> dg.MaterializeResult:
         paths = collections.paths
-        report = dispatch(channel, warehouse=paths.warehouse, outbox=paths.outbox, policy=collections.policy(),
-                          as_of=date.fromisoformat(context.partition_key), send=send_mode(context))
+        policy = collections.policy()
+        report = dispatch(channel, warehouse=paths.warehouse, outbox=paths.outbox, policy=policy,
+                          as_of=date.fromisoformat(context.partition_key), send=send_mode(context),
+                          now=run_clock(context, policy.clinic_tz).now())
         context.log.info(f"{channel}: {report.as_metadata()}")
         return dg.MaterializeResult(metadata=report.as_metadata())
     return _asset

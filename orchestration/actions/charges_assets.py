@@ -11,6 +11,7 @@ import dagster as dg
 
 from orchestration.actions.assets import AUDIENCE, TOUCHES, send_mode
 from orchestration.actions.outreach.dispatch import dispatch
+from orchestration.clock import run_clock
 from orchestration.partitions import daily_partitions
 from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
 
@@ -25,7 +26,9 @@ PLAN_CHARGES = dg.AssetKey(["marts", "fct_plan_charges"])
           owners=["team:billing-office"], kinds={"python"})
 def card_charges(context: dg.AssetExecutionContext, collections: CollectionsResource) -> dg.MaterializeResult:
     paths = collections.paths
-    report = dispatch("card", warehouse=paths.warehouse, outbox=paths.outbox, policy=collections.policy(),
-                      as_of=date.fromisoformat(context.partition_key), send=send_mode(context))
+    policy = collections.policy()
+    report = dispatch("card", warehouse=paths.warehouse, outbox=paths.outbox, policy=policy,
+                      as_of=date.fromisoformat(context.partition_key), send=send_mode(context),
+                      now=run_clock(context, policy.clinic_tz).now())
     context.log.info(f"card: {report.as_metadata()}")
     return dg.MaterializeResult(metadata=report.as_metadata())

@@ -162,13 +162,23 @@ def _ddl(cols: list[tuple[str, str]]) -> str:
     return ", ".join(f"{n} {t}" for n, t in cols)
 
 
-def write_run_context(con: duckdb.DuckDBPyConnection, as_of: object, run_id: str | None) -> None:
-    """The as-of date dbt builds for (raw.run_context, one row).
+def write_run_context(con: duckdb.DuckDBPyConnection, as_of: object, run_id: str | None,
+                      run_started_at: object = None) -> None:
+    """The as-of date dbt builds for and the instant the run started (raw.run_context, one row;
+    `run_started_at` naive UTC or aware, default now): the clock of the freshness and contact
+    window rules (docs/rules.md §4).
 
-    dbt reads it through the `as_of_date()` macro instead of a `--vars` value, because a
-    changed var forces dbt to re-parse the whole project (seconds on every daily run).
+    dbt reads it through the `as_of_date()` and `run_started_at()` macros instead of `--vars`
+    values, because a changed var forces dbt to re-parse the whole project (seconds on every
+    daily run).
     """
+    from datetime import datetime, timezone
+
+    started = run_started_at if run_started_at is not None else datetime.now(timezone.utc)
+    if isinstance(started, datetime) and started.tzinfo is not None:
+        started = started.astimezone(timezone.utc).replace(tzinfo=None)
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute("CREATE OR REPLACE TABLE raw.run_context AS "
                 "SELECT CAST(? AS DATE) AS as_of_date, CAST(? AS VARCHAR) AS run_id, "
-                "current_timestamp::TIMESTAMP AS written_at", [str(as_of), run_id])
+                "CAST(? AS TIMESTAMP) AS run_started_at, "
+                "current_timestamp::TIMESTAMP AS written_at", [str(as_of), run_id, started])

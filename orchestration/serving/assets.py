@@ -20,7 +20,7 @@ from orchestration.serving.publish import ServingFile, publish, published_as_of,
 from orchestration.serving.quality import quality_csv, week_quality
 
 ANALYTICS = ServingFile("analytics.duckdb", ("rpt_aging", "rpt_weekly_scorecard", "rpt_huddle", "rpt_hold_counts",
-                                             "rpt_dispute_root_causes", "rpt_move_scorecard"),
+                                             "rpt_dispute_root_causes", "rpt_move_scorecard", "rpt_cohort_yield"),
                         parquet=True, private=False)   # no direct identifiers (tests/reliability/test_phi.py)
 STAFF = ServingFile("staff.duckdb", ("fct_queue_items", "rpt_hold_report", "dim_guarantor_contacts"))
 DAILY_JOB = "daily_job"     # the week's data quality is read from this job's runs

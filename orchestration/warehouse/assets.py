@@ -9,6 +9,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration.clock import run_clock
 from orchestration.faults import crash_points
 from orchestration.partitions import daily_partitions
 from orchestration.raw.schema import write_run_context
@@ -43,10 +44,12 @@ translator = CollectionsTranslator(settings=DagsterDbtTranslatorSettings(enable_
     name="warehouse_dbt",
 )
 def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, collections: CollectionsResource):
-    """`dbt build` for the partition's as-of date: staging → intermediate → marts, tests as gates."""
+    """`dbt build` for the partition's as-of date (and the run's start: orchestration/clock.py):
+    staging → intermediate → marts, tests as gates."""
     prune_target()
+    started = run_clock(context, collections.policy().clinic_tz).started_at   # docs/rules.md §4
     with collections.warehouse() as con:          # closed before dbt opens the file
-        write_run_context(con, context.partition_key, context.run_id)
+        write_run_context(con, context.partition_key, context.run_id, started)
     build = dbt.cli(["build"], context=context)
     try:
         yield from crash_points("mid_dbt", build.stream())   # faults.py: no-op unless set

@@ -76,7 +76,7 @@ def test_plan_reminder_sms_by_card_or_link(clinic):
                    move_date=date(2026, 11, 22), plan_card_on_file=False)
     body = moves.sms_body(t, clinic, URL)
     assert body == ("Riverbend Family Medicine: Reminder: your plan payment of $100.00 is due Nov 22, "
-                    f"2026. Pay: {URL} Questions? (555) 010-2400. Reply STOP to opt out.")
+                    f"2026. Pay: {URL} Questions? (555) 010-2400. Reply STOP to stop texts.")
     assert is_gsm7(body) and segments(body) <= 2
     card = moves.sms_body({**t, "plan_card_on_file": True}, clinic, URL)
     assert "We will charge your card on file that day." in card and URL not in card

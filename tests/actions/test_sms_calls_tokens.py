@@ -61,7 +61,7 @@ def test_sms_body_playbook_gsm7_stop(clinic):
     body = sms.sms_body(make_touch(1, balance=Decimal("85.5")), clinic, URL)
     assert body == ("Riverbend Family Medicine: You have a balance of $85.50 from your visit on "
                     f"Sep 28, 2026. Pay now or set a plan: {URL} Questions? (555) 010-2400. "
-                    "Reply STOP to opt out.")
+                    "Reply STOP to stop texts.")
     assert sms.is_gsm7(body) and sms.segments(body) == 2
     assert "Marguerite" not in body and "Vanderbilt" not in body
 
@@ -76,7 +76,7 @@ def test_sms_two_segments_gsm7_for_long_names_and_amounts(clinic, name):
     body = sms.sms_body(t, dict(clinic, name=name), URL)
     assert sms.is_gsm7(body), body
     assert sms.segments(body) <= 2 and sms.septets(body) <= 306
-    assert "$1,234,567.89" in body and URL in body and body.endswith("Reply STOP to opt out.")
+    assert "$1,234,567.89" in body and URL in body and body.endswith("Reply STOP to stop texts.")
     assert "Sep 28, 2026" in body
 
 

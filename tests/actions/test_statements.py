@@ -78,11 +78,16 @@ def test_rerun_never_overwrites_a_handed_off_pdf(clinic, tmp_path):
     with pytest.raises(ValueError, match="already named"):
         st.render_batch(touches[:1], tmp_path, clinic=clinic, url_for=url_for, workers=1)
     assert (tmp_path / "T000001.pdf").read_bytes() == before
-    # an orphan (crash before the manifest) may be replaced; the manifest is extended
+    # an orphan (crash before the manifest) may be replaced; a later batch of the same date gets
+    # a manifest of its own: the manifest that left is never changed (docs/rules.md §4 "Re-runs")
+    first_manifest = (tmp_path / "manifest.csv").read_bytes()
     (tmp_path / "T000003.pdf").write_bytes(b"half-written by a crashed run")
     st.render_batch(touches[2:], tmp_path, clinic=clinic, url_for=url_for, workers=1)
-    rows = list(csv.DictReader((tmp_path / "manifest.csv").open()))
-    assert [r["touch_id"] for r in rows] == ["T000001", "T000002", "T000003"]
+    assert (tmp_path / "manifest.csv").read_bytes() == first_manifest
+    rows = list(csv.DictReader((tmp_path / "manifest_0002.csv").open()))
+    assert [r["touch_id"] for r in rows] == ["T000003"]
+    assert json.loads((tmp_path / "manifest_0002.totals.json").read_text())["statements"] == 1
+    assert [r["touch_id"] for r in st.read_manifest(tmp_path)] == ["T000001", "T000002", "T000003"]
     assert len(PdfReader(str(tmp_path / "T000003.pdf")).pages) == 1
 
 

@@ -7,7 +7,8 @@ re-run of the same date that the modules checking what a re-run leaves alone sha
 from __future__ import annotations
 
 import os
-from datetime import date
+from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -17,20 +18,34 @@ AS_OF = date(2026, 11, 20)
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
-def run_daily(as_of: date = AS_OF, *, run_config: dict | None = None, logs: list | None = None):
-    """The real daily job, in process, for one partition. dbt partial-parses from the project's
+def scheduled_start(as_of: date) -> datetime:
+    """06:00 clinic time on `as_of`: when the schedule starts the daily run of that date."""
+    from orchestration.clock import nominal_start
+    from orchestration.policy.policy import load_policy
+    from orchestration.settings import Paths
+
+    return nominal_start(as_of, load_policy(Paths.from_env().policy).clinic_tz)
+
+
+def run_daily(as_of: date = AS_OF, *, run_config: dict | None = None, logs: list | None = None,
+              started_at: datetime | None = None):
+    """The real daily job, in process, for one partition, started (orchestration/clock.py) at
+    `started_at` — by default the schedule's 06:00 clinic time on `as_of`, so the contact
+    window of the day is open whatever the real hour. dbt partial-parses from the project's
     saved parse (tests/dbt_parse_cache.py); `logs`, when given, receives the run's event-log
     entries."""
     import dagster as dg
+    from orchestration.clock import CLOCK_TAG
     from orchestration.definitions import defs
     from orchestration.settings import export_warehouse_path
     from tests.dbt_parse_cache import partial_parse_for
 
     warehouse = export_warehouse_path()
     job = defs.resolve_job_def("daily_job")
+    tags = {CLOCK_TAG: (started_at or scheduled_start(as_of)).isoformat()}
     with partial_parse_for(warehouse), dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(partition_key=as_of.isoformat(), instance=instance,
-                                        raise_on_error=False, run_config=run_config or QUIET)
+                                        raise_on_error=False, run_config=run_config or QUIET, tags=tags)
         if logs is not None:
             logs.extend(instance.all_logs(result.run_id))
         return result
@@ -50,6 +65,23 @@ def daily_job_without_dbt_tests():
         partitions_def=daily_job.partitions_def, executor_def=dg.in_process_executor)
     return dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, resources=defs.resources,
                           jobs=[job]).resolve_job_def("daily_job")
+@contextmanager
+def environment(env: dict[str, str | None]):
+    """The process environment with `env` set (None: unset) for the block, then as it was."""
+    old = {k: os.environ.get(k) for k in env}
+    try:
+        for k, v in env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def query(sql: str, params=None):

@@ -31,7 +31,8 @@ import duckdb
 import pytest
 
 from tests.dbt_parse_cache import partial_parse_env
-from tests.e2e.conftest import QUIET, daily_job_without_dbt_tests
+from orchestration.clock import CLOCK_TAG
+from tests.e2e.conftest import QUIET, daily_job_without_dbt_tests, scheduled_start
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -137,7 +138,11 @@ def _run_days(root: Path, source: Path, instance, *, backfill: bool, monkeypatch
         for day in DAYS:
             if not backfill:
                 _stage(source, root / "landing", day)
-            tags = {"dagster/backfill": "test7days"} if backfill else {}
+            # the schedule's 06:00 start on the date for both (orchestration/clock.py): the
+            # freshness and contact-window rules judge each date as its daily run did
+            tags = {CLOCK_TAG: scheduled_start(day).isoformat()}
+            if backfill:
+                tags["dagster/backfill"] = "test7days"
             result = job.execute_in_process(partition_key=day.isoformat(), instance=instance, tags=tags,
                                             raise_on_error=False, run_config=QUIET)
             assert result.success, (day, [e.message for e in result.all_events if e.is_failure])

@@ -47,7 +47,7 @@ def test_move_files(day_dir):
     reminder = _sent("G90000002", "plan_reminder")[0][0]
     sms_rows = [r for f in (day_dir / "sms").glob("*.csv") for r in csv.DictReader(f.open())]
     body = next(r["body"] for r in sms_rows if r["touch_id"] == reminder)
-    assert "Reminder: your plan payment of $200.00 is due" in body and body.endswith("Reply STOP to opt out.")
+    assert "Reminder: your plan payment of $200.00 is due" in body and body.endswith("Reply STOP to stop texts.")
 
     charge = _sent("G90000003", "plan_charge")[0][0]
     rows = [r for f in (day_dir / "charges").glob("*.csv") for r in csv.DictReader(f.open())]

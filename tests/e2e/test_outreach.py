@@ -31,7 +31,7 @@ def test_handed_off_touches_match_the_files(day_dir):
         in_files |= {r["touch_id"] for r in csv.DictReader(f.open())}
     for f in [*(day_dir / "calls").glob("*.csv"), *(day_dir / "charges").glob("*.csv")]:
         in_files |= {r["touch_id"] for r in csv.DictReader(f.open())}
-    for manifest in (day_dir / "statements").glob("**/manifest.csv"):    # statements and letters
+    for manifest in (day_dir / "statements").glob("**/manifest*.csv"):    # statements and letters
         in_files |= {r["touch_id"] for r in csv.DictReader(manifest.open())}
     for f in (day_dir / "email").glob("request_*.json"):
         body = json.loads(f.read_text())
@@ -74,7 +74,7 @@ def test_serving_files_published_without_identifiers(day_dir):
     aging = con.execute("SELECT sum(dollars) FROM rpt_aging").fetchone()[0]
     con.close()
     assert tables == {"rpt_aging", "rpt_weekly_scorecard", "rpt_huddle", "rpt_hold_counts",
-                                   "rpt_dispute_root_causes", "rpt_move_scorecard"}
+                                   "rpt_dispute_root_causes", "rpt_move_scorecard", "rpt_cohort_yield"}
     assert not cols & {"guarantor_id", "first_name", "last_name", "phone", "email", "address_line1"}
     assert aging == query("SELECT sum(dollars) FROM marts.rpt_aging")[0][0]
     assert (serving / "analytics" / "rpt_weekly_scorecard.parquet").exists()

@@ -70,7 +70,7 @@ def _touch_ids_in_files(day: Path) -> Counter:
     for sub in ("sms", "calls", "charges"):
         for f in sorted((day / sub).glob("*.csv")):
             c.update(r["touch_id"] for r in csv.DictReader(f.open(newline="")))
-    for f in sorted((day / "statements").glob("**/manifest.csv")):
+    for f in sorted((day / "statements").glob("**/manifest*.csv")):
         c.update(r["touch_id"] for r in csv.DictReader(f.open(newline="")))
     for f in sorted((day / "email").glob("send_log*.csv")):
         c.update(r["touch_id"] for r in csv.DictReader(f.open(newline="")) if r["status"] == "sent")
@@ -85,14 +85,16 @@ def assert_no_half_written_files(outbox: Path) -> int:
     temps = [p for p in outbox.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp"]
     assert temps == [], f"temporary files left: {temps}"
     checked = 0
-    for m in outbox.rglob("manifest.csv"):                       # statements
+    named: dict[Path, set[str]] = {}
+    for m in outbox.rglob("manifest*.csv"):                       # statements (one per batch)
         for r in csv.DictReader(m.open(newline="")):
             f = m.parent / r["file"]
             assert f.is_file(), f
             assert hashlib.sha256(f.read_bytes()).hexdigest() == r["sha256"], f
+            named.setdefault(m.parent, set()).add(r["file"])
             checked += 1
-        named = {r["file"] for r in csv.DictReader(m.open(newline=""))}
-        assert {p.name for p in m.parent.glob("*.pdf")} <= named, "a PDF no manifest names"
+    for folder, files in named.items():
+        assert {p.name for p in folder.glob("*.pdf")} <= files, "a PDF no manifest names"
     for m in outbox.rglob("placement_*.manifest.json"):           # placement batches
         data = json.loads(m.read_text())
         f = m.parent / data["file"]

@@ -29,7 +29,7 @@ def test_published_tables_are_analytics_only_for_previews():
     from orchestration.serving.assets import ANALYTICS, STAFF
 
     assert set(ANALYTICS.tables) == {"rpt_aging", "rpt_weekly_scorecard", "rpt_huddle", "rpt_hold_counts",
-                                   "rpt_dispute_root_causes", "rpt_move_scorecard"}
+                                   "rpt_dispute_root_causes", "rpt_move_scorecard", "rpt_cohort_yield"}
     assert not set(ANALYTICS.tables) & set(STAFF.tables)
 
 

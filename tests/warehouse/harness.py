@@ -12,6 +12,13 @@
 Every CSV gets the columns of the landing contract (empty where not given), so a scenario
 names only what it is about. `build` runs the real loaders and the real dbt project (dbt's
 programmatic runner, in this process) against a DuckDB file in the scenario's folder.
+
+Time, as a real clinic has it: every landing file arrives (its modification time) at 23:00
+clinic time the evening before the as-of date — the nightly export — unless the scenario says
+otherwise (`lz.arrive(kind, at)`, `lz.empty_export(kind, at)`), and the run starts at 06:00
+clinic time on the as-of date (the schedule) unless `build(..., run_started_at=...)` says
+otherwise. Building again on the same Landing (another date, changed rows) loads what changed
+into the same warehouse, as the next night's run would.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import csv
 import os
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -71,6 +78,10 @@ class Landing:
         self.events: list[dict] = []
         self.send_ledger: list[dict] = []
         self.policy_overrides: dict[str, dict] = {}
+        self.arrivals: dict[str, datetime] = {}          # landing kind -> arrival (aware)
+        self.empty_exports: list[tuple[str, str, datetime]] = []
+        self._written: dict[Path, tuple[str, float]] = {}   # file -> (sha256, mtime) of the last build
+        self._as_of: date | None = None                      # the date being built (arrival times)
 
     # --- PM and ops rows ---------------------------------------------------------------
     def add(self, table: str, **row: Any) -> dict:
@@ -140,9 +151,36 @@ class Landing:
     def policy(self, section: str, **values: Any) -> None:
         self.policy_overrides.setdefault(section, {}).update(values)
 
+    # --- time ----------------------------------------------------------------------------
+    def arrive(self, kind: str, at: datetime) -> None:
+        """The arrival (file modification time) of the scenario's file(s) of a landing kind
+        (a table name, 'era' or 'sendgrid_events'); aware datetime."""
+        self.arrivals[kind] = at
+
+    def empty_export(self, table: str, at: datetime, suffix: str = "quiet") -> None:
+        """A header-only export of `table` (a quiet day: nothing new) arriving at `at`."""
+        self.empty_exports.append((table, suffix, at))
+
+    def clinic_tz(self) -> str:
+        return load_policy(self.policy_path()).clinic_tz
+
+    def local(self, day: date, hh: int, mm: int = 0) -> datetime:
+        """An aware instant: `day` at hh:mm clinic time."""
+        from zoneinfo import ZoneInfo
+        return datetime.combine(day, time(hh, mm), ZoneInfo(self.clinic_tz()))
+
     # --- writing and building ------------------------------------------------------------
     def write(self) -> Path:
+        """Write the landing zone (its files' kinds in `self.files`); returns its root."""
         landing = self.root / "landing"
+        kinds: dict[Path, str] = {}
+        self.files = kinds
+        for table, _suffix, _at in self.empty_exports:
+            spec = CSV_BY_NAME[table]
+            path = landing / spec.folder / f"{spec.prefix}_{_suffix}.csv"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("w", newline="", encoding="utf-8") as fh:
+                csv.writer(fh).writerow([c.name for c in spec.columns])
         for table, rows in self.tables.items():
             spec = CSV_BY_NAME[table]
             cols = [c.name for c in spec.columns]
@@ -155,6 +193,7 @@ class Landing:
                     unknown = set(r) - set(cols)
                     assert not unknown, f"{table}: not in the landing contract: {unknown}"
                     w.writerow({c: r.get(c, "") for c in cols})
+            kinds[path] = table
         groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for c in self.claims:
             groups[(c["payer"], c["payment_date"])].append(c)
@@ -162,12 +201,16 @@ class Landing:
             path = landing / "era" / f"{payer}_{day.replace('-', '')}_{n}.835"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(era_835(payer, day, claims, control=n + 1))
+            kinds[path] = "era"
         if self.events:
             import json
             p = landing / "events" / "sendgrid" / "events_scenario.json"
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_text(json.dumps(self.events))
+            kinds[p] = "sendgrid_events"
         landing.mkdir(parents=True, exist_ok=True)
+        if self._as_of is not None:
+            self.set_arrivals(kinds, self._as_of)
         return landing
 
     def policy_path(self) -> Path:
@@ -178,12 +221,35 @@ class Landing:
         p.write_text(yaml.safe_dump(values))
         return p
 
-    def build(self, as_of: date, *, today: date | None = None, select: str | None = None) -> Warehouse:
-        """Ingest and `dbt build`; `select` (dbt's syntax, e.g. "+fct_settlement_offers"): only the
-        models a scenario reads, their parents and the tests on them (cautious indirect selection:
-        a test runs when all the models it reads were built). A scenario that later rebuilds `X+`
-        on a copy must have selected every parent of X's children."""
+    def set_arrivals(self, files: dict[Path, str], as_of: date) -> None:
+        """Every file's modification time: its kind's arrival, else 23:00 clinic time on the
+        evening before `as_of`. A file whose bytes did not change keeps its earlier time."""
+        import hashlib
+        nightly = self.local(as_of - timedelta(days=1), 23)
+        for path, kind in files.items():
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            before = self._written.get(path)
+            at = self.arrivals.get(kind, nightly)
+            stamp = before[1] if before and before[0] == digest and kind not in self.arrivals \
+                else at.timestamp()
+            os.utime(path, (stamp, stamp))
+            self._written[path] = (digest, stamp)
+        for table, suffix, at in self.empty_exports:
+            spec = CSV_BY_NAME[table]
+            path = self.root / "landing" / spec.folder / f"{spec.prefix}_{suffix}.csv"
+            os.utime(path, (at.timestamp(), at.timestamp()))
+
+    def build(self, as_of: date, *, today: date | None = None,
+              run_started_at: datetime | None = None, select: str | None = None) -> Warehouse:
+        """Ingest and `dbt build` for `as_of`; the run starts at 06:00 clinic time on it unless
+        `run_started_at` (aware) says otherwise. `select` (dbt's syntax, e.g.
+        "+fct_settlement_offers"): only the models a scenario reads, their parents and the tests
+        on them (cautious indirect selection: a test runs when all the models it reads were
+        built). A scenario that later rebuilds `X+` on a copy must have selected every parent of
+        X's children."""
+        self._as_of = as_of
         landing = self.write()
+        started = run_started_at or self.local(as_of, 6)
         wh = self.root / "warehouse.duckdb"
         policy = load_policy(self.policy_path())
         con = duckdb.connect(str(wh))
@@ -200,9 +266,9 @@ class Landing:
             assert not rejects, f"scenario rows rejected: {rejects}"
             for row in self.send_ledger:
                 cols = ", ".join(row)
-                con.execute(f"INSERT INTO ops.send_ledger ({cols}) VALUES ({', '.join('?' * len(row))})",
-                            list(row.values()))
-            write_run_context(con, as_of, "scenario")
+                con.execute(f"INSERT INTO ops.send_ledger ({cols}) VALUES ({', '.join('?' * len(row))}) "
+                            "ON CONFLICT DO NOTHING", list(row.values()))
+            write_run_context(con, as_of, "scenario", started)
         finally:
             con.close()
         dbt_build(wh, select=select, indirect_selection="cautious" if select else None)

@@ -1,4 +1,4 @@
-"""DOMAIN.md §1–2 on hand-built scenarios: adjudication order, reversals, secondary
+"""docs/rules.md §1–2 on hand-built scenarios: adjudication order, reversals, secondary
 supersedes primary, insurance pending, postings, on-account money, credits, aging."""
 
 from __future__ import annotations

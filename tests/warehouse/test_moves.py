@@ -323,7 +323,7 @@ def test_a_move_in_the_ledger_is_not_planned_again(wh):
 
 
 def test_moves_count_as_outreach_attempts_but_charges_do_not(wh):
-    steps = {r[0] for r in wh.rows("SELECT step FROM intermediate.int_placement_attempts "
+    steps = {r[0] for r in wh.rows("SELECT step FROM intermediate.int_outreach_attempts "
                                    "WHERE guarantor_id IN ('M_REF_DONE', 'M_CHARGE')")}
     assert "refund_confirmation" in steps and "plan_charge" not in steps
 

@@ -1,4 +1,4 @@
-"""DOMAIN.md §8 placement eligibility, §9 work queues, §10 weekly scorecard and huddle, on one
+"""docs/rules.md §8 placement eligibility, §9 work queues, §10 weekly scorecard and huddle, on one
 hand-built landing zone.
 
 As-of date: Wednesday 2026-11-18 (default policy: placement ≥ 25, ≥ 120 days since the first
@@ -225,10 +225,12 @@ def lz(tmp_path_factory, dbt_manifest) -> PlacementLanding:
     contactable(lz, "K_F3"); lz.encounter("E-KF3", "K_F3", service_date="2026-11-03", total_charge="300.00")
     touch(lz, "K_F3", "2026-11-03", "sms_reminder", "sms", "2026-11-09")
     # payments in W: 300 by text-to-pay, 100 by card (K_Y), 50 (K_PR1) → 450; W−1: 50 (P_PAYMENT)
-    contactable(lz, "K_Y"); lz.encounter("E-KY", "K_Y", service_date=ago(60), total_charge="1000.00")
+    # (patient-pay yield counts only K_Y's 400: paid in the week its responsibility became due)
+    contactable(lz, "K_Y"); lz.encounter("E-KY", "K_Y", service_date="2026-11-09", total_charge="1000.00")
     lz.txn("T-KY1", "K_Y", "E-KY", posted_at="2026-11-10", amount="300.00", method="text_to_pay")
     lz.txn("T-KY2", "K_Y", "E-KY", posted_at="2026-11-12", amount="100.00", method="card")
-    # responsibility that became due in W: 1500 (Q_NEW, Nov 13) + 500 → 2000; W−1: 200 + 300
+    # responsibility that became due in W: 1500 (Q_NEW, Nov 13) + 1000 (K_Y) + 500 → 3000;
+    # W−1: 200 + 300
     contactable(lz, "K_Y2"); lz.encounter("E-KY2", "K_Y2", service_date="2026-11-10", total_charge="500.00")
     # kept ÷ due in W: installment 2 of K_PL missed (Nov 12), promise K_PR1 kept (Nov 11),
     # promise K_PR2 broken (Nov 13) → 1/3; installment 1 (Oct 12) kept → first installment 1/1
@@ -423,7 +425,7 @@ def test_new_balance_plans_disputes_hardship_placement_refunds(wh):
     # tiers: high 1, medium 2, small 3; due when the balance stops being new (30 days)
     assert [(r["guarantor_id"], r["priority"], r["due_date"]) for r in queue(wh, "new_balance")] == [
         ("Q_NEW", 1, date(2026, 12, 13)), ("K_F1", 2, date(2026, 12, 7)), ("K_F2", 2, date(2026, 11, 29)),
-        ("K_F3", 2, date(2026, 12, 3)), ("K_Y2", 2, date(2026, 12, 10))]
+        ("K_F3", 2, date(2026, 12, 3)), ("K_Y", 2, date(2026, 12, 9)), ("K_Y2", 2, date(2026, 12, 10))]
     plans = {(r["guarantor_id"], r["priority"], r["due_date"]) for r in queue(wh, "plans_due")}
     assert plans == {("K_PL", 1, date(2026, 11, 18)),       # paused after the Nov 12 miss: call
                      ("K_PR2", 1, date(2026, 11, 13)),      # promise broken
@@ -449,7 +451,8 @@ def test_mini_audit_draw_is_seeded_and_reproducible(wh):
     assert [r["priority"] for r in queue(wh, "mini_audit")] == [1, 2, 3, 4, 5]
 
 
-# --- §10 scorecard and huddle ----------------------------------------------------------------------
+# --- §10 scorecard and huddle
+# ----------------------------------------------------------------------
 
 def test_median_kpis(wh):
     d = kpi(wh, "dispute_resolution_time")
@@ -465,9 +468,13 @@ def test_ratio_kpis(wh):
     c = kpi(wh, "complaints_per_1000_contacts")
     assert (c["value"], c["numerator"], c["denominator"]) == (D("5"), 2, 400)
     assert kpi(wh, "complaints_per_1000_contacts", W_PREV)["value"] == 10
+    # payments in the week on the responsibility that became due in that week (docs/rules.md
+    # §10): K_Y's 400 of 3,000 in W; P_PAYMENT's 50 in W−1 pays an older visit: 0 of 500
     y = kpi(wh, "patient_pay_yield")
-    assert (y["numerator"], y["denominator"], y["value"]) == (450, 2000, D("0.225"))
-    assert kpi(wh, "patient_pay_yield", W_PREV)["value"] == D("0.1")
+    assert (y["numerator"], y["denominator"]) == (400, 3000)
+    assert abs(y["value"] - D(400) / D(3000)) < D("0.000001")
+    prev = kpi(wh, "patient_pay_yield", W_PREV)
+    assert (prev["numerator"], prev["denominator"], prev["value"]) == (0, 500, 0)
     t = kpi(wh, "text_to_pay_share")
     assert (t["numerator"], t["denominator"]) == (1, 3)
     k = kpi(wh, "promise_to_pay_kept")

@@ -1,4 +1,4 @@
-"""DOMAIN.md §1 episodes, §3 segments, §4 cadence and guardrails on hand-built scenarios.
+"""docs/rules.md §1 episodes, §3 segments, §4 cadence and guardrails on hand-built scenarios.
 
 One landing zone, one guarantor (or household) per scenario, one build; a second, tiny
 landing zone for the run-wide freshness hold. As-of date: Friday 2026-11-20, clinic time zone
@@ -7,7 +7,7 @@ America/Chicago (the default policy).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal as D
 
 
@@ -17,7 +17,7 @@ import pytest
 from tests.warehouse.harness import Landing, Warehouse, copy_warehouse, dbt_build
 
 AS_OF = date(2026, 11, 20)
-FRESH_TS = "2026-11-20T12:00:00Z"          # newest patient_transactions export: 18 h before day end
+FRESH_TS = "2026-11-20T12:00:00Z"          # a posting row's updated_at (freshness reads file arrivals)
 
 
 def day(age: int) -> str:
@@ -48,11 +48,12 @@ def sent(lz: Landing, gid: str, episode_start: str, step: str, channel: str, on:
 @pytest.fixture(scope="module")
 def wh(tmp_path_factory, dbt_manifest):
     lz = Landing(tmp_path_factory.mktemp("cadence"))
-    # a fresh patient_transactions export (freshness guardrail) on an unrelated guarantor
+    # a patient_transactions export (it arrives at 23:00 the evening before: fresh) on an
+    # unrelated guarantor
     contactable(lz, "FEED")
     lz.txn("T-FEED", "FEED", None, posted_at="2026-11-19", amount="5.00", updated_at=FRESH_TS)
 
-    # --- segments (DOMAIN.md §3) -------------------------------------------------------------
+    # --- segments (docs/rules.md §3) -------------------------------------------------------------
     contactable(lz, "S_FRESH"); owes(lz, "S_FRESH", 5)
     contactable(lz, "S_DISPUTE"); owes(lz, "S_DISPUTE", 40)
     lz.dispute("D1", "S_DISPUTE", opened_at="2026-11-10")
@@ -243,9 +244,9 @@ def test_dispute_hardship_placement_states(wh):
     h = {r[0]: r[1:] for r in wh.rows("SELECT guarantor_id, hardship_state, review_due_date FROM "
                                       "intermediate.int_hardship_status")}
     assert h == {"H_HARDSHIP_PENDING": ("pending", None), "H_HARDSHIP_ACTIVE": ("active", date(2027, 3, 6))}
-    p = {r[0]: r[1:] for r in wh.rows("SELECT guarantor_id, is_placed, placed_date FROM "
-                                      "intermediate.int_guarantor_placements")}
-    assert p == {"H_PLACED": (True, date(2026, 11, 18)), "H_RECALLED": (False, None)}
+    p = {r[0]: r[1:] for r in wh.rows("SELECT guarantor_id, is_placed, placed_date, was_placed_before "
+                                      "FROM intermediate.int_protective_flags WHERE was_placed_before")}
+    assert p == {"H_PLACED": (True, date(2026, 11, 18), True), "H_RECALLED": (False, None, True)}
 
 
 def test_responses(wh):
@@ -394,15 +395,16 @@ def test_at_most_one_due_touch_per_guarantor_and_household(wh):
 # --- freshness (run-wide) -------------------------------------------------------------------
 
 def test_stale_transactions_export_holds_every_touch(wh, tmp_path):
-    """The same warehouse with an older patient_transactions export: the newest updated_at at
-    or before the end of the as-of day (2026-11-21 06:00 UTC in Chicago) is 24 h 1 min old.
-    Rebuilt from the cadence models down (a full second build would double the module's time)."""
+    """The same warehouse with an older patient_transactions export: the newest export arrived
+    24 h 1 min before the run started (06:00 in Chicago = 12:00 UTC on the as-of date), whatever
+    the dates of the rows inside it (docs/rules.md §4 "Freshness"). Rebuilt from the cadence
+    models down (a full second build would double the module's time)."""
     stale = copy_warehouse(wh.path, tmp_path / "stale")
     con = duckdb.connect(str(stale))
     try:
-        con.execute("UPDATE raw.patient_transactions SET updated_at = TIMESTAMP '2026-11-20 05:59:00'")
-        con.execute("UPDATE raw.patient_transactions SET updated_at = TIMESTAMP '2026-11-21 07:00:00' "
-                    "WHERE transaction_id = 'T-CHG'")          # after the as-of day: not counted
+        old = datetime(2026, 11, 19, 11, 59, tzinfo=timezone.utc)
+        con.execute("UPDATE raw.file_ledger SET arrived_at = ?, mtime_ns = ? WHERE kind = 'patient_transactions'",
+                    [old.replace(tzinfo=None), int(old.timestamp()) * 10**9])
     finally:
         con.close()
     dbt_build(stale, select="int_touch_guardrails+")

@@ -1,4 +1,4 @@
-"""DOMAIN.md §6–7 on hand-built scenarios: plan installments (kept, missed, paused, defaulted,
+"""docs/rules.md §6–7 on hand-built scenarios: plan installments (kept, missed, paused, defaulted,
 paid early, biweekly), promises to pay, and refund work items (own open balances, household
 credit sharing, overcharges, business-day due dates across holidays).
 

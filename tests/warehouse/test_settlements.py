@@ -1,4 +1,4 @@
-"""DOMAIN.md §6 settlement offers on a hand-built clinic: who qualifies (both sides of every
+"""docs/rules.md §6 settlement offers on a hand-built clinic: who qualifies (both sides of every
 rule), the proposed offer, and the approval level the policy requires.
 
 As-of date D: Wednesday 2026-11-18. Default policy: age ≥ 120, silent_aged, ≥ 3 documented

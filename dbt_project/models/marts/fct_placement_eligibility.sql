@@ -1,5 +1,6 @@
--- Placement eligibility on the as-of date (DOMAIN.md §8, OUTPUTS.md): one row per guarantor
--- with a balance > 0. eligible = every rule of int_placement_checks is met; failed_rules =
+-- Placement eligibility on the as-of date (docs/rules.md §8 "Placement"; docs/outputs.md):
+-- one row per guarantor with a balance > 0. eligible = every rule of int_placement_checks is
+-- met (is_eligible); failed_rules =
 -- the names of the rules not met, sorted and comma-separated ('' when eligible). The
 -- itemization (date = first statement, amount = balance at the end of that day, payments,
 -- credits and new charges since, last payment) is what the placement extract carries;
@@ -34,7 +35,7 @@ listed as (
 )
 select
     l.guarantor_id,
-    l.failed_list = '' as eligible,
+    l.is_eligible as eligible,
     case when l.failed_list = '' then '' else substring(l.failed_list, 2, length(l.failed_list) - 1) end
         as failed_rules,
     {{ money('l.balance') }} as balance,
@@ -68,7 +69,8 @@ select
     l.is_deceased,
     l.is_bankrupt,
     l.is_placement_open,
-    l.was_placed_this_episode,
+    l.was_placed_before,
+    l.last_placed_before_date,
     l.has_recent_payment,
     l.final_notice_date,
     l.is_nonprofit_mode,

@@ -1,4 +1,4 @@
--- Today's card-on-file charges for the payment processor (DOMAIN.md §6 "card on file with
+-- Today's card-on-file charges for the payment processor (docs/rules.md §6 "card on file with
 -- consent for agreed dates"): the plan_charge touches of fct_touches that are due (a held
 -- charge is in the hold report, a skipped one in fct_touches with its reason). One row per
 -- installment; idempotency_key = the touch id (hash of guarantor, installment, step), the same

@@ -1,4 +1,5 @@
--- One row per payment-plan installment (OUTPUTS.md), with whether it was kept (DOMAIN.md §6).
+-- One row per payment-plan installment (docs/outputs.md), with whether it was kept
+-- (docs/rules.md §6).
 -- kept is null until the installment's grace has ended before the as-of date, and for
 -- installments falling due after the plan ended (is_scheduled false, never due).
 with installments as (select * from {{ ref('int_plan_installments') }}),

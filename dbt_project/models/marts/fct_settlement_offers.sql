@@ -1,4 +1,4 @@
--- Settlement offers on the as-of date (DOMAIN.md §6): one row per guarantor who qualifies for a
+-- Settlement offers on the as-of date (docs/rules.md §6): one row per guarantor who qualifies for a
 -- settlement: balance > 0, age ≥ settlement_min_age_days, segment silent_aged, at least
 -- settlement_min_documented_attempts documented attempts (fct_placement_eligibility), and
 -- nothing that stops collection (no open dispute, no pending/active hardship, not deceased or

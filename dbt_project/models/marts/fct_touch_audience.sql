@@ -7,11 +7,15 @@
 --     the first offered installment (plan_offer), the support end (hardship_review);
 --   plan_offer_*: the plan calculator's offer (int_plan_offers) for plan_offer touches and for
 --     the live call of a high_value_engaged guarantor (the call opener offers the plan);
---   plan_*: the plan in force for plan_reminder and the plan_confirmation statement 2;
+--   plan_*: the plan in good standing (int_plan_status, computed from its installments) for
+--     plan_reminder and the plan_confirmation statement 2;
 --   eob_*: for dispute_review, the 835 summary of the disputed encounter (all the guarantor's
 --     open encounters when the dispute names none): charge, insurance paid, deductible,
 --     coinsurance, copay, other patient responsibility, what remains;
---   hardship_*: the application of hardship letters.
+--   hardship_*: the application of hardship letters (support end: the effective one of
+--     int_hardship_status, the policy's maximum when the export left it blank).
+-- phone: the number the hand-off uses, E.164 (stg_guarantors.phone_e164), so the plan and the
+-- hand-off judge a number the same way (docs/rules.md "Phone numbers").
 -- visit_date: the oldest open visit; for a move of a guarantor with nothing open, the refunded
 -- visit (refund_confirmation) or the latest visit.
 -- balance is null where it is not positive (a refund confirmation to a guarantor in credit):
@@ -74,7 +78,7 @@ plans_in_force as (
         ) as plan_rank
     from {{ ref('int_plan_status') }} as p
     inner join {{ ref('stg_payment_plans') }} as pp on pp.plan_id = p.plan_id
-    where p.plan_state in ('active', 'paused')
+    where p.in_good_standing
 ),
 adjudications as (
     select encounter_id, pr_deductible, pr_coinsurance, pr_copay, pr_other, payer_id
@@ -138,7 +142,7 @@ select
     g.city,
     g.state,
     g.postal_code,
-    g.phone,
+    g.phone_e164 as phone,
     g.email,
     t.timezone,
     t.contact_window_start,
@@ -186,7 +190,7 @@ select
     h.relief as hardship_relief,
     h.discount_pct as hardship_discount_pct,
     h.support_start_date as hardship_support_start,
-    h.support_end_date as hardship_support_end,
+    coalesce(hs.effective_support_end_date, h.support_end_date) as hardship_support_end,
     t.as_of_date,
     t.policy_version,
     case t.channel
@@ -228,6 +232,7 @@ left join eob on eob.touch_id = t.touch_id
 left join {{ ref('stg_hardship') }} as h
     on h.application_id = t.subject_id
     and t.step in ('hardship_application', 'hardship_decision', 'hardship_review')
+left join {{ ref('int_hardship_status') }} as hs on hs.application_id = h.application_id
 left join guardrails as gr on gr.guarantor_id = t.guarantor_id
 left join balances as b on b.guarantor_id = t.guarantor_id
 left join encounter_sums as es on es.guarantor_id = t.guarantor_id

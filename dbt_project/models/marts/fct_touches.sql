@@ -1,5 +1,6 @@
--- Every touch of the as-of date's plan plus the send ledger's history (DOMAIN.md §4,
--- OUTPUTS.md). Plan rows (is_planned_today): status due (leaves today), held (a guardrail
+-- Every touch of the as-of date's plan plus the send ledger's history (docs/rules.md §4,
+-- docs/outputs.md). Plan rows (is_planned_today): status due (leaves today), held (a
+-- guardrail
 -- holds it: hold_reason = the first rule of int_touch_holds, hold_rules = all of them), or
 -- skipped (hold_reason = superseded or the channel block). due_date = the as-of date the
 -- touch is planned for. Due touches carry the guarantor's time zone and the local contact

@@ -1,4 +1,4 @@
--- Aging buckets on encounter balances > 0 (DOMAIN.md §2): encounters, guarantors (each
+-- Aging buckets on encounter balances > 0 (docs/rules.md §2): encounters, guarantors (each
 -- counted once, in the bucket of the guarantor's age = their oldest open encounter), dollars.
 -- Every bucket of the policy has a row, zeros included.
 with buckets as (select * from {{ ref('stg_policy_aging_buckets') }}),

@@ -1,4 +1,4 @@
--- "Why not sent" (DOMAIN.md §4): one row per touch of the as-of date's plan that is due but
+-- "Why not sent" (docs/rules.md §4): one row per touch of the as-of date's plan that is due but
 -- held. rule = the first rule that holds it (fct_touches.hold_reason), all_rules = every rule
 -- that applies, citation = the regulation behind the rule where there is one.
 with touches as (

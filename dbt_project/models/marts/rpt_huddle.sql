@@ -1,4 +1,4 @@
--- The weekly huddle (DOMAIN.md §10, playbook: "wins first, slips second, one change for next
+-- The weekly huddle (docs/rules.md §10, playbook: "wins first, slips second, one change for next
 -- week"): for the latest complete week (the last week ending on or before the as-of date),
 -- every KPI of the scorecard (segment 'all') with this week's and last week's value.
 --   change = this − last (null when either is null); relative_change = change ÷ |last|

@@ -1,20 +1,19 @@
 -- The scorecard by touch kind (issue 9: every move counts like a cadence step): per scorecard
 -- week (int_scorecard_weeks) and step (cadence steps, segment moves, and `contact_log` for
 -- outreach logged outside the pipeline), the outreach touches of the week (the documented
--- attempts of int_placement_attempts, the denominator of complaints per 1,000 contacts in
+-- attempts of int_outreach_attempts, the denominator of complaints per 1,000 contacts in
 -- rpt_weekly_scorecard) and the complaints of the week attributed to the kind of the
 -- guarantor's latest touch on or before the complaint (a complaint with no earlier touch is
 -- attributed to `none`). Card-on-file charges are payments, not touches: not here.
 with weeks as (select * from {{ ref('int_scorecard_weeks') }}),
 attempts as (
     select attempt_id, guarantor_id, attempt_date, coalesce(step, 'contact_log') as step
-    from {{ ref('int_placement_attempts') }}
+    from {{ ref('int_outreach_attempts') }}
 ),
 complaints as (
-    select c.contact_id, c.guarantor_id, c.occurred_date
-    from {{ ref('stg_contact_log') }} as c
-    cross join (select {{ as_of_date() }} as as_of_date) as run
-    where c.outcome = 'complaint' and c.occurred_date <= run.as_of_date
+    select c.source_id as contact_id, c.guarantor_id, c.occurred_date
+    from {{ ref('int_contact_events') }} as c
+    where c.source = 'contact_log' and c.outcome = 'complaint'
 ),
 latest_touch as (
     select

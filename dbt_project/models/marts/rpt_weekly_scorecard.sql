@@ -1,12 +1,14 @@
--- The weekly KPI scorecard (DOMAIN.md §10, OUTPUTS.md): week × segment × KPI.
+-- The weekly KPI scorecard (docs/rules.md §10 "Scorecard"; docs/outputs.md): week ×
+-- segment × KPI.
 -- Weeks end on the policy's kpi_week_ends_on (Sunday): the week holding the as-of date D
 -- (partial, is_complete_week false, data through D) and up to scorecard_weeks() (13) weeks
 -- before it, each listed only when it has data (any observation of int_scorecard_facts).
 -- segment 'all' lists every KPI of scorecard_kpis for every such week (value null when
 -- undefined: no observation, or a zero denominator). Per-segment rows, for the KPIs with
--- by_segment, only where the segment has observations that week; a guarantor's segment is
--- the one of dim_guarantor_status on the as-of date D ('no_open_balance' when the guarantor
--- has no balance > 0 on D: paid off, credit, or never billed).
+-- by_segment, only where the segment has observations that week; a week's facts belong to
+-- the guarantor's segment at the week's start (int_guarantor_segments on the day before the
+-- week starts; 'no_open_balance' when the guarantor had no balance > 0 then), so a guarantor
+-- who pays off during the week keeps the dollars in the segment they were collected from.
 -- ratio KPIs: numerator = Σ, denominator = Σ, value = numerator ÷ denominator × scale
 --   (scale 1000 for complaints per 1,000 contacts, 100 for the percent-placed KPIs).
 -- sum KPIs (agency_recoveries): numerator = Σ, denominator = the count of observations,
@@ -22,7 +24,7 @@ with run as (
 kpis as (select * from {{ ref('scorecard_kpis') }}),
 weeks as (select * from {{ ref('int_scorecard_weeks') }}),
 segments as (
-    select guarantor_id, segment from {{ ref('dim_guarantor_status') }} where segment is not null
+    select snapshot_date, guarantor_id, segment from {{ ref('int_guarantor_segments') }}
 ),
 facts as (
     select
@@ -38,7 +40,9 @@ facts as (
         f.measure
     from {{ ref('int_scorecard_facts') }} as f
     inner join weeks as w on f.fact_date >= w.week_start and f.fact_date <= w.week_ending
-    left join segments as s on s.guarantor_id = f.guarantor_id
+    left join segments as s
+        on s.guarantor_id = f.guarantor_id
+        and s.snapshot_date = cast({{ dbt.dateadd('day', -1, 'w.week_start') }} as date)
 ),
 weeks_with_data as (
     select w.*

@@ -1,4 +1,4 @@
--- One row per CLP of a loaded 835 transaction, with the order DOMAIN.md §1 needs:
+-- One row per CLP of a loaded 835 transaction, with the order docs/rules.md §1 needs:
 -- payment date, then file name, then position in the file.
 select
     {{ dbt.concat(['c.file_sha256', "':'", dbt.safe_cast('c.claim_index', dbt.type_string())]) }} as remittance_claim_id,

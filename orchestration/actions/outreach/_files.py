@@ -1,6 +1,6 @@
 """Atomic, private file writes for everything the outreach layer hands off.
 
-Every file under the outbox is written the same way (OUTPUTS.md "Files"):
+Every file under the outbox is written the same way (docs/outputs.md, "Files"):
 
 * the bytes go to a temporary file in the *same folder* (so the final step is a rename on one
   file system), created with mode 0600 by ``tempfile.mkstemp``, flushed and fsync'd;

@@ -1,6 +1,6 @@
 """Day-25 live call: the call list CSV for staff.
 
-Columns (OUTPUTS.md): ``touch_id, guarantor_id, phone, call_after, call_before, timezone,
+Columns (docs/outputs.md): ``touch_id, guarantor_id, phone, call_after, call_before, timezone,
 priority, opener``. ``call_after``/``call_before`` are the guarantor's local 08:00-21:00 on the
 as-of date in UTC (``...Z``; the same DST-correct window as SMS, policy
 ``guardrails.contact_window_start/end``). ``opener`` is the playbook's call opener with the visit

@@ -13,11 +13,20 @@ ledger as `skipped` with their reason, so the cadence carries on. In record mode
 rebuilding history the way the daily runs would have), due touches are recorded as
 `skipped` with reason `backfill: recorded, not sent` and nothing leaves.
 
-Quiet hours (08:00–21:00 in the guarantor's time zone): a touch leaves on the day the run
-hands it off (the as-of date, or today when the run is later, e.g. a re-run). SMS rows and
-call-list rows carry that day's window in UTC for the gateway and the staff; e-mail is
-scheduled with SendGrid's `send_at` for the window's opening when it is not open at send
-time (the next day's opening once it has closed; SendGrid holds scheduled mail up to 72 h).
+Every block is known to the day's plan (dbt: consent, opt-out, the phone as E.164, wrong
+number, address, holds, caps — docs/rules.md §4), so nothing is skipped here. A touch whose
+message cannot be composed or whose number does not normalise anyway (a bug or a gap the
+plan missed) is recorded `failed` with the reason: final, and it keeps the guarantor's slot of
+the day, so a re-run of the date never hands off another touch in its place.
+
+Contact window (08:00–21:00 in the guarantor's time zone, docs/rules.md §4 "Contact window"):
+a text, e-mail or call leaves inside today's window — the as-of date's, or the guarantor's
+today when the run is later. A touch the plan already held as `contact_window_closed` (the
+run started after the window closed) and a touch whose window has closed by the time of the
+hand-off (``now``, the run's clock: orchestration/clock.py) are recorded `deferred` with that
+reason: not handed off, not sent, not an attempt, planned again by the next run. SMS rows and
+call-list rows carry today's window in UTC for the gateway and the staff; e-mail that is not
+open yet is scheduled with SendGrid's `send_at` for the window's opening.
 
 Segment moves (issue 9; ``moves.py``) ride the same channels: plan reminders in the SMS batch
 (``moves.sms_body``); plan offers, reminders, dispute review and refund notes as e-mails
@@ -33,7 +42,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import Any
@@ -49,6 +58,8 @@ log = logging.getLogger(__name__)
 
 CHANNELS = ("sms", "email", "mail", "phone", "card")
 FOLDER = {"sms": "sms", "email": "email", "mail": "statements", "phone": "calls", "card": "charges"}
+WINDOW_CHANNELS = ("sms", "email", "phone")      # the channels that reach a person at a time
+WINDOW_CLOSED = "contact_window_closed"          # the hold rule and the ledger reason
 
 
 @dataclass
@@ -75,9 +86,10 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
     return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
-def read_channel(warehouse: Path, channel: str) -> tuple[list[dict], list[dict]]:
+def read_channel(warehouse: Path, channel: str) -> tuple[list[dict], list[dict], list[dict]]:
     """(due touches of the channel with what their messages need, steps skipped by today's plan
-    on any channel)."""
+    on any channel, touches of the channel the plan deferred: held first by
+    contact_window_closed)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         source = "marts.fct_plan_charges" if channel == "card" else "marts.fct_touch_audience"
@@ -88,9 +100,13 @@ def read_channel(warehouse: Path, channel: str) -> tuple[list[dict], list[dict]]
         skipped = _rows(con, "SELECT touch_id, guarantor_id, episode_start, step, channel, as_of_date, "
                              "hold_reason FROM marts.fct_touches WHERE is_planned_today AND status = 'skipped' "
                              "ORDER BY touch_id", [])
+        deferred = _rows(con, "SELECT touch_id, guarantor_id, episode_start, step, channel, as_of_date "
+                              "FROM marts.fct_touches WHERE is_planned_today AND status = 'held' "
+                              "AND hold_reason = ? AND channel = ? ORDER BY touch_id",
+                         [WINDOW_CLOSED, channel])
     finally:
         con.close()
-    return due, skipped
+    return due, skipped, deferred
 
 
 def window_day(as_of: date, now: datetime) -> "Callable[[Touch, str], date]":
@@ -98,6 +114,28 @@ def window_day(as_of: date, now: datetime) -> "Callable[[Touch, str], date]":
     def day(t: Touch, tz: str) -> date:
         return max(as_of, now.astimezone(ZoneInfo(tz)).date())
     return day
+
+
+def split_by_window(touches: list[Touch], *, now: datetime, day_of, start: str, end: str,
+                    fallback_tz: str) -> tuple[list[Touch], list[SendResult]]:
+    """(touches whose contact window of today is still open at `now`, deferred results for the
+    others: their window closed, docs/rules.md §4 "Contact window")."""
+    open_: list[Touch] = []
+    closed: list[SendResult] = []
+    for t in touches:
+        tz = t.timezone or fallback_tz
+        _, before = sms.send_window(day_of(t, tz), tz, start, end)
+        if now >= before:
+            closed.append(SendResult(t.touch_id, "failed", WINDOW_CLOSED, retryable=True))
+        else:
+            open_.append(t)
+    return open_, closed
+
+
+def final(results: list[SendResult]) -> list[SendResult]:
+    """Hand-off skips (a number that does not normalise, a message that cannot be composed)
+    recorded as final failures: the plan chose the touch for the day's slot (module doc)."""
+    return [SendResult(r.touch_id, "failed", r.reason) if r.status == "skipped" else r for r in results]
 
 
 def _touch(row: dict) -> Touch:
@@ -123,7 +161,7 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
 
     rec = ledger.recover(warehouse, outbox)
     report.recovered = {k: len(v) for k, v in rec.items() if v}
-    due, skipped_plan = read_channel(warehouse, channel)
+    due, skipped_plan, deferred_plan = read_channel(warehouse, channel)
     report.due = len(due)
 
     # today's plan skips: recorded so the cadence moves on
@@ -131,6 +169,13 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
         ready = set(ledger.plan(warehouse, skipped_plan, now=now))
         ledger.mark(warehouse, [SendResult(r["touch_id"], "skipped", r["hold_reason"] or "skipped")
                                 for r in skipped_plan if r["touch_id"] in ready], now=now)
+    # today's plan deferrals (the run started after the window closed): recorded as deferred
+    if deferred_plan and send:
+        ready = set(ledger.plan(warehouse, deferred_plan, now=now))
+        deferred_results = [SendResult(r["touch_id"], "failed", WINDOW_CLOSED, retryable=True)
+                            for r in deferred_plan if r["touch_id"] in ready]
+        ledger.mark(warehouse, deferred_results, now=now)
+        report.deferred += len(deferred_results)
 
     ready_ids = set(ledger.plan(warehouse, due, now=now))
     report.already_done = len(due) - len(ready_ids)
@@ -150,6 +195,10 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
                                                                        environ=environ))
     start, end = g["contact_window_start"], g["contact_window_end"]
     results: list[SendResult] = []
+    if channel in WINDOW_CHANNELS:        # checked again at hand-off, on the run's clock
+        touches, closed = split_by_window(touches, now=moment, day_of=day_of, start=start, end=end,
+                                          fallback_tz=clinic["timezone"])
+        results += closed
     cadence = [t for t in touches if not moves.is_move(t.step)]
     move_touches = [t for t in touches if moves.is_move(t.step)]
     if channel == "card":
@@ -170,7 +219,7 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
             path = sms.write_sms_batch(rows, out_dir)
             report.files.append(str(path))
             results += [SendResult(r["touch_id"], "sent", None, f"file:{path.name}") for r in rows]
-        results += skipped
+        results += final(skipped)
     elif channel == "phone":
         rows, skipped = calls.build_call_rows(touches, clinic, start=start, end=end, tiers=policy["tiers"],
                                                 window_day=day_of)
@@ -182,13 +231,13 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
             path = calls.write_call_list(rows, out_dir)
             report.files.append(str(path))
             results += [SendResult(r["touch_id"], "sent", None, f"file:{path.name}") for r in rows]
-        results += skipped
+        results += final(skipped)
     elif channel == "mail":
         if cadence:
             batch = statements.render_batch(cadence, out_dir, clinic=clinic, url_for=url_for)
             report.files += [str(out_dir / r["file"]) for r in batch["rows"]]
             results += [SendResult(r["touch_id"], "sent", None, f"file:{r['file']}") for r in batch["rows"]]
-            results += batch["skipped"]
+            results += final(batch["skipped"])
         if move_touches:
             letter_dir = day_dir / letters.FOLDER
             batch = letters.render_batch(move_touches, letter_dir, clinic=clinic, url_for=url_for,
@@ -196,7 +245,7 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
             report.files += [str(letter_dir / r["file"]) for r in batch["rows"]]
             results += [SendResult(r["touch_id"], "sent", None, f"file:letters/{r['file']}")
                         for r in batch["rows"]]
-            results += batch["skipped"]
+            results += final(batch["skipped"])
     else:
         results += _send_email(touches, clinic, policy, url_for, warehouse=warehouse, outbox=outbox,
                                as_of=as_of, now=moment, day_of=day_of, environ=environ, report=report)
@@ -224,10 +273,8 @@ def _send_email(touches: list[Touch], clinic: dict, policy: Any, url_for, *, war
     send_at: dict[str, int] = {}
     for t in touches:
         tz = t.timezone or clinic["timezone"]
-        after, before = sms.send_window(day_of(t, tz), tz, start, end)
-        if now >= before:                       # closed for today: the next opening
-            after, _ = sms.send_window(day_of(t, tz) + timedelta(days=1), tz, start, end)
-        if now < after:
+        after, _ = sms.send_window(day_of(t, tz), tz, start, end)   # open today (split_by_window)
+        if now < after:                         # not open yet: SendGrid holds it until it opens
             send_at[t.touch_id] = int(after.timestamp())
         sendable.append(t)
     o = policy["outreach"]
@@ -246,7 +293,7 @@ def _send_email(touches: list[Touch], clinic: dict, policy: Any, url_for, *, war
     sent = sender.send(requests)
     if sender.mode == "live" and sent:
         report.files.append(str(email.write_send_log(sent, outbox / as_of.isoformat() / "email")))
-    return results + skipped + sent
+    return results + final(skipped) + sent
 
 
 def _move_sms_rows(touches: list[Touch], clinic: dict, url_for, *, start: str, end: str,

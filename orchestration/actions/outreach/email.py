@@ -44,7 +44,7 @@ Sending: ``EmailSender``
   ``<outbox>/<as_of>/email/request_<nnnn>.json`` (atomic, 0600, numbered after any existing
   file so a re-run never overwrites). Every touch of the request is reported ``sent`` with
   ``message_id = 'outbox:<as_of>/email/request_<nnnn>.json'`` and reason ``outbox``: the file is
-  the hand-off (OUTPUTS.md); nothing leaves the machine.
+  the hand-off (docs/outputs.md); nothing leaves the machine.
 * A key that is not ``SG.<id>.<secret>`` is a ``ValueError`` at construction, before any
   request (the message never contains the key). The key lives only inside the SendGrid
   client; ``python_http_client``'s DEBUG records (which include the Authorization header and
@@ -496,7 +496,7 @@ SEND_LOG_COLUMNS = ("touch_id", "status", "sent_at", "message_id", "reason")
 
 
 def write_send_log(results: Iterable[SendResult], path: str | Path, *, overwrite: bool = False) -> Path:
-    """Live-mode send log CSV (OUTPUTS.md ``email/``): touch_id, status, sent_at, message id,
+    """Live-mode send log CSV (docs/outputs.md ``email/``): touch_id, status, sent_at, message id,
     reason. ``path`` may be the folder ``<outbox>/<date>/email/`` (next free
     ``send_log_<nnnn>.csv``); ``ledger.find_handed_off`` reads its ``sent`` rows as proof."""
     from .sms import _csv_bytes

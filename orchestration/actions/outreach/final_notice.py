@@ -1,4 +1,4 @@
-"""The 501(r) final-notice letter (DOMAIN.md §8, 26 CFR 1.501(r)-6(b)): one page, mailed
+"""The 501(r) final-notice letter (docs/rules.md §8, 26 CFR 1.501(r)-6(b)): one page, mailed
 through the statement path.
 
 Who gets one and when is a SQL rule (``int_final_notice_candidates``: nonprofit mode, a

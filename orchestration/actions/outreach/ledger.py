@@ -1,4 +1,4 @@
-"""The send-ledger protocol on ``ops.send_ledger`` (DOMAIN.md §4: nothing is sent twice).
+"""The send-ledger protocol on ``ops.send_ledger`` (docs/rules.md §4: nothing is sent twice).
 
 Table (``orchestration/raw/schema.py`` OPS_TABLES): touch_id PK, guarantor_id, episode_start,
 step, channel, as_of_date, status, status_reason, planned_at, sent_at, provider_message_id,
@@ -34,7 +34,7 @@ Crash semantics (``resolve_interrupted`` / ``recover``)
 A row found ``planned``/``sending`` at the start of a run was reserved by a run that died
 before ``mark``:
 
-* found in an outbox file of its as-of date (sms/calls CSV, ``statements/manifest.csv``,
+* found in an outbox file of its as-of date (sms/calls CSV, ``statements/manifest*.csv``,
   ``email/request_*.json`` custom_args, ``email/send_log*.csv`` sent rows) -> ``sent``
   (``recovered: <file>``). Batch files are written atomically *before* ``mark``, so a file that
   names the touch proves the hand-off, and no file proves the opposite;
@@ -317,7 +317,7 @@ def find_handed_off(day_dir: str | Path) -> dict[str, str]:
         for p in sorted((day_dir / sub).glob("*.csv")):
             for tid in _csv_touch_ids(p):
                 found.setdefault(tid, rel(p))
-    for p in sorted((day_dir / "statements").glob("**/manifest.csv")):
+    for p in sorted((day_dir / "statements").glob("**/manifest*.csv")):     # one per batch
         for tid in _csv_touch_ids(p):
             found.setdefault(tid, rel(p))
     for p in sorted((day_dir / "email").glob("request_*.json")):

@@ -10,8 +10,9 @@ does not fit one page is a ``ValueError`` (the touch is skipped with the reason)
 
 Files: ``<outbox>/<date>/statements/letters/<touch_id>.pdf`` (atomic, 0600) and a
 ``manifest.csv`` (touch_id, file, pages, letter, sha256) written last and atomically: the
-hand-off, which ``ledger.find_handed_off`` reads like the statements' manifest (it globs
-``statements/**/manifest.csv``). A PDF an existing manifest names is never re-rendered.
+hand-off, which ``ledger.find_handed_off`` reads like the statements' manifests (it globs
+``statements/**/manifest*.csv``); a later batch of the date gets ``manifest_0002.csv``… and a
+manifest that left is never changed. A PDF an existing manifest names is never re-rendered.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from typing import Callable, Iterable, Mapping
 from ._files import atomic_write
 from .model import SendResult, Touch
 from .moves import LETTER_STEPS, letter_text
-from .statements import CLOSING_LINE, MARGIN, PAGE_H, PAGE_W, _safe_name, draw_letterhead, letter_page, pdf_text
+from .statements import (CLOSING_LINE, MARGIN, PAGE_H, PAGE_W, _safe_name, draw_letterhead, letter_page,
+                         next_manifest, pdf_text, read_manifest)
 
 FOLDER = Path("statements") / "letters"
 MANIFEST_COLUMNS = ("touch_id", "file", "pages", "letter", "sha256")
@@ -77,18 +79,11 @@ def render_letter_bytes(touch: Touch | Mapping, clinic: Mapping, url: str | None
     return buf.getvalue(), pages
 
 
-def read_manifest(out_dir: str | Path) -> list[dict]:
-    p = Path(out_dir) / "manifest.csv"
-    if not p.exists():
-        return []
-    with p.open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
-
-
 def render_batch(touches: Iterable[Touch | Mapping], out_dir: str | Path, *, clinic: Mapping,
                  url_for: Callable[[Touch], str] | None = None,
                  review_notice_days: int | None = None) -> dict:
-    """Render every letter into ``out_dir`` and write/extend ``manifest.csv``.
+    """Render every letter into ``out_dir`` and write this batch's manifest (``manifest.csv``,
+    or the next ``manifest_<nnnn>.csv`` when an earlier batch of the date left: statements.py).
 
     Returns ``{"rows": [manifest rows of this batch], "skipped": [SendResult]}``; each row is a
     hand-off (ledger ``sent``)."""
@@ -107,7 +102,7 @@ def render_batch(touches: Iterable[Touch | Mapping], out_dir: str | Path, *, cli
         seen.add(t.touch_id)
         name = f"{t.touch_id}.pdf"
         if name in named:
-            raise ValueError(f"letter of touch {t.touch_id} already named by {out / 'manifest.csv'}; "
+            raise ValueError(f"letter of touch {t.touch_id} already named by a manifest of {out}; "
                              "never re-rendered")
         if t.step not in LETTER_STEPS:
             skipped.append(SendResult(t.touch_id, "skipped", f"cannot compose: {t.step} has no letter"))
@@ -126,6 +121,6 @@ def render_batch(touches: Iterable[Touch | Mapping], out_dir: str | Path, *, cli
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=MANIFEST_COLUMNS, lineterminator="\n", extrasaction="ignore")
         w.writeheader()
-        w.writerows(existing + rows)
-        atomic_write(out / "manifest.csv", buf.getvalue(), overwrite=True)
+        w.writerows(rows)
+        atomic_write(next_manifest(out), buf.getvalue())      # never overwrites one that left
     return {"rows": rows, "skipped": skipped}

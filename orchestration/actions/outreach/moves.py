@@ -221,7 +221,7 @@ def sms_body(touch: Touch | Mapping, clinic: Mapping, url: str | None = None, *,
     else:
         how = f"Pay: {to_gsm7(url)}" if url else "Pay online or call us."
     core = f"Reminder: your plan payment of {v['amount']} is due {v['due_date']}. {how}"
-    stop = "Reply STOP to opt out."
+    stop = "Reply STOP to stop texts."
     help_line = to_gsm7(v["help_line"])
     for with_help in (True, False):
         parts = [f"{name}: {core}"] + ([f"Questions? {help_line}."] if with_help and help_line else []) + [stop]

@@ -3,7 +3,7 @@
 Body (playbook script + clinic name + help line + opt-out)::
 
     <clinic>: You have a balance of $X from your visit on Mar 3, 2026. Pay now or set a plan:
-    <pay url> Questions? <help line>. Reply STOP to opt out.
+    <pay url> Questions? <help line>. Reply STOP to stop texts.
 
 Only amount, visit date, clinic name, pay link and help line; never a name or clinical detail.
 
@@ -135,7 +135,7 @@ def sms_body(touch: Touch | Mapping, clinic: Mapping, url: str, *,
     url = to_gsm7(url)
     core = (f"You have a balance of {money(t.balance)} from your visit on {long_date(t.visit_date)}."
             f" Pay now or set a plan: {url}")
-    stop = "Reply STOP to opt out."
+    stop = "Reply STOP to stop texts."
 
     def compose(name: str, with_help: bool) -> str:
         parts = [f"{name}: {core}" if name else core]

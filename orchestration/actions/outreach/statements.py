@@ -1,4 +1,4 @@
-"""One-page patient statements (DOMAIN.md §5) as PDFs for the print vendor, with a manifest.
+"""One-page patient statements (docs/rules.md §5) as PDFs for the print vendor, with a manifest.
 
 Layout (US Letter, reportlab canvas, standard Helvetica):
 
@@ -24,10 +24,12 @@ Files and manifest
 Each PDF is written atomically, mode 0600 (fsync'd), by the worker that rendered it.
 ``manifest.csv`` (touch_id, file, pages, amount_due, sha256) is written last, atomically: it is
 the hand-off to the print vendor, so a crash before it leaves only orphan PDFs that no manifest
-names (the ledger re-plans them, and a re-render may replace an orphan). A PDF that an existing
-manifest already names is never overwritten (``ValueError``); new rows are appended to an
-existing manifest. ``manifest.totals.json`` carries the totals (statements, pages,
-amount_due_total) for the batch folder.
+names (the ledger re-plans them, and a re-render may replace an orphan). A file that left is
+never changed: a PDF an existing manifest names is never overwritten (``ValueError``), and a
+later batch of the same date (a re-run that finds touches to mail) gets a manifest of its own,
+``manifest_0002.csv``, ``manifest_0003.csv``… (:func:`next_manifest`), never rows appended to
+one the vendor already took. ``<manifest>.totals.json`` carries the batch's totals
+(statements, pages, amount_due_total).
 
 Throughput
 ----------
@@ -255,12 +257,30 @@ def _render_chunk(args: tuple[list[tuple[Touch, str]], Mapping, str, frozenset])
     return rows
 
 
+def manifests(out_dir: str | Path) -> list[Path]:
+    """The batch manifests of a folder: manifest.csv, then manifest_0002.csv, … in order."""
+    return sorted(Path(out_dir).glob("manifest*.csv"), key=lambda p: (p.name != "manifest.csv", p.name))
+
+
+def next_manifest(out_dir: str | Path) -> Path:
+    """Where the next batch's manifest goes: manifest.csv, else the next manifest_<nnnn>.csv."""
+    out = Path(out_dir)
+    taken = {p.name for p in manifests(out)}
+    if "manifest.csv" not in taken:
+        return out / "manifest.csv"
+    n = 2
+    while f"manifest_{n:04d}.csv" in taken:
+        n += 1
+    return out / f"manifest_{n:04d}.csv"
+
+
 def read_manifest(out_dir: str | Path) -> list[dict]:
-    p = Path(out_dir) / "manifest.csv"
-    if not p.exists():
-        return []
-    with p.open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+    """The rows of every manifest of the folder (every statement that left)."""
+    rows: list[dict] = []
+    for p in manifests(out_dir):
+        with p.open(newline="", encoding="utf-8") as fh:
+            rows += list(csv.DictReader(fh))
+    return rows
 
 
 def _safe_name(touch_id: str) -> str:
@@ -272,7 +292,7 @@ def _safe_name(touch_id: str) -> str:
 def render_batch(touches: Iterable[Touch | Mapping], out_dir: str | Path, *, clinic: Mapping,
                  url_for: Callable[[Touch], str], workers: int = 2, chunk_size: int = 64,
                  min_pool_batch: int = 64, mp_context: str | None = "forkserver") -> dict:
-    """Render every statement into ``out_dir`` and write/extend ``manifest.csv``.
+    """Render every statement into ``out_dir`` and write this batch's manifest (module doc).
 
     Returns ``{"rows": [manifest rows of this batch], "skipped": [SendResult], "statements",
     "pages", "amount_due_total"}``; each manifest row is a hand-off (ledger ``sent``).
@@ -296,7 +316,7 @@ def render_batch(touches: Iterable[Touch | Mapping], out_dir: str | Path, *, cli
     named = {r["file"] for r in existing}
     clash = [t.touch_id for t, _ in items if f"{t.touch_id}.pdf" in named]
     if clash:
-        raise ValueError(f"{len(clash)} statement(s) already named by {out / 'manifest.csv'} "
+        raise ValueError(f"{len(clash)} statement(s) already named by a manifest of {out} "
                          f"(e.g. touch {clash[0]}); never re-rendered")
     # orphans from an interrupted run (a PDF no manifest names) may be replaced
     replaceable = frozenset(p.name for p in out.glob("*.pdf")) - named
@@ -312,14 +332,16 @@ def render_batch(touches: Iterable[Touch | Mapping], out_dir: str | Path, *, cli
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             parts = list(pool.map(_render_chunk, jobs))
     rows = [r for part in parts for r in part]
-    all_rows = existing + rows
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=MANIFEST_COLUMNS, lineterminator="\n", extrasaction="ignore")
-    w.writeheader()
-    w.writerows(all_rows)
-    atomic_write(out / "manifest.csv", buf.getvalue(), overwrite=True)
-    totals = {"statements": len(all_rows), "pages": sum(int(r["pages"]) for r in all_rows),
-              "amount_due_total": str(sum((Decimal(r["amount_due"]) for r in all_rows), Decimal("0.00")))}
-    atomic_write(out / "manifest.totals.json", json.dumps(totals, indent=2) + "\n", overwrite=True)
+    if rows:
+        manifest = next_manifest(out)
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=MANIFEST_COLUMNS, lineterminator="\n", extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+        totals = {"statements": len(rows), "pages": sum(int(r["pages"]) for r in rows),
+                  "amount_due_total": str(sum((Decimal(r["amount_due"]) for r in rows), Decimal("0.00")))}
+        # the totals of a batch whose manifest a crash never wrote may be replaced
+        atomic_write(manifest.with_suffix(".totals.json"), json.dumps(totals, indent=2) + "\n", overwrite=True)
+        atomic_write(manifest, buf.getvalue())      # last: the hand-off, never overwritten
     return {"rows": rows, "skipped": skipped, "statements": len(rows), "pages": sum(r["pages"] for r in rows),
             "amount_due_total": str(sum((Decimal(r["amount_due"]) for r in rows), Decimal("0.00")))}

@@ -63,7 +63,7 @@ with warnings.catch_warnings():   # backfill_policy on @asset is beta; one date 
         return dg.MaterializeResult(metadata=report.as_metadata())
 
     @dg.asset(key=dg.AssetKey(["refunds", "work_list"]), group_name="placement", deps=[REFUND_ITEMS],
-              description="The refund work list CSV of the credits to resolve (DOMAIN.md §7).",
+              description="The refund work list CSV of the credits to resolve (docs/rules.md §7).",
               **_COMMON)
     def refunds_work_list(context: dg.AssetExecutionContext,
                           collections: CollectionsResource) -> dg.MaterializeResult:
@@ -76,7 +76,7 @@ with warnings.catch_warnings():   # backfill_policy on @asset is beta; one date 
 
     @dg.asset(key=dg.AssetKey(["settlements", "offers"]), group_name="placement", deps=[SETTLEMENT_OFFERS],
               description="The settlement offers CSV: proposed offers and the approval level the "
-                          "policy requires (DOMAIN.md §6).",
+                          "policy requires (docs/rules.md §6).",
               **_COMMON)
     def settlement_offers_file(context: dg.AssetExecutionContext,
                                collections: CollectionsResource) -> dg.MaterializeResult:

@@ -1,11 +1,12 @@
-"""The placement extract of one as-of date (DOMAIN.md §8, OUTPUTS.md placements/): pure.
+"""The placement extract of one as-of date (docs/rules.md §8; docs/outputs.md placements/): pure.
 
 * ``batch_id(as_of)``            -> ``P<YYYYMMDD>`` (one batch per as-of date, deterministic);
 * ``placement_id(batch, enc)``   -> ``<batch>-<first 16 hex of sha256(encounter_id)>``;
 * ``placement_rows(con, as_of)`` -> one row per open encounter (int_placement_encounters,
-  balance > 0) of every *eligible* guarantor (fct_placement_eligibility), minus guarantors
-  already in ops.placement_ledger (any batch, any status): the minimum necessary fields, no
-  clinical detail (no procedure, diagnosis, provider);
+  balance > 0) of every *eligible* guarantor of the mart (fct_placement_eligibility: the one
+  eligibility rule, which already refuses any guarantor placed before — by the pipeline in any
+  earlier batch or episode, or known only from the agency's activity; docs/rules.md §8): the
+  minimum necessary fields, no clinical detail (no procedure, diagnosis, provider);
 * ``write_batch(rows, out_dir, meta)`` -> ``placement_<batch>.csv`` then
   ``placement_<batch>.manifest.json``, atomic, mode 0600, never overwriting what a manifest
   names; the file is read back and its SHA-256 compared before the manifest is written;
@@ -35,7 +36,8 @@ COLUMNS = [
     "last_payment_date", "documented_attempts", "proof_of_contact", "bureau_reportable",
 ]
 GATE_COLUMNS = ["policy_version", "guarantor_balance", "placement_min_balance", "gate_open_dispute",
-                "gate_hardship_state", "gate_deceased", "gate_bankrupt", "gate_active_plan"]
+                "gate_hardship_state", "gate_deceased", "gate_bankrupt", "gate_active_plan",
+                "gate_placed_before"]
 RECALL_COLUMNS = ["placement_id", "guarantor_id", "recall_reason"]
 REFUND_COLUMNS = ["guarantor_id", "household_id", "credit_amount", "applied_within_household",
                   "refund_amount", "credit_since", "due_date", "is_overcharge"]
@@ -89,25 +91,25 @@ SELECT
     e.proof_of_contact_kinds AS proof_of_contact,
     pe.is_bureau_reportable AS bureau_reportable,
     e.policy_version,
-    -- for the gate only (not in the file), read again from the sources, not from `eligible`
+    -- for the gate only (not in the file), read again from the protective flags and the plan
+    -- states, not from `eligible`
     CAST(e.balance AS DECIMAL(18, 2)) AS guarantor_balance,
     pol.placement_min_balance,
-    EXISTS (SELECT 1 FROM intermediate.int_dispute_status AS d
-            WHERE d.guarantor_id = e.guarantor_id AND d.is_open) AS gate_open_dispute,
-    COALESCE((SELECT max(h.hardship_state) FROM intermediate.int_hardship_status AS h
-              WHERE h.guarantor_id = e.guarantor_id AND h.hardship_state IN ('pending', 'active')),
-             'none') AS gate_hardship_state,
-    COALESCE(g.deceased_date <= e.as_of_date, false) AS gate_deceased,
-    COALESCE(g.bankruptcy_filed_date <= e.as_of_date, false) AS gate_bankrupt,
+    COALESCE(f.has_open_dispute, false) AS gate_open_dispute,
+    COALESCE(f.hardship_state, 'none') AS gate_hardship_state,
+    COALESCE(f.is_deceased, false) AS gate_deceased,
+    COALESCE(f.is_bankrupt, false) AS gate_bankrupt,
     EXISTS (SELECT 1 FROM intermediate.int_plan_status AS ps
-            WHERE ps.guarantor_id = e.guarantor_id AND ps.in_good_standing) AS gate_active_plan
+            WHERE ps.guarantor_id = e.guarantor_id AND ps.in_good_standing) AS gate_active_plan,
+    EXISTS (SELECT 1 FROM ops.placement_ledger AS pl
+            WHERE pl.guarantor_id = e.guarantor_id AND pl.status IN ('placed', 'recalled')
+              AND pl.placed_at < e.as_of_date) AS gate_placed_before
 FROM marts.fct_placement_eligibility AS e
 JOIN intermediate.int_placement_encounters AS pe ON pe.guarantor_id = e.guarantor_id
 LEFT JOIN staging.stg_guarantors AS g ON g.guarantor_id = e.guarantor_id
+LEFT JOIN intermediate.int_protective_flags AS f ON f.guarantor_id = e.guarantor_id
 CROSS JOIN staging.stg_policy AS pol
 WHERE e.eligible AND pe.balance > 0
-  AND e.guarantor_id NOT IN (SELECT guarantor_id FROM ops.placement_ledger
-                             WHERE guarantor_id IS NOT NULL)
 ORDER BY e.guarantor_id, pe.encounter_id
 """
 
@@ -116,8 +118,8 @@ def placement_rows(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str
     """Today's placement rows (see module doc); ``policy_version`` rides along for the
     manifest and the ledger, and the ``GATE_COLUMNS`` for the GE gate (the protective rules
     read again from their sources: open dispute, pending/active hardship, deceased, bankrupt,
-    a plan in good standing, the guarantor balance against the policy minimum); none of them
-    is a CSV column."""
+    a plan in good standing, a placement of the ledger before D, the guarantor balance against
+    the policy minimum); none of them is a CSV column."""
     batch = batch_id(as_of)
     rows = _rows(con, PLACEMENT_SQL)
     for r in rows:

@@ -8,8 +8,10 @@ Placement (like the send ledger: nothing is placed twice, nothing is lost)::
   Its batch's manifest on disk (``<outbox>/<batch date>/placements/``) proves the batch left
   → ``placed``; no manifest proves the opposite → the row is deleted (re-planned by the next
   run, possibly in a later batch).
-* ``placement_rows`` excludes every guarantor already in the ledger, so a guarantor placed
-  (or recalled) in an earlier batch is never in a later one.
+* ``placement_rows`` takes the eligible guarantors of ``marts.fct_placement_eligibility``, whose
+  rule refuses anyone placed before D (the ledger, any batch or episode, or the agency's
+  activity), so a guarantor placed or recalled in an earlier batch is never in a later one; a
+  re-run of D finds today's manifest and writes nothing.
 * The GE suite ``placement_extract`` runs on the rows before anything is planned or written
   (the protective rules read again from their sources, the balance minimum, and the control
   totals parsed back from the exact CSV bytes against the manifest's figures); a critical
@@ -154,7 +156,7 @@ def gate(rows: list[dict], suites_dir: Path | None = None, control: dict | None 
     for c in ("balance", "itemization_amount", "payments_since", "credits_since", "guarantor_balance",
               "placement_min_balance"):
         df[c] = pd.to_numeric(df[c].map(lambda v: None if v is None else float(v)), errors="coerce")
-    for c in ("gate_open_dispute", "gate_deceased", "gate_bankrupt", "gate_active_plan"):
+    for c in ("gate_open_dispute", "gate_deceased", "gate_bankrupt", "gate_active_plan", "gate_placed_before"):
         df[c] = df[c].map(lambda v: None if v is None else int(bool(v)))
     for c in CONTROL_COLUMNS:
         df[c] = str(control[c])

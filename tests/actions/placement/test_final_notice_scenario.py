@@ -1,4 +1,4 @@
-"""Nonprofit mode end to end on a hand-built clinic (DOMAIN.md §8, 26 CFR 1.501(r)-6):
+"""Nonprofit mode end to end on a hand-built clinic (docs/rules.md §8, 26 CFR 1.501(r)-6):
 who is due a final notice (int_final_notice_candidates through fct_touches), the letter going
 out through the mail channel (PDF, print manifest, send ledger step final_notice), and
 placement only ≥ 30 days after it. The default mode sends no letter.

@@ -49,11 +49,10 @@ def build(path: Path) -> Path:
                     "10, 5, DATE '2026-07-01', 4, 'delivered_touch', false, 'v-test', DATE '2026-11-20')",
                     [g, ok, bal, bal])
     # the sources the gate reads the protective rules from (independently of `eligible`)
-    con.execute("CREATE TABLE intermediate.int_dispute_status (dispute_id VARCHAR, guarantor_id VARCHAR, "
-                "is_open BOOLEAN)")
-    con.execute("INSERT INTO intermediate.int_dispute_status VALUES ('D-old', 'G1', false)")
-    con.execute("CREATE TABLE intermediate.int_hardship_status (guarantor_id VARCHAR, hardship_state VARCHAR)")
-    con.execute("INSERT INTO intermediate.int_hardship_status VALUES ('G2', 'expired')")
+    con.execute("CREATE TABLE intermediate.int_protective_flags (guarantor_id VARCHAR, has_open_dispute BOOLEAN, "
+                "hardship_state VARCHAR, is_deceased BOOLEAN, is_bankrupt BOOLEAN)")
+    con.execute("INSERT INTO intermediate.int_protective_flags VALUES ('G1', false, 'none', false, false), "
+                "('G2', false, 'none', false, false), ('G3', false, 'none', false, false)")
     con.execute("CREATE TABLE intermediate.int_plan_status (plan_id VARCHAR, guarantor_id VARCHAR, "
                 "in_good_standing BOOLEAN)")
     con.execute("INSERT INTO intermediate.int_plan_status VALUES ('PL-1', 'G1', false)")
@@ -167,7 +166,17 @@ def test_rerun_places_nobody_twice(wh, outbox):
     again = place(wh, outbox)
     assert again.already_done and again.placed == 0
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
-    # the next day: the same guarantors are in the ledger, so nobody is placed again
+    # the next day the mart refuses them (placed before D: docs/rules.md §8), so nobody is
+    # placed again; a mart that still said eligible would be stopped by the gate, which reads
+    # the placement ledger itself
+    con = duckdb.connect(str(wh))
+    con.execute("UPDATE marts.fct_placement_eligibility SET as_of_date = DATE '2026-11-21'")
+    con.close()
+    with pytest.raises(run.PlacementGateError, match="gate_placed_before"):
+        place(wh, outbox, NEXT)
+    con = duckdb.connect(str(wh))
+    con.execute("UPDATE marts.fct_placement_eligibility SET eligible = false WHERE guarantor_id IN ('G1', 'G2')")
+    con.close()
     nxt = place(wh, outbox, NEXT)
     assert nxt.placed == 0 and not (outbox / "2026-11-21" / "placements").exists()
     assert q(wh, "SELECT count(*) FROM ops.placement_ledger") == [(3,)]
@@ -223,15 +232,16 @@ def test_gate_failure_writes_nothing(wh, outbox):
 
 
 PROTECTIVE = {   # a source row that makes an eligible guarantor unplaceable → the gate's rule
-    "dispute": ("INSERT INTO intermediate.int_dispute_status VALUES ('D-1', 'G2', true)", "gate_open_dispute"),
-    "hardship_pending": ("UPDATE intermediate.int_hardship_status SET hardship_state = 'pending'",
-                         "gate_hardship_state"),
-    "hardship_active": ("UPDATE intermediate.int_hardship_status SET hardship_state = 'active'",
-                        "gate_hardship_state"),
-    "deceased": ("UPDATE staging.stg_guarantors SET deceased_date = DATE '2026-11-01' WHERE guarantor_id = 'G1'",
+    "dispute": ("UPDATE intermediate.int_protective_flags SET has_open_dispute = true WHERE guarantor_id = 'G2'",
+                "gate_open_dispute"),
+    "hardship_pending": ("UPDATE intermediate.int_protective_flags SET hardship_state = 'pending' "
+                         "WHERE guarantor_id = 'G2'", "gate_hardship_state"),
+    "hardship_active": ("UPDATE intermediate.int_protective_flags SET hardship_state = 'active' "
+                        "WHERE guarantor_id = 'G2'", "gate_hardship_state"),
+    "deceased": ("UPDATE intermediate.int_protective_flags SET is_deceased = true WHERE guarantor_id = 'G1'",
                  "gate_deceased"),
-    "bankrupt": ("UPDATE staging.stg_guarantors SET bankruptcy_filed_date = DATE '2026-11-20' "
-                 "WHERE guarantor_id = 'G2'", "gate_bankrupt"),
+    "bankrupt": ("UPDATE intermediate.int_protective_flags SET is_bankrupt = true WHERE guarantor_id = 'G2'",
+                 "gate_bankrupt"),
     "active_plan": ("UPDATE intermediate.int_plan_status SET in_good_standing = true", "gate_active_plan"),
     "min_balance": ("UPDATE staging.stg_policy SET placement_min_balance = 50", "guarantor_balance"),
 }
@@ -250,10 +260,11 @@ def test_gate_blocks_each_protective_rule_even_when_eligible_says_yes(wh, outbox
 
 
 def test_gate_passes_on_the_other_side(wh, outbox):
-    """A resolved dispute, an expired hardship, a deceased date after D, a defaulted plan and a
-    balance exactly at the minimum do not block."""
+    """Flags of guarantors not in the batch, a defaulted plan and a balance exactly at the
+    minimum do not block (a deceased date after D is no flag on D: int_protective_flags)."""
     con = duckdb.connect(str(wh))
-    con.execute("UPDATE staging.stg_guarantors SET deceased_date = DATE '2026-11-21' WHERE guarantor_id = 'G1'")
+    con.execute("UPDATE intermediate.int_protective_flags SET has_open_dispute = true, is_deceased = true "
+                "WHERE guarantor_id = 'G3'")
     con.execute("UPDATE staging.stg_policy SET placement_min_balance = 45.50")
     con.close()
     report = place(wh, outbox)

@@ -1,0 +1,219 @@
+-- Segments (docs/rules.md §3 "Segments"): one row per guarantor with a balance > 0 at
+-- each snapshot date — the as-of date D (dim_guarantor_status) and the day before each
+-- scorecard week starts (a week's KPI facts belong to the segment at the week's start,
+-- rpt_weekly_scorecard). Everything is taken as it stood at the end of the snapshot date:
+--   balance and age: the balance ledger (int_balance_ledger) on that date — the guarantor's
+--     running balance, and the age of the oldest encounter whose running balance is > 0;
+--   tier: small < tiers_small_below ≤ medium < tiers_medium_below ≤ high;
+--   episode_start: the last ledger day on or before the date that started an episode;
+--   first_statement_date: statement 1 of that episode sent on or before the date (send
+--     ledger, sent or delivered; clinic-local date), else episode_start +
+--     segments_first_statement_fallback_days;
+--   responses (int_guarantor_responses) and disputes (int_dispute_status) dated by then.
+-- Segment, the first rule that matches (thresholds from stg_policy segments_*):
+--   documentation_doubt: an open dispute, or a dispute_raised contact with
+--     0 ≤ date − contact ≤ dispute_contact_lookback_days and no dispute resolved since;
+--   silent_aged: age ≥ silent_min_age_days and no response in the last silent_no_response_days;
+--   high_value_engaged: age in engaged_min/max_age_days, tier high, a response in the last
+--     engaged_response_days;
+--   early_stall: age in early_stall_min/max_age_days, tier small or medium, no payment posted
+--     since the first statement;
+--   fresh: 0 ≤ age ≤ fresh_max_age_days; standard: everything else.
+-- "In the last N days" is 0 ≤ date − event ≤ N.
+with run as (
+    select {{ as_of_date() }} as as_of_date, p.*
+    from {{ ref('stg_policy') }} as p
+),
+snapshots as (
+    select as_of_date as snapshot_date from run
+    union
+    select cast({{ dbt.dateadd('day', -1, 'week_start') }} as date) from {{ ref('int_scorecard_weeks') }}
+),
+ledger as (select * from {{ ref('int_balance_ledger') }}),
+
+-- balances and ages at each snapshot ------------------------------------------------------
+open_guarantors as (
+    select distinct s.snapshot_date, l.guarantor_id, l.guarantor_balance_after as balance
+    from ledger as l
+    inner join snapshots as s on {{ balance_on('l', 'guarantor', 's.snapshot_date') }}
+    where l.guarantor_balance_after > 0
+),
+ages as (
+    select
+        s.snapshot_date,
+        l.guarantor_id,
+        max({{ days_between('l.balance_date', 's.snapshot_date') }}) as age_days
+    from ledger as l
+    inner join snapshots as s on {{ balance_on('l', 'encounter', 's.snapshot_date') }}
+    where l.encounter_id is not null and l.encounter_balance_after > 0
+    group by s.snapshot_date, l.guarantor_id
+),
+
+-- episode and first statement -------------------------------------------------------------
+episode_starts as (
+    select distinct l.guarantor_id, l.effective_date as start_date
+    from ledger as l
+    where {{ starts_episode('l') }}
+),
+episodes as (
+    select o.snapshot_date, o.guarantor_id, max(e.start_date) as episode_start
+    from open_guarantors as o
+    inner join episode_starts as e
+        on e.guarantor_id = o.guarantor_id and e.start_date <= o.snapshot_date
+    group by o.snapshot_date, o.guarantor_id
+),
+statement_1 as (
+    select
+        l.guarantor_id,
+        l.episode_start,
+        coalesce({{ utc_to_local_date('l.sent_at', 'run.clinic_timezone') }}, l.as_of_date) as sent_date
+    from {{ ref('stg_send_ledger') }} as l
+    cross join run
+    where l.step = 'statement_1' and l.status in ('sent', 'delivered')
+),
+first_sent as (
+    select e.snapshot_date, e.guarantor_id, min(s.sent_date) as sent_date
+    from episodes as e
+    inner join statement_1 as s
+        on s.guarantor_id = e.guarantor_id
+        and s.episode_start = e.episode_start
+        and s.sent_date <= e.snapshot_date
+    group by e.snapshot_date, e.guarantor_id
+),
+first_statements as (
+    select
+        e.snapshot_date,
+        e.guarantor_id,
+        e.episode_start,
+        {{ first_statement_date('f.sent_date', 'e.episode_start', 'run.segments_first_statement_fallback_days') }}
+            as first_statement_date,
+        case when f.sent_date is not null then 'send_ledger' else 'fallback' end as first_statement_source
+    from episodes as e
+    cross join run
+    left join first_sent as f on f.snapshot_date = e.snapshot_date and f.guarantor_id = e.guarantor_id
+),
+
+-- responses, payments, disputes -----------------------------------------------------------
+responses as (
+    select o.snapshot_date, o.guarantor_id, max(r.response_date) as last_response_date
+    from open_guarantors as o
+    inner join {{ ref('int_guarantor_responses') }} as r
+        on r.guarantor_id = o.guarantor_id and r.response_date <= o.snapshot_date
+    group by o.snapshot_date, o.guarantor_id
+),
+payments_since_first_statement as (
+    select distinct f.snapshot_date, f.guarantor_id
+    from first_statements as f
+    inner join {{ ref('stg_patient_transactions') }} as t
+        on t.guarantor_id = f.guarantor_id
+        and t.transaction_type = 'payment'
+        and t.posted_date >= f.first_statement_date
+        and t.posted_date <= f.snapshot_date
+),
+disputes as (select * from {{ ref('int_dispute_status') }}),
+open_disputes as (
+    select distinct o.snapshot_date, o.guarantor_id
+    from open_guarantors as o
+    inner join disputes as d
+        on d.guarantor_id = o.guarantor_id
+        and d.opened_date <= o.snapshot_date
+        and (d.resolved_date is null or d.resolved_date > o.snapshot_date)
+),
+dispute_contacts as (
+    select o.snapshot_date, o.guarantor_id, c.contact_event_id, c.occurred_date
+    from open_guarantors as o
+    cross join run
+    inner join {{ ref('int_contact_events') }} as c
+        on c.guarantor_id = o.guarantor_id
+        and c.outcome = 'dispute_raised'
+        and c.occurred_date <= o.snapshot_date
+        and {{ days_between('c.occurred_date', 'o.snapshot_date') }}
+            <= run.segments_dispute_contact_lookback_days
+),
+answered_dispute_contacts as (
+    select distinct c.snapshot_date, c.contact_event_id
+    from dispute_contacts as c
+    inner join disputes as d
+        on d.guarantor_id = c.guarantor_id
+        and d.resolved_date >= c.occurred_date
+        and d.resolved_date <= c.snapshot_date
+),
+recent_dispute_contacts as (
+    select distinct c.snapshot_date, c.guarantor_id
+    from dispute_contacts as c
+    left join answered_dispute_contacts as a
+        on a.snapshot_date = c.snapshot_date and a.contact_event_id = c.contact_event_id
+    where a.contact_event_id is null
+),
+
+base as (
+    select
+        o.snapshot_date,
+        o.snapshot_date = run.as_of_date as is_as_of_date,
+        o.guarantor_id,
+        o.balance,
+        a.age_days,
+        case
+            when o.balance < run.tiers_small_below then 'small'
+            when o.balance < run.tiers_medium_below then 'medium'
+            else 'high'
+        end as tier,
+        f.episode_start,
+        f.first_statement_date,
+        f.first_statement_source,
+        r.last_response_date,
+        {{ days_between('r.last_response_date', 'o.snapshot_date') }} as days_since_response,
+        od.guarantor_id is not null as has_open_dispute,
+        dc.guarantor_id is not null as has_recent_dispute_contact,
+        pf.guarantor_id is not null as has_payment_since_first_statement,
+        run.segments_silent_min_age_days,
+        run.segments_silent_no_response_days,
+        run.segments_engaged_min_age_days,
+        run.segments_engaged_max_age_days,
+        run.segments_engaged_response_days,
+        run.segments_early_stall_min_age_days,
+        run.segments_early_stall_max_age_days,
+        run.segments_fresh_max_age_days
+    from open_guarantors as o
+    cross join run
+    left join ages as a on a.snapshot_date = o.snapshot_date and a.guarantor_id = o.guarantor_id
+    left join first_statements as f on f.snapshot_date = o.snapshot_date and f.guarantor_id = o.guarantor_id
+    left join responses as r on r.snapshot_date = o.snapshot_date and r.guarantor_id = o.guarantor_id
+    left join open_disputes as od on od.snapshot_date = o.snapshot_date and od.guarantor_id = o.guarantor_id
+    left join recent_dispute_contacts as dc
+        on dc.snapshot_date = o.snapshot_date and dc.guarantor_id = o.guarantor_id
+    left join payments_since_first_statement as pf
+        on pf.snapshot_date = o.snapshot_date and pf.guarantor_id = o.guarantor_id
+)
+select
+    {{ dbt.concat([dbt.safe_cast('snapshot_date', dbt.type_string()), "'|'", 'guarantor_id']) }} as segment_snapshot_id,
+    snapshot_date,
+    is_as_of_date,
+    guarantor_id,
+    {{ money('balance') }} as balance,
+    age_days,
+    tier,
+    case
+        when has_open_dispute or has_recent_dispute_contact then 'documentation_doubt'
+        when age_days >= segments_silent_min_age_days
+            and (days_since_response is null or days_since_response > segments_silent_no_response_days)
+            then 'silent_aged'
+        when age_days between segments_engaged_min_age_days and segments_engaged_max_age_days
+            and tier = 'high'
+            and days_since_response between 0 and segments_engaged_response_days
+            then 'high_value_engaged'
+        when age_days between segments_early_stall_min_age_days and segments_early_stall_max_age_days
+            and tier in ('small', 'medium')
+            and not has_payment_since_first_statement
+            then 'early_stall'
+        when age_days between 0 and segments_fresh_max_age_days then 'fresh'
+        else 'standard'
+    end as segment,
+    episode_start,
+    first_statement_date,
+    first_statement_source,
+    last_response_date,
+    has_open_dispute,
+    has_recent_dispute_contact,
+    has_payment_since_first_statement
+from base
