@@ -23,7 +23,14 @@ statement_1 as (
     select
         l.guarantor_id,
         l.episode_start,
-        min(coalesce({{ utc_to_local_date('l.sent_at', 'run.clinic_timezone') }}, l.as_of_date)) as sent_date
+        -- the clinic-local day it went out; the plan's date when that day is unknown or later
+        -- than this run's D (a backfill or re-run of an earlier date, made on a later real day)
+        min(case
+            when l.sent_at is null
+                or {{ utc_to_local_date('l.sent_at', 'run.clinic_timezone') }} > run.as_of_date
+                then l.as_of_date
+            else {{ utc_to_local_date('l.sent_at', 'run.clinic_timezone') }}
+        end) as sent_date
     from {{ ref('stg_send_ledger') }} as l
     cross join run
     where l.step = 'statement_1'
