@@ -15,6 +15,7 @@ from orchestration.partitions import daily_partitions
 from orchestration.raw.schema import write_run_context
 from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
 from orchestration.warehouse.project import MANIFEST, dbt_project, keep_partial_parse, prune_target
+from orchestration.warehouse.rule_failures import is_rules_check, name_failing_rows
 
 LAYER_OWNERS = {"staging": "team:analytics-engineering", "intermediate": "team:analytics-engineering",
                 "marts": "team:finance"}
@@ -45,13 +46,30 @@ translator = CollectionsTranslator(settings=DagsterDbtTranslatorSettings(enable_
 )
 def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, collections: CollectionsResource):
     """`dbt build` for the partition's as-of date (and the run's start: orchestration/clock.py):
-    staging → intermediate → marts, tests as gates."""
+    staging → intermediate → marts, tests as gates. A failed `model_rules` test's check names
+    its failing rules and keys (rule_failures.py)."""
     prune_target()
     started = run_clock(context, collections.policy().clinic_tz).started_at   # docs/rules.md §4
     with collections.warehouse() as con:          # closed before dbt opens the file
         write_run_context(con, context.partition_key, context.run_id, started)
     build = dbt.cli(["build"], context=context)
+    failed_rules = []   # named after the build: dbt holds the warehouse file while it runs
     try:
-        yield from crash_points("mid_dbt", build.stream())   # faults.py: no-op unless set
+        for event in crash_points("mid_dbt", build.stream()):   # faults.py: no-op unless set
+            if is_rules_check(event):
+                failed_rules.append(event)
+            else:
+                yield event
+    except Exception:
+        # a failed test makes dbt exit with an error, which fails the step: its checks first
+        yield from _named(failed_rules, collections, build.target_path)
+        raise
+    else:
+        yield from _named(failed_rules, collections, build.target_path)
     finally:
         keep_partial_parse(build.target_path)   # the next run skips dbt's full parse
+
+
+def _named(events, collections: CollectionsResource, target):
+    for event in events:
+        yield name_failing_rows(event, collections.paths.warehouse, target, MANIFEST)

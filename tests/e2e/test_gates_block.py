@@ -57,7 +57,17 @@ def test_failing_dbt_test_skips_its_children(first_run, tmp_path, monkeypatch):
     con.close()
     result = run_daily()
     assert not result.success
-    assert ("staging/stg_encounters", "unique_stg_encounters_encounter_id") in _failed_checks(result)
+    assert ("staging/stg_encounters", "model_rules_stg_encounters") in _failed_checks(result)
+    # the check names the rule and the duplicated key (orchestration/warehouse/rule_failures.py)
+    (duplicate,) = query("SELECT encounter_id FROM raw.encounters GROUP BY 1 HAVING count(*) > 1")
+    (text,) = [e.event_specific_data.description for e in result.all_events
+               if e.event_type_value == "ASSET_CHECK_EVALUATION"
+               and e.event_specific_data.check_name == "model_rules_stg_encounters"]
+    assert text == f"rule unique_encounter_id: 1 failing row(s): {duplicate[0]}"
+    from orchestration.run import summary_lines
+    summary = summary_lines(result)
+    assert "  check failed: staging/stg_encounters model_rules_stg_encounters (ERROR)" in summary
+    assert f"      rule unique_encounter_id: 1 failing row(s): {duplicate[0]}" in summary
     done = materialized(result)
     assert "staging/stg_encounters" in done
     for downstream in ("intermediate/int_encounter_responsibility", "marts/fct_encounter_balances", "marts/rpt_aging",

@@ -80,7 +80,7 @@ def test_huddle_report_has_every_kpi_and_no_person(first_run, clinic):
     with open(reports / f"data_quality_{AS_OF}.csv", newline="") as fh:
         dq = list(csv.DictReader(fh))
     assert len(dq) > 100 and {r["run_status"] for r in dq} == {"STARTED"}
-    assert any(r["check"] == "ge_raw_guarantors" for r in dq) and any(r["check"].startswith("unique_") for r in dq)
+    assert any(r["check"] == "ge_raw_guarantors" for r in dq) and any(r["check"].startswith("model_rules_") for r in dq)
     assert f"{len(dq):,} check results" in page
     # no person on the page: no guarantor id, no full name
     ids, names = _landing_people(clinic["root"] / "landing")

@@ -22,7 +22,7 @@ def test_every_asset_has_a_stage_group_a_description_and_an_owner():
         assert node.description and node.description.strip(), key
         assert node.owners, key
     checks = {k.name for k in graph.asset_check_keys}
-    assert {"ge_raw_guarantors", "ge_touch_audience"} <= checks and any(c.startswith("unique_") for c in checks)
+    assert {"ge_raw_guarantors", "ge_touch_audience"} <= checks and any(c.startswith("model_rules_") for c in checks)
 
 
 def test_published_tables_are_analytics_only_for_previews():
