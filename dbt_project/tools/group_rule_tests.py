@@ -4,11 +4,13 @@ dbt pays a fixed cost per node (docs/benchmarks.md); a model's `not_null`, `uniq
 `accepted_values`, `relationships` and `columns_not_null` tests become rules of one
 `model_rules_<model>` test (tests/generic/model_rules.sql), each rule named as the test it
 replaces, so no assertion is lost and a failure still names it. A test with `severity: warn`
-goes into `model_rules_<model>_warn`. Idempotent: run it again after adding tests the old way.
+goes into `model_rules_<model>_warn`. `relationships` rules go into
+`model_rules_<model>_relationships`: a test that reads another model blocks only the children
+of both (dbt build), so they stay out of the test that gates every child of the model. Idempotent: run it again after adding tests the old way.
 
     .venv/bin/python dbt_project/tools/group_rule_tests.py        # rewrites the .yml files
 
-docs/dbt-tests.md lists the mapping (`--mapping` prints it).
+docs/dbt-tests.md lists the mapping from the former tests to the rules.
 """
 
 from __future__ import annotations
@@ -43,9 +45,9 @@ def _parse_column_test(test) -> tuple[str, dict, dict]:
     return kind, dict(body.get("arguments") or {}), dict(body.get("config") or {})
 
 
-def group_model(node: CommentedMap, mapping: list[tuple[str, str, str]]) -> None:
+def group_model(node: CommentedMap) -> None:
     model = node["name"]
-    rules = {"error": [], "warn": []}
+    rules = {"error": [], "warn": [], "relationships": []}
     key = None
     for col in node.get("columns") or []:
         tests = col.get("data_tests")
@@ -72,6 +74,8 @@ def group_model(node: CommentedMap, mapping: list[tuple[str, str, str]]) -> None
             severity = config.pop("severity", "error")
             if config:
                 raise SystemExit(f"{model}.{col['name']} {kind}: config {config} not supported by model_rules")
+            if kind == "relationships" and severity == "error":
+                severity = "relationships"
             rules[severity].append(rule)
         if keep:
             col["data_tests"] = keep
@@ -85,19 +89,16 @@ def group_model(node: CommentedMap, mapping: list[tuple[str, str, str]]) -> None
                 rule = CommentedMap([("name", rule_name("not_null", c)), ("not_null", c)])
                 rule.fa.set_flow_style()
                 rules["error"].append(rule)
-                mapping.append((t["name"], f"model_rules_{model}", rule_name("not_null", c)))
         elif isinstance(t, dict) and t.get("test_name") == "model_rules":
-            if t["name"].endswith("_warn"):
-                rules["warn"] = list(t["arguments"]["rules"]) + rules["warn"]
-            else:
-                rules["error"] = list(t["arguments"]["rules"]) + rules["error"]
+            group = next((g for g in ("warn", "relationships") if t["name"].endswith("_" + g)), "error")
+            rules[group] = list(t["arguments"]["rules"]) + rules[group]
             key = key or t["arguments"].get("key")
         else:
             keep.append(t)
     for severity, items in rules.items():
         if not items:
             continue
-        test_name = f"model_rules_{model}" + ("_warn" if severity == "warn" else "")
+        test_name = f"model_rules_{model}" + ("" if severity == "error" else f"_{severity}")
         args = CommentedMap()
         if key:
             args["key"] = key
@@ -106,9 +107,6 @@ def group_model(node: CommentedMap, mapping: list[tuple[str, str, str]]) -> None
         if severity == "warn":
             test["config"] = CommentedMap([("severity", "warn")])
         keep.append(test)
-        for r in items:
-            if not any(m[1] == test_name and m[2] == r["name"] for m in mapping):
-                mapping.append((r["name"], test_name, r["name"]))
     if keep:
         node["data_tests"] = keep
         # data_tests right after description, as the files have them
@@ -127,7 +125,6 @@ def main(argv: list[str]) -> int:
     yaml.preserve_quotes = True
     yaml.width = 4096   # one rule per line
     yaml.indent(mapping=2, sequence=4, offset=2)
-    mapping: list[tuple[str, str, str]] = []
     files = sorted((PROJECT / "models").rglob("_*.yml")) + sorted((PROJECT / "seeds").glob("_*.yml"))
     for f in files:
         doc = yaml.load(f.read_text())
@@ -135,13 +132,9 @@ def main(argv: list[str]) -> int:
         if not nodes:
             continue
         for node in nodes:
-            group_model(node, mapping)
-        if "--mapping" not in argv:
-            with f.open("w") as out:
-                yaml.dump(doc, out)
-    if "--mapping" in argv:
-        for old, new, rule in sorted(mapping, key=lambda m: (m[1], m[0])):
-            print(f"| `{old}` | `{new}` | `{rule}` |")
+            group_model(node)
+        with f.open("w") as out:
+            yaml.dump(doc, out)
     return 0
 
 
