@@ -36,21 +36,30 @@ def compiled_query(target: Path, manifest: Path, test_name: str) -> str | None:
     return None
 
 
-def describe(rows: list[tuple[str, str | None]]) -> str:
-    """One line per rule: `rule <name>: <n> failing row(s): key, key, … (+k more)`."""
+def describe(rows: list[tuple[str, str | None, int]]) -> str:
+    """One line per rule from (rule, key, the rule's failing rows):
+    `rule <name>: <n> failing row(s): key, key, … (+k more)`."""
     by_rule: dict[str, list[str]] = defaultdict(list)
-    for rule, key in rows:
+    totals: dict[str, int] = {}
+    for rule, key, total in rows:
         by_rule[rule].append("(no key)" if key is None else str(key))
+        totals[rule] = total
     lines = []
     for rule in sorted(by_rule):
-        keys = sorted(by_rule[rule])
-        more = f" (+{len(keys) - SHOWN} more)" if len(keys) > SHOWN else ""
-        lines.append(f"rule {rule}: {len(keys)} failing row(s): {', '.join(keys[:SHOWN])}{more}")
+        keys = sorted(by_rule[rule])[:SHOWN]
+        more = f" (+{totals[rule] - len(keys)} more)" if totals[rule] > len(keys) else ""
+        lines.append(f"rule {rule}: {totals[rule]} failing row(s): {', '.join(keys)}{more}")
     return "\n".join(lines)
 
 
-def failing_rows(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple[str, str | None]]:
-    return con.execute(f"SELECT rule_name, failing_key FROM ({query}) AS failing").fetchall()
+def failing_rows(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple[str, str | None, int]]:
+    """The first SHOWN keys of each failing rule (in key order) and the rule's count."""
+    return con.execute(f"""
+        SELECT rule_name, failing_key, total FROM (
+            SELECT rule_name, failing_key, count(*) OVER (PARTITION BY rule_name) AS total,
+                   row_number() OVER (PARTITION BY rule_name ORDER BY failing_key NULLS LAST) AS n
+            FROM ({query}) AS failing) AS ranked
+        WHERE n <= {SHOWN}""").fetchall()
 
 
 def name_failing_rows(event: dg.AssetCheckResult, warehouse: Path, target: Path, manifest: Path) -> dg.AssetCheckResult:
