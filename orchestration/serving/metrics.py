@@ -1,0 +1,59 @@
+"""The semantic layer's command line: MetricFlow's `mf` on this project's warehouse, offline.
+
+    python -m orchestration.serving.metrics list metrics
+    python -m orchestration.serving.metrics query --metrics recovery_rate --group-by metric_time__month
+    python -m orchestration.serving.metrics validate-configs
+
+Every `mf` command and option works (docs/metrics.md). What this adds to a bare `mf`:
+- no outbound call: `mf` asks pypi.org for a newer version on every start (dbt-metricflow's
+  UpdateChecker); the pipeline makes no call beyond the machine, so the check is replaced by one
+  that finds nothing;
+- the project's dbt profile (dbt_project/profiles.yml, target duckdb) on the warehouse the
+  pipeline uses (COLLECTIONS_WAREHOUSE_PATH, default ./var/warehouse.duckdb), from any folder;
+- a fresh semantic manifest (dbt_project/target/semantic_manifest.json, written by `dbt parse`
+  when the project changed).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from orchestration.settings import DBT_PROJECT_DIR, export_warehouse_path
+
+
+class _NoUpdateCheck:
+    """Stands in for update_checker.UpdateChecker: reports that no update was found."""
+
+    def check(self, package_name: str, package_version: str) -> None:
+        return None
+
+
+def run_mf(args: Sequence[str]) -> int:
+    """Run the `mf` CLI in this process with `args`; returns its exit code."""
+    from orchestration.warehouse.project import ensure_manifest
+
+    export_warehouse_path()
+    ensure_manifest()
+    os.environ["DBT_PROJECT_DIR"] = str(DBT_PROJECT_DIR)
+    os.environ["DBT_PROFILES_DIR"] = str(DBT_PROJECT_DIR)
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+    import dbt_metricflow.cli.main as mf_cli
+
+    mf_cli.UpdateChecker = _NoUpdateCheck   # read by name when `mf` starts: no pypi.org call
+    try:
+        mf_cli.cli.main(args=list(args), prog_name="mf", standalone_mode=True)
+    except SystemExit as done:
+        code = done.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_mf(sys.argv[1:] if argv is None else argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
