@@ -10,6 +10,8 @@ Every `mf` command and option works (docs/metrics.md). What this adds to a bare 
   that finds nothing;
 - the project's dbt profile (dbt_project/profiles.yml, target duckdb) on the warehouse the
   pipeline uses (COLLECTIONS_WAREHOUSE_PATH, default ./var/warehouse.duckdb), from any folder;
+- plain progress lines on stderr instead of `mf`'s animated spinners (halo), so stdout holds only
+  the answer (a table, or the CSV with --csv) and a log or a pipe reads cleanly;
 - a fresh semantic manifest (dbt_project/target/semantic_manifest.json, written by `dbt parse`
   when the project changed).
 """
@@ -30,6 +32,35 @@ class _NoUpdateCheck:
         return None
 
 
+class _Progress:
+    """Stands in for halo.Halo: prints the outcome of a step on stderr, without animation."""
+
+    def __init__(self, text: str = "", **_: object) -> None:
+        self.text = text
+
+    def start(self, text: str | None = None) -> "_Progress":
+        return self
+
+    def stop(self) -> "_Progress":
+        return self
+
+    def _line(self, mark: str, text: str | None) -> "_Progress":
+        print(f"{mark} {text or self.text}", file=sys.stderr)
+        return self
+
+    def succeed(self, text: str | None = None) -> "_Progress":
+        return self._line("ok:", text)
+
+    def fail(self, text: str | None = None) -> "_Progress":
+        return self._line("failed:", text)
+
+    def warn(self, text: str | None = None) -> "_Progress":
+        return self._line("warning:", text)
+
+    def info(self, text: str | None = None) -> "_Progress":
+        return self._line("info:", text)
+
+
 def run_mf(args: Sequence[str]) -> int:
     """Run the `mf` CLI in this process with `args`; returns its exit code."""
     from orchestration.warehouse.project import ensure_manifest
@@ -43,6 +74,7 @@ def run_mf(args: Sequence[str]) -> int:
     import dbt_metricflow.cli.main as mf_cli
 
     mf_cli.UpdateChecker = _NoUpdateCheck   # read by name when `mf` starts: no pypi.org call
+    mf_cli.Halo = _Progress
     try:
         mf_cli.cli.main(args=list(args), prog_name="mf", standalone_mode=True)
     except SystemExit as done:
