@@ -65,7 +65,11 @@ def run_mf(args: Sequence[str]) -> int:
     """Run the `mf` CLI in this process with `args`; returns its exit code."""
     from orchestration.warehouse.project import ensure_manifest
 
-    export_warehouse_path()
+    warehouse = export_warehouse_path()
+    if not warehouse.exists():     # dbt would make an empty one, and every answer would fail
+        print(f"error: no warehouse at {warehouse}: run `make demo` (or the daily job) first, or set "
+              "COLLECTIONS_WAREHOUSE_PATH", file=sys.stderr)
+        return 2
     ensure_manifest()
     os.environ["DBT_PROJECT_DIR"] = str(DBT_PROJECT_DIR)
     os.environ["DBT_PROFILES_DIR"] = str(DBT_PROJECT_DIR)
