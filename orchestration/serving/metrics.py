@@ -66,7 +66,8 @@ def run_mf(args: Sequence[str]) -> int:
     from orchestration.warehouse.project import ensure_manifest
 
     warehouse = export_warehouse_path()
-    if not warehouse.exists():     # dbt would make an empty one, and every answer would fail
+    asks_help = any(a in ("--help", "-h", "--version") for a in args)
+    if not warehouse.exists() and not asks_help:   # dbt would make an empty one: every answer would fail
         print(f"error: no warehouse at {warehouse}: run `make demo` (or the daily job) first, or set "
               "COLLECTIONS_WAREHOUSE_PATH", file=sys.stderr)
         return 2
