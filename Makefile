@@ -9,7 +9,7 @@ GUARANTORS ?= 5000
 SEED ?= 7
 export DAGSTER_HOME ?= $(CURDIR)/var/dagster_home
 
-.PHONY: install sample run demo test ui bench clean prepare install-spark test-spark
+.PHONY: install sample run demo test ui bench clean prepare install-spark test-spark metrics
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
@@ -49,6 +49,11 @@ install-spark: $(STAMP) ## add dbt-spark and pyspark (requirements-spark.lock) t
 test-spark: install-spark prepare ## the dbt models on Spark (local) against DuckDB; needs Java 17 (docs/scaling.md)
 	@# one process (-n0): one Spark session at a time, and pyspark exits when imported in an xdist worker
 	$(BIN)/python -m pytest -m spark -n0 tests/spark
+
+metrics: prepare ## the semantic layer on the warehouse: list the metrics, answer a query (docs/metrics.md)
+	$(BIN)/python -m orchestration.serving.metrics list metrics
+	$(BIN)/python -m orchestration.serving.metrics query --metrics recovery_rate,promise_to_pay_kept,days_to_first_contact \
+		--group-by metric_time__week --order metric_time__week
 
 ui: prepare ## Dagster UI on http://127.0.0.1:3000
 	@$(BIN)/python -c "from orchestration.instance import ensure_dagster_home; ensure_dagster_home()"

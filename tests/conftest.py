@@ -32,7 +32,7 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 CLINIC_MODULES = (
     "tests/e2e/test_placement_outputs.py", "tests/e2e/test_daily_job.py", "tests/e2e/test_gates_block.py",
     "tests/e2e/test_outreach.py", "tests/e2e/test_moves_e2e.py", "tests/e2e/test_serving_outputs.py",
-    "tests/reliability/test_phi.py",
+    "tests/e2e/test_metrics.py", "tests/reliability/test_phi.py",
 )
 SCHEDULE = (
     "tests/e2e/test_backfill.py",                # one test, 15 runs of the daily job

@@ -18,13 +18,18 @@ from orchestration.serving.huddle import read_huddle, render_huddle
 from orchestration.serving.lineage import table_metadata
 from orchestration.serving.publish import ServingFile, publish, published_as_of, write_marker
 from orchestration.serving.quality import quality_csv, week_quality
+from orchestration.serving.semantic import add_metric_definitions, load_manifest, write_served_manifest
 
 ANALYTICS = ServingFile("analytics.duckdb", ("rpt_aging", "rpt_weekly_scorecard", "rpt_huddle", "rpt_hold_counts",
                                              "rpt_dispute_root_causes", "rpt_move_scorecard", "rpt_cohort_yield"),
                         parquet=True, private=False)   # no direct identifiers (tests/reliability/test_phi.py)
 STAFF = ServingFile("staff.duckdb", ("fct_queue_items", "rpt_hold_report", "dim_guarantor_contacts"))
+# the semantic layer's tables and metric definitions (private: the observations carry guarantor
+# ids); its manifest is written beside it (orchestration/serving/semantic.py, docs/metrics.md)
+METRICS = ServingFile("metrics.duckdb", ("fct_scorecard_observations", "metricflow_time_spine"), schema="marts",
+                      extra=lambda con: add_metric_definitions(con, load_manifest()))
 DAILY_JOB = "daily_job"     # the week's data quality is read from this job's runs
-SOURCES = sorted({t for f in (ANALYTICS, STAFF) for t in f.tables})
+SOURCES = sorted({t for f in (ANALYTICS, STAFF, METRICS) for t in f.tables})
 
 
 def _build() -> dg.AssetsDefinition:
@@ -43,13 +48,14 @@ def _build() -> dg.AssetsDefinition:
             _completed(collections, as_of, context)
             return dg.MaterializeResult(metadata={"skipped": f"serving stays as of {published} (newer than {as_of})",
                                                   "folder": dg.MetadataValue.path(str(paths.serving))})
-        counts = publish(paths.warehouse, paths.serving, (ANALYTICS, STAFF))
+        counts = publish(paths.warehouse, paths.serving, (ANALYTICS, STAFF, METRICS))
+        write_served_manifest(paths.serving, load_manifest())
         write_marker(paths.serving, as_of, context.run_id)
         _completed(collections, as_of, context)
         # lineage: row counts of every published mart, a preview of the identifier-free ones
         for key, meta in table_metadata(paths.serving / ANALYTICS.name, ANALYTICS.tables, preview=True).items():
             context.log_event(dg.AssetObservation(asset_key=["marts", key], metadata=meta))
-        for key, n in counts[STAFF.name].items():
+        for key, n in {**counts[STAFF.name], **counts[METRICS.name]}.items():
             context.log_event(dg.AssetObservation(asset_key=["marts", key], metadata={"dagster/row_count": n}))
         return dg.MaterializeResult(metadata={
             "dagster/row_count": sum(n for tables in counts.values() for n in tables.values()),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -30,6 +31,10 @@ class ServingFile:
     parquet: bool = False         # also write <name stem>/<table>.parquet
     private: bool = True          # mode 0600 from its creation on; False only for a file
                                   # with no personal data (BI tools running as another user)
+    schema: str = "main"          # the schema the tables are copied into (the warehouse's own
+                                  # "marts" keeps a copy's relation names those of the warehouse)
+    extra: Callable[[duckdb.DuckDBPyConnection], object] | None = None   # adds more to the file
+                                  # before it is swapped in (orchestration/serving/semantic.py)
 
 
 MARKER = "published.json"
@@ -77,11 +82,14 @@ def publish(warehouse: Path, serving_dir: Path, files: tuple[ServingFile, ...],
         counts[f.name] = {}
         try:
             con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {f.schema}")
             for table in f.tables:
-                con.execute(f"CREATE TABLE main.{table} AS SELECT * FROM wh.{schema}.{table}")
-                counts[f.name][table] = con.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0]
+                con.execute(f"CREATE TABLE {f.schema}.{table} AS SELECT * FROM wh.{schema}.{table}")
+                counts[f.name][table] = con.execute(f"SELECT count(*) FROM {f.schema}.{table}").fetchone()[0]
+            if f.extra is not None:
+                f.extra(con)
             if f.parquet:
-                _publish_parquet(con, serving_dir / Path(f.name).stem, f.tables)
+                _publish_parquet(con, serving_dir / Path(f.name).stem, f.tables, f.schema)
             con.execute("DETACH wh")
             con.execute("CHECKPOINT")
         finally:
@@ -91,7 +99,8 @@ def publish(warehouse: Path, serving_dir: Path, files: tuple[ServingFile, ...],
     return counts
 
 
-def _publish_parquet(con: duckdb.DuckDBPyConnection, folder: Path, tables: tuple[str, ...]) -> None:
+def _publish_parquet(con: duckdb.DuckDBPyConnection, folder: Path, tables: tuple[str, ...],
+                     schema: str = "main") -> None:
     """Parquet copies written to a fresh folder `.<name>-<n>`; `<name>` is a symbolic link to
     the current one, replaced in one rename, so a reader resolving `<name>/x.parquet` finds the
     whole old set or the whole new set, never a missing or half-written file. Older folders are
@@ -103,7 +112,7 @@ def _publish_parquet(con: duckdb.DuckDBPyConnection, folder: Path, tables: tuple
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     for table in tables:
-        con.execute(f"COPY main.{table} TO '{target / (table + '.parquet')}' (FORMAT parquet)")
+        con.execute(f"COPY {schema}.{table} TO '{target / (table + '.parquet')}' (FORMAT parquet)")
     link_tmp = parent / f".{folder.name}.link.tmp"
     link_tmp.unlink(missing_ok=True)
     link_tmp.symlink_to(target.name)

@@ -23,26 +23,10 @@ with run as (
 ),
 kpis as (select * from {{ ref('scorecard_kpis') }}),
 weeks as (select * from {{ ref('int_scorecard_weeks') }}),
-segments as (
-    select snapshot_date, guarantor_id, segment from {{ ref('int_guarantor_segments') }}
-),
 facts as (
-    select
-        w.week_ending,
-        f.kpi,
-        f.guarantor_id,
-        case
-            when f.guarantor_id is null then null
-            else coalesce(s.segment, 'no_open_balance')
-        end as segment,
-        f.numerator,
-        f.denominator,
-        f.measure
-    from {{ ref('int_scorecard_facts') }} as f
-    inner join weeks as w on f.fact_date >= w.week_start and f.fact_date <= w.week_ending
-    left join segments as s
-        on s.guarantor_id = f.guarantor_id
-        and s.snapshot_date = cast({{ dbt.dateadd('day', -1, 'w.week_start') }} as date)
+    -- the observations with their week and the segment at the week's start
+    select week_ending, kpi, guarantor_id, segment, numerator, denominator, measure
+    from {{ ref('fct_scorecard_observations') }}
 ),
 weeks_with_data as (
     select w.*

@@ -1,0 +1,79 @@
+-- The scorecard's observations with their dimensions: the base of the semantic layer
+-- (docs/metrics.md; models/metrics/). One row per int_scorecard_facts row (kpi, event), in
+-- the scorecard's weeks (docs/rules.md §10), with:
+--   week_start / week_ending: the scorecard week holding fact_date;
+--   segment: the guarantor's segment at that week's start, exactly as rpt_weekly_scorecard
+--     files it (int_guarantor_segments on the day before week_start; 'no_open_balance' when
+--     the guarantor had no open balance then; null for file-level facts, the ERA lag);
+--   household_id: the guarantor's household (stg_guarantors);
+--   encounter_id: the encounter the event is about, where it has one (untouched balances,
+--     patient responsibility, payments, disputes, placements);
+--   payer_id: that encounter's primary payer (stg_encounters; SELFPAY for self-pay);
+--   channel: how the event happened: the outreach channel for attempts and complaints
+--     (sms, email, letter, call, …), the payment method for payments (text_to_pay, card, …).
+-- numerator / denominator / measure are int_scorecard_facts' own: the metrics
+-- (models/metrics/_metrics__metrics.yml) add them up exactly as rpt_weekly_scorecard does.
+with facts as (select * from {{ ref('int_scorecard_facts') }}),
+weeks as (select week_start, week_ending from {{ ref('int_scorecard_weeks') }}),
+segments as (
+    select snapshot_date, guarantor_id, segment from {{ ref('int_guarantor_segments') }}
+),
+guarantors as (select guarantor_id, household_id from {{ ref('stg_guarantors') }}),
+encounters as (select encounter_id, primary_payer_id from {{ ref('stg_encounters') }}),
+postings as (
+    select
+        {{ dbt.concat(["'payment:'", 'transaction_id']) }} as source_id,
+        encounter_id,
+        method
+    from {{ ref('stg_patient_transactions') }}
+),
+event_encounters as (
+    select {{ dbt.concat(["'encounter:'", 'encounter_id']) }} as source_id, encounter_id
+    from encounters
+    union all
+    select {{ dbt.concat(["'charge:'", 'encounter_id']) }}, encounter_id
+    from encounters
+    union all
+    select {{ dbt.concat(["'dispute:'", 'dispute_id']) }}, encounter_id
+    from {{ ref('int_dispute_status') }}
+    union all
+    select {{ dbt.concat(["'placement:'", 'placement_id']) }}, encounter_id
+    from {{ ref('int_placement_history') }}
+),
+contact_channels as (
+    select {{ dbt.concat(["'attempt:'", 'attempt_id']) }} as source_id, channel
+    from {{ ref('int_outreach_attempts') }}
+    union all
+    select {{ dbt.concat(["'complaint:'", 'source_id']) }}, channel
+    from {{ ref('int_contact_events') }}
+    where source = 'contact_log' and outcome = 'complaint'
+)
+select
+    f.fact_id,
+    f.kpi,
+    f.source_id,
+    f.fact_date,
+    w.week_start,
+    w.week_ending,
+    f.guarantor_id,
+    g.household_id,
+    case
+        when f.guarantor_id is null then null
+        else coalesce(s.segment, 'no_open_balance')
+    end as segment,
+    coalesce(p.encounter_id, ee.encounter_id) as encounter_id,
+    e.primary_payer_id as payer_id,
+    coalesce(p.method, cc.channel) as channel,
+    f.numerator,
+    f.denominator,
+    f.measure
+from facts as f
+inner join weeks as w on f.fact_date >= w.week_start and f.fact_date <= w.week_ending
+left join segments as s
+    on s.guarantor_id = f.guarantor_id
+    and s.snapshot_date = cast({{ dbt.dateadd('day', -1, 'w.week_start') }} as date)
+left join guarantors as g on g.guarantor_id = f.guarantor_id
+left join postings as p on p.source_id = f.source_id
+left join event_encounters as ee on ee.source_id = f.source_id
+left join contact_channels as cc on cc.source_id = f.source_id
+left join encounters as e on e.encounter_id = coalesce(p.encounter_id, ee.encounter_id)
