@@ -23,9 +23,9 @@ from pathlib import Path
 from datetime import date
 from typing import Callable, Iterable, Mapping
 
-from ._files import write_to
+from ..files import csv_bytes, write_to
 from .model import SendResult, Touch, long_date, money, utc_z
-from .sms import _csv_bytes, normalize_phone, send_window
+from .sms import normalize_phone, send_window
 
 CALL_COLUMNS = ("touch_id", "guarantor_id", "phone", "call_after", "call_before", "timezone",
                 "priority", "opener")
@@ -81,5 +81,5 @@ def write_call_list(rows: Iterable[Mapping], path: str | Path, *, overwrite: boo
     out = []
     for r in rows:
         out.append({**r, "call_after": utc_z(r["call_after"]), "call_before": utc_z(r["call_before"])})
-    return write_to(path, _csv_bytes(CALL_COLUMNS, out), prefix="calls_", suffix=".csv",
+    return write_to(path, csv_bytes(CALL_COLUMNS, out), prefix="calls_", suffix=".csv",
                     overwrite=overwrite)

@@ -1,0 +1,28 @@
+"""Channel ``phone``: the day-25 call list for staff; a guarantor with a plan offer
+(high_value_engaged) gets the plan opener with its dates (``moves.plan_call_opener``)."""
+
+from __future__ import annotations
+
+from .. import calls, moves
+from ..model import SendResult, Touch
+from .base import HandOff, final, sent
+
+NAME = "phone"
+FOLDER = "calls"
+CONTACT_WINDOW = True
+
+
+def hand_off(touches: list[Touch], ctx: HandOff) -> list[SendResult]:
+    start, end = ctx.window
+    rows, skipped = calls.build_call_rows(touches, ctx.clinic, start=start, end=end,
+                                          tiers=ctx.policy["tiers"], window_day=ctx.day_of)
+    with_offer = {t.touch_id: t for t in touches if moves.has_plan_offer(t)}
+    for r in rows:
+        if r["touch_id"] in with_offer:
+            r["opener"] = moves.plan_call_opener(with_offer[r["touch_id"]], r["opener"])
+    results: list[SendResult] = []
+    if rows:
+        path = calls.write_call_list(rows, ctx.out_dir)
+        ctx.report.files.append(str(path))
+        results += sent(rows, path.name)
+    return results + final(skipped)
