@@ -55,10 +55,16 @@ from ..files import atomic_write, safe_name
 from .final_notice import render_final_notice_bytes
 from .manifests import manifests, next_manifest, read_manifest, write_manifest  # noqa: F401 (re-exported)
 from .model import SendResult, Touch, long_date, money
+from .tokens import short_url
+from .visits import ZERO, Summary, Visit, summarize, visits_of, why_you_owe
 from .render import (CLOSING_LINE, MARGIN, PAGE_H, PAGE_W, draw_help_box, draw_letterhead, draw_ways_to_pay,
                      letter_page, pdf_text, qr_matrix)  # noqa: F401 (qr_matrix re-exported)
 
 MANIFEST_COLUMNS = ("touch_id", "file", "pages", "amount_due", "sha256")
+MAX_VISIT_LINES = 5          # past them: "N more visits" (the page stays one page)
+VISIT_HEADERS = ("Charges", "Insurance paid", "Plan adjustments", "Your portion", "Paid and credits",
+                 "Still due")
+VISIT_COLUMNS = (175.0, 250.0, 330.0, 400.0, 485.0, PAGE_W - MARGIN)   # right edges
 
 
 def plan_line(t: Touch) -> str:
@@ -72,6 +78,63 @@ def plan_line(t: Touch) -> str:
     return "Your payment plan is active"
 
 
+def summary_rows(s: Summary | None) -> list[tuple[str, str, bool]]:
+    """The summary box's rows (label, amount, bold): charges - insurance paid - plan adjustments
+    = your portion; your portion - your payments and credits = amount due."""
+    if s is None:
+        return [("Amount due", "-", True)]
+    return [("Charges", money(s.charge), False),
+            ("Insurance paid", money(-s.insurance_paid), False),
+            ("Plan adjustments", money(-s.plan_adjustments), False),
+            ("Your portion", money(s.patient_portion), True),
+            ("Your payments and credits", money(-s.payments_credits), False),
+            ("Amount due", money(s.amount_due), True)]
+
+
+def draw_visits(c, t: Touch, clinic: Mapping, top: float) -> None:
+    """"Your visits": one compact line per visit (the first ``MAX_VISIT_LINES``; past them
+    "N more visits" and where to see them), a total line, and "Why you owe"."""
+    from reportlab.lib.utils import simpleSplit
+
+    vs = visits_of(t)
+    if not vs:
+        return
+    c.setFont("Helvetica-Bold", 8)
+    c.drawString(MARGIN, top, "Your visits")
+    for (head, x) in zip(VISIT_HEADERS, VISIT_COLUMNS):
+        c.drawRightString(x, top, head)
+    y = top - 11
+    c.setFont("Helvetica", 9)
+    for v in vs[:MAX_VISIT_LINES]:
+        c.drawString(MARGIN, y, long_date(v.service_date) if v.service_date else "-")
+        for value, x in zip(visit_amounts(v), VISIT_COLUMNS):
+            c.drawRightString(x, y, money(value))
+        y -= 11
+    if len(vs) > MAX_VISIT_LINES:
+        more = len(vs) - MAX_VISIT_LINES
+        site = short_url(clinic["pay_site"]) if clinic.get("pay_site") else "our pay site"
+        c.drawString(MARGIN, y, pdf_text(f"{more} more visit{'s' if more > 1 else ''}: all of them are listed at {site}"))
+        y -= 11
+    c.setFont("Helvetica-Bold", 9)
+    c.drawString(MARGIN, y, f"Total, {len(vs)} visit{'s' if len(vs) > 1 else ''}")
+    totals = [sum(col, ZERO) for col in zip(*(visit_amounts(v) for v in vs))]
+    for value, x in zip(totals, VISIT_COLUMNS):
+        c.drawRightString(x, y, money(value))
+    why = why_you_owe(t)
+    if why:
+        y -= 18
+        line = "Why you owe (what your insurance reported): " + "; ".join(
+            f"{label} {money(amount)}" for label, amount in why)
+        c.setFont("Helvetica", 9)
+        for part in simpleSplit(pdf_text(line), "Helvetica", 9, PAGE_W - 2 * MARGIN):
+            c.drawString(MARGIN, y, part)
+            y -= 11
+
+
+def visit_amounts(v: Visit) -> tuple[Decimal, ...]:
+    return (v.charge, v.insurance_paid, v.plan_adjustments, v.patient_portion, v.payments_credits, v.balance)
+
+
 def render_statement_bytes(touch: Touch | Mapping, clinic: Mapping, url: str) -> tuple[bytes, int]:
     """The PDF bytes and the page count (always 1) for one statement."""
     t = Touch.coerce(touch)
@@ -82,23 +145,20 @@ def render_statement_bytes(touch: Touch | Mapping, clinic: Mapping, url: str) ->
     right = PAGE_W - MARGIN
     draw_letterhead(c, t, clinic, "Statement date")
 
-    # summary box (top right)
-    bx, bw, bh = 318.0, right - 318.0, 104.0
-    by = PAGE_H - 118 - bh
+    # summary box (top right): it reconciles on the page (visits.py)
+    summary = summarize(t)
+    bx, bw, bh = 318.0, right - 318.0, 112.0
+    by = PAGE_H - 96 - bh
     c.setLineWidth(1)
     c.rect(bx, by, bw, bh)
     c.setFont("Helvetica-Bold", 11)
-    c.drawString(bx + 10, by + bh - 18, "Summary")
-    rows = (("Service date", long_date(t.visit_date) if t.visit_date else "-"),
-            ("Charge", money(t.charge) if t.charge is not None else "-"),
-            ("Insurance payment", money(t.insurance_paid) if t.insurance_paid is not None else "-"),
-            ("Your portion", money(t.patient_portion) if t.patient_portion is not None else "-"))
-    ry = by + bh - 38
-    for label, value in rows:
-        c.setFont("Helvetica-Bold" if label == "Your portion" else "Helvetica", 10)
+    c.drawString(bx + 10, by + bh - 16, "Summary")
+    ry = by + bh - 32
+    for label, value, bold in summary_rows(summary):
+        c.setFont("Helvetica-Bold" if bold else "Helvetica", 10)
         c.drawString(bx + 10, ry, label)
         c.drawRightString(bx + bw - 10, ry, value)
-        ry -= 17
+        ry -= 14
 
     # amount due, centred and bold
     ax, aw, ah = 126.0, PAGE_W - 252.0, 96.0
@@ -123,9 +183,10 @@ def render_statement_bytes(touch: Touch | Mapping, clinic: Mapping, url: str) ->
     # help box
     draw_help_box(c, clinic, 236.0, 56.0, title_drop=22.0, hours_rise=14.0)
 
-    # last line
+    # one compact line per visit, then the last line
+    draw_visits(c, t, clinic, 218.0)
     c.setFont("Helvetica-Bold", 12)
-    c.drawCentredString(cx, 200, CLOSING_LINE)
+    c.drawCentredString(cx, 66, CLOSING_LINE)
     pages = c.getPageNumber()
     c.showPage()
     c.save()

@@ -1,9 +1,9 @@
-"""Channel ``mail``: statements and final notices (``statements.py``, ``final_notice.py``) and
-the move letters (``letters.py``, under ``statements/letters/``), PDFs with their manifests."""
+"""Channel ``mail``: statements (with their visit lines, ``visits.py``) and final notices
+(``statements.py``, ``final_notice.py``) and the move letters (``letters.py``, under ``statements/letters/``), PDFs with their manifests."""
 
 from __future__ import annotations
 
-from .. import letters, moves, statements
+from .. import letters, moves, statements, visits
 from ..model import SendResult, Touch
 from .base import HandOff, final
 
@@ -17,6 +17,7 @@ def hand_off(touches: list[Touch], ctx: HandOff) -> list[SendResult]:
     move_touches = [t for t in touches if moves.is_move(t.step)]
     results: list[SendResult] = []
     if cadence:
+        cadence = visits.with_visits(cadence, ctx.warehouse)     # the statement's visit lines
         out_dir = ctx.out_dir
         batch = statements.render_batch(cadence, out_dir, clinic=ctx.clinic, url_for=ctx.url_for)
         ctx.report.files += [str(out_dir / r["file"]) for r in batch["rows"]]
