@@ -1,6 +1,7 @@
 """Channel ``email``: the day-18 e-mail (``email.py``) and the move e-mails (``move_email.py``)
 through one ``EmailSender`` (live SendGrid, or the outbox). A touch whose contact window is not
-open yet is scheduled with SendGrid's ``send_at`` for the window's opening."""
+open yet is scheduled with SendGrid's ``send_at`` for the window's opening. Every request carries
+the policy's SendGrid unsubscribe group (``outreach.asm_group_id``) and its one-click link."""
 
 from __future__ import annotations
 
@@ -25,11 +26,11 @@ def hand_off(touches: list[Touch], ctx: HandOff) -> list[SendResult]:
     cadence = [t for t in touches if not moves.is_move(t.step)]
     move_touches = [t for t in touches if moves.is_move(t.step)]
     requests, skipped = email.build_requests(cadence, ctx.clinic, ctx.url_for, from_email=o["from_email"],
-                                             from_name=o["from_name"],
+                                             from_name=o["from_name"], asm_group_id=o["asm_group_id"],
                                              send_at_for=lambda t: send_at.get(t.touch_id))
     move_requests, move_skipped = move_email.build_requests(
         move_touches, ctx.clinic, ctx.url_for, from_email=o["from_email"], from_name=o["from_name"],
-        reply_to=o["from_email"], send_at_for=lambda t: send_at.get(t.touch_id))
+        reply_to=o["from_email"], asm_group_id=o["asm_group_id"], send_at_for=lambda t: send_at.get(t.touch_id))
     requests, skipped = requests + move_requests, skipped + move_skipped
     sender = email.EmailSender.from_env(outbox_dir=ctx.outbox, as_of=ctx.as_of, environ=ctx.environ,
                                         before_send=lambda ids: ledger.mark_sending(ctx.warehouse, ids))
