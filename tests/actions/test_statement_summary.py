@@ -87,3 +87,17 @@ def test_a_touch_without_visit_lines_still_reconciles(clinic, tmp_path):
     box, _, _ = read_back(st.render_statement_bytes(t, clinic, URL)[0], tmp_path)
     assert_reconciles(box)
     assert box["Charges"] == D("2000.00") and box["Amount due"] == D("1237.56")
+
+
+def test_why_you_owe_is_in_the_day18_email_and_on_the_call_list(clinic):
+    from orchestration.actions.outreach import calls
+    from orchestration.actions.outreach import email as em
+    v = visit(3, "1506.06", "266.59", "1009.82", "834.40", pr_deductible="800.00", pr_coinsurance="199.82",
+              pr_copay="10.00")
+    t = make_touch(4, balance=D("834.40"), visits=[v])
+    line = "Applied to your deductible $800.00, Your coinsurance $199.82, Your copay $10.00"
+    assert f"Why you owe:            {line}\n" in em.render_email(t, clinic, URL).text
+    rows, _ = calls.build_call_rows([t], clinic)
+    assert rows[0]["why_you_owe"] == line.replace(", ", "; ")
+    no_lines = make_touch(5)
+    assert "Why you owe:            not reported" in em.render_email(no_lines, clinic, URL).text

@@ -104,6 +104,7 @@ from urllib.error import URLError
 
 from ..files import csv_bytes, write_new_numbered, write_to
 from .model import SendResult, Touch, long_date, money
+from .visits import why_you_owe_text
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +124,8 @@ def _local_host(url: str) -> str:
                          "unset it to use SendGrid")
     return url.strip().rstrip("/")
 STEP = "email_context"
-PER_RECIPIENT = ("visit_date", "charge", "insurance_paid", "patient_portion", "amount_due",
-                 "due_date", "pay_url")
+PER_RECIPIENT = ("visit_date", "charge", "insurance_paid", "patient_portion", "why_you_owe",
+                 "amount_due", "due_date", "pay_url")
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9 $.,:/_-]*$")
 EMAIL_ADDRESS = re.compile(r"^[^@\s<>,;:\"'()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _API_KEY = re.compile(r"^SG\.[A-Za-z0-9_-]{10,64}\.[A-Za-z0-9_-]{20,128}$")
@@ -196,7 +197,8 @@ def recipient_values(touch: Touch | Mapping, url: str) -> dict[str, str]:
 
     values = {"visit_date": d(t.visit_date), "charge": m(t.charge),
               "insurance_paid": m(t.insurance_paid),
-              "patient_portion": m(t.patient_portion), "amount_due": money(t.balance),
+              "patient_portion": m(t.patient_portion), "why_you_owe": why_you_owe_text(t),
+              "amount_due": money(t.balance),
               "due_date": long_date(t.due_date) if t.due_date else "upon receipt", "pay_url": url}
     for k, v in values.items():
         if not _SAFE_VALUE.match(v):

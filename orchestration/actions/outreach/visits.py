@@ -128,3 +128,11 @@ def why_you_owe(t: Touch) -> list[tuple[str, Decimal]]:
     if self_pay:
         out.append(("Visits without insurance", self_pay))
     return out
+
+
+def why_you_owe_text(t: Touch, *, separator: str = ", ") -> str:
+    """"why you owe" in one line ("Applied to your deductible $750.00, Your coinsurance
+    $259.82"); "not reported" when the touch has no visit lines."""
+    from .model import money
+    parts = [f"{label} {money(amount)}" for label, amount in why_you_owe(t)]
+    return separator.join(parts) if parts else "not reported"

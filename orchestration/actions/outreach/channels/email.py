@@ -5,7 +5,7 @@ the policy's SendGrid unsubscribe group (``outreach.asm_group_id``) and its one-
 
 from __future__ import annotations
 
-from .. import email, ledger, move_email, moves, sms
+from .. import email, ledger, move_email, moves, sms, visits
 from ..model import SendResult, Touch
 from .base import HandOff, final
 
@@ -23,7 +23,7 @@ def hand_off(touches: list[Touch], ctx: HandOff) -> list[SendResult]:
         if ctx.now < after:                     # not open yet: SendGrid holds it until it opens
             send_at[t.touch_id] = int(after.timestamp())
     o = ctx.policy["outreach"]
-    cadence = [t for t in touches if not moves.is_move(t.step)]
+    cadence = visits.with_visits([t for t in touches if not moves.is_move(t.step)], ctx.warehouse)
     move_touches = [t for t in touches if moves.is_move(t.step)]
     requests, skipped = email.build_requests(cadence, ctx.clinic, ctx.url_for, from_email=o["from_email"],
                                              from_name=o["from_name"], asm_group_id=o["asm_group_id"],

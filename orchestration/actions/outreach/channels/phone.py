@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .. import calls, moves
+from .. import calls, moves, visits
 from ..model import SendResult, Touch
 from .base import HandOff, final, sent
 
@@ -14,6 +14,7 @@ CONTACT_WINDOW = True
 
 def hand_off(touches: list[Touch], ctx: HandOff) -> list[SendResult]:
     start, end = ctx.window
+    touches = visits.with_visits(touches, ctx.warehouse)      # "why you owe" for the caller
     rows, skipped = calls.build_call_rows(touches, ctx.clinic, start=start, end=end,
                                           tiers=ctx.policy["tiers"], window_day=ctx.day_of)
     with_offer = {t.touch_id: t for t in touches if moves.has_plan_offer(t)}
