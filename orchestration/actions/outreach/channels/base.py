@@ -62,6 +62,11 @@ def final(results: list[SendResult]) -> list[SendResult]:
     return [SendResult(r.touch_id, "failed", r.reason) if r.status == "skipped" else r for r in results]
 
 
-def sent(rows: list[dict], file_name: str) -> list[SendResult]:
-    """One ``sent`` result per row of a hand-off file."""
-    return [SendResult(r["touch_id"], "sent", None, f"file:{file_name}") for r in rows]
+def write_batch(rows: list[dict], write: Callable[[list[dict], Path], Path], ctx: HandOff) -> list[SendResult]:
+    """Write the rows as the day's batch file in the channel's folder (nothing when there are no
+    rows) and return one ``sent`` result per row, naming the file."""
+    if not rows:
+        return []
+    path = write(rows, ctx.out_dir)
+    ctx.report.files.append(str(path))
+    return [SendResult(r["touch_id"], "sent", None, f"file:{path.name}") for r in rows]

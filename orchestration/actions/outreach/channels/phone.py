@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import calls, moves, visits
 from ..model import SendResult, Touch
-from .base import HandOff, final, sent
+from .base import HandOff, final, write_batch
 
 NAME = "phone"
 FOLDER = "calls"
@@ -21,9 +21,4 @@ def hand_off(touches: list[Touch], ctx: HandOff) -> list[SendResult]:
     for r in rows:
         if r["touch_id"] in with_offer:
             r["opener"] = moves.plan_call_opener(with_offer[r["touch_id"]], r["opener"])
-    results: list[SendResult] = []
-    if rows:
-        path = calls.write_call_list(rows, ctx.out_dir)
-        ctx.report.files.append(str(path))
-        results += sent(rows, path.name)
-    return results + final(skipped)
+    return write_batch(rows, calls.write_call_list, ctx) + final(skipped)

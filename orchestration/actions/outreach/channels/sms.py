@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..model import SendResult, Touch
 from .. import moves, sms
-from .base import HandOff, final, sent
+from .base import HandOff, final, write_batch
 
 NAME = "sms"
 FOLDER = "sms"
@@ -20,9 +20,4 @@ def hand_off(touches: list[Touch], ctx: HandOff) -> list[SendResult]:
     move_rows, move_skipped = sms.build_sms_rows(move_touches, ctx.clinic, ctx.url_for, start=start,
                                                  end=end, window_day=ctx.day_of, compose=moves.sms_body)
     rows, skipped = rows + move_rows, skipped + move_skipped
-    results: list[SendResult] = []
-    if rows:
-        path = sms.write_sms_batch(rows, ctx.out_dir)
-        ctx.report.files.append(str(path))
-        results += sent(rows, path.name)
-    return results + final(skipped)
+    return write_batch(rows, sms.write_sms_batch, ctx) + final(skipped)
