@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from benchmarks.floor import run_floor, run_models_floor
     from benchmarks.ingest_835 import compare_with_pyx12
-    from orchestration.actions.outreach.bench import bench_email, bench_pdfs
+    from benchmarks.outreach import bench_email, bench_pdfs
     from orchestration.warehouse.project import ensure_manifest
 
     ensure_manifest()

@@ -69,7 +69,7 @@ class RunRefused(_Stop):
 
 CLI_TAG = "collections/cli_pid"
 WAREHOUSE_TAG = "collections/warehouse"
-TEMP_FILE = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")   # _files.atomic_write's temporary names
+TEMP_FILE = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")   # files.atomic_write's temporary names
 
 
 def _holder(lock_path: Path) -> str:

@@ -15,6 +15,7 @@ from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
 
 AUDIENCE = dg.AssetKey(["marts", "fct_touch_audience"])
 TOUCHES = dg.AssetKey(["marts", "fct_touches"])
+VISITS = dg.AssetKey(["marts", "fct_touch_visits"])     # the statement's visit lines
 CHANNEL_ASSETS = {  # asset name -> (channel, description)
     "sms_batch": ("sms", "Day-3 text reminders: the SMS gateway batch CSV (send window in local time)."),
     "email_batch": ("email", "Day-18 emails through SendGrid (outbox files without SENDGRID_API_KEY)."),
@@ -40,7 +41,7 @@ def send_mode(context: dg.AssetExecutionContext) -> bool:
 
 
 def _channel_asset(name: str, channel: str, description: str) -> dg.AssetsDefinition:
-    @dg.asset(name=name, key_prefix="outreach", group_name="outreach", deps=[AUDIENCE, TOUCHES],
+    @dg.asset(name=name, key_prefix="outreach", group_name="outreach", deps=[AUDIENCE, TOUCHES, VISITS],
               partitions_def=daily_partitions, backfill_policy=dg.BackfillPolicy.multi_run(1),
               pool=WAREHOUSE_POOL, description=description, owners=["team:billing-office"],
               kinds={"python"})

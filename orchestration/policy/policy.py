@@ -167,7 +167,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "bureau_min_balance": _num(500), "bureau_min_days": _int(365),
     },
     "outreach": {"payment_due_days": _int(0, 90), "from_email": _text(r"[^@\s]+@[^@\s]+"),
-                 "from_name": _text()},
+                 "from_name": _text(), "asm_group_id": _int(1)},
     "queues": {"new_balance_max_age_days": _int(), "plans_due_within_days": _int(),
                "audit_draw_size": _int(), "audit_seed": _int()},
     "kpi": {"era_posting_lag_target_hours": _num(0), "week_ends_on": _choice(("sunday",))},

@@ -9,7 +9,7 @@ from datetime import date
 import dagster as dg
 
 from orchestration.actions.assets import outreach_assets
-from orchestration.actions.outreach._files import atomic_write
+from orchestration.actions.files import atomic_write
 from orchestration.partitions import daily_partitions, is_backfill
 from orchestration.raw.schema import ensure_schema
 from orchestration.resources import WAREHOUSE_POOL, CollectionsResource

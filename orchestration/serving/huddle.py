@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 # Plain-English KPI names for the page (keys: seeds/scorecard_kpis.csv); unknown KPIs fall
-# back to their key with spaces.
+# back to their key with spaces, capitalised like the others.
 KPI_LABELS = {
     "days_to_first_contact": "Days from a new balance to its first contact",
     "open_balances_untouched_at_day_10": "Open balances untouched at day 10",
@@ -33,6 +33,7 @@ KPI_LABELS = {
     "percent_placed": "Balances placed with the agency",
     "percent_placed_trailing_13w": "Placed with the agency, last 13 weeks",
     "era_posting_lag_hours": "Hours from ERA to posting",
+    "agency_recoveries": "Agency recoveries",
 }
 HEALTHY = {"up": "higher is better", "down": "lower is better",
            "stable_or_down": "steady or lower is better"}
@@ -157,7 +158,7 @@ def fmt_change(k: KpiLine) -> str:
 
 
 def label(kpi: str) -> str:
-    return KPI_LABELS.get(kpi, kpi.replace("_", " "))
+    return KPI_LABELS.get(kpi, kpi.replace("_", " ").capitalize())
 
 
 def sparkline(trend: tuple[tuple[date, float | None], ...], colour: str, width: int = 160,

@@ -47,8 +47,8 @@ def test_render_batch_pdfs_manifest_and_qr(clinic, tmp_path):
         assert len(reader.pages) == 1
         text = reader.pages[0].extract_text()
         amount = f"${t['balance']:,.2f}"
-        for needle in (amount, "Please pay by Dec 10, 2026", "Amount due", "Summary", "Service date",
-                       "Sep 28, 2026", "Charge", "$2,000.00", "Insurance payment", "$765.44",
+        for needle in (amount, "Please pay by Dec 10, 2026", "Amount due", "Summary", "Your visits",
+                       "Sep 28, 2026", "Charge", "$2,000.00", "Insurance paid", "$765.44",
                        "Your portion", "$1,234.56", "Ways to pay", "(555) 010-2400",
                        "Mon-Fri 8am-6pm", "PO Box 100", "Call us if this looks wrong."):
             assert needle in text, needle
@@ -99,4 +99,5 @@ def test_plan_confirmation_variant_and_no_due_date(clinic, tmp_path):
                               tmp_path / "T000001.pdf")
     text = _text(tmp_path / row["file"])
     assert "Your payment plan: 3 payments of $100.00, next payment due Dec 15, 2026" in text
-    assert "Amount due" not in text and "Due upon receipt" in text and "$1,235.56" in text
+    # the plan line takes the title of the amount box; "Amount due" stays only in the summary box
+    assert text.count("Amount due") == 1 and "Due upon receipt" in text and "$1,235.56" in text

@@ -149,3 +149,15 @@ def test_week_quality_reads_every_run_of_the_week_back():
     rows = list(csv.DictReader(io.StringIO(quality_csv(runs, checks))))
     assert len(rows) == 4 and {r["run_status"] for r in rows} == {"SUCCESS"}
     assert sum(r["passed"] == "false" for r in rows) == 3
+
+
+def test_every_kpi_of_the_seed_has_a_consistent_label():
+    import csv
+    from pathlib import Path
+
+    from orchestration.serving.huddle import KPI_LABELS
+    seed = Path(__file__).parents[2] / "dbt_project" / "seeds" / "scorecard_kpis.csv"
+    kpis = [r["kpi"] for r in csv.DictReader(seed.open())]
+    assert sorted(KPI_LABELS) == sorted(kpis)
+    assert KPI_LABELS["agency_recoveries"] == "Agency recoveries"
+    assert all(label[0].isupper() for label in KPI_LABELS.values())

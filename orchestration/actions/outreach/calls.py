@@ -1,7 +1,8 @@
 """Day-25 live call: the call list CSV for staff.
 
 Columns (docs/outputs.md): ``touch_id, guarantor_id, phone, call_after, call_before, timezone,
-priority, opener``. ``call_after``/``call_before`` are the guarantor's local 08:00-21:00 on the
+priority, opener, why_you_owe``; ``why_you_owe`` is the 835's split of the patient's portion
+(CAS group PR: deductible, coinsurance, copay, other) in plain words, so staff can say it. ``call_after``/``call_before`` are the guarantor's local 08:00-21:00 on the
 as-of date in UTC (``...Z``; the same DST-correct window as SMS, policy
 ``guardrails.contact_window_start/end``). ``opener`` is the playbook's call opener with the visit
 date and the amount after insurance (the amount due on the as-of date)::
@@ -23,12 +24,13 @@ from pathlib import Path
 from datetime import date
 from typing import Callable, Iterable, Mapping
 
-from ._files import write_to
+from ..files import csv_bytes, write_to
 from .model import SendResult, Touch, long_date, money, utc_z
-from .sms import _csv_bytes, normalize_phone, send_window
+from .visits import why_you_owe_text
+from .sms import normalize_phone, send_window
 
 CALL_COLUMNS = ("touch_id", "guarantor_id", "phone", "call_after", "call_before", "timezone",
-                "priority", "opener")
+                "priority", "opener", "why_you_owe")
 
 
 def call_opener(touch: Touch | Mapping) -> str:
@@ -71,7 +73,8 @@ def build_call_rows(touches: Iterable[Touch | Mapping], clinic: Mapping, *,
         after, before = send_window(window_day(t, tz) if window_day else t.as_of_date, tz, start, end)
         rows.append({"touch_id": t.touch_id, "guarantor_id": t.guarantor_id, "phone": phone,
                      "call_after": after, "call_before": before, "timezone": tz,
-                     "priority": call_priority(t.balance, tiers), "opener": opener})
+                     "priority": call_priority(t.balance, tiers), "opener": opener,
+                     "why_you_owe": why_you_owe_text(t, separator="; ")})
     rows.sort(key=lambda r: (r["priority"], r["call_after"], r["touch_id"]))
     return rows, skipped
 
@@ -81,5 +84,5 @@ def write_call_list(rows: Iterable[Mapping], path: str | Path, *, overwrite: boo
     out = []
     for r in rows:
         out.append({**r, "call_after": utc_z(r["call_after"]), "call_before": utc_z(r["call_before"])})
-    return write_to(path, _csv_bytes(CALL_COLUMNS, out), prefix="calls_", suffix=".csv",
+    return write_to(path, csv_bytes(CALL_COLUMNS, out), prefix="calls_", suffix=".csv",
                     overwrite=overwrite)

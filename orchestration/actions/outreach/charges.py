@@ -3,7 +3,7 @@
 Input: ``marts.fct_plan_charges`` (today's due ``plan_charge`` touches: an active plan with
 ``card_on_file``, the guarantor's card-on-file consent, the installment due and not covered,
 no hold). Output: ``<outbox>/<date>/charges/charges_<nnnn>.csv``, written atomically, mode
-0600, never overwriting (``_files.write_to``), columns :data:`CHARGE_COLUMNS`.
+0600, never overwriting (``orchestration/actions/files.py``), columns :data:`CHARGE_COLUMNS`.
 
 * ``idempotency_key`` is the touch id (hash of guarantor, installment, step): the same on every
   run, so the processor refuses a second charge for an installment even if a batch were handed
@@ -23,9 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from ._files import write_to
+from ..files import csv_bytes, write_to
 from .model import SendResult
-from .sms import _csv_bytes
 
 CHARGE_COLUMNS = ("idempotency_key", "touch_id", "plan_id", "installment_number", "guarantor_id",
                   "amount", "currency", "charge_date")
@@ -68,5 +67,5 @@ def write_charge_batch(rows: Iterable[Mapping], path: str | Path, *, overwrite: 
             if _CARD_LIKE.search(str(r[k])) and k not in ("idempotency_key", "touch_id"):
                 raise ValueError(f"touch {r['touch_id']}: {k} looks like a card number; refused")
         out.append(r)
-    return write_to(path, _csv_bytes(CHARGE_COLUMNS, out), prefix="charges_", suffix=".csv",
+    return write_to(path, csv_bytes(CHARGE_COLUMNS, out), prefix="charges_", suffix=".csv",
                     overwrite=overwrite)

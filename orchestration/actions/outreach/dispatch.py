@@ -28,13 +28,12 @@ reason: not handed off, not sent, not an attempt, planned again by the next run.
 call-list rows carry today's window in UTC for the gateway and the staff; e-mail that is not
 open yet is scheduled with SendGrid's `send_at` for the window's opening.
 
-Segment moves (issue 9; ``moves.py``) ride the same channels: plan reminders in the SMS batch
-(``moves.sms_body``); plan offers, reminders, dispute review and refund notes as e-mails
-(``move_email``, the same ``EmailSender``); move letters as PDFs under ``statements/letters/``
-(``letters.py``); the day-25 call of a guarantor with a plan offer gets the plan opener
-(``moves.plan_call_opener``). Channel ``card`` hands the card-on-file charges of
-``marts.fct_plan_charges`` to the payment processor as a CSV (``charges.py``, folder
-``charges/``) through the same ledger protocol.
+The hand-off itself is the channel's (``channels/<name>.py``, found through
+``channels.REGISTRY``, one interface: ``channels/base.py``). Segment moves (issue 9;
+``moves.py``) ride the same channels: plan reminders in the SMS batch, move e-mails through the
+same ``EmailSender``, move letters as PDFs under ``statements/letters/``, the plan opener on
+the day-25 call. Channel ``card`` hands the card-on-file charges of ``marts.fct_plan_charges``
+to the payment processor as a CSV through the same ledger protocol.
 """
 
 from __future__ import annotations
@@ -49,16 +48,17 @@ from typing import Any
 
 import duckdb
 
-from orchestration.actions.outreach import (approvals, calls, charges, email, ledger, letters, move_email,
-                                            moves, sms, statements, tokens)
+from orchestration.actions.outreach import approvals, ledger, sms, tokens
+from orchestration.actions.outreach.channels import REGISTRY
+from orchestration.actions.outreach.channels.base import HandOff, final  # noqa: F401 (final: the protocol's rule)
 from orchestration.actions.outreach.model import SendResult, Touch
 from orchestration.faults import crash_point
 
 log = logging.getLogger(__name__)
 
-CHANNELS = ("sms", "email", "mail", "phone", "card")
-FOLDER = {"sms": "sms", "email": "email", "mail": "statements", "phone": "calls", "card": "charges"}
-WINDOW_CHANNELS = ("sms", "email", "phone")      # the channels that reach a person at a time
+CHANNELS = tuple(REGISTRY)
+FOLDER = {name: m.FOLDER for name, m in REGISTRY.items()}
+WINDOW_CHANNELS = tuple(name for name, m in REGISTRY.items() if m.CONTACT_WINDOW)  # reach a person at a time
 WINDOW_CLOSED = "contact_window_closed"          # the hold rule and the ledger reason
 
 
@@ -132,12 +132,6 @@ def split_by_window(touches: list[Touch], *, now: datetime, day_of, start: str, 
     return open_, closed
 
 
-def final(results: list[SendResult]) -> list[SendResult]:
-    """Hand-off skips (a number that does not normalise, a message that cannot be composed)
-    recorded as final failures: the plan chose the touch for the day's slot (module doc)."""
-    return [SendResult(r.touch_id, "failed", r.reason) if r.status == "skipped" else r for r in results]
-
-
 def _touch(row: dict) -> Touch:
     return Touch.coerce({**row, "due_date": row.get("payment_due_date")})
 
@@ -146,8 +140,9 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
              send: bool = True, now: datetime | None = None,
              environ: dict | None = None) -> ChannelReport:
     """Run the ledger protocol for one channel; returns counts (no personal data)."""
-    if channel not in CHANNELS:
+    if channel not in REGISTRY:
         raise ValueError(f"unknown channel {channel!r}")
+    module = REGISTRY[channel]
     report = ChannelReport(channel, "send" if send else "record")
     report.stale_scripts = approvals.stale_scripts((now or datetime.now(timezone.utc)).date())
     if report.stale_scripts:
@@ -156,8 +151,6 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
     clinic = dict(policy["clinic"])
     clinic["final_notice_days"] = policy["placement"]["nonprofit_final_notice_days"]  # final_notice.py
     g = policy["guardrails"]
-    day_dir = outbox / as_of.isoformat()
-    out_dir = day_dir / FOLDER[channel]
 
     rec = ledger.recover(warehouse, outbox)
     report.recovered = {k: len(v) for k, v in rec.items() if v}
@@ -190,65 +183,19 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
 
     moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     day_of = window_day(as_of, moment)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    (outbox / as_of.isoformat() / module.FOLDER).mkdir(parents=True, exist_ok=True)
     url_for = tokens.url_maker(clinic["pay_site"], tokens.load_secret(tokens.default_secret_path(warehouse),
                                                                        environ=environ))
-    start, end = g["contact_window_start"], g["contact_window_end"]
     results: list[SendResult] = []
-    if channel in WINDOW_CHANNELS:        # checked again at hand-off, on the run's clock
-        touches, closed = split_by_window(touches, now=moment, day_of=day_of, start=start, end=end,
+    if module.CONTACT_WINDOW:            # checked again at hand-off, on the run's clock
+        touches, closed = split_by_window(touches, now=moment, day_of=day_of,
+                                          start=g["contact_window_start"], end=g["contact_window_end"],
                                           fallback_tz=clinic["timezone"])
         results += closed
-    cadence = [t for t in touches if not moves.is_move(t.step)]
-    move_touches = [t for t in touches if moves.is_move(t.step)]
-    if channel == "card":
-        by_id = {r["touch_id"]: r for r in due}
-        rows, skipped = charges.build_charge_rows([by_id[t.touch_id] for t in touches])
-        if rows:
-            path = charges.write_charge_batch(rows, out_dir)
-            report.files.append(str(path))
-            results += [SendResult(r["touch_id"], "sent", None, f"file:{path.name}") for r in rows]
-        results += skipped
-    elif channel == "sms":
-        rows, skipped = sms.build_sms_rows(cadence, clinic, url_for, start=start, end=end,
-                                             window_day=day_of)
-        move_rows, move_skipped = _move_sms_rows(move_touches, clinic, url_for, start=start, end=end,
-                                                 window_day=day_of)
-        rows, skipped = rows + move_rows, skipped + move_skipped
-        if rows:
-            path = sms.write_sms_batch(rows, out_dir)
-            report.files.append(str(path))
-            results += [SendResult(r["touch_id"], "sent", None, f"file:{path.name}") for r in rows]
-        results += final(skipped)
-    elif channel == "phone":
-        rows, skipped = calls.build_call_rows(touches, clinic, start=start, end=end, tiers=policy["tiers"],
-                                                window_day=day_of)
-        with_offer = {t.touch_id: t for t in touches if moves.has_plan_offer(t)}
-        for r in rows:          # high_value_engaged: the opener offers the plan with its dates
-            if r["touch_id"] in with_offer:
-                r["opener"] = moves.plan_call_opener(with_offer[r["touch_id"]], r["opener"])
-        if rows:
-            path = calls.write_call_list(rows, out_dir)
-            report.files.append(str(path))
-            results += [SendResult(r["touch_id"], "sent", None, f"file:{path.name}") for r in rows]
-        results += final(skipped)
-    elif channel == "mail":
-        if cadence:
-            batch = statements.render_batch(cadence, out_dir, clinic=clinic, url_for=url_for)
-            report.files += [str(out_dir / r["file"]) for r in batch["rows"]]
-            results += [SendResult(r["touch_id"], "sent", None, f"file:{r['file']}") for r in batch["rows"]]
-            results += final(batch["skipped"])
-        if move_touches:
-            letter_dir = day_dir / letters.FOLDER
-            batch = letters.render_batch(move_touches, letter_dir, clinic=clinic, url_for=url_for,
-                                         review_notice_days=policy["hardship"]["review_notice_days"])
-            report.files += [str(letter_dir / r["file"]) for r in batch["rows"]]
-            results += [SendResult(r["touch_id"], "sent", None, f"file:letters/{r['file']}")
-                        for r in batch["rows"]]
-            results += final(batch["skipped"])
-    else:
-        results += _send_email(touches, clinic, policy, url_for, warehouse=warehouse, outbox=outbox,
-                               as_of=as_of, now=moment, day_of=day_of, environ=environ, report=report)
+    ctx = HandOff(due=due, clinic=clinic, policy=policy, url_for=url_for, warehouse=warehouse,
+                  outbox=outbox, as_of=as_of, now=moment, day_of=day_of, environ=environ,
+                  report=report, folder=module.FOLDER)
+    results += module.hand_off(touches, ctx)
     crash_point(f"mid_send.{channel}")   # fault injection (orchestration/faults.py): handed off, not marked
     ledger.mark(warehouse, results, now=now)
     for r in results:
@@ -261,58 +208,3 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
         else:
             report.failed += 1
     return report
-
-
-def _send_email(touches: list[Touch], clinic: dict, policy: Any, url_for, *, warehouse: Path,
-                outbox: Path, as_of: date, now: datetime, day_of, environ: dict | None,
-                report: ChannelReport) -> list[SendResult]:
-    g = policy["guardrails"]
-    start, end = g["contact_window_start"], g["contact_window_end"]
-    results: list[SendResult] = []
-    sendable: list[Touch] = []
-    send_at: dict[str, int] = {}
-    for t in touches:
-        tz = t.timezone or clinic["timezone"]
-        after, _ = sms.send_window(day_of(t, tz), tz, start, end)   # open today (split_by_window)
-        if now < after:                         # not open yet: SendGrid holds it until it opens
-            send_at[t.touch_id] = int(after.timestamp())
-        sendable.append(t)
-    o = policy["outreach"]
-    cadence = [t for t in sendable if not moves.is_move(t.step)]
-    move_touches = [t for t in sendable if moves.is_move(t.step)]
-    requests, skipped = email.build_requests(cadence, clinic, url_for, from_email=o["from_email"],
-                                             from_name=o["from_name"],
-                                             send_at_for=lambda t: send_at.get(t.touch_id))
-    move_requests, move_skipped = move_email.build_requests(
-        move_touches, clinic, url_for, from_email=o["from_email"], from_name=o["from_name"],
-        reply_to=o["from_email"], send_at_for=lambda t: send_at.get(t.touch_id))
-    requests, skipped = requests + move_requests, skipped + move_skipped
-    sender = email.EmailSender.from_env(outbox_dir=outbox, as_of=as_of, environ=environ,
-                                        before_send=lambda ids: ledger.mark_sending(warehouse, ids))
-    report.mode = f"{report.mode}:{sender.mode}"
-    sent = sender.send(requests)
-    if sender.mode == "live" and sent:
-        report.files.append(str(email.write_send_log(sent, outbox / as_of.isoformat() / "email")))
-    return results + final(skipped) + sent
-
-
-def _move_sms_rows(touches: list[Touch], clinic: dict, url_for, *, start: str, end: str,
-                   window_day) -> tuple[list[dict], list[SendResult]]:
-    """SMS batch rows of the move texts (plan reminders), in the cadence's batch format."""
-    rows: list[dict] = []
-    skipped: list[SendResult] = []
-    for t in touches:
-        phone = sms.normalize_phone(t.phone)
-        if phone is None:
-            skipped.append(SendResult(t.touch_id, "skipped", "bad number"))
-            continue
-        try:
-            body = moves.sms_body(t, clinic, url_for(t))
-        except ValueError as exc:
-            skipped.append(SendResult(t.touch_id, "skipped", f"cannot compose: {exc}"))
-            continue
-        tz = t.timezone or clinic.get("timezone") or "UTC"
-        after, before = sms.send_window(window_day(t, tz), tz, start, end)
-        rows.append({"touch_id": t.touch_id, "phone": phone, "send_after": after,
-                     "send_before": before, "body": body})
-    return rows, skipped

@@ -102,8 +102,9 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 from urllib.error import URLError
 
-from ._files import write_new_numbered, write_to
+from ..files import csv_bytes, write_new_numbered, write_to
 from .model import SendResult, Touch, long_date, money
+from .visits import why_you_owe_text
 
 log = logging.getLogger(__name__)
 
@@ -123,10 +124,10 @@ def _local_host(url: str) -> str:
                          "unset it to use SendGrid")
     return url.strip().rstrip("/")
 STEP = "email_context"
-PER_RECIPIENT = ("visit_date", "charge", "insurance_paid", "patient_portion", "amount_due",
-                 "due_date", "pay_url")
+PER_RECIPIENT = ("visit_date", "charge", "insurance_paid", "patient_portion", "why_you_owe",
+                 "amount_due", "due_date", "pay_url")
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9 $.,:/_-]*$")
-_EMAIL = re.compile(r"^[^@\s<>,;:\"'()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+EMAIL_ADDRESS = re.compile(r"^[^@\s<>,;:\"'()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _API_KEY = re.compile(r"^SG\.[A-Za-z0-9_-]{10,64}\.[A-Za-z0-9_-]{20,128}$")
 ASM_UNSUBSCRIBE_TAG = "<%asm_group_unsubscribe_raw_url%>"
 
@@ -163,7 +164,9 @@ class RenderedEmail:
     html: str
 
 
-def _shared(clinic: Mapping, asm_group_id: int | None) -> dict[str, str]:
+def shared_values(clinic: Mapping, asm_group_id: int | None) -> dict[str, str]:
+    """The values every e-mail of the clinic shares: clinic name, help line and hours, mailing
+    address, the day-18 subject and the unsubscribe line (text and HTML)."""
     name = str(clinic["name"]).strip()
     help_line = str(clinic.get("help_line") or "").strip()
     shared = {"clinic_name": name, "help_line": help_line,
@@ -194,7 +197,8 @@ def recipient_values(touch: Touch | Mapping, url: str) -> dict[str, str]:
 
     values = {"visit_date": d(t.visit_date), "charge": m(t.charge),
               "insurance_paid": m(t.insurance_paid),
-              "patient_portion": m(t.patient_portion), "amount_due": money(t.balance),
+              "patient_portion": m(t.patient_portion), "why_you_owe": why_you_owe_text(t),
+              "amount_due": money(t.balance),
               "due_date": long_date(t.due_date) if t.due_date else "upon receipt", "pay_url": url}
     for k, v in values.items():
         if not _SAFE_VALUE.match(v):
@@ -213,12 +217,12 @@ def _fill(shared: dict[str, str], per: dict[str, str]) -> RenderedEmail:
 def render_email(touch: Touch | Mapping, clinic: Mapping, url: str, *,
                  asm_group_id: int | None = None) -> RenderedEmail:
     """One recipient's e-mail, fully rendered (what the recipient reads)."""
-    return _fill(_shared(clinic, asm_group_id), recipient_values(touch, url))
+    return _fill(shared_values(clinic, asm_group_id), recipient_values(touch, url))
 
 
 def shared_content(clinic: Mapping, *, asm_group_id: int | None = None) -> RenderedEmail:
     """The request-level content: per-recipient fields are ``-pc_<field>-`` substitution tags."""
-    return _fill(_shared(clinic, asm_group_id), {k: tag(k) for k in PER_RECIPIENT})
+    return _fill(shared_values(clinic, asm_group_id), {k: tag(k) for k in PER_RECIPIENT})
 
 
 def apply_substitutions(text: str, substitutions: Mapping[str, str]) -> str:
@@ -249,7 +253,7 @@ def build_requests(touches: Iterable[Touch | Mapping], clinic: Mapping,
 
     if not 1 <= batch_size <= MAX_PERSONALIZATIONS:
         raise ValueError(f"batch_size must be 1..{MAX_PERSONALIZATIONS}")
-    if not _EMAIL.match(from_email or ""):
+    if not EMAIL_ADDRESS.match(from_email or ""):
         raise ValueError("from_email is not a valid address")
     content = shared_content(clinic, asm_group_id=asm_group_id)
 
@@ -267,7 +271,7 @@ def build_requests(touches: Iterable[Touch | Mapping], clinic: Mapping,
         if not addr:
             skipped.append(SendResult(t.touch_id, "skipped", "no email address"))
             continue
-        if not _EMAIL.match(addr):
+        if not EMAIL_ADDRESS.match(addr):
             skipped.append(SendResult(t.touch_id, "skipped", "invalid email address"))
             continue
         try:
@@ -499,7 +503,6 @@ def write_send_log(results: Iterable[SendResult], path: str | Path, *, overwrite
     """Live-mode send log CSV (docs/outputs.md ``email/``): touch_id, status, sent_at, message id,
     reason. ``path`` may be the folder ``<outbox>/<date>/email/`` (next free
     ``send_log_<nnnn>.csv``); ``ledger.find_handed_off`` reads its ``sent`` rows as proof."""
-    from .sms import _csv_bytes
     rows = [r.as_row() for r in results]
-    return write_to(path, _csv_bytes(SEND_LOG_COLUMNS, rows), prefix="send_log_", suffix=".csv",
+    return write_to(path, csv_bytes(SEND_LOG_COLUMNS, rows), prefix="send_log_", suffix=".csv",
                     overwrite=overwrite)

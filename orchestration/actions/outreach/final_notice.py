@@ -8,7 +8,7 @@ holds, hold report and send ledger as a statement; the mail channel renders it h
 a statement (``statements.render_statement`` routes on the step), into the same
 ``statements/`` folder and print ``manifest.csv``.
 
-Layout (US Letter, same look as the statement, helpers reused from ``statements``):
+Layout (US Letter, same look as the statement, the page parts of ``render.py``):
 
 * header: clinic name, mailing address, notice date (the as-of date);
 * recipient block (envelope window);
@@ -31,7 +31,7 @@ from datetime import date, timedelta
 from typing import Mapping
 
 from .model import Touch, long_date, money
-from .statements import CLOSING_LINE, MARGIN, PAGE_W, _qr_image, draw_letterhead, letter_page, pdf_text
+from .render import CLOSING_LINE, MARGIN, PAGE_W, draw_help_box, draw_letterhead, draw_ways_to_pay, letter_page, pdf_text
 from .tokens import short_url
 
 STEP = "final_notice"
@@ -66,7 +66,7 @@ def body_lines(touch: Touch | Mapping, clinic: Mapping) -> list[str]:
 
 def render_final_notice_bytes(touch: Touch | Mapping, clinic: Mapping, url: str) -> tuple[bytes, int]:
     """The PDF bytes and the page count (always 1) of one final notice."""
-    from reportlab.lib.utils import ImageReader, simpleSplit
+    from reportlab.lib.utils import simpleSplit
 
     t = Touch.coerce(touch)
     if t.balance is None or t.balance <= 0:
@@ -76,10 +76,6 @@ def render_final_notice_bytes(touch: Touch | Mapping, clinic: Mapping, url: str)
     c = letter_page(buf, "Final notice", clinic)
     right = PAGE_W - MARGIN
     cx = PAGE_W / 2
-    name = pdf_text(clinic["name"])
-    help_line = pdf_text(clinic.get("help_line", ""))
-    hours = pdf_text(clinic.get("help_hours", ""))
-    mail_address = pdf_text(clinic.get("mail_address", ""))
     draw_letterhead(c, t, clinic, "Notice date")
 
     # title and amount due, centred and bold
@@ -104,33 +100,10 @@ def render_final_notice_bytes(touch: Touch | Mapping, clinic: Mapping, url: str)
             ty -= 14
         ty -= 6
 
-    # ways to pay
-    wy = ty - 8
-    c.setFont("Helvetica-Bold", 13)
-    c.drawString(MARGIN, wy, "Ways to pay")
-    qr_size = 90.0
-    qy = wy - 12 - qr_size
-    c.drawImage(ImageReader(_qr_image(url)), MARGIN, qy, qr_size, qr_size)
-    tx = MARGIN + qr_size + 18
-    tw = right - tx
-    iy = wy - 26
-    for text, font in (("Scan the code with your phone camera, or go to:", "Helvetica"),
-                       (short_url(url), "Helvetica-Bold"),
-                       (f"By phone: {help_line}", "Helvetica"),
-                       (f"By mail (check payable to {name}): {mail_address}", "Helvetica")):
-        for part in simpleSplit(pdf_text(text), font, 10, tw):
-            c.setFont(font, 10)
-            c.drawString(tx, iy, part)
-            iy -= 14
-        iy -= 3
-
-    # help box and last line
-    hy, hh = min(qy, iy) - 70, 52.0
-    c.roundRect(MARGIN, hy, right - MARGIN, hh, 6)
-    c.setFont("Helvetica-Bold", 11)
-    c.drawString(MARGIN + 12, hy + hh - 20, f"Questions? Call our billing team directly: {help_line}")
-    c.setFont("Helvetica", 10)
-    c.drawString(MARGIN + 12, hy + 12, f"Hours: {hours}")
+    # ways to pay, help box and last line
+    qy, iy = draw_ways_to_pay(c, url, clinic, ty - 8, qr_size=90.0, qr_gap=12.0, text_gap=26.0)
+    hy = min(qy, iy) - 70
+    draw_help_box(c, clinic, hy, 52.0)
     c.setFont("Helvetica-Bold", 12)
     c.drawCentredString(cx, hy - 30, CLOSING_LINE)
     pages = c.getPageNumber()

@@ -2,10 +2,10 @@
 offer (when e-mail is not open), hardship application form, decision and review notice, and
 the refund confirmation. Wording: ``moves.letter_text`` (templates ``letter_<step>.txt``).
 
-Layout (US Letter, reportlab canvas, standard Helvetica, the statement's helpers from
-``statements.py``): clinic name and mailing address, letter date (the as-of date), the
-recipient block for the envelope window, the title in bold, the paragraphs, the help box
-(direct line and hours) and the closing line "Call us if this looks wrong." A letter that
+Layout (US Letter, reportlab canvas, standard Helvetica, the page parts of ``render.py``):
+clinic name and mailing address, letter date (the as-of date), the recipient block for the
+envelope window, the title in bold, the paragraphs, the help box (direct line and hours) and
+the closing line "Call us if this looks wrong." A letter that
 does not fit one page is a ``ValueError`` (the touch is skipped with the reason).
 
 Files: ``<outbox>/<date>/statements/letters/<touch_id>.pdf`` (atomic, 0600) and a
@@ -17,17 +17,16 @@ manifest that left is never changed. A PDF an existing manifest names is never r
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-from ._files import atomic_write
+from ..files import atomic_write, safe_name
+from .manifests import next_manifest, read_manifest, write_manifest
 from .model import SendResult, Touch
 from .moves import LETTER_STEPS, letter_text
-from .statements import (CLOSING_LINE, MARGIN, PAGE_H, PAGE_W, _safe_name, draw_letterhead, letter_page,
-                         next_manifest, pdf_text, read_manifest)
+from .render import CLOSING_LINE, MARGIN, PAGE_H, PAGE_W, draw_help_box, draw_letterhead, letter_page, pdf_text
 
 FOLDER = Path("statements") / "letters"
 MANIFEST_COLUMNS = ("touch_id", "file", "pages", "letter", "sha256")
@@ -46,8 +45,6 @@ def render_letter_bytes(touch: Touch | Mapping, clinic: Mapping, url: str | None
     buf = io.BytesIO()
     c = letter_page(buf, "Letter", clinic)
     right = PAGE_W - MARGIN
-    help_line = pdf_text(clinic.get("help_line", ""))
-    hours = pdf_text(clinic.get("help_hours", ""))
     draw_letterhead(c, t, clinic, "Date")
 
     ty = PAGE_H - 230
@@ -65,12 +62,7 @@ def render_letter_bytes(touch: Touch | Mapping, clinic: Mapping, url: str | None
             ty -= LEADING
         ty -= 8
 
-    hy, hh = 84.0, 50.0
-    c.roundRect(MARGIN, hy, right - MARGIN, hh, 6)
-    c.setFont("Helvetica-Bold", 11)
-    c.drawString(MARGIN + 12, hy + hh - 20, f"Questions? Call our billing team directly: {help_line}")
-    c.setFont("Helvetica", 10)
-    c.drawString(MARGIN + 12, hy + 12, f"Hours: {hours}")
+    draw_help_box(c, clinic, 84.0, 50.0)
     c.setFont("Helvetica-Bold", 12)
     c.drawCentredString(PAGE_W / 2, 56, CLOSING_LINE)
     pages = c.getPageNumber()
@@ -83,7 +75,7 @@ def render_batch(touches: Iterable[Touch | Mapping], out_dir: str | Path, *, cli
                  url_for: Callable[[Touch], str] | None = None,
                  review_notice_days: int | None = None) -> dict:
     """Render every letter into ``out_dir`` and write this batch's manifest (``manifest.csv``,
-    or the next ``manifest_<nnnn>.csv`` when an earlier batch of the date left: statements.py).
+    or the next ``manifest_<nnnn>.csv`` when an earlier batch of the date left: manifests.py).
 
     Returns ``{"rows": [manifest rows of this batch], "skipped": [SendResult]}``; each row is a
     hand-off (ledger ``sent``)."""
@@ -96,7 +88,7 @@ def render_batch(touches: Iterable[Touch | Mapping], out_dir: str | Path, *, cli
     seen: set[str] = set()
     for raw in touches:
         t = Touch.coerce(raw)
-        _safe_name(t.touch_id)
+        safe_name(t.touch_id)
         if t.touch_id in seen:
             raise ValueError(f"duplicate touch_id {t.touch_id}")
         seen.add(t.touch_id)
@@ -118,9 +110,5 @@ def render_batch(touches: Iterable[Touch | Mapping], out_dir: str | Path, *, cli
         rows.append({"touch_id": t.touch_id, "file": name, "pages": pages, "letter": t.step,
                      "sha256": hashlib.sha256(data).hexdigest()})
     if rows:
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=MANIFEST_COLUMNS, lineterminator="\n", extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
-        atomic_write(next_manifest(out), buf.getvalue())      # never overwrites one that left
+        write_manifest(next_manifest(out), MANIFEST_COLUMNS, rows)      # never overwrites one that left
     return {"rows": rows, "skipped": skipped}

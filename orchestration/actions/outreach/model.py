@@ -89,6 +89,9 @@ def _to_str(v: Any) -> str | None:
     return s or None
 
 
+to_date, to_decimal = _to_date, _to_dec      # the coercions, for readers of warehouse rows
+
+
 @dataclass(frozen=True, repr=False)
 class Touch:
     touch_id: str

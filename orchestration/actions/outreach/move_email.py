@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 from typing import Callable, Iterable, Mapping
 
-from .email import _EMAIL, EmailRequest, _shared
+from .email import EMAIL_ADDRESS, EmailRequest, shared_values
 from .model import SendResult, Touch
 from .moves import EMAIL_STEPS, email_text
 
@@ -37,9 +37,9 @@ def build_requests(touches: Iterable[Touch | Mapping], clinic: Mapping,
     from sendgrid.helpers.mail import (Asm, Category, ClickTracking, CustomArg, From, Mail,
                                        Personalization, ReplyTo, To, TrackingSettings)
 
-    if not _EMAIL.match(from_email or ""):
+    if not EMAIL_ADDRESS.match(from_email or ""):
         raise ValueError("from_email is not a valid address")
-    unsubscribe = _shared(clinic, asm_group_id)["unsubscribe_text"]
+    unsubscribe = shared_values(clinic, asm_group_id)["unsubscribe_text"]
     requests: list[EmailRequest] = []
     skipped: list[SendResult] = []
     seen: set[str] = set()
@@ -52,7 +52,7 @@ def build_requests(touches: Iterable[Touch | Mapping], clinic: Mapping,
         if not addr:
             skipped.append(SendResult(t.touch_id, "skipped", "no email address"))
             continue
-        if not _EMAIL.match(addr):
+        if not EMAIL_ADDRESS.match(addr):
             skipped.append(SendResult(t.touch_id, "skipped", "invalid email address"))
             continue
         if t.step not in EMAIL_STEPS:

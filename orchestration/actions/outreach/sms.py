@@ -44,8 +44,6 @@ CSV ``touch_id, phone, send_after, send_before, body`` (UTC ``...Z``), UTF-8, wr
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 import unicodedata
@@ -54,7 +52,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-from ._files import write_to
+from ..files import csv_bytes, write_to
 from .model import SendResult, Touch, long_date, money, utc_z
 
 MAX_SEGMENTS = 2
@@ -209,8 +207,11 @@ SMS_COLUMNS = ("touch_id", "phone", "send_after", "send_before", "body")
 def build_sms_rows(touches: Iterable[Touch | Mapping], clinic: Mapping,
                    url_for: Callable[[Touch], str], *, start: str = "08:00", end: str = "21:00",
                    window_day: Callable[[Touch, str], date] | None = None,
+                   compose: Callable[[Touch, Mapping, str], str] | None = None,
                    ) -> tuple[list[dict], list[SendResult]]:
-    """Rows for :func:`write_sms_batch` and the touches skipped (``bad number``)."""
+    """Rows for :func:`write_sms_batch` and the touches skipped (``bad number``). ``compose``
+    writes the body (default :func:`sms_body`, the day-3 text; ``moves.sms_body`` for moves)."""
+    compose = compose or sms_body
     rows: list[dict] = []
     skipped: list[SendResult] = []
     fallback_tz = clinic.get("timezone") or "UTC"
@@ -221,7 +222,7 @@ def build_sms_rows(touches: Iterable[Touch | Mapping], clinic: Mapping,
             skipped.append(SendResult(t.touch_id, "skipped", "bad number"))
             continue
         try:
-            body = sms_body(t, clinic, url_for(t))
+            body = compose(t, clinic, url_for(t))
         except ValueError as exc:  # messages name the touch_id only
             skipped.append(SendResult(t.touch_id, "skipped", f"cannot compose: {exc}"))
             continue
@@ -231,15 +232,6 @@ def build_sms_rows(touches: Iterable[Touch | Mapping], clinic: Mapping,
         rows.append({"touch_id": t.touch_id, "phone": phone, "send_after": after,
                      "send_before": before, "body": body})
     return rows, skipped
-
-
-def _csv_bytes(columns: tuple[str, ...], rows: Iterable[Mapping]) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
-    for r in rows:
-        w.writerow([r[c] for c in columns])
-    return buf.getvalue().encode("utf-8")
 
 
 def write_sms_batch(rows: Iterable[Mapping], path: str | Path, *, overwrite: bool = False) -> Path:
@@ -258,5 +250,5 @@ def write_sms_batch(rows: Iterable[Mapping], path: str | Path, *, overwrite: boo
                     "send_after": utc_z(after) if isinstance(after, datetime) else str(after),
                     "send_before": utc_z(before) if isinstance(before, datetime) else str(before),
                     "body": body})
-    return write_to(path, _csv_bytes(SMS_COLUMNS, out), prefix="sms_", suffix=".csv",
+    return write_to(path, csv_bytes(SMS_COLUMNS, out), prefix="sms_", suffix=".csv",
                     overwrite=overwrite)

@@ -27,7 +27,7 @@ the hand-off to the print vendor, so a crash before it leaves only orphan PDFs t
 names (the ledger re-plans them, and a re-render may replace an orphan). A file that left is
 never changed: a PDF an existing manifest names is never overwritten (``ValueError``), and a
 later batch of the same date (a re-run that finds touches to mail) gets a manifest of its own,
-``manifest_0002.csv``, ``manifest_0003.csv``… (:func:`next_manifest`), never rows appended to
+``manifest_0002.csv``, ``manifest_0003.csv``… (``manifests.next_manifest``), never rows appended to
 one the vendor already took. ``<manifest>.totals.json`` carries the batch's totals
 (statements, pages, amount_due_total).
 
@@ -35,69 +35,36 @@ Throughput
 ----------
 ``render_batch`` renders in a process pool (default 2 workers, ``forkserver`` context with this
 module preloaded, so workers start without re-importing reportlab and without forking a
-threaded parent such as a Dagster run). QR masks: ``qrcode`` evaluates all 8 mask patterns
-with a pure-Python penalty score (~6 ms, more than the rest of the page); we fix mask pattern
-``QR_MASK`` (any mask is valid ISO/IEC 18004; scanners read every mask) — see
-``bench.py`` for the figures. Batches below ``min_pool_batch`` render in-process.
+threaded parent such as a Dagster run). The page parts (letterhead, QR code with a fixed mask,
+ways to pay, help box) are ``render.py``'s; ``benchmarks/outreach.py`` has the figures.
+Batches below ``min_pool_batch`` render in-process.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
 import multiprocessing
-import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-from ._files import atomic_write
+from ..files import atomic_write, safe_name
+from .final_notice import render_final_notice_bytes
+from .manifests import manifests, next_manifest, read_manifest, write_manifest  # noqa: F401 (re-exported)
 from .model import SendResult, Touch, long_date, money
 from .tokens import short_url
+from .visits import ZERO, Summary, Visit, summarize, visits_of, why_you_owe
+from .render import (CLOSING_LINE, MARGIN, PAGE_H, PAGE_W, draw_help_box, draw_letterhead, draw_ways_to_pay,
+                     letter_page, pdf_text, qr_matrix)  # noqa: F401 (qr_matrix re-exported)
 
-QR_MASK = 4
-CLOSING_LINE = "Call us if this looks wrong."
 MANIFEST_COLUMNS = ("touch_id", "file", "pages", "amount_due", "sha256")
-PAGE_W, PAGE_H = 612.0, 792.0  # US Letter, points
-MARGIN = 54.0
-
-
-def pdf_text(s: object) -> str:
-    """Make text printable with the standard PDF fonts (Windows-1252)."""
-    out = []
-    for ch in str(s or ""):
-        try:
-            ch.encode("cp1252")
-            out.append(ch)
-            continue
-        except UnicodeEncodeError:
-            pass
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        try:
-            base.encode("cp1252")
-            out.append(base or "?")
-        except UnicodeEncodeError:
-            out.append("?")
-    return "".join(out)
-
-
-def qr_matrix(url: str, mask_pattern: int | None = QR_MASK) -> list[list[bool]]:
-    import qrcode
-    from qrcode.constants import ERROR_CORRECT_M
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, mask_pattern=mask_pattern)
-    qr.add_data(url)
-    qr.make(fit=True)
-    return qr.get_matrix()
-
-
-def _qr_image(url: str):
-    from PIL import Image
-    m = qr_matrix(url)
-    n = len(m)
-    return Image.frombytes("L", (n, n), bytes(0 if v else 255 for row in m for v in row))
+MAX_VISIT_LINES = 5          # past them: "N more visits" (the page stays one page)
+VISIT_HEADERS = ("Charges", "Insurance paid", "Plan adjustments", "Your portion", "Paid and credits",
+                 "Still due")
+VISIT_COLUMNS = (175.0, 250.0, 330.0, 400.0, 485.0, PAGE_W - MARGIN)   # right edges
 
 
 def plan_line(t: Touch) -> str:
@@ -111,71 +78,87 @@ def plan_line(t: Touch) -> str:
     return "Your payment plan is active"
 
 
-def letter_page(buf, title: str, clinic: Mapping):
-    """A one-page canvas in `buf` with the document properties every mailed page carries."""
-    from reportlab.pdfgen import canvas
+def summary_rows(s: Summary | None) -> list[tuple[str, str, bool]]:
+    """The summary box's rows (label, amount, bold): charges - insurance paid - plan adjustments
+    = your portion; your portion - your payments and credits = amount due."""
+    if s is None:
+        return [("Amount due", "-", True)]
+    return [("Charges", money(s.charge), False),
+            ("Insurance paid", money(-s.insurance_paid), False),
+            ("Plan adjustments", money(-s.plan_adjustments), False),
+            ("Your portion", money(s.patient_portion), True),
+            ("Your payments and credits", money(-s.payments_credits), False),
+            ("Amount due", money(s.amount_due), True)]
 
-    c = canvas.Canvas(buf, pagesize=(PAGE_W, PAGE_H), pageCompression=1)
-    c.setTitle(title)
-    c.setAuthor(pdf_text(clinic["name"]))
-    c.setCreator("patient-collections")
-    return c
 
+def draw_visits(c, t: Touch, clinic: Mapping, top: float) -> None:
+    """"Your visits": one compact line per visit (the first ``MAX_VISIT_LINES``; past them
+    "N more visits" and where to see them), a total line, and "Why you owe"."""
+    from reportlab.lib.utils import simpleSplit
 
-def draw_letterhead(c, t: Touch, clinic: Mapping, date_label: str) -> None:
-    """The clinic's name and mailing address, the dated line on the right, and the recipient
-    block in the envelope window: the same on every mailed page (statements, letters, notices)."""
-    y = PAGE_H - MARGIN - 4
-    c.setFont("Helvetica-Bold", 16)
-    c.drawString(MARGIN, y, pdf_text(clinic["name"]))
+    vs = visits_of(t)
+    if not vs:
+        return
+    c.setFont("Helvetica-Bold", 8)
+    c.drawString(MARGIN, top, "Your visits")
+    for (head, x) in zip(VISIT_HEADERS, VISIT_COLUMNS):
+        c.drawRightString(x, top, head)
+    y = top - 11
     c.setFont("Helvetica", 9)
-    c.drawString(MARGIN, y - 14, pdf_text(clinic.get("mail_address", "")))
-    c.drawRightString(PAGE_W - MARGIN, y, f"{date_label}: {long_date(t.as_of_date)}")
-    y0 = PAGE_H - 130
-    c.setFont("Helvetica-Bold", 11)
-    c.drawString(MARGIN, y0, pdf_text(t.full_name))
-    c.setFont("Helvetica", 11)
-    yy = y0
-    for ln in (t.address_line1, t.address_line2,
-               " ".join(p for p in (f"{t.city}," if t.city else None, t.state, t.postal_code) if p)):
-        if ln:
-            yy -= 14
-            c.drawString(MARGIN, yy, pdf_text(ln))
+    for v in vs[:MAX_VISIT_LINES]:
+        c.drawString(MARGIN, y, long_date(v.service_date) if v.service_date else "-")
+        for value, x in zip(visit_amounts(v), VISIT_COLUMNS):
+            c.drawRightString(x, y, money(value))
+        y -= 11
+    if len(vs) > MAX_VISIT_LINES:
+        more = len(vs) - MAX_VISIT_LINES
+        site = short_url(clinic["pay_site"]) if clinic.get("pay_site") else "our pay site"
+        c.drawString(MARGIN, y, pdf_text(f"{more} more visit{'s' if more > 1 else ''}: all of them are listed at {site}"))
+        y -= 11
+    c.setFont("Helvetica-Bold", 9)
+    c.drawString(MARGIN, y, f"Total, {len(vs)} visit{'s' if len(vs) > 1 else ''}")
+    totals = [sum(col, ZERO) for col in zip(*(visit_amounts(v) for v in vs))]
+    for value, x in zip(totals, VISIT_COLUMNS):
+        c.drawRightString(x, y, money(value))
+    why = why_you_owe(t)
+    if why:
+        y -= 18
+        line = "Why you owe (what your insurance reported): " + "; ".join(
+            f"{label} {money(amount)}" for label, amount in why)
+        c.setFont("Helvetica", 9)
+        for part in simpleSplit(pdf_text(line), "Helvetica", 9, PAGE_W - 2 * MARGIN):
+            c.drawString(MARGIN, y, part)
+            y -= 11
+
+
+def visit_amounts(v: Visit) -> tuple[Decimal, ...]:
+    return (v.charge, v.insurance_paid, v.plan_adjustments, v.patient_portion, v.payments_credits, v.balance)
 
 
 def render_statement_bytes(touch: Touch | Mapping, clinic: Mapping, url: str) -> tuple[bytes, int]:
     """The PDF bytes and the page count (always 1) for one statement."""
-    from reportlab.lib.utils import ImageReader, simpleSplit
-
     t = Touch.coerce(touch)
     if t.balance is None or t.balance <= 0:
         raise ValueError(f"touch {t.touch_id}: no positive balance to bill")
     buf = io.BytesIO()
     c = letter_page(buf, "Statement", clinic)
     right = PAGE_W - MARGIN
-    name = pdf_text(clinic["name"])
-    help_line = pdf_text(clinic.get("help_line", ""))
-    hours = pdf_text(clinic.get("help_hours", ""))
-    mail_address = pdf_text(clinic.get("mail_address", ""))
     draw_letterhead(c, t, clinic, "Statement date")
 
-    # summary box (top right)
-    bx, bw, bh = 318.0, right - 318.0, 104.0
-    by = PAGE_H - 118 - bh
+    # summary box (top right): it reconciles on the page (visits.py)
+    summary = summarize(t)
+    bx, bw, bh = 318.0, right - 318.0, 112.0
+    by = PAGE_H - 96 - bh
     c.setLineWidth(1)
     c.rect(bx, by, bw, bh)
     c.setFont("Helvetica-Bold", 11)
-    c.drawString(bx + 10, by + bh - 18, "Summary")
-    rows = (("Service date", long_date(t.visit_date) if t.visit_date else "-"),
-            ("Charge", money(t.charge) if t.charge is not None else "-"),
-            ("Insurance payment", money(t.insurance_paid) if t.insurance_paid is not None else "-"),
-            ("Your portion", money(t.patient_portion) if t.patient_portion is not None else "-"))
-    ry = by + bh - 38
-    for label, value in rows:
-        c.setFont("Helvetica-Bold" if label == "Your portion" else "Helvetica", 10)
+    c.drawString(bx + 10, by + bh - 16, "Summary")
+    ry = by + bh - 32
+    for label, value, bold in summary_rows(summary):
+        c.setFont("Helvetica-Bold" if bold else "Helvetica", 10)
         c.drawString(bx + 10, ry, label)
         c.drawRightString(bx + bw - 10, ry, value)
-        ry -= 17
+        ry -= 14
 
     # amount due, centred and bold
     ax, aw, ah = 126.0, PAGE_W - 252.0, 96.0
@@ -194,38 +177,16 @@ def render_statement_bytes(touch: Touch | Mapping, clinic: Mapping, url: str) ->
     c.drawCentredString(cx, ay + 14, due)
 
     # ways to pay
-    wy = 436.0
-    c.setFont("Helvetica-Bold", 13)
-    c.drawString(MARGIN, wy, "Ways to pay")
-    qr_size = 108.0
-    qy = wy - 14 - qr_size
-    c.drawImage(ImageReader(_qr_image(url)), MARGIN, qy, qr_size, qr_size)
-    tx = MARGIN + qr_size + 18
-    tw = right - tx
-    ty = wy - 28
-    items = [("Scan the code with your phone camera, or go to:", "Helvetica"),
-             (short_url(url), "Helvetica-Bold"),
-             ("Pay in full or set up a payment plan online.", "Helvetica"),
-             (f"By phone: {help_line}", "Helvetica"),
-             (f"By mail (check payable to {name}): {mail_address}", "Helvetica")]
-    for text, font in items:
-        for part in simpleSplit(pdf_text(text), font, 10, tw):
-            c.setFont(font, 10)
-            c.drawString(tx, ty, part)
-            ty -= 14
-        ty -= 3
+    draw_ways_to_pay(c, url, clinic, 436.0, qr_size=108.0, qr_gap=14.0, text_gap=28.0,
+                     online_line="Pay in full or set up a payment plan online.")
 
     # help box
-    hy, hh = 236.0, 56.0
-    c.roundRect(MARGIN, hy, right - MARGIN, hh, 6)
-    c.setFont("Helvetica-Bold", 11)
-    c.drawString(MARGIN + 12, hy + hh - 22, f"Questions? Call our billing team directly: {help_line}")
-    c.setFont("Helvetica", 10)
-    c.drawString(MARGIN + 12, hy + 14, f"Hours: {hours}")
+    draw_help_box(c, clinic, 236.0, 56.0, title_drop=22.0, hours_rise=14.0)
 
-    # last line
+    # one compact line per visit, then the last line
+    draw_visits(c, t, clinic, 218.0)
     c.setFont("Helvetica-Bold", 12)
-    c.drawCentredString(cx, 200, CLOSING_LINE)
+    c.drawCentredString(cx, 66, CLOSING_LINE)
     pages = c.getPageNumber()
     c.showPage()
     c.save()
@@ -237,7 +198,6 @@ def render_statement(touch: Touch | Mapping, clinic: Mapping, url: str, path: st
     """Render one statement to ``path`` (atomic, 0600). Returns its manifest row."""
     t = Touch.coerce(touch)
     if t.step == "final_notice":        # the 501(r) final-notice letter goes the statement path
-        from .final_notice import render_final_notice_bytes
         data, pages = render_final_notice_bytes(t, clinic, url)
     else:
         data, pages = render_statement_bytes(t, clinic, url)
@@ -257,38 +217,6 @@ def _render_chunk(args: tuple[list[tuple[Touch, str]], Mapping, str, frozenset])
     return rows
 
 
-def manifests(out_dir: str | Path) -> list[Path]:
-    """The batch manifests of a folder: manifest.csv, then manifest_0002.csv, … in order."""
-    return sorted(Path(out_dir).glob("manifest*.csv"), key=lambda p: (p.name != "manifest.csv", p.name))
-
-
-def next_manifest(out_dir: str | Path) -> Path:
-    """Where the next batch's manifest goes: manifest.csv, else the next manifest_<nnnn>.csv."""
-    out = Path(out_dir)
-    taken = {p.name for p in manifests(out)}
-    if "manifest.csv" not in taken:
-        return out / "manifest.csv"
-    n = 2
-    while f"manifest_{n:04d}.csv" in taken:
-        n += 1
-    return out / f"manifest_{n:04d}.csv"
-
-
-def read_manifest(out_dir: str | Path) -> list[dict]:
-    """The rows of every manifest of the folder (every statement that left)."""
-    rows: list[dict] = []
-    for p in manifests(out_dir):
-        with p.open(newline="", encoding="utf-8") as fh:
-            rows += list(csv.DictReader(fh))
-    return rows
-
-
-def _safe_name(touch_id: str) -> str:
-    if not touch_id or "/" in touch_id or "\\" in touch_id or touch_id.startswith("."):
-        raise ValueError("touch_id is not usable as a file name")
-    return touch_id
-
-
 def render_batch(touches: Iterable[Touch | Mapping], out_dir: str | Path, *, clinic: Mapping,
                  url_for: Callable[[Touch], str], workers: int = 2, chunk_size: int = 64,
                  min_pool_batch: int = 64, mp_context: str | None = "forkserver") -> dict:
@@ -304,7 +232,7 @@ def render_batch(touches: Iterable[Touch | Mapping], out_dir: str | Path, *, cli
     seen: set[str] = set()
     for raw in touches:
         t = Touch.coerce(raw)
-        _safe_name(t.touch_id)
+        safe_name(t.touch_id)
         if t.touch_id in seen:
             raise ValueError(f"duplicate touch_id {t.touch_id}")
         seen.add(t.touch_id)
@@ -334,14 +262,10 @@ def render_batch(touches: Iterable[Touch | Mapping], out_dir: str | Path, *, cli
     rows = [r for part in parts for r in part]
     if rows:
         manifest = next_manifest(out)
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=MANIFEST_COLUMNS, lineterminator="\n", extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
         totals = {"statements": len(rows), "pages": sum(int(r["pages"]) for r in rows),
                   "amount_due_total": str(sum((Decimal(r["amount_due"]) for r in rows), Decimal("0.00")))}
         # the totals of a batch whose manifest a crash never wrote may be replaced
         atomic_write(manifest.with_suffix(".totals.json"), json.dumps(totals, indent=2) + "\n", overwrite=True)
-        atomic_write(manifest, buf.getvalue())      # last: the hand-off, never overwritten
+        write_manifest(manifest, MANIFEST_COLUMNS, rows)      # last: the hand-off, never overwritten
     return {"rows": rows, "skipped": skipped, "statements": len(rows), "pages": sum(r["pages"] for r in rows),
             "amount_due_total": str(sum((Decimal(r["amount_due"]) for r in rows), Decimal("0.00")))}

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from ._files import atomic_write
+from ..files import atomic_write
 
 ENV_VAR = "COLLECTIONS_PAYLINK_SECRET"
 TOKEN_LENGTH = 20

@@ -27,7 +27,7 @@ from typing import Any, Iterable
 
 import duckdb
 
-from orchestration.actions.outreach._files import atomic_write
+from orchestration.actions.files import atomic_write
 
 COLUMNS = [
     "placement_id", "batch_id", "guarantor_id", "first_name", "last_name", "address_line1",

@@ -45,7 +45,7 @@ from typing import Any, Iterator
 
 import duckdb
 
-from orchestration.actions.outreach._files import atomic_write
+from orchestration.actions.files import atomic_write
 from orchestration.actions.placement import extract
 
 SUITE = "placement_extract"

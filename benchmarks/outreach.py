@@ -1,4 +1,4 @@
-"""Throughput figures for the outreach layer: ``python -m orchestration.actions.outreach.bench``.
+"""Throughput figures for the outreach layer: ``python -m benchmarks.outreach``.
 
 * statements: 1,000 one-page PDFs rendered with ``render_batch`` (2 workers) into a temporary
   folder, wall time including pool start-up, fsync of every file and the manifest;
@@ -39,8 +39,8 @@ def touch(i: int, **over) -> dict:
 
 
 def bench_pdfs(n: int, workers: int, mp_context: str | None) -> float:
-    from .statements import render_batch
-    from .tokens import url_maker
+    from orchestration.actions.outreach.statements import render_batch
+    from orchestration.actions.outreach.tokens import url_maker
     touches = [touch(i) for i in range(n)]
     with tempfile.TemporaryDirectory() as d:
         t0 = time.perf_counter()
@@ -52,8 +52,8 @@ def bench_pdfs(n: int, workers: int, mp_context: str | None) -> float:
 
 
 def bench_email(n: int) -> tuple[float, float, int]:
-    from .email import EmailSender, build_requests
-    from .tokens import url_maker
+    from orchestration.actions.outreach.email import EmailSender, build_requests
+    from orchestration.actions.outreach.tokens import url_maker
     count = [0]
 
     class H(BaseHTTPRequestHandler):

@@ -1,4 +1,5 @@
-"""Atomic, private file writes for everything the outreach layer hands off.
+"""Atomic, private file writes for everything the actions layer hands off (outreach, placement,
+refunds) and the serving layer publishes; the CSV encoding those hand-off files share.
 
 Every file under the outbox is written the same way (docs/outputs.md, "Files"):
 
@@ -15,11 +16,14 @@ Nothing here logs file contents.
 
 from __future__ import annotations
 
+import csv
 import errno
+import io
 import os
 import re
 import tempfile
 from pathlib import Path
+from typing import Iterable, Mapping
 
 from orchestration.faults import crash_point
 
@@ -116,3 +120,20 @@ def write_to(target: str | Path, data: bytes | str, *, prefix: str, suffix: str,
     if t.is_dir() or str(target).endswith(("/", os.sep)):
         return write_new_numbered(t, prefix, suffix, data)
     return atomic_write(t, data, overwrite=overwrite)
+
+
+def csv_bytes(columns: tuple[str, ...], rows: Iterable[Mapping]) -> bytes:
+    """A UTF-8 CSV (header ``columns``, ``\\n`` line ends) of ``rows``: the hand-off files' format."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    for r in rows:
+        w.writerow([r[c] for c in columns])
+    return buf.getvalue().encode("utf-8")
+
+
+def safe_name(touch_id: str) -> str:
+    """``touch_id`` when it is usable as a file name (no folder, not hidden), else ``ValueError``."""
+    if not touch_id or "/" in touch_id or "\\" in touch_id or touch_id.startswith("."):
+        raise ValueError("touch_id is not usable as a file name")
+    return touch_id
