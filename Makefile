@@ -9,7 +9,7 @@ GUARANTORS ?= 5000
 SEED ?= 7
 export DAGSTER_HOME ?= $(CURDIR)/var/dagster_home
 
-.PHONY: install sample run demo test ui bench clean prepare install-spark test-spark
+.PHONY: install sample run demo test ui bench clean prepare install-spark test-spark lint-imports
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
@@ -51,8 +51,11 @@ test-spark: install-spark prepare ## the dbt models on Spark (local) against Duc
 	$(BIN)/python -m pytest -m spark -n0 tests/spark
 
 ui: prepare ## Dagster UI on http://127.0.0.1:3000
-	@$(BIN)/python -c "from orchestration.instance import ensure_dagster_home; ensure_dagster_home()"
+	@$(BIN)/python -c "from orchestration.core.instance import ensure_dagster_home; ensure_dagster_home()"
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+lint-imports: $(STAMP) ## the layers contract of the Python package (pyproject.toml [tool.importlinter], docs/architecture.md)
+	$(BIN)/lint-imports
 
 bench: prepare ## benchmarks (see docs/benchmarks.md)
 	$(BIN)/python -m benchmarks.run

@@ -155,7 +155,7 @@ def clinic(tmp_path_factory, dbt_manifest):
 
     root = tmp_path_factory.mktemp("clinic")
     summary = generate(root / "landing", guarantors=150, seed=11, as_of=AS_OF, defects=True)
-    from orchestration.settings import folder_env
+    from orchestration.core.settings import folder_env
 
     env = {**folder_env(root), "SENDGRID_API_KEY": None, "COLLECTIONS_PAYLINK_SECRET": None}
     old = {k: os.environ.get(k) for k in env}

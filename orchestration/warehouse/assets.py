@@ -9,11 +9,12 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.clock import run_clock
+from orchestration.core.clock import run_clock
 from orchestration.faults import crash_points
-from orchestration.partitions import daily_partitions
+from orchestration.core.asset_settings import daily_asset
 from orchestration.raw.schema import write_run_context
-from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
+from orchestration.core.resources import CollectionsResource
+from orchestration.core.settings import export_warehouse_path
 from orchestration.warehouse.project import MANIFEST, dbt_project, keep_partial_parse, prune_target
 
 LAYER_OWNERS = {"staging": "team:analytics-engineering", "intermediate": "team:analytics-engineering",
@@ -38,18 +39,17 @@ translator = CollectionsTranslator(settings=DagsterDbtTranslatorSettings(enable_
     manifest=MANIFEST,
     project=dbt_project,
     dagster_dbt_translator=translator,
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.multi_run(1),   # one as-of date per run, in order
-    pool=WAREHOUSE_POOL,
     name="warehouse_dbt",
+    **daily_asset(),
 )
 def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, collections: CollectionsResource):
-    """`dbt build` for the partition's as-of date (and the run's start: orchestration/clock.py):
+    """`dbt build` for the partition's as-of date (and the run's start: orchestration/core/clock.py):
     staging → intermediate → marts, tests as gates."""
     prune_target()
     started = run_clock(context, collections.policy().clinic_tz).started_at   # docs/rules.md §4
     with collections.warehouse() as con:          # closed before dbt opens the file
         write_run_context(con, context.partition_key, context.run_id, started)
+    export_warehouse_path()   # dbt's profile reads the loaders' warehouse path from the environment
     build = dbt.cli(["build"], context=context)
     try:
         yield from crash_points("mid_dbt", build.stream())   # faults.py: no-op unless set

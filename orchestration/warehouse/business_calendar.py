@@ -27,7 +27,7 @@ import io
 from datetime import date
 from pathlib import Path
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.core.settings import DBT_PROJECT_DIR
 
 SEED_PATH = DBT_PROJECT_DIR / "seeds" / "business_holidays.csv"
 COLUMNS = ("holiday_date", "holiday_year", "holiday_name")

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from orchestration.settings import EXPECTATIONS_DIR
+from orchestration.core.settings import EXPECTATIONS_DIR
 from tests.e2e.conftest import materialized, query, run_daily
 
 pytestmark = pytest.mark.e2e

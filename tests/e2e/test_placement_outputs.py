@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.actions.placement import extract
-from orchestration.settings import EXPECTATIONS_DIR, folder_env
+from orchestration.core.settings import EXPECTATIONS_DIR, folder_env
 from tests.e2e.conftest import AS_OF, materialized, query, run_daily
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

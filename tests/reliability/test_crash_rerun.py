@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.settings import PROJECT_ROOT
+from orchestration.core.settings import PROJECT_ROOT
 from tests.fake_sendgrid import FakeSendGrid
 from tests.reliability.conftest import FAULT_AS_OF
 
