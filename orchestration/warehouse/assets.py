@@ -21,11 +21,28 @@ LAYER_OWNERS = {"staging": "team:analytics-engineering", "intermediate": "team:a
                 "marts": "team:finance"}
 
 
+LAYERS = ("staging", "intermediate", "marts")
+
+
+def dbt_group_name(dbt_resource_props: Mapping[str, Any]) -> str:
+    """The lineage group of a dbt node, by layer and, in intermediate/, by domain folder:
+    `staging`, `intermediate_<folder>` (balances, cadence, contact, ...), `marts`; seeds are
+    `reference`, sources (the raw tables the loaders write) `ingest`."""
+    resource_type = dbt_resource_props["resource_type"]
+    if resource_type == "source":
+        return "ingest"
+    if resource_type == "seed":
+        return "reference"
+    fqn = list(dbt_resource_props.get("fqn") or [])   # [project, layer, (folder, ...), name]
+    layer = fqn[1] if len(fqn) > 2 else None
+    if layer == "intermediate" and len(fqn) > 3:
+        return f"intermediate_{fqn[2]}"
+    return layer if layer in LAYERS else "warehouse"
+
+
 class CollectionsTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        if dbt_resource_props["resource_type"] == "source":
-            return "ingest"
-        return "warehouse"
+        return dbt_group_name(dbt_resource_props)
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]):
         layer = (dbt_resource_props.get("config") or {}).get("schema")
