@@ -34,7 +34,7 @@ from tests.dbt_parse_cache import partial_parse_env
 from orchestration.core.clock import CLOCK_TAG
 from tests.e2e.conftest import QUIET, daily_job_without_dbt_tests, scheduled_start
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow(runs=15)]
 
 LAST = date(2026, 11, 20)
 DAYS = [LAST - timedelta(days=i) for i in range(6, -1, -1)]

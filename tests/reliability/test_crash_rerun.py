@@ -33,6 +33,8 @@ from orchestration.core.settings import PROJECT_ROOT
 from tests.fake_sendgrid import FakeSendGrid
 from tests.reliability.conftest import FAULT_AS_OF
 
+pytestmark = pytest.mark.slow(runs=4)   # scheduling: tests/conftest.py
+
 KILLED = -signal.SIGKILL
 # columns that record when a run did something, not what it computed
 RUN_COLUMNS = {"sent_at", "updated_at", "planned_at", "created_at", "loaded_at", "computed_at",
