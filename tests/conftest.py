@@ -35,6 +35,7 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 # The xdist controller schedules by node id before any test module is imported, so the marks
 # are read from the modules' source (`module_marks`).
 SESSION_CLINIC = "session-clinic"
+CLINIC_FIXTURES = frozenset({"clinic", "first_run", "first_run_capture", "rerun"})
 
 
 def module_marks(module: str) -> dict[str, dict]:
@@ -96,6 +97,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     weight: dict[str, int] = {}
     for i, item in enumerate(items):
         module = _module(item)
+        uses = CLINIC_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if uses and "session_clinic" not in module_marks(module):
+            raise pytest.UsageError(f"{module} uses {sorted(uses)}: add pytest.mark.session_clinic to its "
+                                    "pytestmark, or its worker makes the clinic's first run a second time")
         unit = _unit(module)
         first_seen.setdefault(unit, i)
         weight[unit] = max(weight.get(unit, 0), _runs(module))
