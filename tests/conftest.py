@@ -85,6 +85,14 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     return SessionClinicScheduling(config, log)
 
 
+def _session_clinic_fixtures(item: pytest.Item) -> set[str]:
+    """The session clinic's fixtures the item uses (not a module's own fixture of the same name)."""
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs if info is not None else {}
+    return {name for name in CLINIC_FIXTURES & set(defs)
+            if defs[name][-1].func.__module__ in ("tests.conftest", "tests.e2e.conftest")}
+
+
 def _module(item: pytest.Item) -> str:
     return item.nodeid.split("::", 1)[0]
 
@@ -97,7 +105,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     weight: dict[str, int] = {}
     for i, item in enumerate(items):
         module = _module(item)
-        uses = CLINIC_FIXTURES & set(getattr(item, "fixturenames", ()))
+        uses = _session_clinic_fixtures(item)
         if uses and "session_clinic" not in module_marks(module):
             raise pytest.UsageError(f"{module} uses {sorted(uses)}: add pytest.mark.session_clinic to its "
                                     "pytestmark, or its worker makes the clinic's first run a second time")
