@@ -168,7 +168,7 @@ def dbt_manifest() -> Path:
 
 @pytest.fixture
 def collections_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    """Every path of OUTPUTS.md pointed into a fresh temporary folder."""
+    """Every path of docs/outputs.md ("Running it") pointed into a fresh temporary folder."""
     paths = {
         "landing": tmp_path / "landing", "warehouse": tmp_path / "warehouse.duckdb",
         "outbox": tmp_path / "outbox", "serving": tmp_path / "serving",

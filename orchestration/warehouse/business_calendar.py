@@ -1,4 +1,4 @@
-"""The US federal holiday seed of the business-day calendar (refund due dates, DOMAIN.md §7),
+"""The US federal holiday seed of the business-day calendar (refund due dates, docs/rules.md §7),
 generated from the maintained ``holidays`` package (pinned in pyproject.toml), never typed by
 hand.
 
