@@ -192,29 +192,8 @@ def read_segments(  # noqa: C901, PLR0912, PLR0915 -- the hot loop, one function
                             warn(f"CAS outside a claim ignored (ST {st_ctrl})")
                         continue
                     n = len(e)
-                    if n == 4:  # one triplet, no quantity: the common case
-                        _, g, rc, v = e
-                        amt = dget(v)
-                        if amt is None:
-                            amt = dc[v] = D(v)
-                        if not rc:
-                            continue
-                        add_adj((ci, lvl, lix, g, rc, v, None))
-                        if g == "PR":
-                            if ln is None:
-                                if cpr is None:
-                                    cpr = ["0", "0", "0", "0"]
-                                prs = cpr
-                            else:
-                                if spr is None:
-                                    spr = ["0", "0", "0", "0"]
-                                prs = spr
-                            k = pr_slot.get(rc, 3)
-                            cur = prs[k]
-                            prs[k] = v if fast and cur == "0" else sum_text(cur, amt)
-                        continue
                     g = e[1]
-                    if n < 6:  # one triplet with a quantity (or malformed): as above
+                    if n < 6:  # one triplet (the common case), with or without a quantity
                         v = e[3]
                         amt = dget(v)
                         if amt is None:
