@@ -141,7 +141,9 @@ def new_transaction(transaction_index: int, st_control_number: str, version: str
 def new_claim(e: list[str], transaction_index: int, claim_index: int, charge: str, paid: str,
               responsibility: str, payer_id, payment_date) -> list:
     """The row of a CLP (elements ``e``, padded to 8), in ``COLUMNS["claims"]`` order; its PR
-    sums and service dates are completed by its CAS and DTM segments and ``close_claim``."""
+    sums and service dates are completed by its CAS and DTM segments and ``close_claim``.
+    The CLP branch of ``segments.read_segments`` inlines it for speed (tests/raw/x12/test_rows.py
+    checks both build the same row); so does the SVC branch with ``new_service_line``."""
     return [
         transaction_index, claim_index, e[1].strip(), e[2], charge, paid, responsibility,
         e[6] or None, e[7] or None, "0", "0", "0", "0", None, None, payer_id, payment_date,

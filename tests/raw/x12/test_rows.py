@@ -36,3 +36,17 @@ def test_service_line_and_transaction_rows():
     }
     assert SERVICE_LINE.service_date == len(row) - 1
     assert tuple(new_transaction(0, "0001", "005010X221A1")) == COLUMNS["transactions"]
+
+
+def test_the_reader_builds_the_same_rows_as_the_builders():
+    """The hot loop inlines new_claim / new_service_line (a call per row costs ~2 %): same rows."""
+    from datetime import date
+
+    from orchestration.raw.x12 import parse_835_rows
+
+    data = (b"ST*835*0001~BPR*I*80*C*ACH************20261120~TRN*1*T1~N1*PR*PAYER~"
+            b"CLP*PCN1*1*100*80*20*12*ICN9~SVC*HC:99213*100*80**1~SE*7*0001~")
+    rows, _warnings, _txs = parse_835_rows(data)
+    e = ["CLP", "PCN1", "1", "100", "80", "20", "12", "ICN9"]
+    assert rows["claims"] == [tuple(new_claim(e, 0, 0, "100", "80", "20", "PAYER", date(2026, 11, 20)))]
+    assert rows["service_lines"] == [tuple(new_service_line(0, 0, "HC:99213", "100", "80", "1"))]
