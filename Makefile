@@ -9,7 +9,7 @@ GUARANTORS ?= 5000
 SEED ?= 7
 export DAGSTER_HOME ?= $(CURDIR)/var/dagster_home
 
-.PHONY: install sample run demo test ui bench clean prepare install-spark test-spark metrics
+.PHONY: install sample run demo test ui bench clean prepare install-spark test-spark metrics lint-imports
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
@@ -56,8 +56,11 @@ metrics: prepare ## the semantic layer on the warehouse: list the metrics, answe
 		--group-by metric_time__week --order metric_time__week
 
 ui: prepare ## Dagster UI on http://127.0.0.1:3000
-	@$(BIN)/python -c "from orchestration.instance import ensure_dagster_home; ensure_dagster_home()"
+	@$(BIN)/python -c "from orchestration.core.instance import ensure_dagster_home; ensure_dagster_home()"
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+lint-imports: $(STAMP) ## the layers contract of the Python package (pyproject.toml [tool.importlinter], docs/architecture.md)
+	$(BIN)/lint-imports
 
 bench: prepare ## benchmarks (see docs/benchmarks.md)
 	$(BIN)/python -m benchmarks.run

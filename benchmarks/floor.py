@@ -139,7 +139,7 @@ def run_floor(landing: Path, as_of: date, exclude_day: date | None = None) -> tu
 # ------------------------------------------------------------------------------ models floor
 def compile_models(warehouse: Path, as_of: date, target: Path) -> dict:
     """`dbt compile` of every model for the as-of date against `warehouse`; the manifest."""
-    from orchestration.settings import DBT_PROJECT_DIR
+    from orchestration.core.settings import DBT_PROJECT_DIR
 
     env = {**os.environ, "COLLECTIONS_WAREHOUSE_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     env.pop("DBT_PARTIAL_PARSE_FILE_PATH", None)

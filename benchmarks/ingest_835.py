@@ -4,7 +4,7 @@
                                      [--pyx12-files 24] [--pyx12-budget 45]
                                      [--only parse|load|pyx12 ...]
 
-* parse: ``x12_835.parse_835_rows`` (what the loader uses) over every era file, in this
+* parse: ``x12.parse_835_rows`` (what the loader uses) over every era file, in this
   process (wall, median of the repeats), claims/s;
 * load: ``era_loader.load_era_files`` into a fresh DuckDB file (parse + insert, in one
   transaction, as ``ingest`` does; the COMMIT is timed apart), median of the repeats; the
@@ -52,16 +52,16 @@ def _landing(args: argparse.Namespace) -> Path:
 
 def _ours(datas: list[bytes]) -> list[tuple[int, Decimal, bool]]:
     """Per file: (claims loaded, sum of CLP05, every transaction loaded) -- untimed."""
-    from orchestration.raw import x12_835
+    from orchestration.raw import x12
 
     out = []
     for data in datas:
         try:
-            rows, _, txs = x12_835.parse_835_rows(data)
-        except x12_835.X12QuarantineError:
+            rows, _, txs = x12.parse_835_rows(data)
+        except x12.X12QuarantineError:
             out.append((0, Decimal(0), False))
             continue
-        k = x12_835.COLUMNS["claims"].index("patient_responsibility")
+        k = x12.COLUMNS["claims"].index("patient_responsibility")
         resp = [r[k] for r in rows["claims"]]
         out.append((len(resp), sum(map(Decimal, resp), Decimal(0)),
                     bool(txs) and all(t["status"] == "loaded" for t in txs)))
@@ -69,15 +69,15 @@ def _ours(datas: list[bytes]) -> list[tuple[int, Decimal, bool]]:
 
 
 def _time_parse(datas: list[bytes], repeats: int) -> float:
-    from orchestration.raw import x12_835
+    from orchestration.raw import x12
 
     walls = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         for data in datas:
             try:
-                x12_835.parse_835_rows(data)
-            except x12_835.X12QuarantineError:
+                x12.parse_835_rows(data)
+            except x12.X12QuarantineError:
                 pass
         walls.append(time.perf_counter() - t0)
     return statistics.median(walls)
@@ -120,7 +120,7 @@ def _pyx12(paths: list[Path], budget: float, ours_repeats: int) -> list[tuple]:
     import pyx12.params
     import pyx12.x12context
 
-    from orchestration.raw import x12_835
+    from orchestration.raw import x12
 
     def read(path: Path) -> tuple[int, Decimal]:
         param = pyx12.params.params()
@@ -148,7 +148,7 @@ def _pyx12(paths: list[Path], budget: float, ours_repeats: int) -> list[tuple]:
         ours = []
         for _ in range(ours_repeats):
             t0 = time.perf_counter()
-            x12_835.parse_835_rows(data)
+            x12.parse_835_rows(data)
             ours.append(time.perf_counter() - t0)
         done.append((path, n, total, pyx_s, statistics.median(ours)))
     return done

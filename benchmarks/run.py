@@ -49,7 +49,7 @@ def _fresh(work: Path) -> None:
 def daily_run(work: Path, landing: Path, as_of: date, handoff: bool = True) -> dict:
     """One daily job in its own process on work/'s warehouse: wall, per-step seconds, peak MB.
     handoff=False leaves out rendering and hand-off (benchmarks/timed_run.py --without-handoff)."""
-    from orchestration.settings import folder_env
+    from orchestration.core.settings import folder_env
 
     env = {**os.environ, **folder_env(work), "COLLECTIONS_LANDING_DIR": str(landing),
            "DAGSTER_HOME": str(work / "dagster_home")}

@@ -16,7 +16,7 @@ def main() -> int:
                          "charges): ingest, every mart, the gates, the touch plan, placement and serving")
     args = ap.parse_args()
     sampler = MemorySampler()
-    from orchestration.instance import ensure_dagster_home
+    from orchestration.core.instance import ensure_dagster_home
     from orchestration.warehouse.project import ensure_manifest
     ensure_dagster_home()
     ensure_manifest()

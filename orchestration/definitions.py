@@ -2,7 +2,9 @@
 
 landing → raw (orchestration/raw) → dbt staging/intermediate/marts (orchestration/warehouse)
 → actions and serving (later stages). Asset modules only wire; logic lives in the stage
-packages and in dbt.
+packages and in dbt. This is the top layer (docs/architecture.md, "Layers"): it may import every
+other one, and importing it changes nothing (no environment variable, no file): loading the code
+location never fails on a bad policy or key, the run does, at its first step.
 """
 
 from __future__ import annotations
@@ -11,20 +13,29 @@ import dagster as dg
 
 from orchestration.actions.assets import AUDIENCE, outreach_assets, touch_audience_gate
 from orchestration.actions.charges_assets import PLAN_CHARGES, card_charges
+from orchestration.actions.keys import check_keys
 from orchestration.actions.placement.assets import (
     ELIGIBILITY, PLACEMENTS, REFUND_ITEMS, SETTLEMENT_OFFERS, placement_assets,
 )
-from orchestration.partitions import daily_partitions
+from orchestration.core.partitions import daily_partitions
+from orchestration.core.resources import CollectionsResource
+from orchestration.quality.ingest_assets import ingest_landing
 from orchestration.quality.landing_gate import landing_unchanged_gate
-from orchestration.raw.assets import ingest_landing
-from orchestration.resources import CollectionsResource
 from orchestration.schedules import build_schedule, build_sensor
 from orchestration.serving.assets import huddle_report, serving_files
-from orchestration.settings import export_warehouse_path
 from orchestration.warehouse.assets import warehouse_dbt
 from orchestration.warehouse.project import dbt_resource
 
-export_warehouse_path()
+
+
+class DailyRunResource(CollectionsResource):
+    """`CollectionsResource` that also checks the keys (orchestration/actions/keys.py) when a step
+    starts: a malformed key -- or a missing one with COLLECTIONS_REQUIRE_KEYS=1 -- stops the run
+    before any file is read or anything is sent."""
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        super().setup_for_execution(context)
+        check_keys()
 
 # Tables written by Python steps outside their own asset, read by dbt as sources: declared so
 # that lineage shows their group, owner and description.
@@ -56,7 +67,7 @@ defs = dg.Definitions(
     schedules=[build_schedule(daily_job)],
     sensors=[build_sensor(daily_job)],
     resources={
-        "collections": CollectionsResource(),
+        "collections": DailyRunResource(),
         "dbt": dbt_resource(),
     },
 )

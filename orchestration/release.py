@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration.quality import gate_memory
     from orchestration.raw.schema import ensure_schema
     from orchestration.run import WarehouseBusy, warehouse_lock
-    from orchestration.settings import Paths
+    from orchestration.core.settings import Paths
 
     paths = Paths.from_env()
     if not paths.warehouse.exists():

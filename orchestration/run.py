@@ -217,7 +217,7 @@ def refuse_out_of_order(warehouse: Path, as_of: date) -> None:
 
 
 def _run_locked(as_of: date, paths, backfill: bool = False, clock: str | None = None):
-    from orchestration.instance import ensure_dagster_home
+    from orchestration.core.instance import ensure_dagster_home
     ensure_dagster_home()
     from orchestration.warehouse.project import ensure_manifest
     ensure_manifest()
@@ -240,7 +240,7 @@ def _run_locked(as_of: date, paths, backfill: bool = False, clock: str | None = 
         if backfill:
             tags[BACKFILL_TAG] = "cli"
         if clock:
-            from orchestration.clock import CLOCK_TAG
+            from orchestration.core.clock import CLOCK_TAG
             tags[CLOCK_TAG] = clock
         return job.execute_in_process(partition_key=as_of.isoformat(), instance=instance,
                                       raise_on_error=False, run_config=QUIET_CONSOLE, tags=tags)
@@ -256,16 +256,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clock", metavar="INSTANT",
                         help="rehearsal: take the run to have started at this ISO 8601 instant "
                              "(with offset, e.g. 2026-11-20T06:00:00-06:00); the freshness and "
-                             "contact-window rules use that clock (orchestration/clock.py)")
+                             "contact-window rules use that clock (orchestration/core/clock.py)")
     args = parser.parse_args(argv)
     if args.clock:
-        from orchestration.clock import parse_instant
+        from orchestration.core.clock import parse_instant
         try:
             parse_instant(args.clock)
         except ValueError as exc:
             parser.error(f"--clock: {exc}")
 
-    from orchestration.settings import Paths
+    from orchestration.core.settings import Paths
 
     paths = Paths.from_env()
     print(f"daily job for {args.as_of}: landing {paths.landing}, warehouse {paths.warehouse}", flush=True)

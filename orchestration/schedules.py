@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from orchestration.clock import SCHEDULE_HOUR
-from orchestration.partitions import CLINIC_TZ
+from orchestration.core.clock import SCHEDULE_HOUR
+from orchestration.core.partitions import CLINIC_TZ
 from orchestration.policy.policy import load_policy
 from orchestration.raw.files import KINDS, Settle, list_landing, utcnow
-from orchestration.settings import Paths
+from orchestration.core.settings import Paths
 
 
 def build_schedule(job) -> dg.ScheduleDefinition:

@@ -5,12 +5,14 @@ modules read that run's outputs, and tests/reliability/test_phi.py scans the sam
 event log, metadata and files (`first_run_capture`) — one real run for all of them.
 
 Parallel runs (pytest-xdist, `-n auto --dist loadfile` in pyproject.toml): a module runs on one
-worker; the long modules are handed out first (`SCHEDULE`).
+worker; the long modules are handed out first (marks `slow(runs=N)` and `session_clinic`).
 """
 
 from __future__ import annotations
 
+import ast
 import fcntl
+import functools
 import logging
 import os
 from pathlib import Path
@@ -22,28 +24,50 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 
 # ------------------------------------------------------------------ scheduling (pytest-xdist)
 # `--dist loadfile`: a module's tests run on one worker, in order (its fixtures are built once).
-# The modules of the session clinic (its first run, the shared re-run) are one unit of work
-# (`SessionClinicScheduling`), so the clinic's first run is made once per session, not once per
-# worker. (pytest-xdist 3.8's `--dist loadgroup` would do it with marks, but it groups by
-# rewriting `item._nodeid`, which pytest 9 no longer reads: the marks are silently ignored.)
-# Units are handed out in SCHEDULE's order, then the others in collection order; each worker
-# takes the next unit when it is nearly idle (a worker given a one-test module is given the
-# next unit at once: hence the quick module after the backfill).
-CLINIC_MODULES = (
-    "tests/e2e/test_placement_outputs.py", "tests/e2e/test_daily_job.py", "tests/e2e/test_gates_block.py",
-    "tests/e2e/test_outreach.py", "tests/e2e/test_moves_e2e.py", "tests/e2e/test_serving_outputs.py",
-    "tests/e2e/test_metrics.py", "tests/reliability/test_phi.py",
-)
-SCHEDULE = (
-    "tests/e2e/test_backfill.py",                # one test, 15 runs of the daily job
-    *CLINIC_MODULES,                             # the session clinic's first run + re-run + 8 runs
-    "tests/policy/test_policy.py",               # quick: queued behind the backfill
-    "tests/reliability/test_crash_rerun.py",     # 4 runs killed or re-run, one in parallel
-    "tests/actions/placement/test_final_notice_scenario.py", "tests/warehouse/test_settlements.py",
-    "tests/warehouse/test_segments_cadence.py", "tests/warehouse/test_servicing.py",
-    "tests/warehouse/test_placement_queues_scorecard.py", "tests/warehouse/test_balances.py",
-    "tests/warehouse/test_moves.py",
-)
+# Two marks, set in each module's `pytestmark`, drive the schedule (no list of paths here):
+# * `session_clinic`: the module reads the session clinic's first run (`first_run`); all such
+#   modules are one unit of work (`SessionClinicScheduling`), so that run is made once per
+#   session, not once per worker. (pytest-xdist 3.8's `--dist loadgroup` would do it with
+#   marks, but it groups by rewriting `item._nodeid`, which pytest 9 no longer reads.)
+# * `slow(runs=N)`: the module makes about N daily-job / dbt runs; units are handed out
+#   heaviest first (a unit weighs what its heaviest module does), then in collection order,
+#   each worker taking the next unit when it is nearly idle.
+# The xdist controller schedules by node id before any test module is imported, so the marks
+# are read from the modules' source (`module_marks`).
+SESSION_CLINIC = "session-clinic"
+CLINIC_FIXTURES = frozenset({"clinic", "first_run", "first_run_capture", "rerun"})
+
+
+def module_marks(module: str) -> dict[str, dict]:
+    """The marks of a test module's `pytestmark` (name -> keyword arguments), from its source."""
+    return _module_marks(module)
+
+
+@functools.lru_cache(maxsize=None)
+def _module_marks(module: str) -> dict[str, dict]:
+    path = REPO / module
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return {}
+    marks: dict[str, dict] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "pytestmark" for t in node.targets):
+            for sub in ast.walk(node.value):
+                call = sub if isinstance(sub, ast.Call) else None
+                attr = call.func if call is not None else sub
+                if isinstance(attr, ast.Attribute) and getattr(attr.value, "attr", None) == "mark":
+                    kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords} if call else {}
+                    marks.setdefault(attr.attr, {}).update(kwargs)
+    return marks
+
+
+def _unit(module: str) -> str:
+    return SESSION_CLINIC if "session_clinic" in module_marks(module) else module
+
+
+def _runs(module: str) -> int:
+    return int(module_marks(module).get("slow", {}).get("runs", 0))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -56,10 +80,17 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
         """`--dist loadfile`, with the session clinic's modules as one unit."""
 
         def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return "session-clinic" if module in CLINIC_MODULES else module
+            return _unit(nodeid.split("::", 1)[0])
 
     return SessionClinicScheduling(config, log)
+
+
+def _session_clinic_fixtures(item: pytest.Item) -> set[str]:
+    """The session clinic's fixtures the item uses (not a module's own fixture of the same name)."""
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs if info is not None else {}
+    return {name for name in CLINIC_FIXTURES & set(defs)
+            if defs[name][-1].func.__module__ in ("tests.conftest", "tests.e2e.conftest")}
 
 
 def _module(item: pytest.Item) -> str:
@@ -68,16 +99,24 @@ def _module(item: pytest.Item) -> str:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The modules of SCHEDULE first, in its order; a module's tests stay together, in order."""
+    """Heaviest units first (`slow(runs=N)`); a unit's modules and a module's tests stay
+    together, in collection order."""
     first_seen: dict[str, int] = {}
+    weight: dict[str, int] = {}
     for i, item in enumerate(items):
-        first_seen.setdefault(_module(item), i)
+        module = _module(item)
+        uses = _session_clinic_fixtures(item)
+        if uses and "session_clinic" not in module_marks(module):
+            raise pytest.UsageError(f"{module} uses {sorted(uses)}: add pytest.mark.session_clinic to its "
+                                    "pytestmark, or its worker makes the clinic's first run a second time")
+        unit = _unit(module)
+        first_seen.setdefault(unit, i)
+        weight[unit] = max(weight.get(unit, 0), _runs(module))
 
     def rank(indexed: tuple[int, pytest.Item]) -> tuple[int, int, int]:
         i, item = indexed
-        module = _module(item)
-        order = SCHEDULE.index(module) if module in SCHEDULE else len(SCHEDULE)
-        return order, first_seen[module], i
+        unit = _unit(_module(item))
+        return -weight[unit], first_seen[unit], i
 
     items[:] = [item for _, item in sorted(enumerate(items), key=rank)]
 
@@ -129,7 +168,7 @@ def dbt_manifest() -> Path:
 
 @pytest.fixture
 def collections_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
-    """Every path of OUTPUTS.md pointed into a fresh temporary folder."""
+    """Every path of docs/outputs.md ("Running it") pointed into a fresh temporary folder."""
     paths = {
         "landing": tmp_path / "landing", "warehouse": tmp_path / "warehouse.duckdb",
         "outbox": tmp_path / "outbox", "serving": tmp_path / "serving",
@@ -155,7 +194,7 @@ def clinic(tmp_path_factory, dbt_manifest):
 
     root = tmp_path_factory.mktemp("clinic")
     summary = generate(root / "landing", guarantors=150, seed=11, as_of=AS_OF, defects=True)
-    from orchestration.settings import folder_env
+    from orchestration.core.settings import folder_env
 
     env = {**folder_env(root), "SENDGRID_API_KEY": None, "COLLECTIONS_PAYLINK_SECRET": None}
     old = {k: os.environ.get(k) for k in env}

@@ -41,7 +41,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.core.settings import DBT_PROJECT_DIR
 
 ENV_VAR = "DBT_PARTIAL_PARSE_FILE_PATH"
 PARSE_FILE = "partial_parse.msgpack"

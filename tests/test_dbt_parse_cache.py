@@ -10,7 +10,7 @@ from pathlib import Path
 
 import msgpack
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.core.settings import DBT_PROJECT_DIR
 from tests.dbt_parse_cache import ENV_VAR, partial_parse_env, source_parse
 
 

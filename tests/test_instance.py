@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.instance import TEMPLATE, ensure_dagster_home, render_template
-from orchestration.instance_storage import PooledSqliteEventLogStorage
+from orchestration.core.instance import TEMPLATE, ensure_dagster_home, render_template
+from orchestration.core.instance_storage import PooledSqliteEventLogStorage
 
 
 @dg.op

@@ -2,16 +2,15 @@
 today's audience, then one asset per channel. The work is in
 `orchestration.actions.outreach.dispatch`; these functions only wire it."""
 
-import os
-import warnings
 from datetime import date
 
 import dagster as dg
 
 from orchestration.actions.outreach.dispatch import dispatch
-from orchestration.clock import run_clock
-from orchestration.partitions import daily_partitions, is_backfill
-from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
+from orchestration.core.clock import run_clock
+from orchestration.core.asset_settings import daily_asset, daily_assets
+from orchestration.core.partitions import send_mode
+from orchestration.core.resources import CollectionsResource
 
 AUDIENCE = dg.AssetKey(["marts", "fct_touch_audience"])
 TOUCHES = dg.AssetKey(["marts", "fct_touches"])
@@ -34,17 +33,10 @@ def touch_audience_gate(context: dg.AssetCheckExecutionContext, collections: Col
                                metadata=result.as_metadata())
 
 
-def send_mode(context: dg.AssetExecutionContext) -> bool:
-    """Backfill runs record what would have been due without sending, unless
-    COLLECTIONS_BACKFILL_SEND=1 (docs/operations.md)."""
-    return not is_backfill(context) or os.environ.get("COLLECTIONS_BACKFILL_SEND") == "1"
-
-
 def _channel_asset(name: str, channel: str, description: str) -> dg.AssetsDefinition:
     @dg.asset(name=name, key_prefix="outreach", group_name="outreach", deps=[AUDIENCE, TOUCHES, VISITS],
-              partitions_def=daily_partitions, backfill_policy=dg.BackfillPolicy.multi_run(1),
-              pool=WAREHOUSE_POOL, description=description, owners=["team:billing-office"],
-              kinds={"python"})
+              description=description, owners=["team:billing-office"], kinds={"python"},
+              **daily_asset())
     def _asset(context: dg.AssetExecutionContext, collections: CollectionsResource) -> dg.MaterializeResult:
         paths = collections.paths
         policy = collections.policy()
@@ -56,6 +48,5 @@ def _channel_asset(name: str, channel: str, description: str) -> dg.AssetsDefini
     return _asset
 
 
-with warnings.catch_warnings():   # backfill_policy on @asset is beta; one date per run is what we want
-    warnings.filterwarnings("ignore", message=".*backfill_policy.*")
+with daily_assets():
     outreach_assets = [_channel_asset(n, c, d) for n, (c, d) in CHANNEL_ASSETS.items()]

@@ -1,6 +1,6 @@
 """The collections policy: load, validate, version, and hand to SQL as tables.
 
-Every threshold of DOMAIN.md lives in one YAML file that a finance lead edits. This module
+Every threshold of docs/rules.md lives in one YAML file that a finance lead edits. This module
 checks it (a bad value is a `PolicyError` naming the key), fills nothing in silently (every
 key must be present: the shipped default is the template), and gives it a version: the first
 12 hex digits of the SHA-256 of the canonical JSON of the effective values.

@@ -15,7 +15,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.quality import gate_memory
-from orchestration.settings import EXPECTATIONS_DIR
+from orchestration.core.settings import EXPECTATIONS_DIR
 
 # raw table -> column holding the SHA-256 of the file each row came from
 CHECKED_TABLES = {

@@ -17,7 +17,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.raw.files import changed_since_loaded
-from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
+from orchestration.core.resources import WAREHOUSE_POOL, CollectionsResource
 
 CHECK_NAME = "landing_files_unchanged"
 TO_FIX = ("nothing was sent; run the date again: the new content is loaded (the file ledger shows a warning "

@@ -1,12 +1,12 @@
 """Load 835 remittance files into the raw.remittance_* tables (docs/landing.md, "835 remittances").
 
-Parsing is `orchestration.raw.x12_835` (pure); this module only moves its rows into DuckDB
+Parsing is `orchestration.raw.x12` (pure); this module only moves its rows into DuckDB
 and turns its verdicts into ledger outcomes: quarantine a file that cannot be read, hold an
 unbalanced transaction (its row stays in raw.remittance_transactions with the reason, none
 of its claims load), and record warnings. The caller commits the rows together with the
 ledger rows.
 
-Speed: files are read with `x12_835.parse_835_rows` (tuples, not a dict per row) and a
+Speed: files are read with `x12.parse_835_rows` (tuples, not a dict per row) and a
 chunk of files becomes one Arrow table per raw table, built where the chunk was parsed. A
 large batch (> PARALLEL_MIN_BYTES) is parsed by a pool of worker processes (forkserver), chunk by
 chunk in file order; the parent only inserts what comes back (row order = file order, as
@@ -31,11 +31,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from orchestration.raw import sniff, x12_835
+from orchestration.raw import sniff, x12
 from orchestration.raw.files import FileOutcome, LandingFile, utcnow
 from orchestration.raw.schema import ERA_TABLES
 
-PARTS = {  # raw table -> Remittance attribute / x12_835.COLUMNS table
+PARTS = {  # raw table -> Remittance attribute / x12.COLUMNS table
     "remittance_transactions": "transactions", "remittance_claims": "claims",
     "remittance_adjustments": "adjustments", "remittance_service_lines": "service_lines",
     "remittance_provider_adjustments": "provider_adjustments",
@@ -48,20 +48,20 @@ MAX_CHUNK_BYTES = 16_000_000    # bounds a worker's memory on very large batches
 SPILL_ROOT = "/dev/shm" if os.path.isdir("/dev/shm") else None  # workers' Arrow files
 
 
-def parse_file(f: LandingFile) -> tuple[FileOutcome, x12_835.Remittance | None]:
+def parse_file(f: LandingFile) -> tuple[FileOutcome, x12.Remittance | None]:
     """One file as a `Remittance` (rows as dicts) and its outcome (not used by the batch load)."""
     data = f.path.read_bytes()
     container = sniff.binary_format(data[:sniff.HEAD_BYTES], encodings=False)
     if container:    # an archive or a document: never parsed, even if an ISA shows through
         return _outcome(f, ("quarantined", sniff.reason(container, "era"))), None
     try:
-        rem = x12_835.parse_835(data)
-    except x12_835.X12QuarantineError as exc:
+        rem = x12.parse_835(data)
+    except x12.X12QuarantineError as exc:
         return _outcome(f, ("quarantined", quarantine_reason(data, exc))), None
     return _outcome(f, _verdict(rem.warnings, rem.transactions, len(rem.claims))), rem
 
 
-def quarantine_reason(data: bytes, exc: x12_835.X12QuarantineError) -> str:
+def quarantine_reason(data: bytes, exc: x12.X12QuarantineError) -> str:
     """The parser's reason, or -- when the file is another format the contract does not take
     (gzip, zip, lower-case segment ids, JSON…) -- what it looks like and what is expected."""
     looks = sniff.era_format(data[:sniff.HEAD_BYTES]) if data.strip() else None
@@ -98,7 +98,7 @@ def load_era_files(con: duckdb.DuckDBPyConnection, files: list[LandingFile]) -> 
             # forkserver, not fork: the caller (Dagster, DuckDB) has threads, and a forked child
             # can inherit a lock held by one of them and hang
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["orchestration.raw.x12_835", "pyarrow"])
+            ctx.set_forkserver_preload(["orchestration.raw.x12", "pyarrow"])
             pool = ctx.Pool(workers)
             results = pool.imap(functools.partial(_parse_chunk, spill=spill), jobs)
         else:
@@ -220,8 +220,8 @@ def _parse_chunk(paths: list[str], spill: str | None = None
                 verdicts.append(("quarantined", sniff.reason(container, "era")))
                 continue
             try:
-                rows, warnings, transactions = x12_835.parse_835_rows(data)
-            except x12_835.X12QuarantineError as exc:
+                rows, warnings, transactions = x12.parse_835_rows(data)
+            except x12.X12QuarantineError as exc:
                 verdicts.append(("quarantined", quarantine_reason(data, exc)))
                 continue
             verdicts.append(_verdict(warnings, transactions, len(rows["claims"])))
@@ -260,8 +260,8 @@ class _TableBuilder:
             sql = dict(ERA_TABLES[table])
             self.struct[table] = pa.struct([
                 (c, pa.string() if c not in sql or sql[c].startswith("DECIMAL")
-                 else _ARROW[sql[c]]) for c in x12_835.COLUMNS[part]])
-            self.keep[table] = [c for c in x12_835.COLUMNS[part] if c in sql]
+                 else _ARROW[sql[c]]) for c in x12.COLUMNS[part]])
+            self.keep[table] = [c for c in x12.COLUMNS[part] if c in sql]
         self.rows: dict[str, list[tuple]] = {t: [] for t in PARTS}
         self.file_no: dict[str, list[int]] = {t: [] for t in PARTS}
         self.pieces: dict[str, list[tuple[pa.StructArray, pa.Array]]] = {t: [] for t in PARTS}

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import Paths
+from orchestration.core.settings import Paths
 
 SCHEMAS = ("raw", "ops")
 

@@ -7,7 +7,7 @@ orchestration.sample` (cli.py) runs it. The modules, by concept:
   contract's enum values as codes), randomness.py, dates.py, text.py, table.py, ids.py,
   ledger.py: the building blocks
 - encounters.py, guarantors.py, guarantor_rows.py: visits and the people who pay for them
-- adjudication.py, claims.py, era_files.py (with x12_writer.py): what the insurers decide and
+- adjudication.py, claims.py, era_files.py (with orchestration/raw/x12/writer.py): what the insurers decide and
   the 835 files
 - patient_side.py with payment_behaviour.py, transactions.py, accounts.py, plans.py,
   disputes.py, hardship.py, promises.py, agency.py, contact_log.py: what patients do after

@@ -10,7 +10,7 @@ from __future__ import annotations
 import unicodedata
 from typing import NamedTuple
 
-from .x12_writer import Party
+from orchestration.raw.x12.writer import Party
 
 CLINIC = Party("LAKESIDE FAMILY HEALTH CLINIC", "XX", "1467352918", "2200 N LAKEVIEW AVE",
                "CHICAGO", "IL", "606141234")

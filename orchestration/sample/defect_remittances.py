@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import x12_writer as x12
+from orchestration.raw.x12 import writer as x12
 from .claims import PROCESSED_AS_PRIMARY, REVERSAL
 from .clinic import CLINIC_RECEIVER_ID
 from .dates import day_date

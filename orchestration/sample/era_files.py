@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import x12_writer as x12
+from orchestration.raw.x12 import writer as x12
 from .claims import PROCESSED_AS_SECONDARY
 from .clinic import CLINIC, CLINIC_RECEIVER_ID, CLINIC_TIN, CPT_CODES, FIRST_NAMES_X12, LAST_NAMES_X12, PAYERS
 from .clinic import payer_party

@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .x12_writer import money_x12
+from orchestration.raw.x12.writer import money_x12
 
 
 def join_text(*parts) -> pa.Array:

@@ -3,16 +3,16 @@ tools (analytics.duckdb + Parquet, no direct identifiers) and staff tools (staff
 swapped in atomically (orchestration/serving/publish.py); then the weekly huddle report and the
 week's data-quality results in the outbox's reports/ folder (huddle.py, quality.py)."""
 
-import warnings
 from datetime import date
 
 import dagster as dg
 
 from orchestration.actions.assets import outreach_assets
 from orchestration.actions.files import atomic_write
-from orchestration.partitions import daily_partitions, is_backfill
+from orchestration.core.asset_settings import daily_asset, daily_assets
+from orchestration.core.partitions import is_backfill
 from orchestration.raw.schema import ensure_schema
-from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
+from orchestration.core.resources import CollectionsResource
 from orchestration.run_history import record_completed
 from orchestration.serving.huddle import read_huddle, render_huddle
 from orchestration.serving.lineage import table_metadata
@@ -33,13 +33,12 @@ SOURCES = sorted({t for f in (ANALYTICS, STAFF, METRICS) for t in f.tables})
 
 
 def _build() -> dg.AssetsDefinition:
-    @dg.asset(key=["serving", "published"], group_name="serving", partitions_def=daily_partitions,
-              backfill_policy=dg.BackfillPolicy.multi_run(1),
+    @dg.asset(key=["serving", "published"], group_name="serving",
               deps=[dg.AssetKey(["marts", t]) for t in SOURCES] + [a.key for a in outreach_assets],
               description="analytics.duckdb (scorecard, aging, hold counts; Parquet copies) and staff.duckdb "
                           "(queues, hold report, contacts) in COLLECTIONS_SERVING_DIR, replaced atomically.",
               owners=["team:data-engineering"], kinds={"duckdb", "parquet"},
-              pool=WAREHOUSE_POOL)   # it reads the warehouse: not while another process writes it
+              **daily_asset())   # the pool: it reads the warehouse, not while another process writes it
     def serving_files(context: dg.AssetExecutionContext, collections: CollectionsResource) -> dg.MaterializeResult:
         paths, as_of = collections.paths, date.fromisoformat(context.partition_key)
         published = published_as_of(paths.serving)
@@ -72,12 +71,11 @@ def _completed(collections: CollectionsResource, as_of: date, context: dg.AssetE
 
 
 def _build_huddle() -> dg.AssetsDefinition:
-    @dg.asset(key=["serving", "huddle_report"], group_name="serving", partitions_def=daily_partitions,
-              backfill_policy=dg.BackfillPolicy.multi_run(1), deps=[["serving", "published"]],
+    @dg.asset(key=["serving", "huddle_report"], group_name="serving", deps=[["serving", "published"]],
               description="The weekly huddle page <outbox>/<date>/reports/huddle_<week_ending>.html (wins, "
                           "slips, one suggested change, data quality of the week) and data_quality_<date>.csv "
                           "(every check result of the week's runs).",
-              owners=["team:finance"], kinds={"html"})
+              owners=["team:finance"], kinds={"html"}, **daily_asset(pool=False))
     def huddle_report(context: dg.AssetExecutionContext, collections: CollectionsResource) -> dg.MaterializeResult:
         paths, as_of = collections.paths, date.fromisoformat(context.partition_key)
         published = published_as_of(paths.serving)
@@ -101,7 +99,6 @@ def _build_huddle() -> dg.AssetsDefinition:
     return huddle_report
 
 
-with warnings.catch_warnings():   # backfill_policy on @asset is beta; one date per run is what we want
-    warnings.filterwarnings("ignore", message=".*backfill_policy.*")
+with daily_assets():
     serving_files = _build()
     huddle_report = _build_huddle()

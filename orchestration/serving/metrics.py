@@ -22,7 +22,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from orchestration.settings import DBT_PROJECT_DIR, export_warehouse_path
+from orchestration.core.settings import DBT_PROJECT_DIR, export_warehouse_path
 
 
 class _NoUpdateCheck:

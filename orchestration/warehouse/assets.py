@@ -9,11 +9,12 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.clock import run_clock
+from orchestration.core.clock import run_clock
 from orchestration.faults import crash_points
-from orchestration.partitions import daily_partitions
+from orchestration.core.asset_settings import daily_asset
 from orchestration.raw.schema import write_run_context
-from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
+from orchestration.core.resources import CollectionsResource
+from orchestration.core.settings import export_warehouse_path
 from orchestration.warehouse.project import MANIFEST, dbt_project, keep_partial_parse, prune_target
 from orchestration.warehouse.rule_failures import is_rules_check, name_failing_rows
 
@@ -21,11 +22,28 @@ LAYER_OWNERS = {"staging": "team:analytics-engineering", "intermediate": "team:a
                 "marts": "team:finance"}
 
 
+LAYERS = ("staging", "intermediate", "marts")
+
+
+def dbt_group_name(dbt_resource_props: Mapping[str, Any]) -> str:
+    """The lineage group of a dbt node, by layer and, in intermediate/, by domain folder:
+    `staging`, `intermediate_<folder>` (balances, cadence, contact, ...), `marts`; seeds are
+    `reference`, sources (the raw tables the loaders write) `ingest`."""
+    resource_type = dbt_resource_props["resource_type"]
+    if resource_type == "source":
+        return "ingest"
+    if resource_type == "seed":
+        return "reference"
+    fqn = list(dbt_resource_props.get("fqn") or [])   # [project, layer, (folder, ...), name]
+    layer = fqn[1] if len(fqn) > 2 else None
+    if layer == "intermediate" and len(fqn) > 3:
+        return f"intermediate_{fqn[2]}"
+    return layer if layer in LAYERS else "warehouse"
+
+
 class CollectionsTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        if dbt_resource_props["resource_type"] == "source":
-            return "ingest"
-        return "warehouse"
+        return dbt_group_name(dbt_resource_props)
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]):
         layer = (dbt_resource_props.get("config") or {}).get("schema")
@@ -39,19 +57,18 @@ translator = CollectionsTranslator(settings=DagsterDbtTranslatorSettings(enable_
     manifest=MANIFEST,
     project=dbt_project,
     dagster_dbt_translator=translator,
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.multi_run(1),   # one as-of date per run, in order
-    pool=WAREHOUSE_POOL,
     name="warehouse_dbt",
+    **daily_asset(),
 )
 def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, collections: CollectionsResource):
-    """`dbt build` for the partition's as-of date (and the run's start: orchestration/clock.py):
+    """`dbt build` for the partition's as-of date (and the run's start: orchestration/core/clock.py):
     staging → intermediate → marts, tests as gates. A failed `model_rules` test's check names
     its failing rules and keys (rule_failures.py)."""
     prune_target()
     started = run_clock(context, collections.policy().clinic_tz).started_at   # docs/rules.md §4
     with collections.warehouse() as con:          # closed before dbt opens the file
         write_run_context(con, context.partition_key, context.run_id, started)
+    export_warehouse_path()   # dbt's profile reads the loaders' warehouse path from the environment
     build = dbt.cli(["build"], context=context)
     failed_rules = []   # named after the build: dbt holds the warehouse file while it runs
     try:

@@ -1,4 +1,4 @@
-"""The US federal holiday seed of the business-day calendar (refund due dates, DOMAIN.md §7),
+"""The US federal holiday seed of the business-day calendar (refund due dates, docs/rules.md §7),
 generated from the maintained ``holidays`` package (pinned in pyproject.toml), never typed by
 hand.
 
@@ -27,7 +27,7 @@ import io
 from datetime import date
 from pathlib import Path
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.core.settings import DBT_PROJECT_DIR
 
 SEED_PATH = DBT_PROJECT_DIR / "seeds" / "business_holidays.csv"
 COLUMNS = ("holiday_date", "holiday_year", "holiday_name")

@@ -17,7 +17,7 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource, DbtProject
 from dagster_dbt.compat import DBT_PYTHON_VERSION
 
-from orchestration.settings import DBT_PROJECT_DIR, export_warehouse_path
+from orchestration.core.settings import DBT_PROJECT_DIR, export_warehouse_path
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 MANIFEST = dbt_project.manifest_path

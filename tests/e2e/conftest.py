@@ -20,24 +20,24 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 def scheduled_start(as_of: date) -> datetime:
     """06:00 clinic time on `as_of`: when the schedule starts the daily run of that date."""
-    from orchestration.clock import nominal_start
+    from orchestration.core.clock import nominal_start
     from orchestration.policy.policy import load_policy
-    from orchestration.settings import Paths
+    from orchestration.core.settings import Paths
 
     return nominal_start(as_of, load_policy(Paths.from_env().policy).clinic_tz)
 
 
 def run_daily(as_of: date = AS_OF, *, run_config: dict | None = None, logs: list | None = None,
               started_at: datetime | None = None):
-    """The real daily job, in process, for one partition, started (orchestration/clock.py) at
+    """The real daily job, in process, for one partition, started (orchestration/core/clock.py) at
     `started_at` — by default the schedule's 06:00 clinic time on `as_of`, so the contact
     window of the day is open whatever the real hour. dbt partial-parses from the project's
     saved parse (tests/dbt_parse_cache.py); `logs`, when given, receives the run's event-log
     entries."""
     import dagster as dg
-    from orchestration.clock import CLOCK_TAG
+    from orchestration.core.clock import CLOCK_TAG
     from orchestration.definitions import defs
-    from orchestration.settings import export_warehouse_path
+    from orchestration.core.settings import export_warehouse_path
     from tests.dbt_parse_cache import partial_parse_for
 
     warehouse = export_warehouse_path()

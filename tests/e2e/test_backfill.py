@@ -31,10 +31,10 @@ import duckdb
 import pytest
 
 from tests.dbt_parse_cache import partial_parse_env
-from orchestration.clock import CLOCK_TAG
+from orchestration.core.clock import CLOCK_TAG
 from tests.e2e.conftest import QUIET, daily_job_without_dbt_tests, scheduled_start
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow(runs=15)]
 
 LAST = date(2026, 11, 20)
 DAYS = [LAST - timedelta(days=i) for i in range(6, -1, -1)]
@@ -138,7 +138,7 @@ def _run_days(root: Path, source: Path, instance, *, backfill: bool, monkeypatch
         for day in DAYS:
             if not backfill:
                 _stage(source, root / "landing", day)
-            # the schedule's 06:00 start on the date for both (orchestration/clock.py): the
+            # the schedule's 06:00 start on the date for both (orchestration/core/clock.py): the
             # freshness and contact-window rules judge each date as its daily run did
             tags = {CLOCK_TAG: scheduled_start(day).isoformat()}
             if backfill:

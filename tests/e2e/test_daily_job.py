@@ -9,7 +9,7 @@ import pytest
 from orchestration.sample.generator import DEFECTS
 from tests.e2e.conftest import materialized, query
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.session_clinic]
 
 
 def test_every_stage_materializes(first_run):

@@ -7,10 +7,10 @@ import shutil
 
 import pytest
 
-from orchestration.settings import EXPECTATIONS_DIR
+from orchestration.core.settings import EXPECTATIONS_DIR
 from tests.e2e.conftest import materialized, query, run_daily
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.session_clinic]
 
 
 def _failed_checks(result):

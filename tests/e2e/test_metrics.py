@@ -20,7 +20,7 @@ import pytest
 from tests import netguard
 from tests.e2e.conftest import query
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.session_clinic]
 REPO = Path(__file__).resolve().parents[2]
 WEEK = "observation__scorecard_week_ending__day"
 SEGMENT = "observation__segment"

@@ -13,7 +13,7 @@ import pytest
 
 from tests.e2e.conftest import AS_OF, query
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.session_clinic]
 
 SHOWCASE = {  # guarantor -> (step, channel) the first run hands off
     "G90000001": ("plan_offer", "email"),

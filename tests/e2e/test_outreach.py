@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2e.conftest import AS_OF, query
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.session_clinic]
 
 
 @pytest.fixture(scope="module")

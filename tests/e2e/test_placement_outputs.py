@@ -26,10 +26,10 @@ from pathlib import Path
 import pytest
 
 from orchestration.actions.placement import extract
-from orchestration.settings import EXPECTATIONS_DIR, folder_env
+from orchestration.core.settings import EXPECTATIONS_DIR, folder_env
 from tests.e2e.conftest import AS_OF, materialized, query, run_daily
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow(runs=10), pytest.mark.session_clinic]
 
 D1 = AS_OF + timedelta(days=1)
 D2 = AS_OF + timedelta(days=2)

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.settings import folder_env
+from orchestration.core.settings import folder_env
 from tests.e2e.conftest import environment, run_daily
 from tests.scenarios.people import contactable, feed, owes
 from tests.warehouse.harness import Landing

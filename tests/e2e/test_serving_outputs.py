@@ -15,7 +15,7 @@ import pytest
 
 from tests.e2e.conftest import AS_OF, query
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.session_clinic]
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "scorecard.ipynb"
 
 

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from tests.actions.test_statement_summary import BOX, amount, assert_reconciles
 from tests.e2e.conftest import AS_OF, query
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.session_clinic]
 
 
 def test_every_statement_box_reconciles_with_the_warehouse(first_run):

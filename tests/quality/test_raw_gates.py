@@ -48,7 +48,7 @@ def test_alongside_gives_the_sequential_results_in_order(con, tmp_path):
 def test_a_failing_suite_fails_alongside(con, tmp_path, monkeypatch):
     # a stricter copy of the guarantors suite: every guarantor must have an SMS consent
     import json
-    from orchestration.settings import EXPECTATIONS_DIR
+    from orchestration.core.settings import EXPECTATIONS_DIR
     suites = tmp_path / "suites"
     suites.mkdir()
     for p in EXPECTATIONS_DIR.glob("*.json"):

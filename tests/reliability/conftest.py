@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.settings import PROJECT_ROOT
+from orchestration.core.settings import PROJECT_ROOT
 from tests.dbt_parse_cache import partial_parse_env
 from tests.actions.conftest import API_KEY
 from tests.fake_sendgrid import FakeSendGrid
@@ -72,9 +72,9 @@ class FaultSite:
         if crash_at:
             env["COLLECTIONS_CRASH_AT"] = crash_at
         log = open(self.root / f"{log_name}.log", "w")
-        # the schedule's 06:00 start on the date (orchestration/clock.py): the contact windows
+        # the schedule's 06:00 start on the date (orchestration/core/clock.py): the contact windows
         # of the day are open whatever the real hour
-        from orchestration.clock import nominal_start
+        from orchestration.core.clock import nominal_start
         from orchestration.policy.policy import load_policy
         clock = nominal_start(as_of, load_policy().clinic_tz).isoformat()
         return subprocess.Popen([sys.executable, "-m", "orchestration.run", "--as-of", as_of.isoformat(),

@@ -29,9 +29,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.settings import PROJECT_ROOT
+from orchestration.core.settings import PROJECT_ROOT
 from tests.fake_sendgrid import FakeSendGrid
 from tests.reliability.conftest import FAULT_AS_OF
+
+pytestmark = pytest.mark.slow(runs=4)   # scheduling: tests/conftest.py
 
 KILLED = -signal.SIGKILL
 # columns that record when a run did something, not what it computed

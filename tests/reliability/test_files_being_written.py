@@ -192,7 +192,7 @@ def test_nothing_is_sent_on_a_file_that_changed_after_it_was_loaded(changed, tmp
     (no ledger row, no outbox file); the run summary says which file and what to do."""
     from orchestration.actions.assets import AUDIENCE, outreach_assets
     from orchestration.quality.landing_gate import landing_unchanged_gate
-    from orchestration.resources import CollectionsResource
+    from orchestration.core.resources import CollectionsResource
     from orchestration.run import summary_lines
     from tests.reliability.test_send_gate import AS_OF, _write_audience, good_batch
 

@@ -21,7 +21,7 @@ import pytest
 from orchestration.policy.policy import load_policy
 from orchestration.quality.gates import raw_table_checks, run_raw_table_check
 from orchestration.raw.ingest import ingest
-from orchestration.settings import EXPECTATIONS_DIR
+from orchestration.core.settings import EXPECTATIONS_DIR
 from tests.raw.landing_helpers import TODAY, write
 from tests.reliability.test_bad_input import E_HEADER, G_HEADER, _835, claim, e_row, g_row, lines
 
@@ -160,9 +160,9 @@ def test_the_failed_run_says_which_file_and_what_to_do_until_it_is_released(coll
     """The ingest step as the daily job runs it (Dagster, blocking checks), three times: the
     failing 835, a re-run (still failing: the summary says so again), then after
     `python -m orchestration.release` a run that passes."""
-    from orchestration.raw.assets import ingest_landing
+    from orchestration.quality.ingest_assets import ingest_landing
     from orchestration.release import main as release
-    from orchestration.resources import CollectionsResource
+    from orchestration.core.resources import CollectionsResource
     from orchestration.run import summary_lines
 
     root = collections_env["landing"]

@@ -22,7 +22,7 @@ import pytest
 from orchestration.actions.outreach.model import money
 from tests.reliability.phi_fixtures import phi_files, phi_run, phi_values  # noqa: F401 (fixtures)
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.session_clinic]
 
 # a URL ends at a backslash too: in the JSON request bodies "\n" follows a link
 URL_RE = re.compile(r"(?:https?://|\bpay\.[a-z0-9.-]+/)[^\s\"'<>)\]\\]+")

@@ -77,8 +77,8 @@ def test_the_command_line_refuses_an_earlier_date_before_anything_runs(collectio
 
 
 def _ingest(partition: date, tags: dict | None = None):
-    from orchestration.raw.assets import ingest_landing
-    from orchestration.resources import CollectionsResource
+    from orchestration.quality.ingest_assets import ingest_landing
+    from orchestration.core.resources import CollectionsResource
 
     return dg.materialize([ingest_landing], partition_key=partition.isoformat(), raise_on_error=False,
                           resources={"collections": CollectionsResource()}, tags=tags or {})
@@ -128,7 +128,7 @@ def _marts(warehouse: Path, as_of: date) -> None:
 
 
 def _serve(day: date, tags: dict | None = None, huddle: bool = False):
-    from orchestration.resources import CollectionsResource
+    from orchestration.core.resources import CollectionsResource
     from orchestration.serving.assets import huddle_report, serving_files
 
     assets = [serving_files, huddle_report] if huddle else [serving_files]

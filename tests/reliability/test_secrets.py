@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.actions.outreach import tokens
-from orchestration.keys import KeyConfigError, check_keys
+from orchestration.actions.keys import KeyConfigError, check_keys
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -24,8 +24,8 @@ import pytest
 
 from orchestration.actions.assets import AUDIENCE, outreach_assets, touch_audience_gate
 from orchestration.actions.outreach import ledger
-from orchestration.partitions import daily_partitions
-from orchestration.resources import CollectionsResource
+from orchestration.core.partitions import daily_partitions
+from orchestration.core.resources import CollectionsResource
 from tests.actions.conftest import API_KEY
 
 AS_OF = date(2026, 11, 20)

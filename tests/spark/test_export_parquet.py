@@ -14,7 +14,7 @@ from orchestration.policy.policy import DEFAULT_POLICY_PATH, load_policy
 from orchestration.raw.export_parquet import export_raw, main
 from orchestration.raw.ingest import write_policy
 from orchestration.raw.schema import ensure_schema, write_run_context
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.core.settings import DBT_PROJECT_DIR
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.core.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.spark
 
@@ -88,7 +88,7 @@ def builds(spark_ready, dbt_manifest, build_timings, tmp_path_factory):
     """The clinic, the daily job, then dbt on both engines; yields how to read each side."""
     from orchestration.raw.export_parquet import export_raw
     from orchestration.sample.generator import generate
-    from orchestration.settings import export_warehouse_path, folder_env
+    from orchestration.core.settings import export_warehouse_path, folder_env
     from tests.warehouse.harness import _release_duckdb
 
     root = tmp_path_factory.mktemp("spark_parity")

@@ -39,7 +39,7 @@ from orchestration.landing.contract import CSV_BY_NAME
 from orchestration.policy.policy import DEFAULT_POLICY_PATH, load_policy
 from orchestration.raw.ingest import ingest
 from orchestration.raw.schema import ensure_schema, write_run_context
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.core.settings import DBT_PROJECT_DIR
 
 UPDATED = "2026-01-01T00:00:00Z"
 

@@ -17,7 +17,7 @@ import pytest
 from orchestration.policy.policy import load_policy
 from orchestration.raw.ingest import ingest
 from orchestration.raw.schema import ensure_schema, write_run_context
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.core.settings import DBT_PROJECT_DIR
 from orchestration.warehouse.rule_failures import describe, failing_rows
 from tests.warehouse.harness import Landing, Warehouse, _release_duckdb, _target_path, dbt_build
 

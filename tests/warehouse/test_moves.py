@@ -18,6 +18,8 @@ import pytest
 
 from tests.warehouse.harness import Landing
 
+pytestmark = pytest.mark.slow(runs=1)   # scheduling: tests/conftest.py
+
 AS_OF = date(2026, 11, 20)
 FRESH_TS = "2026-11-20T12:00:00Z"
 CADENCE = (("sms_reminder", "sms"), ("statement_1", "mail"), ("email_context", "email"),

@@ -26,6 +26,8 @@ import pytest
 
 from tests.warehouse.harness import Landing, Warehouse, copy_warehouse, dbt_build
 
+pytestmark = pytest.mark.slow(runs=1)   # scheduling: tests/conftest.py
+
 AS_OF = date(2026, 11, 18)
 W_END = date(2026, 11, 15)            # the week under test: Nov 9 – 15
 W_PREV = date(2026, 11, 8)            # Nov 2 – 8

@@ -16,6 +16,8 @@ import pytest
 
 from tests.warehouse.harness import Landing, Warehouse, copy_warehouse, dbt_build
 
+pytestmark = pytest.mark.slow(runs=1)   # scheduling: tests/conftest.py
+
 AS_OF = date(2026, 11, 20)
 FRESH_TS = "2026-11-20T12:00:00Z"          # a posting row's updated_at (freshness reads file arrivals)
 

@@ -14,6 +14,8 @@ import pytest
 
 from tests.warehouse.harness import Landing
 
+pytestmark = pytest.mark.slow(runs=1)   # scheduling: tests/conftest.py
+
 AS_OF = date(2026, 11, 25)  # a Wednesday, the day before Thanksgiving
 
 

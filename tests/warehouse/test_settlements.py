@@ -17,7 +17,7 @@ from tests.warehouse.test_placement_queues_scorecard import (
     AS_OF, FRESH_TS, PlacementLanding, ago, contactable, placeable,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(runs=2)
 
 
 @pytest.fixture(scope="module")

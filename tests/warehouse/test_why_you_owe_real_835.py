@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.raw.x12_835 import parse_835_columns
+from orchestration.raw.x12 import parse_835_columns
 from tests.scenarios.people import contactable, feed
 from tests.warehouse.harness import Landing
 

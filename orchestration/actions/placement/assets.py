@@ -3,15 +3,14 @@ refund work list and the settlement offers of one as-of date. The work is in `or
 these functions only wire it. Backfill runs write nothing (send_mode)."""
 
 
-import warnings
 from datetime import date
 
 import dagster as dg
 
-from orchestration.actions.assets import send_mode
 from orchestration.actions.placement import run
-from orchestration.partitions import daily_partitions
-from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
+from orchestration.core.asset_settings import daily_asset, daily_assets
+from orchestration.core.partitions import send_mode
+from orchestration.core.resources import CollectionsResource
 
 ELIGIBILITY = dg.AssetKey(["marts", "fct_placement_eligibility"])
 PLACEMENTS = dg.AssetKey(["marts", "fct_placements"])
@@ -19,8 +18,7 @@ REFUND_ITEMS = dg.AssetKey(["marts", "fct_refund_items"])
 SETTLEMENT_OFFERS = dg.AssetKey(["marts", "fct_settlement_offers"])
 BATCH = dg.AssetKey(["placement", "batch"])
 
-_COMMON = dict(partitions_def=daily_partitions, backfill_policy=dg.BackfillPolicy.multi_run(1),
-               pool=WAREHOUSE_POOL, owners=["team:billing-office"], kinds={"python"})
+_COMMON = dict(owners=["team:billing-office"], kinds={"python"}, **daily_asset())
 
 
 def _as_of(context: dg.AssetExecutionContext) -> date:
@@ -34,8 +32,7 @@ def _policy_version(collections: CollectionsResource) -> "str | None":
         return None
 
 
-with warnings.catch_warnings():   # backfill_policy on @asset is beta; one date per run is what we want
-    warnings.filterwarnings("ignore", message=".*backfill_policy.*")
+with daily_assets():
 
     @dg.asset(key=BATCH, group_name="placement", deps=[ELIGIBILITY, PLACEMENTS],
               description="The agency placement batch: placement_<batch>.csv and its manifest, "

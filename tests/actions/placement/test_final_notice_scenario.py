@@ -26,7 +26,7 @@ from tests.warehouse.test_placement_queues_scorecard import (
     FRESH_TS, PlacementLanding, ago, contactable, placeable,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(runs=3)
 
 D = date(2026, 11, 18)
 NOW = datetime(2026, 11, 18, 16, 0, tzinfo=timezone.utc)          # 10:00 in Chicago

@@ -62,7 +62,7 @@ def clock_for(tags: dict, *, real_start: datetime | None, as_of: date, clinic_tz
 
 def run_clock(context, clinic_tz: str) -> RunClock:
     """The clock of the Dagster run executing `context` (an asset's execution context)."""
-    from orchestration.partitions import is_backfill
+    from orchestration.core.partitions import is_backfill
 
     real_start = None
     try:

@@ -1,10 +1,10 @@
-"""x12_writer: amounts, and claims whose service lines each balance."""
+"""orchestration/raw/x12/writer.py: amounts, and claims whose service lines each balance."""
 from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
 
-from orchestration.sample.x12_writer import claim_blocks, fmt_amount, money_x12
+from orchestration.raw.x12.writer import claim_blocks, fmt_amount, money_x12
 
 
 def test_money():

@@ -1,4 +1,4 @@
-"""Tests of the stdlib X12 835 reader (orchestration/raw/x12_835.py).
+"""Tests of the stdlib X12 835 reader (orchestration/raw/x12/).
 
 Two sets:
 * the project's own fixtures in tests/fixtures/x12/ (always run);
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.raw.x12_835 import (
+from orchestration.raw.x12 import (
     COLUMNS,
     MONEY_COLUMNS,
     Remittance,
@@ -25,8 +25,8 @@ from orchestration.raw.x12_835 import (
     parse_835_rows,
 )
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "x12"
-SHARED = Path(__file__).parents[3] / "shared" / "data" / "x12-835"
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "x12"
+SHARED = Path(__file__).parents[4] / "shared" / "data" / "x12-835"
 
 D = Decimal
 

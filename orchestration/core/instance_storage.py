@@ -9,7 +9,7 @@ This subclass keeps one connection per database file (a run's shard or the index
 of the process, guarded by the storage's own lock as before, with `synchronous=NORMAL` in WAL
 mode: a commit no longer waits for the disk, and a power cut can lose at most the last few
 events of a run's log, never corrupt it (https://www.sqlite.org/wal.html). Same files, same
-schema: the webserver and the daemon read them as usual. Configured in orchestration/dagster.yaml.
+schema: the webserver and the daemon read them as usual. Configured in orchestration/core/dagster.yaml.
 It also remembers which tables exist instead of opening a connection to ask on every event.
 """
 

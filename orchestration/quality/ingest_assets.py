@@ -1,6 +1,9 @@
 """Dagster wiring of the ingest stage: one multi-asset loads every new landing file into the
 raw schema (keys ["raw", <table>], which dbt sources resolve to) and runs the Great
-Expectations suite of each raw table on what this run loaded, as blocking checks."""
+Expectations suite of each raw table on what this run loaded, as blocking checks.
+
+It lives in quality/, not raw/, because it wires the raw loaders together with the raw gates:
+quality may import raw, raw never imports quality (docs/architecture.md, "Layers")."""
 
 
 from datetime import date, datetime, timezone
@@ -10,12 +13,13 @@ import dagster as dg
 
 from orchestration.faults import crash_point
 
-from orchestration.partitions import daily_partitions, is_backfill
+from orchestration.core.asset_settings import daily_asset
+from orchestration.core.partitions import is_backfill
 from orchestration.quality.gates import RawChecksAlongside, raw_table_checks
 from orchestration.quality.great_expectations import prepare_in_background
 from orchestration.raw.files import utcnow
 from orchestration.raw.ingest import KIND_TABLES, end_of_day_utc, ingest
-from orchestration.resources import WAREHOUSE_POOL, CollectionsResource
+from orchestration.core.resources import CollectionsResource
 from orchestration.run_history import last_completed, out_of_order
 
 RAW_TABLES = sorted({t for tables in KIND_TABLES.values() for t in tables}) + [
@@ -41,10 +45,8 @@ DESCRIPTIONS = {
         for t in RAW_TABLES
     ],
     check_specs=raw_table_checks(),
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.multi_run(1),   # one as-of date per run, in order
-    pool=WAREHOUSE_POOL,
     can_subset=False,
+    **daily_asset(),
 )
 def ingest_landing(context: dg.AssetExecutionContext, collections: CollectionsResource):
     """Load new landing files (835s, PM and ops CSVs, SendGrid events) into DuckDB. A backfill

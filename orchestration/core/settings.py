@@ -18,7 +18,7 @@ from pathlib import Path
 
 from orchestration.policy.policy import DEFAULT_POLICY_PATH
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 

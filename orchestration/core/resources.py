@@ -8,19 +8,22 @@ from collections.abc import Iterator
 import dagster as dg
 import duckdb
 
-from orchestration.keys import check_keys
+from orchestration.core.partitions import check_policy
 from orchestration.policy.policy import Policy, load_policy
-from orchestration.settings import Paths, duckdb_memory_limit
+from orchestration.core.settings import Paths, duckdb_memory_limit
 
 # Every DuckDB writer runs in this pool (limit 1): DuckDB allows one writing process.
 WAREHOUSE_POOL = "duckdb_warehouse"
 
 
 class CollectionsResource(dg.ConfigurableResource):
-    """Paths from the environment (settings.Paths) and the validated policy."""
+    """Paths from the environment (settings.Paths) and the validated policy.
+
+    A bad policy stops the step when it starts (`partitions.check_policy`); the daily job's
+    resource (`definitions.DailyRunResource`) also checks the keys there."""
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        check_keys()   # a malformed or missing key stops the step before anything is sent
+        check_policy(self.paths.policy)
 
     @property
     def paths(self) -> Paths:

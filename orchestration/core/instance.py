@@ -1,7 +1,7 @@
 """The Dagster instance home: $DAGSTER_HOME (default ./var/dagster_home) with our dagster.yaml.
 
 The home's dagster.yaml is ours while it starts with the template's first line: it is then kept
-equal to orchestration/dagster.yaml (edit that file). A home whose dagster.yaml was written by
+equal to orchestration/core/dagster.yaml (edit that file). A home whose dagster.yaml was written by
 hand (another first line) is left alone."""
 
 from __future__ import annotations
