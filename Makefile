@@ -9,7 +9,7 @@ GUARANTORS ?= 5000
 SEED ?= 7
 export DAGSTER_HOME ?= $(CURDIR)/var/dagster_home
 
-.PHONY: install sample run demo test ui bench clean prepare install-spark test-spark metrics lint-imports
+.PHONY: install sample run demo test lint format ui bench clean prepare install-spark test-spark metrics lint-imports
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
@@ -41,6 +41,17 @@ demo: sample run ## install, build the sample clinic, run the daily job, say whe
 
 test: prepare ## the test suite
 	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff (lint + format check), sqlfluff on the dbt models, import-linter (docs/development.md)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project
+	$(BIN)/lint-imports
+
+format: $(STAMP) ## rewrite what the linters can fix by themselves (then `make lint` for the rest)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix dbt_project
 
 install-spark: $(STAMP) ## add dbt-spark and pyspark (requirements-spark.lock) to the same venv
 	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements-spark.lock
