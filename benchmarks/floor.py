@@ -28,7 +28,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-BUCKETS = [30, 60, 90, 120]   # the default policy's aging_buckets
+BUCKETS = [30, 60, 90, 120]  # the default policy's aging_buckets
 
 SQL = """
 with enc_raw as (
@@ -110,8 +109,9 @@ from balances where balance > 0 group by all order by 1
 
 
 def _bucket_sql() -> str:
-    cases = " ".join(f"when age_days <= {hi} then '{lo}-{hi}'"
-                     for lo, hi in zip([0] + [b + 1 for b in BUCKETS], BUCKETS))
+    cases = " ".join(
+        f"when age_days <= {hi} then '{lo}-{hi}'" for lo, hi in zip([0] + [b + 1 for b in BUCKETS], BUCKETS)
+    )
     return f"case {cases} else '{BUCKETS[-1] + 1}+' end"
 
 
@@ -126,12 +126,15 @@ def run_floor(landing: Path, as_of: date, exclude_day: date | None = None) -> tu
 
     t0 = time.perf_counter()
     con = duckdb.connect()
-    rows = con.execute(SQL.replace("{bucket}", _bucket_sql()), {
-        "enc": _files(landing, "pm/encounters_*.csv", exclude_day),
-        "tx": _files(landing, "pm/patient_transactions_*.csv", exclude_day),
-        "era": _files(landing, "era/*.835", exclude_day),
-        "as_of": as_of,
-    }).fetchall()
+    rows = con.execute(
+        SQL.replace("{bucket}", _bucket_sql()),
+        {
+            "enc": _files(landing, "pm/encounters_*.csv", exclude_day),
+            "tx": _files(landing, "pm/patient_transactions_*.csv", exclude_day),
+            "era": _files(landing, "era/*.835", exclude_day),
+            "as_of": as_of,
+        },
+    ).fetchall()
     con.close()
     return time.perf_counter() - t0, rows
 
@@ -144,11 +147,29 @@ def compile_models(warehouse: Path, as_of: date, target: Path) -> dict:
     env = {**os.environ, "COLLECTIONS_WAREHOUSE_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     env.pop("DBT_PARTIAL_PARSE_FILE_PATH", None)
     out = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "compile", "--quiet", "--full-refresh",
-         "--select", "resource_type:model", "--vars", json.dumps({"as_of_date": as_of.isoformat()}),
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(target), "--log-path", str(target)],
-        env=env, cwd=DBT_PROJECT_DIR, capture_output=True, text=True)
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "compile",
+            "--quiet",
+            "--full-refresh",
+            "--select",
+            "resource_type:model",
+            "--vars",
+            json.dumps({"as_of_date": as_of.isoformat()}),
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target),
+        ],
+        env=env,
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+    )
     if out.returncode != 0:
         raise SystemExit(f"dbt compile failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
     return json.loads((target / "manifest.json").read_text())
@@ -157,12 +178,15 @@ def compile_models(warehouse: Path, as_of: date, target: Path) -> dict:
 def model_statements(manifest: dict) -> list[tuple[str, str]]:
     """(model name, DDL) for every model in dependency order, as dbt materializes it: a view or
     a table built from the model's compiled SQL (ephemeral models are inlined in their users)."""
-    models = {uid: n for uid, n in manifest["nodes"].items()
-              if n["resource_type"] == "model" and n["config"].get("materialized") != "ephemeral"}
+    models = {
+        uid: n
+        for uid, n in manifest["nodes"].items()
+        if n["resource_type"] == "model" and n["config"].get("materialized") != "ephemeral"
+    }
     order: list[str] = []
     state: dict[str, str] = {}
 
-    def visit(uid: str) -> None:          # depth-first topological order
+    def visit(uid: str) -> None:  # depth-first topological order
         if state.get(uid) == "done":
             return
         if state.get(uid) == "visiting":
@@ -204,7 +228,7 @@ def run_models_floor(warehouse: Path, as_of: date, repeats: int = 1, work: Path 
             t0 = time.perf_counter()
             con = duckdb.connect(str(copy))
             try:
-                for key, value in settings.items():     # as dbt-duckdb applies the profile's settings
+                for key, value in settings.items():  # as dbt-duckdb applies the profile's settings
                     con.execute(f"SET {key} = '{value}'")
                 for name, ddl in statements:
                     t = time.perf_counter()
@@ -216,8 +240,12 @@ def run_models_floor(warehouse: Path, as_of: date, repeats: int = 1, work: Path 
         runs.sort(key=lambda r: r[0])
         wall, per_model = runs[len(runs) // 2]
         slowest = sorted(per_model, key=lambda m: -m[1])[:8]
-        return {"wall_s": wall, "runs_s": [round(r[0], 3) for r in runs], "models": len(statements),
-                "slowest": [[n, round(s, 3)] for n, s in slowest]}
+        return {
+            "wall_s": wall,
+            "runs_s": [round(r[0], 3) for r in runs],
+            "models": len(statements),
+            "slowest": [[n, round(s, 3)] for n, s in slowest],
+        }
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -63,8 +63,9 @@ def _ours(datas: list[bytes]) -> list[tuple[int, Decimal, bool]]:
             continue
         k = x12.COLUMNS["claims"].index("patient_responsibility")
         resp = [r[k] for r in rows["claims"]]
-        out.append((len(resp), sum(map(Decimal, resp), Decimal(0)),
-                    bool(txs) and all(t["status"] == "loaded" for t in txs)))
+        out.append(
+            (len(resp), sum(map(Decimal, resp), Decimal(0)), bool(txs) and all(t["status"] == "loaded" for t in txs))
+        )
     return out
 
 
@@ -103,8 +104,9 @@ def _time_load(files: list, repeats: int, work: Path) -> tuple[float, float, tup
         con.execute("COMMIT")
         commits.append(time.perf_counter() - t1)
         loads.append(t1 - t0)
-        totals = con.execute("SELECT count(*), coalesce(sum(patient_responsibility), 0) "
-                             "FROM raw.remittance_claims").fetchone()
+        totals = con.execute(
+            "SELECT count(*), coalesce(sum(patient_responsibility), 0) FROM raw.remittance_claims"
+        ).fetchone()
         con.close()
     return statistics.median(loads), statistics.median(commits), totals
 
@@ -155,16 +157,19 @@ def _pyx12(paths: list[Path], budget: float, ours_repeats: int) -> list[tuple]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--landing", type=Path, help="a landing folder (or its era/ folder)")
     ap.add_argument("--guarantors", type=int, default=200_000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--pyx12-files", type=int, default=24, help="size of pyx12's sample")
     ap.add_argument("--pyx12-budget", type=float, default=45.0, help="seconds for pyx12")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
-    ap.add_argument("--only", choices=["parse", "load", "pyx12"], action="append",
-                    help="run only these parts (repeatable); default: all")
+    ap.add_argument(
+        "--only",
+        choices=["parse", "load", "pyx12"],
+        action="append",
+        help="run only these parts (repeatable); default: all",
+    )
     args = ap.parse_args(argv)
 
     from orchestration.raw import files as landing_files
@@ -178,8 +183,10 @@ def main(argv: list[str] | None = None) -> int:
         f.sha256 = landing_files.sha256_of(f.path)
     datas = [f.path.read_bytes() for f in files]
     mb = sum(map(len, datas)) / 1e6
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"python {platform.python_version()}; {len(files)} era files, {mb:.1f} MB")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"python {platform.python_version()}; {len(files)} era files, {mb:.1f} MB"
+    )
 
     parts = set(args.only or ["parse", "load", "pyx12"])
     per_file = _ours(datas)
@@ -199,19 +206,27 @@ def _report_parse(datas, per_file, repeats, mb) -> None:
     claims = sum(n for n, _, _ in per_file)
     clp05 = sum((s for _, s, _ in per_file), Decimal(0))
     parse_s = _time_parse(datas, repeats)
-    print(f"parse  (parse_835_rows, 1 process): {parse_s:6.2f} s  {claims:,} claims  "
-          f"{claims / parse_s:,.0f} claims/s  {mb / parse_s:.1f} MB/s  sum CLP05 {clp05}"
-          f"  (median of {repeats})", flush=True)
+    print(
+        f"parse  (parse_835_rows, 1 process): {parse_s:6.2f} s  {claims:,} claims  "
+        f"{claims / parse_s:,.0f} claims/s  {mb / parse_s:.1f} MB/s  sum CLP05 {clp05}"
+        f"  (median of {repeats})",
+        flush=True,
+    )
 
 
 def _report_load(files, claims, clp05, repeats) -> bool:
     with tempfile.TemporaryDirectory() as tmp:
         load_s, commit_s, (n_db, clp05_db) = _time_load(files, repeats, Path(tmp))
-    print(f"load   (load_era_files, parse + insert): {load_s:6.2f} s  "
-          f"{claims / load_s:,.0f} claims/s  (COMMIT {commit_s:.2f} s; median of {repeats})")
+    print(
+        f"load   (load_era_files, parse + insert): {load_s:6.2f} s  "
+        f"{claims / load_s:,.0f} claims/s  (COMMIT {commit_s:.2f} s; median of {repeats})"
+    )
     ok = n_db == claims and clp05_db == clp05
-    print(f"       DuckDB raw.remittance_claims: {n_db:,} rows, sum CLP05 {clp05_db}"
-          f"  {'= parse' if ok else '!= parse: MISMATCH'}", flush=True)
+    print(
+        f"       DuckDB raw.remittance_claims: {n_db:,} rows, sum CLP05 {clp05_db}"
+        f"  {'= parse' if ok else '!= parse: MISMATCH'}",
+        flush=True,
+    )
     return ok
 
 
@@ -230,20 +245,27 @@ def pyx12_ratio(files, datas, per_file, args) -> dict:
     pyx_claims = sum(d[1] for d in done)
     pyx_s = sum(d[3] for d in done)
     ours_s = sum(d[4] for d in done)
-    mismatches = [(d[0].name, d[1], d[2], per_file[i][:2]) for i, d in zip(sample, done)
-                  if (d[1], d[2]) != per_file[i][:2]]
+    mismatches = [
+        (d[0].name, d[1], d[2], per_file[i][:2]) for i, d in zip(sample, done) if (d[1], d[2]) != per_file[i][:2]
+    ]
     ours_claims = sum(per_file[i][0] for i in sample)
     ours_rate, pyx_rate = ours_claims / ours_s, pyx_claims / pyx_s
-    print(f"pyx12 4.0 on {len(done)} files ({sum(len(datas[i]) for i in sample) / 1e6:.1f} MB): "
-          f"{pyx_claims:,} claims, sum CLP05 {sum((d[2] for d in done), Decimal(0))}, "
-          f"{pyx_s:.1f} s, {pyx_rate:,.0f} claims/s")
-    print(f"ours (parse_835_rows, 1 process) on the same files, each right after pyx12: "
-          f"{ours_claims:,} claims, sum CLP05 {sum((per_file[i][1] for i in sample), Decimal(0))}, "
-          f"{ours_s:.3f} s, {ours_rate:,.0f} claims/s")
+    print(
+        f"pyx12 4.0 on {len(done)} files ({sum(len(datas[i]) for i in sample) / 1e6:.1f} MB): "
+        f"{pyx_claims:,} claims, sum CLP05 {sum((d[2] for d in done), Decimal(0))}, "
+        f"{pyx_s:.1f} s, {pyx_rate:,.0f} claims/s"
+    )
+    print(
+        f"ours (parse_835_rows, 1 process) on the same files, each right after pyx12: "
+        f"{ours_claims:,} claims, sum CLP05 {sum((per_file[i][1] for i in sample), Decimal(0))}, "
+        f"{ours_s:.3f} s, {ours_rate:,.0f} claims/s"
+    )
     if mismatches:
         print(f"MISMATCH with pyx12 (file, pyx12 claims, sum, ours): {mismatches}")
-    print(f"ratio: {ours_rate / pyx_rate:,.0f}x pyx12's claims/s"
-          f"  (claim counts and sum CLP05 {'identical' if not mismatches else 'DIFFER'})")
+    print(
+        f"ratio: {ours_rate / pyx_rate:,.0f}x pyx12's claims/s"
+        f"  (claim counts and sum CLP05 {'identical' if not mismatches else 'DIFFER'})"
+    )
     return {"ratio": ours_rate / pyx_rate, "mismatches": mismatches, "files": len(done)}
 
 

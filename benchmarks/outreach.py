@@ -19,21 +19,41 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-CLINIC = {"name": "Riverbend Family Medicine", "timezone": "America/Chicago",
-          "help_line": "(555) 010-2400", "help_hours": "Mon-Fri 8am-6pm",
-          "pay_site": "https://pay.riverbend.example",
-          "mail_address": "Riverbend Family Medicine, PO Box 100, Springfield, IL 62701"}
+CLINIC = {
+    "name": "Riverbend Family Medicine",
+    "timezone": "America/Chicago",
+    "help_line": "(555) 010-2400",
+    "help_hours": "Mon-Fri 8am-6pm",
+    "pay_site": "https://pay.riverbend.example",
+    "mail_address": "Riverbend Family Medicine, PO Box 100, Springfield, IL 62701",
+}
 SECRET = bytes(range(32))
 
 
 def touch(i: int, **over) -> dict:
-    t = dict(touch_id=f"T{i:07d}", guarantor_id=f"G{i:07d}", episode_start=date(2026, 10, 1),
-             step="statement_1", channel="mail", first_name="Alex", last_name=f"Sample{i}",
-             address_line1=f"{i} Main St", city="Springfield", state="IL", postal_code="62701",
-             phone="2175550142", email=f"p{i}@example.com", timezone="America/Chicago",
-             balance=Decimal("100.00") + i, visit_date=date(2026, 9, 28), charge=Decimal("500"),
-             insurance_paid=Decimal("300"), patient_portion=Decimal("200"),
-             due_date=date(2026, 12, 10), as_of_date=date(2026, 11, 20))
+    t = dict(
+        touch_id=f"T{i:07d}",
+        guarantor_id=f"G{i:07d}",
+        episode_start=date(2026, 10, 1),
+        step="statement_1",
+        channel="mail",
+        first_name="Alex",
+        last_name=f"Sample{i}",
+        address_line1=f"{i} Main St",
+        city="Springfield",
+        state="IL",
+        postal_code="62701",
+        phone="2175550142",
+        email=f"p{i}@example.com",
+        timezone="America/Chicago",
+        balance=Decimal("100.00") + i,
+        visit_date=date(2026, 9, 28),
+        charge=Decimal("500"),
+        insurance_paid=Decimal("300"),
+        patient_portion=Decimal("200"),
+        due_date=date(2026, 12, 10),
+        as_of_date=date(2026, 11, 20),
+    )
     t.update(over)
     return t
 
@@ -41,11 +61,18 @@ def touch(i: int, **over) -> dict:
 def bench_pdfs(n: int, workers: int, mp_context: str | None) -> float:
     from orchestration.actions.outreach.statements import render_batch
     from orchestration.actions.outreach.tokens import url_maker
+
     touches = [touch(i) for i in range(n)]
     with tempfile.TemporaryDirectory() as d:
         t0 = time.perf_counter()
-        res = render_batch(touches, Path(d), clinic=CLINIC, url_for=url_maker(CLINIC["pay_site"], SECRET),
-                           workers=workers, mp_context=mp_context)
+        res = render_batch(
+            touches,
+            Path(d),
+            clinic=CLINIC,
+            url_for=url_maker(CLINIC["pay_site"], SECRET),
+            workers=workers,
+            mp_context=mp_context,
+        )
         dt = time.perf_counter() - t0
         assert res["statements"] == n
     return dt
@@ -54,6 +81,7 @@ def bench_pdfs(n: int, workers: int, mp_context: str | None) -> float:
 def bench_email(n: int) -> tuple[float, float, int]:
     from orchestration.actions.outreach.email import EmailSender, build_requests
     from orchestration.actions.outreach.tokens import url_maker
+
     count = [0]
 
     class H(BaseHTTPRequestHandler):
@@ -74,11 +102,15 @@ def bench_email(n: int) -> tuple[float, float, int]:
     try:
         touches = [touch(i, step="email_context", channel="email") for i in range(n)]
         t0 = time.perf_counter()
-        reqs, _ = build_requests(touches, CLINIC, url_maker(CLINIC["pay_site"], SECRET),
-                                 from_email="billing@riverbend.example")
+        reqs, _ = build_requests(
+            touches, CLINIC, url_maker(CLINIC["pay_site"], SECRET), from_email="billing@riverbend.example"
+        )
         t1 = time.perf_counter()
-        sender = EmailSender(".".join(["SG", "b" * 22, "k" * 43]),
-                             host=f"http://127.0.0.1:{srv.server_address[1]}", before_send=lambda ids: None)
+        sender = EmailSender(
+            ".".join(["SG", "b" * 22, "k" * 43]),
+            host=f"http://127.0.0.1:{srv.server_address[1]}",
+            before_send=lambda ids: None,
+        )
         results = sender.send(reqs)
         t2 = time.perf_counter()
         assert count[0] == n and all(r.status == "sent" for r in results)
@@ -100,8 +132,10 @@ def main(argv=None) -> None:
     dt = bench_pdfs(min(args.pdfs, 300), 1, None)
     print(f"statements: {min(args.pdfs, 300)} PDFs in-process (1 core): {min(args.pdfs, 300) / dt:.0f} PDFs/s")
     build, send, nreq = bench_email(args.emails)
-    print(f"email: {args.emails} touches -> {nreq} requests: build {build:.2f} s, send to local server "
-          f"{send:.2f} s, total {build + send:.2f} s")
+    print(
+        f"email: {args.emails} touches -> {nreq} requests: build {build:.2f} s, send to local server "
+        f"{send:.2f} s, total {build + send:.2f} s"
+    )
 
 
 if __name__ == "__main__":

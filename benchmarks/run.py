@@ -51,19 +51,33 @@ def daily_run(work: Path, landing: Path, as_of: date, handoff: bool = True) -> d
     handoff=False leaves out rendering and hand-off (benchmarks/timed_run.py --without-handoff)."""
     from orchestration.core.settings import folder_env
 
-    env = {**os.environ, **folder_env(work), "COLLECTIONS_LANDING_DIR": str(landing),
-           "DAGSTER_HOME": str(work / "dagster_home")}
+    env = {
+        **os.environ,
+        **folder_env(work),
+        "COLLECTIONS_LANDING_DIR": str(landing),
+        "DAGSTER_HOME": str(work / "dagster_home"),
+    }
     (work / "dagster_home").mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.timed_run", "--as-of", as_of.isoformat()]
-                          + ([] if handoff else ["--without-handoff"]),
-                          env=env, capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.timed_run", "--as-of", as_of.isoformat()]
+        + ([] if handoff else ["--without-handoff"]),
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"daily job failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     steps = json.loads(proc.stdout.strip().splitlines()[-1])
-    return {"wall_s": wall, "peak_rss_mb": steps.pop("peak_rss_mb"), "peak_rss_job_mb": steps.pop("peak_rss_job_mb"),
-            "peak_rss_child_mb": steps.pop("peak_rss_child_mb"), "steps": steps}
+    return {
+        "wall_s": wall,
+        "peak_rss_mb": steps.pop("peak_rss_mb"),
+        "peak_rss_job_mb": steps.pop("peak_rss_job_mb"),
+        "peak_rss_child_mb": steps.pop("peak_rss_child_mb"),
+        "steps": steps,
+    }
 
 
 def clinic(out: Path, n: int) -> tuple[Path, float | None]:
@@ -75,8 +89,9 @@ def clinic(out: Path, n: int) -> tuple[Path, float | None]:
         return landing, None
     shutil.rmtree(landing.parent, ignore_errors=True)
     t0 = time.perf_counter()
-    generate(landing, guarantors=n, seed=7, as_of=AS_OF,
-             progress=lambda m: print(f"  generating {n:,}: {m}", flush=True))
+    generate(
+        landing, guarantors=n, seed=7, as_of=AS_OF, progress=lambda m: print(f"  generating {n:,}: {m}", flush=True)
+    )
     return landing, time.perf_counter() - t0
 
 
@@ -111,16 +126,19 @@ def main(argv: list[str] | None = None) -> int:
 
     ensure_manifest()
     load = os.getloadavg()[0]
-    machine = (f"{platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, "
-               f"load average {load:.1f} at start")
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, "
+        f"load average {load:.1f} at start"
+    )
     print(f"machine: {machine}", flush=True)
-    rows: list[tuple[str, str, str, bool | None]] = []   # figure, measured, target, met
-    steps_log: dict[str, list[dict]] = {}                 # every daily run: wall, peak, per-step seconds
+    rows: list[tuple[str, str, str, bool | None]] = []  # figure, measured, target, met
+    steps_log: dict[str, list[dict]] = {}  # every daily run: wall, peak, per-step seconds
 
     def row(figure: str, measured: str, target: str, met: bool | None) -> None:
         rows.append((figure, measured, target, met))
-        print(f"  {figure}: {measured}  (target {target}) {'' if met is None else 'OK' if met else 'MISSED'}",
-              flush=True)
+        print(
+            f"  {figure}: {measured}  (target {target}) {'' if met is None else 'OK' if met else 'MISSED'}", flush=True
+        )
 
     # 1. the small clinic
     landing, _ = clinic(args.out, args.small)
@@ -131,12 +149,20 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(daily_run(work, landing, AS_OF))
     steps_log["small"] = runs
     wall = statistics.median(r["wall_s"] for r in runs)
-    row(f"{args.small:,}-guarantor clinic, whole daily job (median of {args.repeats})",
-        f"{wall:.1f} s [{_steps(runs[len(runs) // 2])}]", "<= 20 s", wall <= 20)
+    row(
+        f"{args.small:,}-guarantor clinic, whole daily job (median of {args.repeats})",
+        f"{wall:.1f} s [{_steps(runs[len(runs) // 2])}]",
+        "<= 20 s",
+        wall <= 20,
+    )
     models_floor = run_models_floor(work / "warehouse.duckdb", AS_OF, repeats=3)
     steps_log["small_models_floor"] = [models_floor]
-    row(f"{args.small:,}: models floor, dbt's compiled SQL of {models_floor['models']} models alone (median of 3)",
-        f"{models_floor['wall_s']:.1f} s", "-", None)
+    row(
+        f"{args.small:,}: models floor, dbt's compiled SQL of {models_floor['models']} models alone (median of 3)",
+        f"{models_floor['wall_s']:.1f} s",
+        "-",
+        None,
+    )
     row(f"{args.small:,}: whole daily job / models floor", f"{wall / models_floor['wall_s']:.1f}x", "-", None)
 
     # 2. + 3. the large clinic and the floor
@@ -153,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(run_landing, ignore_errors=True)
             hold_back(landing, run_landing, AS_OF, include_day=False)
             firsts.append(daily_run(work, run_landing, day_before, handoff=False))
-            if len(firsts) == 1:                      # the models floor on the first run's warehouse
+            if len(firsts) == 1:  # the models floor on the first run's warehouse
                 models_floor = run_models_floor(work / "warehouse.duckdb", day_before)
             hold_back(landing, run_landing, AS_OF, include_day=True)
             nexts.append(daily_run(work, run_landing, AS_OF, handoff=False))
@@ -161,21 +187,39 @@ def main(argv: list[str] | None = None) -> int:
         peak = max(r["peak_rss_mb"] for r in firsts)
         nxt = statistics.median(r["wall_s"] for r in nexts)
         steps_log["large_first"], steps_log["large_next"] = firsts, nexts
-        row(f"{args.large:,} guarantors, first full daily run (rendering and hand-off apart)",
-            f"{first:.1f} s [{_steps(firsts[0])}]", "<= 60 s", first <= 60)
+        row(
+            f"{args.large:,} guarantors, first full daily run (rendering and hand-off apart)",
+            f"{first:.1f} s [{_steps(firsts[0])}]",
+            "<= 60 s",
+            first <= 60,
+        )
         top = max(firsts, key=lambda r: r["peak_rss_mb"])
-        row(f"{args.large:,} guarantors, first run peak memory (the job process and its children at one time)",
+        row(
+            f"{args.large:,} guarantors, first run peak memory (the job process and its children at one time)",
             f"{peak:,.0f} MB [job process alone {top['peak_rss_job_mb']:,.0f} MB, children (dbt) "
             f"{top['peak_rss_child_mb']:,.0f} MB]",
-            "<= 4,096 MB", peak <= 4096)
-        row(f"{args.large:,} guarantors, next day's run (one day of new files; rendering and hand-off apart)",
-            f"{nxt:.1f} s [{_steps(nexts[0])}]", "<= 15 s", nxt <= 15)
+            "<= 4,096 MB",
+            peak <= 4096,
+        )
+        row(
+            f"{args.large:,} guarantors, next day's run (one day of new files; rendering and hand-off apart)",
+            f"{nxt:.1f} s [{_steps(nexts[0])}]",
+            "<= 15 s",
+            nxt <= 15,
+        )
         steps_log["large_models_floor"] = [models_floor]
-        row(f"{args.large:,}: models floor, dbt's compiled SQL of {models_floor['models']} models alone",
+        row(
+            f"{args.large:,}: models floor, dbt's compiled SQL of {models_floor['models']} models alone",
             f"{models_floor['wall_s']:.1f} s [{', '.join(f'{n} {t:.1f} s' for n, t in models_floor['slowest'][:4])}]",
-            "-", None)
-        row("first run / models floor", f"{first / models_floor['wall_s']:.1f}x", "<= 1.5x",
-            first / models_floor["wall_s"] <= 1.5)
+            "-",
+            None,
+        )
+        row(
+            "first run / models floor",
+            f"{first / models_floor['wall_s']:.1f}x",
+            "<= 1.5x",
+            first / models_floor["wall_s"] <= 1.5,
+        )
         floor_s, _ = run_floor(run_landing, day_before, exclude_day=AS_OF)
         row("floor: DuckDB alone, aging from the same files", f"{floor_s:.1f} s", "-", None)
         row("first run / floor", f"{first / floor_s:.1f}x", "<= 5x", first / floor_s <= 5)
@@ -183,22 +227,37 @@ def main(argv: list[str] | None = None) -> int:
     # 4. the 835 parser against pyx12
     small_landing = args.out / f"clinic_{args.small}" / "landing"
     cmp = compare_with_pyx12(small_landing)
-    row(f"835 parser vs pyx12 ({cmp['files']} files, totals {'identical' if not cmp['mismatches'] else 'DIFFER'})",
-        f"{cmp['ratio']:.0f}x claims/s", ">= 100x", cmp["ratio"] >= 100 and not cmp["mismatches"])
+    row(
+        f"835 parser vs pyx12 ({cmp['files']} files, totals {'identical' if not cmp['mismatches'] else 'DIFFER'})",
+        f"{cmp['ratio']:.0f}x claims/s",
+        ">= 100x",
+        cmp["ratio"] >= 100 and not cmp["mismatches"],
+    )
 
     # 5. rendering and sending
     pdf_s = bench_pdfs(1000, 2, "forkserver")
     row("statement PDFs, 2 workers", f"{1000 / pdf_s:.0f} PDFs/s", ">= 200 PDFs/s", 1000 / pdf_s >= 200)
     build, send, nreq = bench_email(10_000)
-    row(f"10,000 emails to the local SendGrid stand-in ({nreq} requests)", f"{build + send:.1f} s",
-        "<= 5 s", build + send <= 5)
+    row(
+        f"10,000 emails to the local SendGrid stand-in ({nreq} requests)",
+        f"{build + send:.1f} s",
+        "<= 5 s",
+        build + send <= 5,
+    )
 
     machine += f", {os.getloadavg()[0]:.1f} at the end"
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(
-        {"machine": machine, "date": date.today().isoformat(),
-         "figures": [dict(zip(("figure", "measured", "target", "met"), r)) for r in rows],
-         "runs": steps_log}, indent=2))
+    (args.out / "results.json").write_text(
+        json.dumps(
+            {
+                "machine": machine,
+                "date": date.today().isoformat(),
+                "figures": [dict(zip(("figure", "measured", "target", "met"), r)) for r in rows],
+                "runs": steps_log,
+            },
+            indent=2,
+        )
+    )
     table = ["| figure | measured | target | met |", "|---|---|---|---|"]
     table += [f"| {f} | {m} | {t} | {'-' if ok is None else 'yes' if ok else '**no**'} |" for f, m, t, ok in rows]
     (args.out / "summary.md").write_text(f"Machine: {machine}; {date.today()}.\n\n" + "\n".join(table) + "\n")

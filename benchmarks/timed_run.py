@@ -11,13 +11,17 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--as-of", required=True)
     ap.add_argument("--executor", default="in_process", choices=["in_process", "multiprocess"])
-    ap.add_argument("--without-handoff", action="store_true",
-                    help="leave out the steps that render and hand off (statements, email, SMS, calls, card "
-                         "charges): ingest, every mart, the gates, the touch plan, placement and serving")
+    ap.add_argument(
+        "--without-handoff",
+        action="store_true",
+        help="leave out the steps that render and hand off (statements, email, SMS, calls, card "
+        "charges): ingest, every mart, the gates, the touch plan, placement and serving",
+    )
     args = ap.parse_args()
     sampler = MemorySampler()
     from orchestration.core.instance import ensure_dagster_home
     from orchestration.warehouse.project import ensure_manifest
+
     ensure_dagster_home()
     ensure_manifest()
     import dagster as dg
@@ -25,10 +29,14 @@ def main() -> int:
     with dg.DagsterInstance.get() as instance:
         if args.executor == "in_process":
             from orchestration.definitions import defs
+
             job = _without_handoff(defs) if args.without_handoff else defs.resolve_job_def("daily_job")
             result = job.execute_in_process(
-                partition_key=args.as_of, instance=instance, raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
+                partition_key=args.as_of,
+                instance=instance,
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+            )
             run_id, ok = result.run_id, result.success
         else:
             job = dg.reconstructable(_multiprocess_job)
@@ -78,7 +86,7 @@ class MemorySampler:
         for c in self._me.children(recursive=True):
             try:
                 children += c.memory_info().rss
-            except psutil.Error:             # ended between listing and reading
+            except psutil.Error:  # ended between listing and reading
                 pass
         mb = 1024 * 1024
         self.peak_mb = max(self.peak_mb, (job + children) / mb)
@@ -95,8 +103,13 @@ class MemorySampler:
         self._sample()
 
 
-HANDOFF_STEPS = ("outreach__statements", "outreach__email_batch", "outreach__sms_batch", "outreach__call_list",
-                 "outreach__card_charges")
+HANDOFF_STEPS = (
+    "outreach__statements",
+    "outreach__email_batch",
+    "outreach__sms_batch",
+    "outreach__call_list",
+    "outreach__card_charges",
+)
 
 
 def _without_handoff(defs):
@@ -104,17 +117,25 @@ def _without_handoff(defs):
     import dagster as dg
 
     daily = defs.resolve_job_def("daily_job")
-    handoff = [k for a in defs.assets if isinstance(a, dg.AssetsDefinition) and a.op.name in HANDOFF_STEPS
-               for k in a.keys]
-    job = dg.define_asset_job("daily_job_without_handoff", selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*handoff),
-                              partitions_def=daily.partitions_def, executor_def=dg.in_process_executor)
-    return dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, resources=defs.resources,
-                          jobs=[job]).resolve_job_def("daily_job_without_handoff")
+    handoff = [
+        k for a in defs.assets if isinstance(a, dg.AssetsDefinition) and a.op.name in HANDOFF_STEPS for k in a.keys
+    ]
+    job = dg.define_asset_job(
+        "daily_job_without_handoff",
+        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*handoff),
+        partitions_def=daily.partitions_def,
+        executor_def=dg.in_process_executor,
+    )
+    return dg.Definitions(
+        assets=defs.assets, asset_checks=defs.asset_checks, resources=defs.resources, jobs=[job]
+    ).resolve_job_def("daily_job_without_handoff")
 
 
 def _multiprocess_job():
     import dagster as dg
+
     from orchestration.definitions import defs
+
     job = defs.resolve_job_def("daily_job")
     return job.with_executor_def(dg.multiprocess_executor) if hasattr(job, "with_executor_def") else job
 

@@ -15,7 +15,11 @@ from orchestration.actions.assets import AUDIENCE, outreach_assets, touch_audien
 from orchestration.actions.charges_assets import PLAN_CHARGES, card_charges
 from orchestration.actions.keys import check_keys
 from orchestration.actions.placement.assets import (
-    ELIGIBILITY, PLACEMENTS, REFUND_ITEMS, SETTLEMENT_OFFERS, placement_assets,
+    ELIGIBILITY,
+    PLACEMENTS,
+    REFUND_ITEMS,
+    SETTLEMENT_OFFERS,
+    placement_assets,
 )
 from orchestration.core.partitions import daily_partitions
 from orchestration.core.resources import CollectionsResource
@@ -27,7 +31,6 @@ from orchestration.warehouse.assets import warehouse_dbt
 from orchestration.warehouse.project import dbt_resource
 
 
-
 class DailyRunResource(CollectionsResource):
     """`CollectionsResource` that also checks the keys (orchestration/actions/keys.py) when a step
     starts: a malformed key -- or a missing one with COLLECTIONS_REQUIRE_KEYS=1 -- stops the run
@@ -37,16 +40,29 @@ class DailyRunResource(CollectionsResource):
         super().setup_for_execution(context)
         check_keys()
 
+
 # Tables written by Python steps outside their own asset, read by dbt as sources: declared so
 # that lineage shows their group, owner and description.
 EXTERNAL_TABLES = [
-    dg.AssetSpec(["ops", "send_ledger"], group_name="outreach", owners=["team:billing-office"],
-                 description="The send ledger: every planned touch and its fate; never rebuilt by dbt."),
-    dg.AssetSpec(["ops", "placement_ledger"], group_name="placement", owners=["team:billing-office"],
-                 description="The placement ledger: every account placed with the agency (batch, balance, "
-                             "policy) and whether it was recalled; written by the placement stage, never rebuilt by dbt."),
-    dg.AssetSpec(["raw", "run_context"], group_name="ingest", owners=["team:data-engineering"],
-                 description="The as-of date and run id of the current run (one row), written before dbt builds."),
+    dg.AssetSpec(
+        ["ops", "send_ledger"],
+        group_name="outreach",
+        owners=["team:billing-office"],
+        description="The send ledger: every planned touch and its fate; never rebuilt by dbt.",
+    ),
+    dg.AssetSpec(
+        ["ops", "placement_ledger"],
+        group_name="placement",
+        owners=["team:billing-office"],
+        description="The placement ledger: every account placed with the agency (batch, balance, "
+        "policy) and whether it was recalled; written by the placement stage, never rebuilt by dbt.",
+    ),
+    dg.AssetSpec(
+        ["raw", "run_context"],
+        group_name="ingest",
+        owners=["team:data-engineering"],
+        description="The as-of date and run id of the current run (one row), written before dbt builds.",
+    ),
 ]
 
 daily_job = dg.define_asset_job(
@@ -58,11 +74,21 @@ daily_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[ingest_landing, warehouse_dbt, *outreach_assets, card_charges, *placement_assets, serving_files,
-            huddle_report, *EXTERNAL_TABLES],
+    assets=[
+        ingest_landing,
+        warehouse_dbt,
+        *outreach_assets,
+        card_charges,
+        *placement_assets,
+        serving_files,
+        huddle_report,
+        *EXTERNAL_TABLES,
+    ],
     # the landing files are unchanged since loaded: checked on every mart a sending step reads
-    asset_checks=[touch_audience_gate, landing_unchanged_gate(
-        [AUDIENCE, PLAN_CHARGES, ELIGIBILITY, PLACEMENTS, REFUND_ITEMS, SETTLEMENT_OFFERS])],
+    asset_checks=[
+        touch_audience_gate,
+        landing_unchanged_gate([AUDIENCE, PLAN_CHARGES, ELIGIBILITY, PLACEMENTS, REFUND_ITEMS, SETTLEMENT_OFFERS]),
+    ],
     jobs=[daily_job],
     schedules=[build_schedule(daily_job)],
     sensors=[build_sensor(daily_job)],

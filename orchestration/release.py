@@ -29,10 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reason", default="accepted as it is", help="why (recorded)")
     args = parser.parse_args(argv)
 
+    from orchestration.core.settings import Paths
     from orchestration.quality import gate_memory
     from orchestration.raw.schema import ensure_schema
     from orchestration.run import WarehouseBusy, warehouse_lock
-    from orchestration.core.settings import Paths
 
     paths = Paths.from_env()
     if not paths.warehouse.exists():
@@ -48,20 +48,26 @@ def main(argv: list[str] | None = None) -> int:
                     if not rows:
                         print("no open gate failures")
                     for check, name, detail, first, last in rows:
-                        print(f"{name}  [{check}] failing since {first:%Y-%m-%d %H:%M} UTC (last {last:%Y-%m-%d %H:%M}): {detail}")
+                        print(
+                            f"{name}  [{check}] failing since {first:%Y-%m-%d %H:%M} UTC (last {last:%Y-%m-%d %H:%M}): {detail}"
+                        )
                     return 0 if args.list or not rows else 2
                 by = args.by or getpass.getuser()
                 missing = []
                 for name in args.files:
                     n = gate_memory.release(con, name, by, args.reason, args.check)
                     if n:
-                        print(f"released {name}: {n} open gate failure(s) closed (by {by}: {args.reason}); "
-                              "the next run no longer checks it")
+                        print(
+                            f"released {name}: {n} open gate failure(s) closed (by {by}: {args.reason}); "
+                            "the next run no longer checks it"
+                        )
                     else:
                         missing.append(name)
                 for name in missing:
-                    print(f"{name}: no open gate failure{' of ' + args.check if args.check else ''} "
-                          "(see --list)", file=sys.stderr)
+                    print(
+                        f"{name}: no open gate failure{' of ' + args.check if args.check else ''} (see --list)",
+                        file=sys.stderr,
+                    )
                 return 1 if missing else 0
             finally:
                 con.close()

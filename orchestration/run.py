@@ -39,7 +39,7 @@ import re
 import sys
 import time
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -47,6 +47,7 @@ import duckdb
 
 class _Stop(SystemExit):
     """The command stops with a message and the class's exit code."""
+
     exit_code = 1
 
     def __init__(self, message: str):
@@ -59,17 +60,19 @@ class _Stop(SystemExit):
 
 class WarehouseBusy(_Stop):
     """Another daily job holds the warehouse (exit code 75, EX_TEMPFAIL)."""
+
     exit_code = 75
 
 
 class RunRefused(_Stop):
     """The date is earlier than the last completed daily run and this is not a backfill."""
+
     exit_code = 2
 
 
 CLI_TAG = "collections/cli_pid"
 WAREHOUSE_TAG = "collections/warehouse"
-TEMP_FILE = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")   # files.atomic_write's temporary names
+TEMP_FILE = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")  # files.atomic_write's temporary names
 
 
 def _holder(lock_path: Path) -> str:
@@ -97,18 +100,21 @@ def warehouse_lock(warehouse: Path, wait: bool, *, poll: float = 1.0, timeout: f
             except BlockingIOError:
                 who = _holder(lock_path)
                 if not wait:
-                    raise WarehouseBusy(f"another daily job is running on {warehouse}{who}; "
-                                        "try again when it ends, or pass --wait (make run WAIT=1)") from None
+                    raise WarehouseBusy(
+                        f"another daily job is running on {warehouse}{who}; "
+                        "try again when it ends, or pass --wait (make run WAIT=1)"
+                    ) from None
                 if timeout is not None and time.monotonic() - start >= timeout:
-                    raise WarehouseBusy(f"gave up after waiting {timeout:.0f}s for the daily job "
-                                        f"running on {warehouse}{who}") from None
+                    raise WarehouseBusy(
+                        f"gave up after waiting {timeout:.0f}s for the daily job running on {warehouse}{who}"
+                    ) from None
                 if not told:
                     print(f"waiting: another daily job is running on {warehouse}{who}", flush=True)
                     told = True
                 time.sleep(poll)
         fh.seek(0)
         fh.truncate()
-        fh.write(f"pid {os.getpid()}, started {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC\n")
+        fh.write(f"pid {os.getpid()}, started {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC\n")
         fh.flush()
         try:
             yield
@@ -135,14 +141,18 @@ def fail_orphaned_runs(instance, warehouse: Path) -> list[str]:
     import dagster as dg
 
     orphans = []
-    runs = instance.get_runs(filters=dg.RunsFilter(
-        statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING],
-        tags={WAREHOUSE_TAG: str(warehouse)}))
+    runs = instance.get_runs(
+        filters=dg.RunsFilter(
+            statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING], tags={WAREHOUSE_TAG: str(warehouse)}
+        )
+    )
     for run in runs:
         pid = run.tags.get(CLI_TAG)
         if pid and pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
-            instance.report_run_failed(run, message=f"the process running it (pid {pid}) died "
-                                                    "without finishing (killed?); a later run took over")
+            instance.report_run_failed(
+                run,
+                message=f"the process running it (pid {pid}) died without finishing (killed?); a later run took over",
+            )
             orphans.append(run.run_id)
     return orphans
 
@@ -174,11 +184,15 @@ def wait_for_warehouse_file(warehouse: Path, *, poll: float = 1.0, timeout: floa
             if "lock" not in str(exc).lower():
                 raise
             if time.monotonic() - start >= timeout:
-                raise WarehouseBusy(f"{warehouse} is still held by another process after "
-                                    f"{timeout:.0f}s: {exc}") from None
+                raise WarehouseBusy(
+                    f"{warehouse} is still held by another process after {timeout:.0f}s: {exc}"
+                ) from None
             if not told:
-                print(f"waiting: {warehouse} is held by another process (left from a killed run?): "
-                      f"{str(exc).splitlines()[0][:200]}", flush=True)
+                print(
+                    f"waiting: {warehouse} is held by another process (left from a killed run?): "
+                    f"{str(exc).splitlines()[0][:200]}",
+                    flush=True,
+                )
                 told = True
             time.sleep(poll)
 
@@ -190,8 +204,9 @@ QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 def _print_aging(warehouse: Path) -> None:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        rows = con.execute("SELECT aging_bucket, encounters, guarantors, dollars FROM marts.rpt_aging "
-                           "ORDER BY bucket_order").fetchall()
+        rows = con.execute(
+            "SELECT aging_bucket, encounters, guarantors, dollars FROM marts.rpt_aging ORDER BY bucket_order"
+        ).fetchall()
     finally:
         con.close()
     print(f"\n  {'bucket':<8} {'encounters':>10} {'guarantors':>10} {'dollars':>14}")
@@ -218,11 +233,14 @@ def refuse_out_of_order(warehouse: Path, as_of: date) -> None:
 
 def _run_locked(as_of: date, paths, backfill: bool = False, clock: str | None = None):
     from orchestration.core.instance import ensure_dagster_home
+
     ensure_dagster_home()
     from orchestration.warehouse.project import ensure_manifest
+
     ensure_manifest()
 
     import dagster as dg
+
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("daily_job")
@@ -236,14 +254,21 @@ def _run_locked(as_of: date, paths, backfill: bool = False, clock: str | None = 
         if not backfill:
             refuse_out_of_order(paths.warehouse, as_of)
         from orchestration.run_history import BACKFILL_TAG
+
         tags = {CLI_TAG: str(os.getpid()), WAREHOUSE_TAG: str(paths.warehouse)}
         if backfill:
             tags[BACKFILL_TAG] = "cli"
         if clock:
             from orchestration.core.clock import CLOCK_TAG
+
             tags[CLOCK_TAG] = clock
-        return job.execute_in_process(partition_key=as_of.isoformat(), instance=instance,
-                                      raise_on_error=False, run_config=QUIET_CONSOLE, tags=tags)
+        return job.execute_in_process(
+            partition_key=as_of.isoformat(),
+            instance=instance,
+            raise_on_error=False,
+            run_config=QUIET_CONSOLE,
+            tags=tags,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -251,15 +276,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", required=True, type=date.fromisoformat, help="as-of date, YYYY-MM-DD")
     parser.add_argument("--quiet", action="store_true", help="no aging table at the end")
     parser.add_argument("--wait", action="store_true", help="wait for a running daily job instead of refusing")
-    parser.add_argument("--backfill", action="store_true",
-                        help="run this date as a backfill: files arrived by its end, nothing sent, serving untouched")
-    parser.add_argument("--clock", metavar="INSTANT",
-                        help="rehearsal: take the run to have started at this ISO 8601 instant "
-                             "(with offset, e.g. 2026-11-20T06:00:00-06:00); the freshness and "
-                             "contact-window rules use that clock (orchestration/core/clock.py)")
+    parser.add_argument(
+        "--backfill",
+        action="store_true",
+        help="run this date as a backfill: files arrived by its end, nothing sent, serving untouched",
+    )
+    parser.add_argument(
+        "--clock",
+        metavar="INSTANT",
+        help="rehearsal: take the run to have started at this ISO 8601 instant "
+        "(with offset, e.g. 2026-11-20T06:00:00-06:00); the freshness and "
+        "contact-window rules use that clock (orchestration/core/clock.py)",
+    )
     args = parser.parse_args(argv)
     if args.clock:
         from orchestration.core.clock import parse_instant
+
         try:
             parse_instant(args.clock)
         except ValueError as exc:
@@ -302,7 +334,7 @@ def summary_lines(result) -> list[str]:
         if e.event_type_value == "ASSET_CHECK_EVALUATION" and not data.passed:
             out.append(f"  check failed: {data.asset_key.to_user_string()} {data.check_name} ({data.severity.value})")
             text = data.description or ""
-            if text and text not in seen:      # a check on several assets says it once
+            if text and text not in seen:  # a check on several assets says it once
                 seen.add(text)
                 out += [f"      {part.strip()}" for part in text.splitlines() if part.strip()]
         elif e.event_type_value == "STEP_FAILURE":

@@ -16,20 +16,23 @@ import duckdb
 
 from orchestration.raw.files import utcnow
 
-BACKFILL_TAG = "collections/backfill"   # a command-line backfill (orchestration.run --backfill)
+BACKFILL_TAG = "collections/backfill"  # a command-line backfill (orchestration.run --backfill)
 
 
 def last_completed(con: duckdb.DuckDBPyConnection) -> date | None:
     """The latest as-of date a daily (not backfill) run completed, or None."""
-    if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ops' "
-                       "AND table_name = 'run_history'").fetchone()[0]:
+    if not con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ops' AND table_name = 'run_history'"
+    ).fetchone()[0]:
         return None
     return con.execute("SELECT max(as_of_date) FROM ops.run_history WHERE mode = 'daily'").fetchone()[0]
 
 
 def record_completed(con: duckdb.DuckDBPyConnection, as_of: date, run_id: str, backfill: bool) -> None:
-    con.execute("INSERT INTO ops.run_history VALUES (?, ?, ?, ?)",
-                [as_of, run_id, "backfill" if backfill else "daily", utcnow()])
+    con.execute(
+        "INSERT INTO ops.run_history VALUES (?, ?, ?, ?)",
+        [as_of, run_id, "backfill" if backfill else "daily", utcnow()],
+    )
 
 
 def out_of_order(as_of: date, last: date | None) -> str | None:
@@ -37,9 +40,11 @@ def out_of_order(as_of: date, last: date | None) -> str | None:
     date again, or a later date)."""
     if last is None or as_of >= last:
         return None
-    return (f"the last completed daily run is for {last}; a daily run for {as_of} (an earlier date) "
-            "would hand off touches dated in the past and move the serving files back. To rebuild a "
-            f"past date run it as a backfill: `make run AS_OF={as_of} BACKFILL=1` (python -m "
-            f"orchestration.run --as-of {as_of} --backfill) records what would have been due, sends "
-            f"nothing and leaves the serving files at {last}; for a range use a backfill from the "
-            f"UI (docs/operations.md, \"Backfills\"). Re-running {last} itself is always allowed.")
+    return (
+        f"the last completed daily run is for {last}; a daily run for {as_of} (an earlier date) "
+        "would hand off touches dated in the past and move the serving files back. To rebuild a "
+        f"past date run it as a backfill: `make run AS_OF={as_of} BACKFILL=1` (python -m "
+        f"orchestration.run --as-of {as_of} --backfill) records what would have been due, sends "
+        f"nothing and leaves the serving files at {last}; for a range use a backfill from the "
+        f'UI (docs/operations.md, "Backfills"). Re-running {last} itself is always allowed.'
+    )

@@ -19,15 +19,20 @@ import dagster as dg
 
 from orchestration.core.clock import SCHEDULE_HOUR
 from orchestration.core.partitions import CLINIC_TZ
+from orchestration.core.settings import Paths
 from orchestration.policy.policy import load_policy
 from orchestration.raw.files import KINDS, Settle, list_landing, utcnow
-from orchestration.core.settings import Paths
 
 
 def build_schedule(job) -> dg.ScheduleDefinition:
-    @dg.schedule(name="daily_morning", cron_schedule=f"0 {SCHEDULE_HOUR} * * *", execution_timezone=CLINIC_TZ, job=job,
-                 default_status=dg.DefaultScheduleStatus.STOPPED,
-                 description="The daily job at 06:00 clinic time, for that day's as-of date.")
+    @dg.schedule(
+        name="daily_morning",
+        cron_schedule=f"0 {SCHEDULE_HOUR} * * *",
+        execution_timezone=CLINIC_TZ,
+        job=job,
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+        description="The daily job at 06:00 clinic time, for that day's as-of date.",
+    )
     def daily_morning(context: dg.ScheduleEvaluationContext):
         day = context.scheduled_execution_time.astimezone(ZoneInfo(CLINIC_TZ)).date().isoformat()
         return dg.RunRequest(run_key=f"schedule-{day}", partition_key=day)
@@ -44,9 +49,13 @@ def new_landing_names(seen: set[str]) -> list[str]:
 
 
 def build_sensor(job) -> dg.SensorDefinition:
-    @dg.sensor(name="landing_files", job=job, minimum_interval_seconds=60,
-               default_status=dg.DefaultSensorStatus.STOPPED,
-               description="Starts today's daily run when new files land (each file triggers at most once).")
+    @dg.sensor(
+        name="landing_files",
+        job=job,
+        minimum_interval_seconds=60,
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        description="Starts today's daily run when new files land (each file triggers at most once).",
+    )
     def landing_files(context: dg.SensorEvaluationContext):
         seen = set(json.loads(context.cursor)) if context.cursor else set()
         new = new_landing_names(seen)
@@ -55,7 +64,8 @@ def build_sensor(job) -> dg.SensorDefinition:
         day = datetime.now(ZoneInfo(CLINIC_TZ)).date().isoformat()
         key = hashlib.sha256("\n".join(new).encode()).hexdigest()[:16]
         context.update_cursor(json.dumps(sorted(seen | set(new))))
-        return dg.RunRequest(run_key=f"landing-{key}", partition_key=day,
-                             tags={"trigger": "landing_files", "new_files": str(len(new))})
+        return dg.RunRequest(
+            run_key=f"landing-{key}", partition_key=day, tags={"trigger": "landing_files", "new_files": str(len(new))}
+        )
 
     return landing_files

@@ -43,7 +43,7 @@ def module_marks(module: str) -> dict[str, dict]:
     return _module_marks(module)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _module_marks(module: str) -> dict[str, dict]:
     path = REPO / module
     try:
@@ -89,8 +89,11 @@ def _session_clinic_fixtures(item: pytest.Item) -> set[str]:
     """The session clinic's fixtures the item uses (not a module's own fixture of the same name)."""
     info = getattr(item, "_fixtureinfo", None)
     defs = info.name2fixturedefs if info is not None else {}
-    return {name for name in CLINIC_FIXTURES & set(defs)
-            if defs[name][-1].func.__module__ in ("tests.conftest", "tests.e2e.conftest")}
+    return {
+        name
+        for name in CLINIC_FIXTURES & set(defs)
+        if defs[name][-1].func.__module__ in ("tests.conftest", "tests.e2e.conftest")
+    }
 
 
 def _module(item: pytest.Item) -> str:
@@ -107,8 +110,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         module = _module(item)
         uses = _session_clinic_fixtures(item)
         if uses and "session_clinic" not in module_marks(module):
-            raise pytest.UsageError(f"{module} uses {sorted(uses)}: add pytest.mark.session_clinic to its "
-                                    "pytestmark, or its worker makes the clinic's first run a second time")
+            raise pytest.UsageError(
+                f"{module} uses {sorted(uses)}: add pytest.mark.session_clinic to its "
+                "pytestmark, or its worker makes the clinic's first run a second time"
+            )
         unit = _unit(module)
         first_seen.setdefault(unit, i)
         weight[unit] = max(weight.get(unit, 0), _runs(module))
@@ -127,14 +132,14 @@ def pytest_configure(config: pytest.Config) -> None:
     start) refuses and logs any socket call that would leave the machine (tests/netguard)."""
     from tests import netguard
 
-    if os.environ.get(netguard.LOG_VAR):          # an xdist worker: guarded since it started
+    if os.environ.get(netguard.LOG_VAR):  # an xdist worker: guarded since it started
         return
     import tempfile
 
     log = Path(tempfile.gettempdir()) / f"collections-netguard-{os.getpid()}.log"
     log.unlink(missing_ok=True)
     netguard.install(log)
-    config._netguard_log = log                    # removed by pytest_unconfigure
+    config._netguard_log = log  # removed by pytest_unconfigure
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -149,11 +154,11 @@ def dbt_manifest() -> Path:
     """The project's manifest, parsed again only when the project changed, and the tests' own
     saved parse (tests/dbt_parse_cache.py); pytest-xdist workers take turns (one `dbt parse`
     writes target/)."""
-    from orchestration.warehouse.project import DBT_PROJECT_DIR, ensure_manifest
-    from tests.dbt_parse_cache import source_parse
-
     import hashlib
     import tempfile
+
+    from orchestration.warehouse.project import DBT_PROJECT_DIR, ensure_manifest
+    from tests.dbt_parse_cache import source_parse
 
     name = hashlib.sha1(str(DBT_PROJECT_DIR).encode()).hexdigest()[:12]
     with open(Path(tempfile.gettempdir()) / f"collections-dbt-parse-{name}.lock", "w") as lock:
@@ -170,12 +175,18 @@ def dbt_manifest() -> Path:
 def collections_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     """Every path of docs/outputs.md ("Running it") pointed into a fresh temporary folder."""
     paths = {
-        "landing": tmp_path / "landing", "warehouse": tmp_path / "warehouse.duckdb",
-        "outbox": tmp_path / "outbox", "serving": tmp_path / "serving",
+        "landing": tmp_path / "landing",
+        "warehouse": tmp_path / "warehouse.duckdb",
+        "outbox": tmp_path / "outbox",
+        "serving": tmp_path / "serving",
     }
     paths["landing"].mkdir()
-    for key, env in (("landing", "COLLECTIONS_LANDING_DIR"), ("warehouse", "COLLECTIONS_WAREHOUSE_PATH"),
-                     ("outbox", "COLLECTIONS_OUTBOX_DIR"), ("serving", "COLLECTIONS_SERVING_DIR")):
+    for key, env in (
+        ("landing", "COLLECTIONS_LANDING_DIR"),
+        ("warehouse", "COLLECTIONS_WAREHOUSE_PATH"),
+        ("outbox", "COLLECTIONS_OUTBOX_DIR"),
+        ("serving", "COLLECTIONS_SERVING_DIR"),
+    ):
         monkeypatch.setenv(env, str(paths[key]))
     monkeypatch.delenv("COLLECTIONS_POLICY_PATH", raising=False)
     monkeypatch.setenv("COLLECTIONS_VAR_DIR", str(tmp_path / "var"))

@@ -75,16 +75,35 @@ def source_parse() -> Path:
         return target
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)          # another worker may be making it
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be making it
         if not target.is_file():
             work = Path(tempfile.mkdtemp(prefix="parse-", dir=folder))
             env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
-            env.update({"COLLECTIONS_WAREHOUSE_PATH": str(folder / "warehouse.duckdb"),
-                        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
-            subprocess.run([str(Path(sys.executable).with_name("dbt")), "parse", "--quiet",
-                            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-                            "--target-path", str(work), "--log-path", str(work)],
-                           env=env, cwd=DBT_PROJECT_DIR, check=True, timeout=600)
+            env.update(
+                {
+                    "COLLECTIONS_WAREHOUSE_PATH": str(folder / "warehouse.duckdb"),
+                    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+                }
+            )
+            subprocess.run(
+                [
+                    str(Path(sys.executable).with_name("dbt")),
+                    "parse",
+                    "--quiet",
+                    "--project-dir",
+                    str(DBT_PROJECT_DIR),
+                    "--profiles-dir",
+                    str(DBT_PROJECT_DIR),
+                    "--target-path",
+                    str(work),
+                    "--log-path",
+                    str(work),
+                ],
+                env=env,
+                cwd=DBT_PROJECT_DIR,
+                check=True,
+                timeout=600,
+            )
             os.replace(work / PARSE_FILE, target)
             shutil.rmtree(work, ignore_errors=True)
     return target

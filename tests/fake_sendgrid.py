@@ -35,8 +35,15 @@ class FakeSendGrid:
                 raw = self.rfile.read(length)
                 with fake.lock:
                     action = fake.script.pop(0) if fake.script else fake.default
-                    fake.requests.append({"path": self.path, "headers": dict(self.headers),
-                                          "raw": raw, "body": json.loads(raw), "action": action[0]})
+                    fake.requests.append(
+                        {
+                            "path": self.path,
+                            "headers": dict(self.headers),
+                            "raw": raw,
+                            "body": json.loads(raw),
+                            "action": action[0],
+                        }
+                    )
                     n = len(fake.requests)
                 kind = action[0]
                 if kind == "slow":
@@ -92,5 +99,9 @@ class FakeSendGrid:
 
     def accepted_touch_ids(self) -> list[str]:
         """touch_ids of every request answered 202 (one entry per acceptance)."""
-        return [p["custom_args"]["touch_id"] for r in self.requests if r["action"] in ("ok", "slow")
-                for p in r["body"]["personalizations"]]
+        return [
+            p["custom_args"]["touch_id"]
+            for r in self.requests
+            if r["action"] in ("ok", "slow")
+            for p in r["body"]["personalizations"]
+        ]

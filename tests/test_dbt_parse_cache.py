@@ -20,11 +20,28 @@ def _state_check(path: Path) -> dict:
 
 def _dbt_parse(warehouse: Path, target: Path, env: dict[str, str]) -> str:
     out = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "parse", "--target-path", str(target), "--log-path", str(target),
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
-        env={**{k: v for k, v in os.environ.items() if k != ENV_VAR}, **env,
-             "COLLECTIONS_WAREHOUSE_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-        capture_output=True, text=True, timeout=300)
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "parse",
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target),
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        env={
+            **{k: v for k, v in os.environ.items() if k != ENV_VAR},
+            **env,
+            "COLLECTIONS_WAREHOUSE_PATH": str(warehouse),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     return out.stdout
 
@@ -34,16 +51,17 @@ def test_dbt_takes_the_seeded_parse_of_a_new_warehouse_path(tmp_path, dbt_manife
     env = partial_parse_env(warehouse)
     assert set(env) == {ENV_VAR}
     seeded = Path(env[ENV_VAR])
-    assert partial_parse_env(warehouse) == env                       # made once per path
-    assert partial_parse_env(tmp_path / "other.duckdb") == {}        # another database name: dbt parses
-    assert _state_check(seeded)["profile_hash"] != \
-        _state_check(source_parse())["profile_hash"]
+    assert partial_parse_env(warehouse) == env  # made once per path
+    assert partial_parse_env(tmp_path / "other.duckdb") == {}  # another database name: dbt parses
+    assert _state_check(seeded)["profile_hash"] != _state_check(source_parse())["profile_hash"]
 
     # dbt on its own: a full parse, which saves the profile hash dbt computes for this path
     log = _dbt_parse(warehouse, tmp_path / "full", {})
     assert "Unable to do partial parsing" in log
-    assert _state_check(tmp_path / "full" / "partial_parse.msgpack")["profile_hash"] == \
-        _state_check(seeded)["profile_hash"]
+    assert (
+        _state_check(tmp_path / "full" / "partial_parse.msgpack")["profile_hash"]
+        == _state_check(seeded)["profile_hash"]
+    )
 
     # with the seeded parse: no full parse
     log = _dbt_parse(warehouse, tmp_path / "seeded", env)

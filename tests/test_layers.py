@@ -13,8 +13,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_the_layers_contract_holds():
-    proc = subprocess.run([str(Path(sys.executable).with_name("lint-imports")), "--no-cache"], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "0 broken" in proc.stdout
 
@@ -41,8 +46,9 @@ def _load_and_run(policy_text: str, tmp_path: Path, env: dict) -> dict:
     policy = tmp_path / "policy.yaml"
     policy.write_text(policy_text)
     run_env = {**os.environ, **{k: str(v) for k, v in env.items()}, "COLLECTIONS_POLICY_PATH": str(policy)}
-    proc = subprocess.run([sys.executable, "-c", _LOAD_AND_RUN], cwd=REPO, env=run_env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", _LOAD_AND_RUN], cwd=REPO, env=run_env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -51,17 +57,20 @@ def test_a_bad_policy_fails_the_run_not_the_code_location(tmp_path, collections_
     default = (REPO / "orchestration" / "policy" / "default_policy.yaml").read_text()
     bad = default.replace("timezone: America/Chicago", "timezone: America/Chicago\n  bogus_key: 1", 1)
     assert bad != default
-    env = {"COLLECTIONS_LANDING_DIR": collections_env["landing"],
-           "COLLECTIONS_WAREHOUSE_PATH": collections_env["warehouse"],
-           "COLLECTIONS_OUTBOX_DIR": collections_env["outbox"],
-           "COLLECTIONS_SERVING_DIR": collections_env["serving"],
-           "COLLECTIONS_VAR_DIR": tmp_path / "var", "DAGSTER_HOME": tmp_path / "dagster_home"}
+    env = {
+        "COLLECTIONS_LANDING_DIR": collections_env["landing"],
+        "COLLECTIONS_WAREHOUSE_PATH": collections_env["warehouse"],
+        "COLLECTIONS_OUTBOX_DIR": collections_env["outbox"],
+        "COLLECTIONS_SERVING_DIR": collections_env["serving"],
+        "COLLECTIONS_VAR_DIR": tmp_path / "var",
+        "DAGSTER_HOME": tmp_path / "dagster_home",
+    }
     out = _load_and_run(bad, tmp_path, env)
-    assert out["tz"] == "America/Chicago"          # read from the file alone
-    assert out["changed"] == []                    # importing the code location changes no variable
+    assert out["tz"] == "America/Chicago"  # read from the file alone
+    assert out["changed"] == []  # importing the code location changes no variable
     assert out["success"] is False
     assert out["policy_error"], "the run's failure names the policy"
-    assert not collections_env["warehouse"].exists()   # stopped before anything was read
+    assert not collections_env["warehouse"].exists()  # stopped before anything was read
 
     out = _load_and_run("clinic: [not yaml", tmp_path, env)
     assert out["tz"] == "UTC" and out["success"] is False and out["policy_error"]

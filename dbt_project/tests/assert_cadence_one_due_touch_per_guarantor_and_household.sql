@@ -3,14 +3,22 @@
 -- card-on-file plan charge is a payment instruction, not a contact).
 {{ config(meta={'dagster': {'ref': {'name': 'fct_touches'}}}) }}
 with due as (
-    select * from {{ ref('fct_touches') }} where status = 'due' and channel <> 'card'
+    select * from {{ ref('fct_touches') }}
+    where status = 'due' and channel <> 'card'
 )
-select 'guarantor' as grain, guarantor_id as id, count(*) as due_touches
+
+select
+    'guarantor' as grain,
+    guarantor_id as id,
+    count(*) as due_touches
 from due
 group by guarantor_id
 having count(*) > 1
 union all
-select 'household' as grain, household_id as id, count(*) as due_touches
+select
+    'household' as grain,
+    household_id as id,
+    count(*) as due_touches
 from due
 group by household_id
 having count(*) > 1

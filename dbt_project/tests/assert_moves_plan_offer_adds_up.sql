@@ -8,13 +8,13 @@ select o.guarantor_id
 from {{ ref('int_plan_offers') }} as o
 cross join {{ ref('stg_policy') }} as p
 where o.is_qualified and (
-   o.installment_amount * (o.offered_payments - 1) + o.last_installment_amount <> o.balance
-   or o.installment_amount <= 0
-   or o.last_installment_amount <= 0
-   or o.offered_payments > o.max_payments
-   or o.offered_payments > p.plans_manager_approval_above_payments
-   or o.first_due_date <> cast({{ dbt.dateadd(
+        o.installment_amount * (o.offered_payments - 1) + o.last_installment_amount <> o.balance
+        or o.installment_amount <= 0
+        or o.last_installment_amount <= 0
+        or o.offered_payments > o.max_payments
+        or o.offered_payments > p.plans_manager_approval_above_payments
+        or o.first_due_date <> cast({{ dbt.dateadd(
         'day', 'p.plans_installment_day - 1',
         'cast(' ~ dbt.date_trunc('month', 'o.first_due_date') ~ ' as date)'
     ) }} as date)
-)
+    )

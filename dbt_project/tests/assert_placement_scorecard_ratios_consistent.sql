@@ -4,20 +4,20 @@
 select *
 from {{ ref('rpt_weekly_scorecard') }}
 where (
-        aggregation = 'ratio'
-        and (
-            (denominator is null or denominator = 0) and value is not null
-            or denominator <> 0 and (
-                value is null
-                or abs(value - numerator * scale / denominator) > 0.00001
-            )
+    aggregation = 'ratio'
+    and (
+        (denominator is null or denominator = 0) and value is not null
+        or denominator <> 0 and (
+            value is null
+            or abs(value - numerator * scale / denominator) > 0.00001
         )
     )
-    or (
-        aggregation = 'median'
-        and (
-            numerator is not null
-            or (denominator = 0 and value is not null)
-            or (denominator > 0 and value is null)
-        )
+)
+or (
+    aggregation = 'median'
+    and (
+        numerator is not null
+        or (denominator = 0 and value is not null)
+        or (denominator > 0 and value is null)
     )
+)

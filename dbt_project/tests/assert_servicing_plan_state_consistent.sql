@@ -3,6 +3,6 @@
 select *
 from {{ ref('int_plan_status') }}
 where (plan_state = 'paused' and (call_due_date is null or latest_judged_kept is null or latest_judged_kept))
-   or (plan_state <> 'paused' and call_due_date is not null)
-   or (in_good_standing <> (plan_state = 'active'))
-   or installments_kept + installments_missed > installments_due
+    or (plan_state <> 'paused' and call_due_date is not null)
+    or (in_good_standing <> (plan_state = 'active'))
+    or installments_kept + installments_missed > installments_due

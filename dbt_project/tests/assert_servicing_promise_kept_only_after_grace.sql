@@ -4,5 +4,5 @@
 select *
 from {{ ref('int_promises') }}
 where (kept is not null and grace_end_date >= {{ as_of_date() }})
-   or (kept and amount_paid < promised_amount)
-   or (not kept and amount_paid >= promised_amount)
+    or (kept and amount_paid < promised_amount)
+    or (not kept and amount_paid >= promised_amount)

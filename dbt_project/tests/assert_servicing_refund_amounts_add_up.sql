@@ -4,8 +4,8 @@
 select *
 from {{ ref('fct_refund_items') }}
 where credit_amount <= 0
-   or refund_amount < 0
-   or applied_within_household < 0
-   or refund_amount + applied_within_household <> credit_amount
-   or credit_since > as_of_date
-   or due_date < credit_since
+    or refund_amount < 0
+    or applied_within_household < 0
+    or refund_amount + applied_within_household <> credit_amount
+    or credit_since > as_of_date
+    or due_date < credit_since

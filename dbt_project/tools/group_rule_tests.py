@@ -15,7 +15,6 @@ docs/dbt-tests.md lists the mapping from the former tests to the rules.
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from pathlib import Path
 
@@ -40,7 +39,7 @@ def rule_name(kind: str, column: str) -> str:
 def _parse_column_test(test) -> tuple[str, dict, dict]:
     if isinstance(test, str):
         return test, {}, {}
-    (kind, body), = test.items()
+    ((kind, body),) = test.items()
     body = body or {}
     return kind, dict(body.get("arguments") or {}), dict(body.get("config") or {})
 
@@ -123,7 +122,7 @@ def group_model(node: CommentedMap) -> None:
 def main(argv: list[str]) -> int:
     yaml = YAML()
     yaml.preserve_quotes = True
-    yaml.width = 4096   # one rule per line
+    yaml.width = 4096  # one rule per line
     yaml.indent(mapping=2, sequence=4, offset=2)
     files = sorted((PROJECT / "models").rglob("_*.yml")) + sorted((PROJECT / "seeds").glob("_*.yml"))
     for f in files:

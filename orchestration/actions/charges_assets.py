@@ -11,8 +11,8 @@ import dagster as dg
 
 from orchestration.actions.assets import AUDIENCE, TOUCHES
 from orchestration.actions.outreach.dispatch import dispatch
-from orchestration.core.clock import run_clock
 from orchestration.core.asset_settings import daily_asset, daily_assets
+from orchestration.core.clock import run_clock
 from orchestration.core.partitions import send_mode
 from orchestration.core.resources import CollectionsResource
 
@@ -20,16 +20,29 @@ PLAN_CHARGES = dg.AssetKey(["marts", "fct_plan_charges"])
 
 
 with daily_assets():
-    @dg.asset(name="card_charges", key_prefix="outreach", group_name="outreach",
-              deps=[PLAN_CHARGES, TOUCHES, AUDIENCE],
-              description="Plan installments charged to the card on file: the processor batch CSV "
-                          "(idempotency key per installment, never card data).",
-              owners=["team:billing-office"], kinds={"python"}, **daily_asset())
+
+    @dg.asset(
+        name="card_charges",
+        key_prefix="outreach",
+        group_name="outreach",
+        deps=[PLAN_CHARGES, TOUCHES, AUDIENCE],
+        description="Plan installments charged to the card on file: the processor batch CSV "
+        "(idempotency key per installment, never card data).",
+        owners=["team:billing-office"],
+        kinds={"python"},
+        **daily_asset(),
+    )
     def card_charges(context: dg.AssetExecutionContext, collections: CollectionsResource) -> dg.MaterializeResult:
         paths = collections.paths
         policy = collections.policy()
-        report = dispatch("card", warehouse=paths.warehouse, outbox=paths.outbox, policy=policy,
-                          as_of=date.fromisoformat(context.partition_key), send=send_mode(context),
-                          now=run_clock(context, policy.clinic_tz).now())
+        report = dispatch(
+            "card",
+            warehouse=paths.warehouse,
+            outbox=paths.outbox,
+            policy=policy,
+            as_of=date.fromisoformat(context.partition_key),
+            send=send_mode(context),
+            now=run_clock(context, policy.clinic_tz).now(),
+        )
         context.log.info(f"card: {report.as_metadata()}")
         return dg.MaterializeResult(metadata=report.as_metadata())

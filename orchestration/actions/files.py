@@ -22,8 +22,8 @@ import io
 import os
 import re
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from orchestration.faults import crash_point
 
@@ -43,8 +43,9 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: str | Path, data: bytes | str, *, overwrite: bool = False,
-                 mode: int = PRIVATE, durable: bool = True) -> Path:
+def atomic_write(
+    path: str | Path, data: bytes | str, *, overwrite: bool = False, mode: int = PRIVATE, durable: bool = True
+) -> Path:
     """Write ``data`` to ``path`` atomically with permissions ``mode`` (default 0600).
 
     ``overwrite=False`` raises ``FileExistsError`` when ``path`` already exists (and leaves it
@@ -62,7 +63,7 @@ def atomic_write(path: str | Path, data: bytes | str, *, overwrite: bool = False
             if durable:
                 os.fsync(fh.fileno())
         os.chmod(tmp, mode)
-        crash_point(f"mid_write.{path.parent.name}")   # fault injection (orchestration/faults.py)
+        crash_point(f"mid_write.{path.parent.name}")  # fault injection (orchestration/faults.py)
         if overwrite:
             os.replace(tmp, path)
         else:
@@ -91,8 +92,16 @@ def atomic_write(path: str | Path, data: bytes | str, *, overwrite: bool = False
     return path
 
 
-def write_new_numbered(folder: str | Path, prefix: str, suffix: str, data: bytes | str, *,
-                       width: int = 4, durable: bool = True, start: int | None = None) -> Path:
+def write_new_numbered(
+    folder: str | Path,
+    prefix: str,
+    suffix: str,
+    data: bytes | str,
+    *,
+    width: int = 4,
+    durable: bool = True,
+    start: int | None = None,
+) -> Path:
     """Write ``data`` to the first free ``<prefix><n><suffix>`` in ``folder`` (n from 1, or one
     past the highest existing number), never overwriting: a re-run of the same date adds a new
     batch file instead of replacing one that already left. A caller writing many files passes
@@ -112,8 +121,7 @@ def write_new_numbered(folder: str | Path, prefix: str, suffix: str, data: bytes
             n += 1
 
 
-def write_to(target: str | Path, data: bytes | str, *, prefix: str, suffix: str,
-             overwrite: bool = False) -> Path:
+def write_to(target: str | Path, data: bytes | str, *, prefix: str, suffix: str, overwrite: bool = False) -> Path:
     """``target`` is a file path (atomic write, no clobber unless ``overwrite``) or an existing
     folder / a path ending in ``/``: then the next free ``<prefix><nnnn><suffix>`` in it."""
     t = Path(target)

@@ -41,8 +41,7 @@ def check_keys(environ: Mapping[str, str] | None = None) -> dict[str, str]:
         except ValueError as exc:
             problems.append(str(exc))
     elif require:
-        problems.append(f"{ENV_API_KEY} is not set ({ENV_REQUIRE}=1): set it, or unset "
-                        f"{ENV_REQUIRE} for outbox mode")
+        problems.append(f"{ENV_API_KEY} is not set ({ENV_REQUIRE}=1): set it, or unset {ENV_REQUIRE} for outbox mode")
 
     if (env.get(tokens.ENV_VAR) or "").strip():
         try:
@@ -51,8 +50,10 @@ def check_keys(environ: Mapping[str, str] | None = None) -> dict[str, str]:
         except tokens.PaylinkSecretError as exc:
             problems.append(str(exc))
     elif require:
-        problems.append(f"{tokens.ENV_VAR} is not set ({ENV_REQUIRE}=1): set it to hex or base64 "
-                        f"of at least {tokens.MIN_SECRET_BYTES} random bytes")
+        problems.append(
+            f"{tokens.ENV_VAR} is not set ({ENV_REQUIRE}=1): set it to hex or base64 "
+            f"of at least {tokens.MIN_SECRET_BYTES} random bytes"
+        )
 
     if problems:
         raise KeyConfigError("; ".join(problems) + " -- nothing was sent")

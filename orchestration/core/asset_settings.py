@@ -24,8 +24,7 @@ def daily_asset(*, pool: bool = True) -> dict[str, Any]:
     """Keyword arguments of `@dg.asset` / `@dg.multi_asset` / `@dbt_assets` for a daily-job step:
     the daily partitions, `BackfillPolicy.multi_run(1)` (a backfill runs the dates one per run,
     in order) and, unless `pool=False`, the warehouse pool."""
-    settings: dict[str, Any] = {"partitions_def": daily_partitions,
-                                "backfill_policy": dg.BackfillPolicy.multi_run(1)}
+    settings: dict[str, Any] = {"partitions_def": daily_partitions, "backfill_policy": dg.BackfillPolicy.multi_run(1)}
     if pool:
         settings["pool"] = WAREHOUSE_POOL
     return settings

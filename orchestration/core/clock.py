@@ -19,20 +19,20 @@ against the clock at that moment).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 CLOCK_TAG = "collections/clock"
-SCHEDULE_HOUR = 6          # the daily schedule's hour, clinic time (schedules.py)
+SCHEDULE_HOUR = 6  # the daily schedule's hour, clinic time (schedules.py)
 
 
 @dataclass(frozen=True)
 class RunClock:
-    started_at: datetime                   # aware, UTC
-    offset: timedelta = timedelta(0)       # rehearsal instant minus the real start
+    started_at: datetime  # aware, UTC
+    offset: timedelta = timedelta(0)  # rehearsal instant minus the real start
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc) + self.offset
+        return datetime.now(UTC) + self.offset
 
 
 def parse_instant(text: str) -> datetime:
@@ -40,24 +40,23 @@ def parse_instant(text: str) -> datetime:
     value = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
     if value.tzinfo is None:
         raise ValueError(f"{CLOCK_TAG}: {text!r} has no UTC offset")
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def nominal_start(as_of: date, clinic_tz: str) -> datetime:
     """The scheduled start of the daily run of `as_of`: SCHEDULE_HOUR clinic time, in UTC."""
-    return datetime.combine(as_of, time(SCHEDULE_HOUR), ZoneInfo(clinic_tz)).astimezone(timezone.utc)
+    return datetime.combine(as_of, time(SCHEDULE_HOUR), ZoneInfo(clinic_tz)).astimezone(UTC)
 
 
-def clock_for(tags: dict, *, real_start: datetime | None, as_of: date, clinic_tz: str,
-              backfill: bool) -> RunClock:
+def clock_for(tags: dict, *, real_start: datetime | None, as_of: date, clinic_tz: str, backfill: bool) -> RunClock:
     """The clock of a run with these tags (see the module doc)."""
-    real = real_start or datetime.now(timezone.utc)
+    real = real_start or datetime.now(UTC)
     if tags.get(CLOCK_TAG):
         started = parse_instant(tags[CLOCK_TAG])
         return RunClock(started, started - real)
     if backfill:
         return RunClock(nominal_start(as_of, clinic_tz))
-    return RunClock(real.astimezone(timezone.utc))
+    return RunClock(real.astimezone(UTC))
 
 
 def run_clock(context, clinic_tz: str) -> RunClock:
@@ -68,9 +67,13 @@ def run_clock(context, clinic_tz: str) -> RunClock:
     try:
         record = context.instance.get_run_record_by_id(context.run_id)
         if record is not None and record.start_time:
-            real_start = datetime.fromtimestamp(record.start_time, timezone.utc)
-    except Exception:   # an instance without run records: the start is now
+            real_start = datetime.fromtimestamp(record.start_time, UTC)
+    except Exception:  # an instance without run records: the start is now
         real_start = None
-    return clock_for(dict(context.run.tags), real_start=real_start,
-                     as_of=date.fromisoformat(context.partition_key), clinic_tz=clinic_tz,
-                     backfill=is_backfill(context))
+    return clock_for(
+        dict(context.run.tags),
+        real_start=real_start,
+        as_of=date.fromisoformat(context.partition_key),
+        clinic_tz=clinic_tz,
+        backfill=is_backfill(context),
+    )

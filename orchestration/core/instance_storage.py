@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
-OPEN_SHARDS = 8   # the index plus the few runs a process touches at once; older ones are closed
+OPEN_SHARDS = 8  # the index plus the few runs a process touches at once; older ones are closed
 
 
 def _pragmas(dbapi_connection, _record) -> None:
@@ -59,9 +59,11 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def _engine(self, shard: str) -> Engine:
         engine = self._engines.get(shard)
         if engine is None:
-            engine = create_engine(self.conn_string_for_shard(shard), poolclass=StaticPool,
-                                   connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
-                                                 "check_same_thread": False})
+            engine = create_engine(
+                self.conn_string_for_shard(shard),
+                poolclass=StaticPool,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+            )
             event.listen(engine, "connect", _pragmas)
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
@@ -74,7 +76,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
-        with self._db_lock:        # one connection per file, used by one thread at a time
+        with self._db_lock:  # one connection per file, used by one thread at a time
             with self._engine(shard).connect() as conn:
                 with conn.begin():
                     yield conn

@@ -31,7 +31,7 @@ def _clinic_tz(path: Path) -> str:
         zone = yaml.safe_load(path.read_text(encoding="utf-8"))["clinic"]["timezone"]
         zoneinfo.ZoneInfo(zone)
         return zone
-    except Exception:   # unreadable, not YAML, no such key, not a zone
+    except Exception:  # unreadable, not YAML, no such key, not a zone
         return FALLBACK_TZ
 
 
@@ -53,7 +53,8 @@ def check_policy(path: Path) -> None:
         raise PolicyError(
             f"the policy's clinic.timezone is {policy.clinic_tz!r} but the code location was loaded "
             f"with {CLINIC_TZ!r} (the policy was changed or unreadable when it loaded): reload the "
-            "code location; nothing was run")
+            "code location; nothing was run"
+        )
 
 
 def is_backfill(context: dg.AssetExecutionContext) -> bool:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import dagster as dg
 import duckdb
 
 from orchestration.core.partitions import check_policy
-from orchestration.policy.policy import Policy, load_policy
 from orchestration.core.settings import Paths, duckdb_memory_limit
+from orchestration.policy.policy import Policy, load_policy
 
 # Every DuckDB writer runs in this pool (limit 1): DuckDB allows one writing process.
 WAREHOUSE_POOL = "duckdb_warehouse"

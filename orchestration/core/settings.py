@@ -36,7 +36,7 @@ class Paths:
     policy: Path
 
     @classmethod
-    def from_env(cls) -> "Paths":
+    def from_env(cls) -> Paths:
         var = _var_dir()
         env = os.environ.get
         policy = env("COLLECTIONS_POLICY_PATH")
@@ -55,11 +55,13 @@ def folder_env(root: str | os.PathLike) -> dict[str, str]:
     """The environment that puts one installation under `root`: landing/, warehouse.duckdb,
     outbox/, serving/ and var/ (benchmarks, tests and a second clinic on one machine)."""
     root = Path(root)
-    return {"COLLECTIONS_LANDING_DIR": str(root / "landing"),
-            "COLLECTIONS_WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
-            "COLLECTIONS_OUTBOX_DIR": str(root / "outbox"),
-            "COLLECTIONS_SERVING_DIR": str(root / "serving"),
-            "COLLECTIONS_VAR_DIR": str(root / "var")}
+    return {
+        "COLLECTIONS_LANDING_DIR": str(root / "landing"),
+        "COLLECTIONS_WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
+        "COLLECTIONS_OUTBOX_DIR": str(root / "outbox"),
+        "COLLECTIONS_SERVING_DIR": str(root / "serving"),
+        "COLLECTIONS_VAR_DIR": str(root / "var"),
+    }
 
 
 def duckdb_memory_limit() -> str:

@@ -62,22 +62,24 @@ class Policy:
         buckets = []
         low = 0
         for i, high in enumerate(bounds):
-            buckets.append({"bucket_order": i + 1, "aging_bucket": f"{low}-{high}",
-                            "min_days": low, "max_days": high})
+            buckets.append({"bucket_order": i + 1, "aging_bucket": f"{low}-{high}", "min_days": low, "max_days": high})
             low = high + 1
-        buckets.append({"bucket_order": len(bounds) + 1, "aging_bucket": f"{low}+",
-                        "min_days": low, "max_days": None})
+        buckets.append({"bucket_order": len(bounds) + 1, "aging_bucket": f"{low}+", "min_days": low, "max_days": None})
         cadence = [{"step_order": i + 1, **c} for i, c in enumerate(self.values["cadence"])]
         terms = [{"term_order": i + 1, **t} for i, t in enumerate(self.values["plans"]["terms"])]
-        approval = [{"level_order": i + 1, **a}
-                    for i, a in enumerate(self.values["settlement"]["approval"])]
-        tables = {"policy_aging_buckets": buckets, "policy_cadence": cadence,
-                  "policy_plan_terms": terms, "policy_settlement_approval": approval}
+        approval = [{"level_order": i + 1, **a} for i, a in enumerate(self.values["settlement"]["approval"])]
+        tables = {
+            "policy_aging_buckets": buckets,
+            "policy_cadence": cadence,
+            "policy_plan_terms": terms,
+            "policy_settlement_approval": approval,
+        }
         return {name: [{"policy_version": v, **r} for r in rows] for name, rows in tables.items()}
 
 
 # ---------------------------------------------------------------------------------------------
 # validation
+
 
 def _num(lo: float | None = None, hi: float | None = None, integer: bool = False):
     def check(key: str, value: Any) -> None:
@@ -89,6 +91,7 @@ def _num(lo: float | None = None, hi: float | None = None, integer: bool = False
             raise PolicyError(f"policy key '{key}': must be >= {lo}, got {value!r}")
         if hi is not None and value > hi:
             raise PolicyError(f"policy key '{key}': must be <= {hi}, got {value!r}")
+
     return check
 
 
@@ -102,6 +105,7 @@ def _text(pattern: str | None = None):
             raise PolicyError(f"policy key '{key}': expected non-empty text, got {value!r}")
         if pattern and not re.fullmatch(pattern, value):
             raise PolicyError(f"policy key '{key}': {value!r} does not match {pattern}")
+
     return check
 
 
@@ -109,6 +113,7 @@ def _choice(options: tuple[str, ...]):
     def check(key: str, value: Any) -> None:
         if value not in options:
             raise PolicyError(f"policy key '{key}': {value!r} is not one of {', '.join(options)}")
+
     return check
 
 
@@ -129,47 +134,84 @@ _HHMM = r"([01]\d|2[0-3]):[0-5]\d"
 
 SCHEMA: dict[str, dict[str, Any]] = {
     "clinic": {
-        "name": _text(), "timezone": _timezone, "help_line": _text(), "help_hours": _text(),
-        "pay_site": _text(r"https://[^\s]+"), "mail_address": _text(), "nonprofit_501r": _bool,
+        "name": _text(),
+        "timezone": _timezone,
+        "help_line": _text(),
+        "help_hours": _text(),
+        "pay_site": _text(r"https://[^\s]+"),
+        "mail_address": _text(),
+        "nonprofit_501r": _bool,
     },
     "tiers": {"small_below": _num(0), "medium_below": _num(0)},
     "segments": {
-        "dispute_contact_lookback_days": _int(), "silent_min_age_days": _int(),
-        "silent_no_response_days": _int(), "engaged_min_age_days": _int(),
-        "engaged_max_age_days": _int(), "engaged_response_days": _int(),
-        "early_stall_min_age_days": _int(), "early_stall_max_age_days": _int(),
-        "fresh_max_age_days": _int(), "first_statement_fallback_days": _int(),
+        "dispute_contact_lookback_days": _int(),
+        "silent_min_age_days": _int(),
+        "silent_no_response_days": _int(),
+        "engaged_min_age_days": _int(),
+        "engaged_max_age_days": _int(),
+        "engaged_response_days": _int(),
+        "early_stall_min_age_days": _int(),
+        "early_stall_max_age_days": _int(),
+        "fresh_max_age_days": _int(),
+        "first_statement_fallback_days": _int(),
     },
     "guardrails": {
-        "contact_window_start": _text(_HHMM), "contact_window_end": _text(_HHMM),
-        "calls_max_per_7_days": _int(0, 7), "days_after_connected_call": _int(7),
-        "touches_per_guarantor_per_day": _int(0, 1), "touches_per_household_per_day": _int(0, 1),
+        "contact_window_start": _text(_HHMM),
+        "contact_window_end": _text(_HHMM),
+        "calls_max_per_7_days": _int(0, 7),
+        "days_after_connected_call": _int(7),
+        "touches_per_guarantor_per_day": _int(0, 1),
+        "touches_per_household_per_day": _int(0, 1),
         "freshness_max_hours": _num(1),
     },
     "plans": {
-        "min_balance": _num(0), "manager_approval_above_payments": _int(1),
-        "grace_days": _int(), "call_within_days_after_miss": _int(),
+        "min_balance": _num(0),
+        "manager_approval_above_payments": _int(1),
+        "grace_days": _int(),
+        "call_within_days_after_miss": _int(),
         "missed_installments_to_default": _int(1),
-        "installment_day": _int(1, 28), "first_installment_min_days": _int(0, 60),
+        "installment_day": _int(1, 28),
+        "first_installment_min_days": _int(0, 60),
         "reminder_days_before": _int(1, 14),
     },
-    "hardship": {"support_min_months": _int(1), "support_max_months": _int(1),
-                 "review_notice_days": _int(), "letter_lookback_days": _int(0, 90)},
-    "settlement": {"min_age_days": _int(), "min_documented_attempts": _int()},
-    "refunds": {"sweep_weekday": _choice(WEEKDAYS), "due_business_days": _int(0, 30),
-                "confirmation_lookback_days": _int(0, 90),
-                "overcharge_same_day": _bool},
-    "placement": {
-        "min_balance": _num(0), "days_since_first_statement": _int(60),
-        "days_since_first_statement_silent": _int(60), "min_documented_attempts": _int(),
-        "min_channels": _int(), "no_payment_days": _int(), "mailed_statement_not_returned_days": _int(),
-        "nonprofit_days_since_first_statement": _int(120), "nonprofit_final_notice_days": _int(30),
-        "bureau_min_balance": _num(500), "bureau_min_days": _int(365),
+    "hardship": {
+        "support_min_months": _int(1),
+        "support_max_months": _int(1),
+        "review_notice_days": _int(),
+        "letter_lookback_days": _int(0, 90),
     },
-    "outreach": {"payment_due_days": _int(0, 90), "from_email": _text(r"[^@\s]+@[^@\s]+"),
-                 "from_name": _text(), "asm_group_id": _int(1)},
-    "queues": {"new_balance_max_age_days": _int(), "plans_due_within_days": _int(),
-               "audit_draw_size": _int(), "audit_seed": _int()},
+    "settlement": {"min_age_days": _int(), "min_documented_attempts": _int()},
+    "refunds": {
+        "sweep_weekday": _choice(WEEKDAYS),
+        "due_business_days": _int(0, 30),
+        "confirmation_lookback_days": _int(0, 90),
+        "overcharge_same_day": _bool,
+    },
+    "placement": {
+        "min_balance": _num(0),
+        "days_since_first_statement": _int(60),
+        "days_since_first_statement_silent": _int(60),
+        "min_documented_attempts": _int(),
+        "min_channels": _int(),
+        "no_payment_days": _int(),
+        "mailed_statement_not_returned_days": _int(),
+        "nonprofit_days_since_first_statement": _int(120),
+        "nonprofit_final_notice_days": _int(30),
+        "bureau_min_balance": _num(500),
+        "bureau_min_days": _int(365),
+    },
+    "outreach": {
+        "payment_due_days": _int(0, 90),
+        "from_email": _text(r"[^@\s]+@[^@\s]+"),
+        "from_name": _text(),
+        "asm_group_id": _int(1),
+    },
+    "queues": {
+        "new_balance_max_age_days": _int(),
+        "plans_due_within_days": _int(),
+        "audit_draw_size": _int(),
+        "audit_seed": _int(),
+    },
     "kpi": {"era_posting_lag_target_hours": _num(0), "week_ends_on": _choice(("sunday",))},
     # how landing files are taken in (docs/landing.md, "Files being written" and "Upserts")
     "landing": {"settle_seconds": _int(0, 3600), "updated_at_future_minutes": _int(0, 1440)},

@@ -29,7 +29,7 @@ LOCATORS = {
 }
 CSV_LOCATOR = ("_file_name", "_file_sha256", "_line", "line", 0)
 RELEASE_COMMAND = "python -m orchestration.release"
-MAX_LINES = 10                 # positions listed per file and expectation
+MAX_LINES = 10  # positions listed per file and expectation
 
 
 def locator(table: str) -> tuple[str, str, str, str, int]:
@@ -39,17 +39,21 @@ def locator(table: str) -> tuple[str, str, str, str, int]:
 def scope(con: duckdb.DuckDBPyConnection, check_name: str, run_id: str) -> list[tuple[str, str]]:
     """(file SHA-256, file name) of what a raw check validates: the files this run loaded and
     every file with an open failure of this check."""
-    return con.execute(f"""
+    return con.execute(
+        f"""
         SELECT file_sha256, file_name FROM raw.file_ledger
         WHERE load_run_id = ? AND status IN {LOADED_STATUSES}
         UNION
         SELECT file_sha256, file_name FROM raw.gate_failures WHERE check_name = ? AND resolved_at IS NULL
-        ORDER BY 2""", [run_id, check_name]).fetchall()
+        ORDER BY 2""",
+        [run_id, check_name],
+    ).fetchall()
 
 
 @dataclass
 class FileFailures:
     """What failed in one file: "<positions>: <what>" per failed expectation."""
+
     file_name: str
     file_sha256: str
     problems: list[str] = field(default_factory=list)
@@ -145,8 +149,14 @@ def attribute(df, suite: dict, result, scope_files: list[tuple[str, str]], table
     return [ff for ff in by_sha.values() if ff.problems]
 
 
-def record(con: duckdb.DuckDBPyConnection, check_name: str, table: str, run_id: str,
-           failed: list[FileFailures], scope_files: list[tuple[str, str]]) -> None:
+def record(
+    con: duckdb.DuckDBPyConnection,
+    check_name: str,
+    table: str,
+    run_id: str,
+    failed: list[FileFailures],
+    scope_files: list[tuple[str, str]],
+) -> None:
     """Open (or refresh) a failure for every failing file; close the open failures of the files
     in scope that passed this time."""
     now = utcnow()
@@ -155,16 +165,25 @@ def record(con: duckdb.DuckDBPyConnection, check_name: str, table: str, run_id: 
         updated = con.execute(
             "UPDATE raw.gate_failures SET last_failed_at = ?, last_run_id = ?, detail = ? "
             "WHERE check_name = ? AND file_sha256 = ? AND resolved_at IS NULL RETURNING 1",
-            [now, run_id, ff.detail, check_name, ff.file_sha256]).fetchall()
+            [now, run_id, ff.detail, check_name, ff.file_sha256],
+        ).fetchall()
         if not updated:
-            con.execute("INSERT INTO raw.gate_failures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
-                        [check_name, table, ff.file_name, ff.file_sha256, ff.detail, now, run_id, now, run_id])
+            con.execute(
+                "INSERT INTO raw.gate_failures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
+                [check_name, table, ff.file_name, ff.file_sha256, ff.detail, now, run_id, now, run_id],
+            )
     passed = [sha for sha, _ in scope_files if sha not in failing]
     if passed:
-        con.execute("UPDATE raw.gate_failures SET resolved_at = ?, resolution = ? "
-                    "WHERE check_name = ? AND resolved_at IS NULL AND list_contains(?, file_sha256)",
-                    [now, f"passed on run {run_id}: the file's rows now pass (a corrected file replaced them)",
-                     check_name, passed])
+        con.execute(
+            "UPDATE raw.gate_failures SET resolved_at = ?, resolution = ? "
+            "WHERE check_name = ? AND resolved_at IS NULL AND list_contains(?, file_sha256)",
+            [
+                now,
+                f"passed on run {run_id}: the file's rows now pass (a corrected file replaced them)",
+                check_name,
+                passed,
+            ],
+        )
 
 
 def open_failures(con: duckdb.DuckDBPyConnection, file_name: str | None = None) -> list[tuple]:
@@ -172,23 +191,27 @@ def open_failures(con: duckdb.DuckDBPyConnection, file_name: str | None = None) 
     return con.execute(
         "SELECT check_name, file_name, detail, first_failed_at, last_failed_at FROM raw.gate_failures "
         "WHERE resolved_at IS NULL AND (? IS NULL OR file_name = ?) ORDER BY file_name, check_name",
-        [file_name, file_name]).fetchall()
+        [file_name, file_name],
+    ).fetchall()
 
 
-def release(con: duckdb.DuckDBPyConnection, file_name: str, by: str, why: str,
-            check_name: str | None = None) -> int:
+def release(con: duckdb.DuckDBPyConnection, file_name: str, by: str, why: str, check_name: str | None = None) -> int:
     """A person accepts a failed file as it is: its open failures close and later runs stop
     checking it. Returns how many failures were released."""
     rows = con.execute(
         "UPDATE raw.gate_failures SET resolved_at = ?, resolution = ?, released_by = ? "
         "WHERE resolved_at IS NULL AND file_name = ? AND (? IS NULL OR check_name = ?) RETURNING 1",
-        [utcnow(), f"released: {why}", by, file_name, check_name, check_name]).fetchall()
+        [utcnow(), f"released: {why}", by, file_name, check_name, check_name],
+    ).fetchall()
     return len(rows)
 
 
 def fix_text(failed: list[FileFailures], table: str) -> str:
     """What to do, for the check's description and the run summary."""
     names = ", ".join(sorted({ff.file_name for ff in failed}))
-    how = ("send a corrected file (the same keys with a later updated_at replace these rows)"
-           if table not in LOCATORS else "send a corrected file under the same name (it replaces this one)")
+    how = (
+        "send a corrected file (the same keys with a later updated_at replace these rows)"
+        if table not in LOCATORS
+        else "send a corrected file under the same name (it replaces this one)"
+    )
     return f"to fix: {how}, or accept the file as it is: {RELEASE_COMMAND} <file> (files: {names})"

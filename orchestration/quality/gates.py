@@ -14,15 +14,20 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.quality import gate_memory
 from orchestration.core.settings import EXPECTATIONS_DIR
+from orchestration.quality import gate_memory
 
 # raw table -> column holding the SHA-256 of the file each row came from
 CHECKED_TABLES = {
-    "guarantors": "_file_sha256", "encounters": "_file_sha256",
-    "patient_transactions": "_file_sha256", "payment_plans": "_file_sha256",
-    "disputes": "_file_sha256", "hardship": "_file_sha256", "contact_log": "_file_sha256",
-    "agency_activity": "_file_sha256", "remittance_claims": "file_sha256",
+    "guarantors": "_file_sha256",
+    "encounters": "_file_sha256",
+    "patient_transactions": "_file_sha256",
+    "payment_plans": "_file_sha256",
+    "disputes": "_file_sha256",
+    "hardship": "_file_sha256",
+    "contact_log": "_file_sha256",
+    "agency_activity": "_file_sha256",
+    "remittance_claims": "file_sha256",
     "sendgrid_events": "_file_sha256",
 }
 
@@ -33,14 +38,17 @@ def expectations_dir() -> Path:
 
 def raw_table_checks() -> list[dg.AssetCheckSpec]:
     return [
-        dg.AssetCheckSpec(f"ge_raw_{t}", asset=["raw", t], blocking=True,
-                          description=f"Great Expectations suite raw_{t} on the rows this run loaded.")
+        dg.AssetCheckSpec(
+            f"ge_raw_{t}",
+            asset=["raw", t],
+            blocking=True,
+            description=f"Great Expectations suite raw_{t} on the rows this run loaded.",
+        )
         for t in CHECKED_TABLES
     ]
 
 
-def run_raw_table_check(con: duckdb.DuckDBPyConnection, spec: dg.AssetCheckSpec,
-                        run_id: str) -> dg.AssetCheckResult:
+def run_raw_table_check(con: duckdb.DuckDBPyConnection, spec: dg.AssetCheckSpec, run_id: str) -> dg.AssetCheckResult:
     """The suite of one raw table on the rows of the files this run loaded and of the files
     whose earlier failure is still open (gate_memory); a failure names the files and lines and
     is remembered, a file that passes again is closed."""
@@ -54,15 +62,26 @@ def run_raw_table_check(con: duckdb.DuckDBPyConnection, spec: dg.AssetCheckSpec,
     # only the columns the suite reads (a first load can be millions of rows); a column the
     # suite names but the table lacks stays missing and fails its expectation (schema drift)
     referenced = gx_gate.suite_reads(suite_name, expectations_dir())
-    present = [c for (c,) in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ? "
-        "ORDER BY ordinal_position", [table]).fetchall() if c in referenced]
-    select = ", ".join([f'"{c}"' for c in present] + [f"{sha_col} AS _gate_sha", f"{file_col} AS _gate_file",
-                                                       f"{pos_col} AS _gate_pos"])
-    df = con.execute(f"SELECT {select} FROM raw.{table} WHERE {sha_col} IN (SELECT unnest(?::VARCHAR[]))",
-                     [[sha for sha, _ in scope_files]]).df()
-    result = gx_gate.validate_dataframe(df.drop(columns=["_gate_sha", "_gate_file", "_gate_pos"]), suite_name,
-                                        suites_dir=expectations_dir())
+    present = [
+        c
+        for (c,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ? "
+            "ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+        if c in referenced
+    ]
+    select = ", ".join(
+        [f'"{c}"' for c in present]
+        + [f"{sha_col} AS _gate_sha", f"{file_col} AS _gate_file", f"{pos_col} AS _gate_pos"]
+    )
+    df = con.execute(
+        f"SELECT {select} FROM raw.{table} WHERE {sha_col} IN (SELECT unnest(?::VARCHAR[]))",
+        [[sha for sha, _ in scope_files]],
+    ).df()
+    result = gx_gate.validate_dataframe(
+        df.drop(columns=["_gate_sha", "_gate_file", "_gate_pos"]), suite_name, suites_dir=expectations_dir()
+    )
     failed = [] if result.success else gate_memory.attribute(df, suite, result, scope_files, table)
     gate_memory.record(con, spec.name, table, run_id, failed, scope_files)
     severity = dg.AssetCheckSeverity.ERROR if not result.success else dg.AssetCheckSeverity.WARN
@@ -74,9 +93,13 @@ def run_raw_table_check(con: duckdb.DuckDBPyConnection, spec: dg.AssetCheckSpec,
         description = "\n".join(metadata["failed_files"] + [metadata["to_fix"]])
     metadata["files_checked"] = len(scope_files)
     return dg.AssetCheckResult(
-        asset_key=spec.asset_key, check_name=spec.name,
-        passed=result.success and not result.warnings,   # a warning shows, only critical blocks
-        severity=severity, metadata=metadata, description=description)
+        asset_key=spec.asset_key,
+        check_name=spec.name,
+        passed=result.success and not result.warnings,  # a warning shows, only critical blocks
+        severity=severity,
+        metadata=metadata,
+        description=description,
+    )
 
 
 class RawChecksAlongside:
@@ -106,7 +129,7 @@ class RawChecksAlongside:
             if self._error is None and not self._abandoned and table not in self._done:
                 try:
                     self._done[table] = run_raw_table_check(self._cursor, self._specs[table], self._run_id)
-                except BaseException as exc:   # raised again by results()
+                except BaseException as exc:  # raised again by results()
                     self._error = exc
 
     def abandon(self) -> None:
@@ -117,7 +140,7 @@ class RawChecksAlongside:
         self._cursor.close()
 
     def results(self) -> list[dg.AssetCheckResult]:
-        for table in self._specs:            # a table no kind reported is checked now
+        for table in self._specs:  # a table no kind reported is checked now
             self._queue.put(table)
         self._queue.put(None)
         self._thread.join()

@@ -52,18 +52,18 @@ _state: dict[str, Any] = {}
 
 @dataclass
 class ExpectationOutcome:
-    expectation: str        # expectation type, e.g. expect_column_values_to_not_be_null
+    expectation: str  # expectation type, e.g. expect_column_values_to_not_be_null
     column: str | None
-    severity: str           # critical | warning | info
+    severity: str  # critical | warning | info
     success: bool
     unexpected_count: int | None
-    detail: str             # short human text, never a row value
+    detail: str  # short human text, never a row value
 
 
 @dataclass
 class SuiteResult:
     suite: str
-    success: bool            # False iff any critical expectation failed
+    success: bool  # False iff any critical expectation failed
     rows: int
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
 
@@ -139,8 +139,9 @@ def _read_suite(name: str, suites_dir: Path | str | None = None) -> dict:
         if unknown:
             raise ValueError(f"{where} ({exp['type']}): unknown keys {sorted(unknown)}")
         if exp.get("severity", "critical") not in SEVERITIES:
-            raise ValueError(f"{where} ({exp['type']}): severity {exp.get('severity')!r} "
-                             f"is not one of {', '.join(SEVERITIES)}")
+            raise ValueError(
+                f"{where} ({exp['type']}): severity {exp.get('severity')!r} is not one of {', '.join(SEVERITIES)}"
+            )
     return data
 
 
@@ -159,9 +160,13 @@ def _build(exp: dict, path: Path, index: int):
 
     try:
         config = ExpectationConfiguration(
-            type=exp["type"], kwargs=dict(exp.get("kwargs", {})), meta=copy.deepcopy(exp.get("meta")),
-            notes=exp.get("notes"), description=exp.get("description"),
-            severity=exp.get("severity", "critical"))
+            type=exp["type"],
+            kwargs=dict(exp.get("kwargs", {})),
+            meta=copy.deepcopy(exp.get("meta")),
+            notes=exp.get("notes"),
+            description=exp.get("description"),
+            severity=exp.get("severity", "critical"),
+        )
         return config.to_domain_obj()
     except Exception as exc:  # ExpectationNotFoundError, pydantic ValidationError, ...
         first = str(exc).strip().splitlines()
@@ -249,7 +254,7 @@ def _batch_definition():
 # validation
 
 
-def _prepare(df: "pandas.DataFrame", exps: list[dict]) -> tuple["pandas.DataFrame", list[dict]]:
+def _prepare(df: pandas.DataFrame, exps: list[dict]) -> tuple[pandas.DataFrame, list[dict]]:
     """Adapt date bounds to DuckDB's frames.
 
     DuckDB returns DATE/TIMESTAMP as datetime64[us]; GE's pandas engine compares a column with
@@ -265,10 +270,15 @@ def _prepare(df: "pandas.DataFrame", exps: list[dict]) -> tuple["pandas.DataFram
     for exp in exps:
         kw = exp.get("kwargs", {})
         col = kw.get("column")
-        if (col in df.columns and any(isinstance(kw.get(b), str) for b in _BOUND_KWARGS)
-                and pd.api.types.is_datetime64_any_dtype(df[col].dtype)):
-            exp = {**exp, "kwargs": {**kw, **{b: pd.Timestamp(kw[b]) for b in _BOUND_KWARGS
-                                              if isinstance(kw.get(b), str)}}}
+        if (
+            col in df.columns
+            and any(isinstance(kw.get(b), str) for b in _BOUND_KWARGS)
+            and pd.api.types.is_datetime64_any_dtype(df[col].dtype)
+        ):
+            exp = {
+                **exp,
+                "kwargs": {**kw, **{b: pd.Timestamp(kw[b]) for b in _BOUND_KWARGS if isinstance(kw.get(b), str)}},
+            }
             if df[col].dtype != "datetime64[ns]" and not isinstance(df[col].dtype, pd.DatetimeTZDtype):
                 try:
                     cast = df[col].astype("datetime64[ns]")
@@ -340,8 +350,7 @@ def _error_detail(exception_info: Any) -> str | None:
     return None
 
 
-def validate_dataframe(df: "pandas.DataFrame", suite_name: str,
-                       suites_dir: Path | str | None = None) -> SuiteResult:
+def validate_dataframe(df: pandas.DataFrame, suite_name: str, suites_dir: Path | str | None = None) -> SuiteResult:
     """Validate the rows a run just loaded against `expectations/<suite_name>.json`.
 
     An empty frame (nothing added this run) succeeds without touching GE. An expectation on a
@@ -360,8 +369,13 @@ def validate_dataframe(df: "pandas.DataFrame", suite_name: str,
         missing = [c for c in _columns_of(exp) if c not in df.columns]
         if missing:
             outcomes[i] = ExpectationOutcome(
-                exp["type"], _column_label(exp), exp.get("severity", "critical"), False, None,
-                f"column{'s' if len(missing) > 1 else ''} {', '.join(missing)} missing from the frame")
+                exp["type"],
+                _column_label(exp),
+                exp.get("severity", "critical"),
+                False,
+                None,
+                f"column{'s' if len(missing) > 1 else ''} {', '.join(missing)} missing from the frame",
+            )
         else:
             runnable.append((i, exp))
 
@@ -386,10 +400,13 @@ def validate_dataframe(df: "pandas.DataFrame", suite_name: str,
             error = _error_detail(r.exception_info)
             count = result.get("unexpected_count")
             outcomes[i] = ExpectationOutcome(
-                expectation=exp["type"], column=_column_label(exp),
-                severity=exp.get("severity", "critical"), success=bool(r.success) and error is None,
+                expectation=exp["type"],
+                column=_column_label(exp),
+                severity=exp.get("severity", "critical"),
+                success=bool(r.success) and error is None,
                 unexpected_count=None if count is None else int(count),
-                detail=error or _detail(exp, bool(r.success), result, rows))
+                detail=error or _detail(exp, bool(r.success), result, rows),
+            )
 
     final = [o for o in outcomes if o is not None]
     if len(final) != len(exps):  # GE returned fewer results than it was given

@@ -10,26 +10,33 @@ when a loaded file's bytes changed since, it fails naming the files, and nothing
 next run loads the new version (with a warning on the file) and sends on it.
 """
 
-
 from collections.abc import Sequence
 
 import dagster as dg
 import duckdb
 
-from orchestration.raw.files import changed_since_loaded
 from orchestration.core.resources import WAREHOUSE_POOL, CollectionsResource
+from orchestration.raw.files import changed_since_loaded
 
 CHECK_NAME = "landing_files_unchanged"
-TO_FIX = ("nothing was sent; run the date again: the new content is loaded (the file ledger shows a warning "
-          "on it) and the touches are planned on it")
+TO_FIX = (
+    "nothing was sent; run the date again: the new content is loaded (the file ledger shows a warning "
+    "on it) and the touches are planned on it"
+)
 
 
 def landing_unchanged_gate(keys: Sequence[dg.AssetKey]) -> dg.AssetChecksDefinition:
     """One blocking check on each asset the sending steps read."""
-    specs = [dg.AssetCheckSpec(CHECK_NAME, asset=k, blocking=True,
-                               description="The landing files the warehouse was built from have not changed "
-                                           "since they were loaded (else nothing is sent).")
-             for k in keys]
+    specs = [
+        dg.AssetCheckSpec(
+            CHECK_NAME,
+            asset=k,
+            blocking=True,
+            description="The landing files the warehouse was built from have not changed "
+            "since they were loaded (else nothing is sent).",
+        )
+        for k in keys
+    ]
 
     @dg.multi_asset_check(specs=specs, name="landing_files_unchanged", pool=WAREHOUSE_POOL)
     def _check(context: dg.AssetCheckExecutionContext, collections: CollectionsResource):
@@ -37,9 +44,14 @@ def landing_unchanged_gate(keys: Sequence[dg.AssetKey]) -> dg.AssetChecksDefinit
         meta = {"changed_files": changed, "files_changed": len(changed)}
         description = "\n".join([*changed, TO_FIX]) if changed else None
         for spec in specs:
-            yield dg.AssetCheckResult(asset_key=spec.asset_key, check_name=CHECK_NAME, passed=not changed,
-                                      severity=dg.AssetCheckSeverity.ERROR, metadata=meta,
-                                      description=description)
+            yield dg.AssetCheckResult(
+                asset_key=spec.asset_key,
+                check_name=CHECK_NAME,
+                passed=not changed,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata=meta,
+                description=description,
+            )
 
     return _check
 

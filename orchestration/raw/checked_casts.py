@@ -63,13 +63,14 @@ class CastContext:
     """What a rule needs besides the value: the clinic's zone (timestamps without an offset),
     the clinic-local load date (`not_future` dates) and the latest acceptable `updated_at`
     (naive UTC: the run's start plus the policy's tolerance), with that tolerance in minutes."""
+
     clinic_tz: str
     today: date
     updated_at_max: datetime | None = None
     updated_at_future_minutes: int = 0
 
     @staticmethod
-    def for_run(clinic_tz: str, today: date, started_at: datetime, future_minutes: int) -> "CastContext":
+    def for_run(clinic_tz: str, today: date, started_at: datetime, future_minutes: int) -> CastContext:
         return CastContext(clinic_tz, today, started_at + timedelta(minutes=future_minutes), future_minutes)
 
 
@@ -109,25 +110,27 @@ def _type_rules(col: Column, v: str, ctx: CastContext) -> list[tuple[str, str]]:
     elif t in ("timestamp", "datetime"):
         # a plain date is accepted too (local midnight): real exports often drop the time
         ts = f"try_cast({v} AS TIMESTAMPTZ)"
-        ok = (f"((regexp_full_match({v}, '{TS_RE}') OR regexp_full_match({v}, '{DATE_RE}')) "
-              f"AND {ts} IS NOT NULL)")
+        ok = f"((regexp_full_match({v}, '{TS_RE}') OR regexp_full_match({v}, '{DATE_RE}')) AND {ts} IS NOT NULL)"
         rules.append((f"NOT {ok}", BAD_TS))
         # a day inside the bounds on both sides, so that the UTC instant and the clinic-local
         # date both stay inside them (and inside what Python and pandas can hold)
         lo, hi = DATE_MIN + timedelta(days=1), DATE_MAX - timedelta(days=1)
-        rules.append((f"{ok} AND {ts} NOT BETWEEN TIMESTAMPTZ '{lo} 00:00:00+00' AND TIMESTAMPTZ '{hi} 00:00:00+00'",
-                      TS_RANGE))
+        rules.append(
+            (f"{ok} AND {ts} NOT BETWEEN TIMESTAMPTZ '{lo} 00:00:00+00' AND TIMESTAMPTZ '{hi} 00:00:00+00'", TS_RANGE)
+        )
         if col.name == "updated_at" and ctx.updated_at_max is not None:
             limit = ctx.updated_at_max.isoformat(sep=" ")
-            rules.append((f"{ok} AND {ts} > TIMESTAMPTZ '{limit}+00'",
-                          FUTURE_UPDATED_AT.format(n=ctx.updated_at_future_minutes)))
+            rules.append(
+                (f"{ok} AND {ts} > TIMESTAMPTZ '{limit}+00'", FUTURE_UPDATED_AT.format(n=ctx.updated_at_future_minutes))
+            )
     elif t == "money":
         plain = f"NOT contains({v}, '$') AND NOT contains({v}, ',')"
         rules.append((f"contains({v}, '$')", MONEY_SIGN))
         rules.append((f"NOT contains({v}, '$') AND contains({v}, ',')", MONEY_SEPARATOR))
         rules.append((f"{plain} AND NOT regexp_full_match({v}, '{MONEY_RE}')", BAD_MONEY))
-        rules.append((f"regexp_full_match({v}, '{MONEY_RE}') AND NOT regexp_full_match({v}, '{MONEY_IN_RANGE_RE}')",
-                      MONEY_RANGE))
+        rules.append(
+            (f"regexp_full_match({v}, '{MONEY_RE}') AND NOT regexp_full_match({v}, '{MONEY_IN_RANGE_RE}')", MONEY_RANGE)
+        )
         ok = f"regexp_full_match({v}, '{MONEY_IN_RANGE_RE}')"
         if col.min_value is not None:
             rules.append((f"{ok} AND try_cast({v} AS DECIMAL(18,2)) < {col.min_value}", NEGATIVE))
@@ -151,8 +154,12 @@ def _type_rules(col: Column, v: str, ctx: CastContext) -> list[tuple[str, str]]:
         rules.append((f"{v} NOT IN (SELECT name FROM _tz_names)", BAD_TZ))
     if col.references:
         key = "guarantor_id" if col.references == "guarantors" else "encounter_id"
-        rules.append((f"{v} NOT IN (SELECT {key} FROM raw.{col.references} WHERE {key} IS NOT NULL)",
-                      f"orphan: unknown {col.references[:-1]}"))
+        rules.append(
+            (
+                f"{v} NOT IN (SELECT {key} FROM raw.{col.references} WHERE {key} IS NOT NULL)",
+                f"orphan: unknown {col.references[:-1]}",
+            )
+        )
     return rules
 
 
@@ -166,7 +173,7 @@ def typed(col: Column, v: str, ctx: CastContext) -> list[tuple[str, str]]:
             out.append((f"CAST(timezone({_q(ctx.clinic_tz)}, {ts}) AS DATE)", f"{col.stem}_date"))
         return out
     if t == "enum" and all(x.isupper() for x in col.values):
-        return [(f"upper({v})", col.name)]        # e.g. state codes
+        return [(f"upper({v})", col.name)]  # e.g. state codes
     if t in ("enum", "bool"):
         return [(f"try_cast(lower({v}) AS {SQL_TYPES[t]})", col.name)]
     if t in ("text", "timezone"):

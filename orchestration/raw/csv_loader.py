@@ -30,11 +30,13 @@ from orchestration.raw.files import FileOutcome, LandingFile, utcnow
 from orchestration.raw.schema import LINEAGE_COLUMNS, stored_columns
 
 MAX_LINE_BYTES = 64 * 1024 * 1024  # longer lines make the file unreadable (quarantined)
-OVERFLOW = "_fields_past_header"   # catches the fields of a row longer than the header
-DOS_EOF = "\x1a"                   # ^Z: old DOS exports end the file with it
-_READ = ("read_csv(?, columns = {columns}, auto_detect = false, header = true, delim = ',', "
-         "quote = '\"', escape = '\"', strict_mode = false, null_padding = true, encoding = 'utf-8', "
-         f"comment = '', max_line_size = {MAX_LINE_BYTES}{{extra}})")
+OVERFLOW = "_fields_past_header"  # catches the fields of a row longer than the header
+DOS_EOF = "\x1a"  # ^Z: old DOS exports end the file with it
+_READ = (
+    "read_csv(?, columns = {columns}, auto_detect = false, header = true, delim = ',', "
+    "quote = '\"', escape = '\"', strict_mode = false, null_padding = true, encoding = 'utf-8', "
+    f"comment = '', max_line_size = {MAX_LINE_BYTES}{{extra}})"
+)
 
 
 def _q(s: str) -> str:
@@ -68,7 +70,7 @@ def normalized_name(name: str) -> str:
 
 
 def duplicate_columns(names: list[str]) -> str | None:
-    """"phone is named by columns 6 and 7 ('phone', 'phone')" for every name the header gives
+    """ "phone is named by columns 6 and 7 ('phone', 'phone')" for every name the header gives
     more than once (in any case or spacing: ' Last_Name ' beside 'last_name' is ambiguous),
     else None. Empty names are unnamed extra columns, not duplicates."""
     where: dict[str, list[int]] = {}
@@ -78,8 +80,10 @@ def duplicate_columns(names: list[str]) -> str | None:
     dups = [(n, cols) for n, cols in where.items() if len(cols) > 1]
     if not dups:
         return None
-    return "; ".join(f"{n} is named by columns {' and '.join(str(c) for c in cols)} "
-                     f"({', '.join(repr(names[c - 1]) for c in cols)})" for n, cols in dups)
+    return "; ".join(
+        f"{n} is named by columns {' and '.join(str(c) for c in cols)} ({', '.join(repr(names[c - 1]) for c in cols)})"
+        for n, cols in dups
+    )
 
 
 def unique_names(names: list[str]) -> list[str]:
@@ -113,8 +117,7 @@ def _read(con: duckdb.DuckDBPyConnection, f: LandingFile, header: list[str], ser
     columns = "{" + ", ".join(f"{_q(c)}: 'VARCHAR'" for c in [*header, OVERFLOW]) + "}"
     sql = "CREATE OR REPLACE TEMP TABLE _in AS SELECT row_number() OVER () + 1 AS _line, * FROM "
     try:
-        con.execute(sql + _READ.format(columns=columns, extra=", parallel = false" if serial else ""),
-                    [str(f.path)])
+        con.execute(sql + _READ.format(columns=columns, extra=", parallel = false" if serial else ""), [str(f.path)])
     except duckdb.Error as exc:
         if "quoted new lines" in str(exc) and not serial:
             raise SerialReadNeeded(f.name) from exc
@@ -178,8 +181,9 @@ def _csv_error(exc: Exception, f: LandingFile | None = None) -> str:
         return (f"not UTF-8 encoded ({where.lower()})" if where else "not UTF-8 encoded") + hint
     if any(ln.startswith("Maximum line size of") for ln in lines):
         return f"a line is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB" + (f" ({where.lower()})" if where else "")
-    why = next((ln for ln in lines[1:] if not ln.startswith(("Original Line", "Possible Solution"))
-                and "=" not in ln), "")
+    why = next(
+        (ln for ln in lines[1:] if not ln.startswith(("Original Line", "Possible Solution")) and "=" not in ln), ""
+    )
     return "; ".join(x for x in (lines[0] if lines else type(exc).__name__, why) if x)[:300]
 
 
@@ -226,8 +230,9 @@ def _refuse_file(f: LandingFile, spec: TableSpec, head: bytes) -> FileOutcome | 
     return None
 
 
-def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, ctx: CastContext,
-             serial: bool = False) -> FileOutcome:
+def load_csv(
+    con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, ctx: CastContext, serial: bool = False
+) -> FileOutcome:
     """Validate and upsert one CSV file. The caller holds the transaction and records the ledger."""
     con.execute(f"SET TimeZone = {_q(ctx.clinic_tz)}")
     with f.path.open("rb") as fh:
@@ -245,8 +250,10 @@ def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, ct
     open_from = _unclosed_quote(con, f, header)
     if open_from:
         out.status = "quarantined"
-        out.reason = (f"unreadable CSV: a quoted value opened on record line {open_from} is never closed "
-                      "(it would swallow every line after it)")
+        out.reason = (
+            f"unreadable CSV: a quoted value opened on record line {open_from} is never closed "
+            "(it would swallow every line after it)"
+        )
         return out
     if _drop_dos_eof(con, f, header):
         out.warnings.append("a DOS end-of-file mark (^Z) at the end of the file was ignored")
@@ -257,7 +264,7 @@ def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, ct
 
     # every contract rule as a predicate that is TRUE for a bad row (checked_casts)
     _ensure_tz_names(con)
-    rules: list[tuple[str, str, str, str]] = []     # (column, predicate, reason, value expr)
+    rules: list[tuple[str, str, str, str]] = []  # (column, predicate, reason, value expr)
     for col in spec.columns:
         if col.name not in normalized:
             continue
@@ -265,25 +272,33 @@ def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, ct
         for predicate, reason in checks(col, v, ctx):
             value = "NULL" if reason.startswith(("missing", "value too long")) else f"left({v}, 200)"
             rules.append((col.name, predicate, reason, value))
-    rules.append(("(row)", f"{_ident(OVERFLOW)} IS NOT NULL",
-                  f"row has more fields than the header ({len(header)})", "NULL"))
+    rules.append(
+        ("(row)", f"{_ident(OVERFLOW)} IS NOT NULL", f"row has more fields than the header ({len(header)})", "NULL")
+    )
     # one vectorized pass computes every predicate as a boolean column; only the few bad
     # rows are then broken down into (line, column, reason)
     flags = ", ".join(f"coalesce({p}, false) AS __rule_{i}" for i, (_, p, _, _) in enumerate(rules))
     con.execute(f"CREATE OR REPLACE TEMP TABLE _chk AS SELECT _line, {flags} FROM _in")
     any_bad = " OR ".join(f"__rule_{i}" for i in range(len(rules)))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _bad AS SELECT _in.*, k.* EXCLUDE (_line) FROM _in JOIN "
-                f"(SELECT * FROM _chk WHERE {any_bad}) AS k USING (_line)")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _bad AS SELECT _in.*, k.* EXCLUDE (_line) FROM _in JOIN "
+        f"(SELECT * FROM _chk WHERE {any_bad}) AS k USING (_line)"
+    )
     now = utcnow()
     out.rows_rejected = con.execute("SELECT count(*) FROM _bad").fetchone()[0]
-    if out.rows_rejected:       # the few bad rows, one reject per broken rule (the flags of _chk)
-        con.execute("INSERT INTO raw.load_rejects " + " UNION ALL ".join(
-            f"SELECT {_q(f.name)}, {_q(f.sha256)}, {_q(spec.name)}, _line, {_q(c)}, {_q(r)}, {val}, "
-            f"TIMESTAMP '{now.isoformat(sep=' ')}' FROM _bad WHERE __rule_{i}" for i, (c, _, r, val) in enumerate(rules)))
+    if out.rows_rejected:  # the few bad rows, one reject per broken rule (the flags of _chk)
+        con.execute(
+            "INSERT INTO raw.load_rejects "
+            + " UNION ALL ".join(
+                f"SELECT {_q(f.name)}, {_q(f.sha256)}, {_q(spec.name)}, _line, {_q(c)}, {_q(r)}, {val}, "
+                f"TIMESTAMP '{now.isoformat(sep=' ')}' FROM _bad WHERE __rule_{i}"
+                for i, (c, _, r, val) in enumerate(rules)
+            )
+        )
 
     # typed good rows, latest version per key within the file
     exprs = []
-    present: set[str] = set()        # stored columns this file carries
+    present: set[str] = set()  # stored columns this file carries
     for name, sql_type, col in stored_columns(spec):
         if col is None:
             continue  # derived, produced with its instant column
@@ -295,15 +310,23 @@ def load_csv(con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, ct
             exprs.append(f"CAST(NULL AS {sql_type}) AS {name}")
             if col.is_instant and col.name != "updated_at":
                 exprs.append(f"CAST(NULL AS DATE) AS {col.stem}_date")
-    exprs += [f"{_q(f.name)} AS _file_name", f"{_q(f.sha256)} AS _file_sha256", "_line",
-              f"TIMESTAMP '{now.isoformat(sep=' ')}' AS _loaded_at"]
+    exprs += [
+        f"{_q(f.name)} AS _file_name",
+        f"{_q(f.sha256)} AS _file_sha256",
+        "_line",
+        f"TIMESTAMP '{now.isoformat(sep=' ')}' AS _loaded_at",
+    ]
     key = spec.key
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _new AS SELECT {', '.join(exprs)} FROM _in "
-                f"WHERE _line NOT IN (SELECT _line FROM _bad)")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _new AS SELECT {', '.join(exprs)} FROM _in "
+        f"WHERE _line NOT IN (SELECT _line FROM _bad)"
+    )
     rows, keys = con.execute(f"SELECT count(*), count(DISTINCT {key}) FROM _new").fetchone()
-    if rows != keys:   # a key repeats within the file: its latest version stands for the file
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _new AS SELECT * FROM _new QUALIFY row_number() OVER "
-                    f"(PARTITION BY {key} ORDER BY updated_at DESC NULLS LAST, _line DESC) = 1")
+    if rows != keys:  # a key repeats within the file: its latest version stands for the file
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _new AS SELECT * FROM _new QUALIFY row_number() OVER "
+            f"(PARTITION BY {key} ORDER BY updated_at DESC NULLS LAST, _line DESC) = 1"
+        )
     cols = [n for n, _, _ in stored_columns(spec)] + [n for n, _ in LINEAGE_COLUMNS]
     if con.execute(f"SELECT count(*) FROM raw.{spec.name}").fetchone()[0] == 0:
         con.execute(f"INSERT INTO raw.{spec.name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _new")

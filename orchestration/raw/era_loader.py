@@ -36,23 +36,25 @@ from orchestration.raw.files import FileOutcome, LandingFile, utcnow
 from orchestration.raw.schema import ERA_TABLES
 
 PARTS = {  # raw table -> Remittance attribute / x12.COLUMNS table
-    "remittance_transactions": "transactions", "remittance_claims": "claims",
-    "remittance_adjustments": "adjustments", "remittance_service_lines": "service_lines",
+    "remittance_transactions": "transactions",
+    "remittance_claims": "claims",
+    "remittance_adjustments": "adjustments",
+    "remittance_service_lines": "service_lines",
     "remittance_provider_adjustments": "provider_adjustments",
 }
 
 PARALLEL_MIN_BYTES = 2_000_000  # smaller batches are parsed in-process
 WORKERS = 2
-CHUNKS_PER_WORKER = 8           # chunks per worker, so that the last one is short
-MAX_CHUNK_BYTES = 16_000_000    # bounds a worker's memory on very large batches
+CHUNKS_PER_WORKER = 8  # chunks per worker, so that the last one is short
+MAX_CHUNK_BYTES = 16_000_000  # bounds a worker's memory on very large batches
 SPILL_ROOT = "/dev/shm" if os.path.isdir("/dev/shm") else None  # workers' Arrow files
 
 
 def parse_file(f: LandingFile) -> tuple[FileOutcome, x12.Remittance | None]:
     """One file as a `Remittance` (rows as dicts) and its outcome (not used by the batch load)."""
     data = f.path.read_bytes()
-    container = sniff.binary_format(data[:sniff.HEAD_BYTES], encodings=False)
-    if container:    # an archive or a document: never parsed, even if an ISA shows through
+    container = sniff.binary_format(data[: sniff.HEAD_BYTES], encodings=False)
+    if container:  # an archive or a document: never parsed, even if an ISA shows through
         return _outcome(f, ("quarantined", sniff.reason(container, "era"))), None
     try:
         rem = x12.parse_835(data)
@@ -64,16 +66,21 @@ def parse_file(f: LandingFile) -> tuple[FileOutcome, x12.Remittance | None]:
 def quarantine_reason(data: bytes, exc: x12.X12QuarantineError) -> str:
     """The parser's reason, or -- when the file is another format the contract does not take
     (gzip, zip, lower-case segment ids, JSON…) -- what it looks like and what is expected."""
-    looks = sniff.era_format(data[:sniff.HEAD_BYTES]) if data.strip() else None
+    looks = sniff.era_format(data[: sniff.HEAD_BYTES]) if data.strip() else None
     return sniff.reason(looks, "era") if looks else str(exc)
 
 
 def _verdict(warnings: list[str], transactions: list[dict], claims_loaded: int) -> tuple:
     held = [t for t in transactions if t["status"] == "held"]
-    warnings = list(warnings) + [
-        f"transaction {t['st_control_number']} held: {t['hold_reason']}" for t in held]
-    return ("loaded", None, warnings, sum(t["claim_count"] for t in transactions),
-            claims_loaded, sum(t["claim_count"] for t in held))
+    warnings = list(warnings) + [f"transaction {t['st_control_number']} held: {t['hold_reason']}" for t in held]
+    return (
+        "loaded",
+        None,
+        warnings,
+        sum(t["claim_count"] for t in transactions),
+        claims_loaded,
+        sum(t["claim_count"] for t in held),
+    )
 
 
 def _outcome(f: LandingFile, verdict: tuple) -> FileOutcome:
@@ -106,8 +113,7 @@ def load_era_files(con: duckdb.DuckDBPyConnection, files: list[LandingFile]) -> 
         for chunk, (verdicts, tables) in zip(chunks, results):
             outcomes += [_outcome(f, v) for f, v in zip(chunk, verdicts)]
             loaded = [f for f, v in zip(chunk, verdicts) if v[0] != "quarantined"]
-            stamps = {"file_sha256": [f.sha256 for f in loaded],
-                      "file_name": [f.name for f in loaded]}
+            stamps = {"file_sha256": [f.sha256 for f in loaded], "file_name": [f.name for f in loaded]}
             for table, data in tables.items():
                 _insert(con, table, _unspill(data), stamps, now)
     finally:
@@ -198,8 +204,7 @@ def _chunks(files: list[LandingFile], workers: int) -> list[list[LandingFile]]:
     return chunks
 
 
-def _parse_chunk(paths: list[str], spill: str | None = None
-                 ) -> tuple[list[tuple], dict[str, pa.Table | str]]:
+def _parse_chunk(paths: list[str], spill: str | None = None) -> tuple[list[tuple], dict[str, pa.Table | str]]:
     """Parse files: their verdicts and one Arrow table per raw table.
 
     The tables have the parser's columns of ERA_TABLES plus ``_file``, the position of the row's
@@ -215,8 +220,8 @@ def _parse_chunk(paths: list[str], spill: str | None = None
         for path in paths:
             with open(path, "rb") as fh:
                 data = fh.read()
-            container = sniff.binary_format(data[:sniff.HEAD_BYTES], encodings=False)
-            if container:    # an archive or a document: never parsed, even if an ISA shows through
+            container = sniff.binary_format(data[: sniff.HEAD_BYTES], encodings=False)
+            if container:  # an archive or a document: never parsed, even if an ISA shows through
                 verdicts.append(("quarantined", sniff.reason(container, "era")))
                 continue
             try:
@@ -258,9 +263,12 @@ class _TableBuilder:
         self.keep: dict[str, list[str]] = {}
         for table, part in PARTS.items():
             sql = dict(ERA_TABLES[table])
-            self.struct[table] = pa.struct([
-                (c, pa.string() if c not in sql or sql[c].startswith("DECIMAL")
-                 else _ARROW[sql[c]]) for c in x12.COLUMNS[part]])
+            self.struct[table] = pa.struct(
+                [
+                    (c, pa.string() if c not in sql or sql[c].startswith("DECIMAL") else _ARROW[sql[c]])
+                    for c in x12.COLUMNS[part]
+                ]
+            )
             self.keep[table] = [c for c in x12.COLUMNS[part] if c in sql]
         self.rows: dict[str, list[tuple]] = {t: [] for t in PARTS}
         self.file_no: dict[str, list[int]] = {t: [] for t in PARTS}
@@ -282,8 +290,9 @@ class _TableBuilder:
     def flush(self) -> None:
         for table, rows in self.rows.items():
             if rows:
-                self.pieces[table].append((pa.array(rows, type=self.struct[table]),
-                                           pa.array(self.file_no[table], type=pa.int32())))
+                self.pieces[table].append(
+                    (pa.array(rows, type=self.struct[table]), pa.array(self.file_no[table], type=pa.int32()))
+                )
                 self.rows[table] = []
                 self.file_no[table] = []
         self.pending = 0
@@ -301,8 +310,9 @@ class _TableBuilder:
         return out
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table,
-            stamps: dict[str, list[str]], loaded_at) -> None:
+def _insert(
+    con: duckdb.DuckDBPyConnection, table: str, data: pa.Table, stamps: dict[str, list[str]], loaded_at
+) -> None:
     """INSERT the rows, casting each column to its type; the file stamp columns are looked up
     from the chunk's lists by ``_file`` (row order kept), loaded_at is one value."""
     if not data.num_rows:

@@ -29,7 +29,7 @@ import email.utils
 import hashlib
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -38,8 +38,19 @@ from orchestration.raw import sniff
 from orchestration.raw.files import FileOutcome, LandingFile, utcnow
 from orchestration.raw.schema import OTHER_RAW_TABLES
 
-EVENTS = {"processed", "delivered", "deferred", "bounce", "dropped", "open", "click",
-          "spamreport", "unsubscribe", "group_unsubscribe", "group_resubscribe"}
+EVENTS = {
+    "processed",
+    "delivered",
+    "deferred",
+    "bounce",
+    "dropped",
+    "open",
+    "click",
+    "spamreport",
+    "unsubscribe",
+    "group_unsubscribe",
+    "group_resubscribe",
+}
 _LO = datetime(DATE_MIN.year, DATE_MIN.month, DATE_MIN.day)
 _HI = datetime(DATE_MAX.year, DATE_MAX.month, DATE_MAX.day)
 NO_RECIPIENT = "cannot identify a recipient (no email, guarantor_id or touch_id)"
@@ -57,10 +68,10 @@ def event_time(ts: object) -> datetime | None:
             return _iso(text)
     if not isinstance(ts, (int, float)) or not math.isfinite(ts) or ts <= 0:
         return None
-    for scale in (1, 1e3, 1e6):      # seconds, milliseconds, microseconds
-        if ts / scale < 1e11:        # 1e11 s is past the year 5000
+    for scale in (1, 1e3, 1e6):  # seconds, milliseconds, microseconds
+        if ts / scale < 1e11:  # 1e11 s is past the year 5000
             try:
-                out = datetime.fromtimestamp(ts / scale, timezone.utc).replace(tzinfo=None)
+                out = datetime.fromtimestamp(ts / scale, UTC).replace(tzinfo=None)
             except (OverflowError, OSError, ValueError):
                 return None
             return out if _LO <= out <= _HI else None
@@ -78,7 +89,7 @@ def _iso(text: str) -> datetime | None:
             return None
     if out.tzinfo is not None:
         try:
-            out = out.astimezone(timezone.utc).replace(tzinfo=None)
+            out = out.astimezone(UTC).replace(tzinfo=None)
         except OverflowError:
             return None
     return out if _LO <= out <= _HI else None
@@ -109,7 +120,7 @@ def _s(v: object) -> str | None:
 def load_events(con: duckdb.DuckDBPyConnection, f: LandingFile) -> FileOutcome:
     out = FileOutcome(f)
     data = f.path.read_bytes()
-    looks = sniff.binary_format(data[:sniff.HEAD_BYTES])
+    looks = sniff.binary_format(data[: sniff.HEAD_BYTES])
     if looks:
         out.status, out.reason = "quarantined", sniff.reason(looks, "events")
         return out
@@ -119,7 +130,7 @@ def load_events(con: duckdb.DuckDBPyConnection, f: LandingFile) -> FileOutcome:
         out.status, out.reason = "quarantined", "unreadable JSON: not UTF-8 encoded" + sniff.latin1_hint(data)
         return out
     except json.JSONDecodeError as exc:
-        looks = sniff.events_format(data[:sniff.HEAD_BYTES], data)
+        looks = sniff.events_format(data[: sniff.HEAD_BYTES], data)
         out.status = "quarantined"
         out.reason = sniff.reason(looks, "events") if looks else f"unreadable JSON: {exc}"
         return out
@@ -129,7 +140,7 @@ def load_events(con: duckdb.DuckDBPyConnection, f: LandingFile) -> FileOutcome:
         out.status, out.reason = "quarantined", "expected a JSON array of events"
         return out
     now = utcnow()
-    arrival = min(datetime.fromtimestamp(f.mtime_ns / 1e9, timezone.utc).replace(tzinfo=None), now)
+    arrival = min(datetime.fromtimestamp(f.mtime_ns / 1e9, UTC).replace(tzinfo=None), now)
     rows, rejects, untimed = [], [], 0
     for line, e in enumerate(events, 1):
         if not isinstance(e, dict):
@@ -152,18 +163,44 @@ def load_events(con: duckdb.DuckDBPyConnection, f: LandingFile) -> FileOutcome:
         sg_id = e.get("sg_event_id")
         sg_id = str(sg_id).strip() if sg_id is not None and str(sg_id).strip() else synthetic_id(e)
         asm = e.get("asm_group_id")
-        asm = int(asm) if isinstance(asm, (int, str)) and not isinstance(asm, bool) and str(asm).isdigit() \
-            and int(asm) < 2**31 else None
+        asm = (
+            int(asm)
+            if isinstance(asm, (int, str)) and not isinstance(asm, bool) and str(asm).isdigit() and int(asm) < 2**31
+            else None
+        )
         digest = hashlib.sha256(email.encode()).hexdigest() if email else None
-        rows.append({"sg_event_id": sg_id, "sg_message_id": _s(e.get("sg_message_id")), "event": kind,
-                     "event_at": event_at, "touch_id": touch_id, "guarantor_id": guarantor_id,
-                     "email_sha256": digest, "reason": _s(e.get("reason")), "status": _s(e.get("status")),
-                     "bounce_type": _s(e.get("type")), "asm_group_id": asm, "_file_name": f.name,
-                     "_file_sha256": f.sha256, "_loaded_at": now, "_line": line, "event_at_source": source})
-    seen = {r[0] for r in con.execute(
-        "SELECT DISTINCT sg_event_id FROM raw.sendgrid_events WHERE _file_name <> ? "
-        "AND sg_event_id IN (SELECT unnest(?::VARCHAR[]))", [f.name, [r["sg_event_id"] for r in rows]]).fetchall()} \
-        if rows else set()
+        rows.append(
+            {
+                "sg_event_id": sg_id,
+                "sg_message_id": _s(e.get("sg_message_id")),
+                "event": kind,
+                "event_at": event_at,
+                "touch_id": touch_id,
+                "guarantor_id": guarantor_id,
+                "email_sha256": digest,
+                "reason": _s(e.get("reason")),
+                "status": _s(e.get("status")),
+                "bounce_type": _s(e.get("type")),
+                "asm_group_id": asm,
+                "_file_name": f.name,
+                "_file_sha256": f.sha256,
+                "_loaded_at": now,
+                "_line": line,
+                "event_at_source": source,
+            }
+        )
+    seen = (
+        {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT sg_event_id FROM raw.sendgrid_events WHERE _file_name <> ? "
+                "AND sg_event_id IN (SELECT unnest(?::VARCHAR[]))",
+                [f.name, [r["sg_event_id"] for r in rows]],
+            ).fetchall()
+        }
+        if rows
+        else set()
+    )
     fresh = []
     for r in rows:
         if r["sg_event_id"] not in seen:
@@ -171,22 +208,44 @@ def load_events(con: duckdb.DuckDBPyConnection, f: LandingFile) -> FileOutcome:
             fresh.append(r)
     again, rows = len(rows) - len(fresh), fresh
     if rows:
-        import pyarrow as pa   # here, not at module level: the code location loads without pyarrow
+        import pyarrow as pa  # here, not at module level: the code location loads without pyarrow
+
         cols = [c for c, _ in OTHER_RAW_TABLES["sendgrid_events"]]
-        con.register("_events", pa.Table.from_pylist(rows, schema=pa.schema(
-            [(c, {"event_at": pa.timestamp("us"), "_loaded_at": pa.timestamp("us"), "asm_group_id": pa.int32(),
-                  "_line": pa.int64()}.get(c, pa.string())) for c in cols])))
+        con.register(
+            "_events",
+            pa.Table.from_pylist(
+                rows,
+                schema=pa.schema(
+                    [
+                        (
+                            c,
+                            {
+                                "event_at": pa.timestamp("us"),
+                                "_loaded_at": pa.timestamp("us"),
+                                "asm_group_id": pa.int32(),
+                                "_line": pa.int64(),
+                            }.get(c, pa.string()),
+                        )
+                        for c in cols
+                    ]
+                ),
+            ),
+        )
         con.execute(f"INSERT INTO raw.sendgrid_events ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _events")
         con.unregister("_events")
     if rejects:
-        con.executemany("INSERT INTO raw.load_rejects VALUES (?, ?, 'sendgrid_events', ?, ?, ?, NULL, ?)",
-                        [(f.name, f.sha256, line, col, why, now) for line, col, why in rejects])
+        con.executemany(
+            "INSERT INTO raw.load_rejects VALUES (?, ?, 'sendgrid_events', ?, ?, ?, NULL, ?)",
+            [(f.name, f.sha256, line, col, why, now) for line, col, why in rejects],
+        )
     out.rows_read, out.rows_loaded, out.rows_rejected = len(events), len(rows), len(rejects)
     if again:
         out.warnings.append(f"{again} event(s) already loaded (same sg_event_id): not loaded again")
     if rejects:
         out.warnings.append(f"{len(rejects)} event(s) refused (raw.load_rejects has each one's reason)")
     if untimed:
-        out.warnings.append(f"{untimed} event(s) without a usable timestamp: taken as of the file's arrival "
-                            f"({arrival:%Y-%m-%d %H:%M:%S} UTC)")
+        out.warnings.append(
+            f"{untimed} event(s) without a usable timestamp: taken as of the file's arrival "
+            f"({arrival:%Y-%m-%d %H:%M:%S} UTC)"
+        )
     return out

@@ -52,7 +52,9 @@ def export_raw(warehouse: Path, out: Path, schemas: tuple[str, ...] = SCHEMAS) -
         tables = con.execute(
             "SELECT table_schema, table_name FROM information_schema.tables "
             "WHERE table_schema IN (SELECT unnest(?)) AND table_type = 'BASE TABLE' "
-            "ORDER BY 1, 2", [list(schemas)]).fetchall()
+            "ORDER BY 1, 2",
+            [list(schemas)],
+        ).fetchall()
         if not tables:
             raise ValueError(f"{warehouse} has no table in schemas {', '.join(schemas)}")
         done = []
@@ -64,8 +66,7 @@ def export_raw(warehouse: Path, out: Path, schemas: tuple[str, ...] = SCHEMAS) -
             target = tmp / "part-0.parquet"
             # path as a bound parameter is not allowed in COPY: quote it as a SQL literal
             literal = "'" + str(target).replace("'", "''") + "'"
-            con.execute(f'COPY (SELECT * FROM "{schema}"."{table}") TO {literal} '
-                        "(FORMAT parquet, COMPRESSION zstd)")
+            con.execute(f'COPY (SELECT * FROM "{schema}"."{table}") TO {literal} (FORMAT parquet, COMPRESSION zstd)')
             rows = con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
             shutil.rmtree(folder, ignore_errors=True)
             tmp.rename(folder)
@@ -79,10 +80,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m orchestration.raw.export_parquet",
         description="Export the raw and ops tables of the DuckDB warehouse as Parquet, one "
-                    "folder per table (for Spark/Databricks/Trino external tables).")
+        "folder per table (for Spark/Databricks/Trino external tables).",
+    )
     ap.add_argument("--out", required=True, type=Path, help="folder to write <schema>/<table>/ into")
-    ap.add_argument("--warehouse", type=Path, default=None,
-                    help="DuckDB file (default: COLLECTIONS_WAREHOUSE_PATH or ./var/warehouse.duckdb)")
+    ap.add_argument(
+        "--warehouse",
+        type=Path,
+        default=None,
+        help="DuckDB file (default: COLLECTIONS_WAREHOUSE_PATH or ./var/warehouse.duckdb)",
+    )
     args = ap.parse_args(argv)
     warehouse = args.warehouse or Paths.from_env().warehouse
     t0 = time.perf_counter()

@@ -25,7 +25,7 @@ import hashlib
 import os
 import stat
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -44,18 +44,18 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "sendgrid_events": ("events/sendgrid", ("*.json",)),
 }
 LOADED_STATUSES = ("loaded", "loaded_with_warnings")
-NOT_READ_STATUSES = ("refused", "waiting")   # no SHA-256: looked at again on every run
+NOT_READ_STATUSES = ("refused", "waiting")  # no SHA-256: looked at again on every run
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass
 class LandingFile:
     path: Path
     kind: str
-    name: str            # path relative to the landing root, '/'-separated
+    name: str  # path relative to the landing root, '/'-separated
     size: int
     mtime_ns: int
     sha256: str | None = ""
@@ -64,6 +64,7 @@ class LandingFile:
 @dataclass
 class FileOutcome:
     """What happened to one file; becomes one row of raw.file_ledger."""
+
     file: LandingFile
     # loaded | loaded_with_warnings | quarantined | rejected_file | duplicate | refused | waiting
     status: str = "loaded"
@@ -80,7 +81,8 @@ class Settle:
     """The settle rule of a run: a file modified within `seconds` of the run's start (before it,
     or after it by less than that: a clock a little ahead) may still be being written. A time
     further ahead was set on purpose (a copy keeping times, another machine's clock): settled."""
-    started_at: datetime        # naive UTC
+
+    started_at: datetime  # naive UTC
     seconds: float
 
     def waiting(self, f: LandingFile) -> str | None:
@@ -88,9 +90,11 @@ class Settle:
             return None
         age = (_ns(self.started_at) - f.mtime_ns) / 1e9
         if -self.seconds < age < self.seconds:
-            return (f"still being written? modified {max(age, 0):.0f} s before the run started; a file is "
-                    f"loaded once unchanged for {self.seconds:g} s (policy landing.settle_seconds): "
-                    "left for the next run")
+            return (
+                f"still being written? modified {max(age, 0):.0f} s before the run started; a file is "
+                f"loaded once unchanged for {self.seconds:g} s (policy landing.settle_seconds): "
+                "left for the next run"
+            )
         return None
 
 
@@ -115,8 +119,10 @@ def _refusal(p: Path, roots: tuple[Path, ...]) -> tuple[str | None, os.stat_resu
         if not target.exists():
             return "a dangling symbolic link (its target does not exist): nothing to read", st
         if not _inside(target, roots):
-            return ("a symbolic link to a file outside the landing folder: not read (the pipeline reads "
-                    "nothing outside the landing folder; copy the file in instead)"), st
+            return (
+                "a symbolic link to a file outside the landing folder: not read (the pipeline reads "
+                "nothing outside the landing folder; copy the file in instead)"
+            ), st
         st = os.stat(p)
     if stat.S_ISDIR(st.st_mode):
         return "a folder named like a data file: not read (put the files themselves in the folder)", st
@@ -127,8 +133,9 @@ def _refusal(p: Path, roots: tuple[Path, ...]) -> tuple[str | None, os.stat_resu
     return None, st
 
 
-def scan_landing(root: Path, kind: str, arrived_by: datetime | None = None
-                 ) -> tuple[list[LandingFile], list[FileOutcome]]:
+def scan_landing(
+    root: Path, kind: str, arrived_by: datetime | None = None
+) -> tuple[list[LandingFile], list[FileOutcome]]:
     """Files of `kind` in name order (with `arrived_by`, UTC, only those modified by then), and
     the entries named like them that are not read, as `refused` outcomes."""
     folder, patterns = KINDS[kind]
@@ -144,20 +151,29 @@ def scan_landing(root: Path, kind: str, arrived_by: datetime | None = None
     if not os.access(base, os.R_OK | os.X_OK):
         st = os.stat(base)
         f = LandingFile(base, kind, base.relative_to(root).as_posix() + "/", st.st_size, st.st_mtime_ns, None)
-        return [], [FileOutcome(f, status="refused", reason="the folder cannot be read (permission denied): "
-                                "nothing in it is loaded (give the pipeline's user access; retried every run)")]
+        return [], [
+            FileOutcome(
+                f,
+                status="refused",
+                reason="the folder cannot be read (permission denied): "
+                "nothing in it is loaded (give the pipeline's user access; retried every run)",
+            )
+        ]
     for pattern in patterns:
         for p in base.glob(pattern):
             if p.name.startswith(".") or p in seen or p in refused:
-                continue      # hidden: temporary names of uploads in progress
+                continue  # hidden: temporary names of uploads in progress
             try:
                 why, st = _refusal(p, roots)
-            except (OSError, RuntimeError) as exc:   # vanished meanwhile, or a loop of links
+            except (OSError, RuntimeError) as exc:  # vanished meanwhile, or a loop of links
                 if not os.path.lexists(p):
                     continue
                 loop = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP
-                why = ("a symbolic link that leads back to itself (a loop of links): nothing to read" if loop
-                       else f"could not be looked at: {exc.strerror or type(exc).__name__}")
+                why = (
+                    "a symbolic link that leads back to itself (a loop of links): nothing to read"
+                    if loop
+                    else f"could not be looked at: {exc.strerror or type(exc).__name__}"
+                )
                 st = os.lstat(p)
             if limit_ns is not None and st.st_mtime_ns > limit_ns:
                 continue
@@ -169,8 +185,7 @@ def scan_landing(root: Path, kind: str, arrived_by: datetime | None = None
             else:
                 f.sha256 = None
                 refused[p] = FileOutcome(f, status="refused", reason=why)
-    return (sorted(seen.values(), key=lambda f: f.name),
-            sorted(refused.values(), key=lambda o: o.file.name))
+    return (sorted(seen.values(), key=lambda f: f.name), sorted(refused.values(), key=lambda o: o.file.name))
 
 
 def display_name(p: Path, root: Path) -> str:
@@ -192,14 +207,16 @@ def list_landing(root: Path, kind: str, arrived_by: datetime | None = None) -> l
 def _ns(instant: datetime) -> int:
     """Nanoseconds since the epoch of a naive-UTC or aware datetime."""
     if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=timezone.utc)
+        instant = instant.replace(tzinfo=UTC)
     return int(instant.timestamp()) * 10**9 + instant.microsecond * 1000
 
 
 def arrived_after(root: Path, arrived_by: datetime) -> list[str]:
     """Names of landing files (of any kind) modified after `arrived_by`."""
-    return sorted({f.name for kind in KINDS for f in list_landing(root, kind)} -
-                  {f.name for kind in KINDS for f in list_landing(root, kind, arrived_by)})
+    return sorted(
+        {f.name for kind in KINDS for f in list_landing(root, kind)}
+        - {f.name for kind in KINDS for f in list_landing(root, kind, arrived_by)}
+    )
 
 
 def _unrecognized_paths(root: Path) -> list[Path]:
@@ -227,8 +244,12 @@ def unrecognized_outcomes(con: duckdb.DuckDBPyConnection, root: Path) -> list[Fi
     names its folder takes and, for a recognised format (`guarantors.csv.gz`), what it is."""
     from orchestration.raw import sniff
 
-    known = {tuple(r) for r in con.execute(
-        "SELECT file_name, size_bytes, mtime_ns FROM raw.file_ledger WHERE kind = 'unrecognized'").fetchall()}
+    known = {
+        tuple(r)
+        for r in con.execute(
+            "SELECT file_name, size_bytes, mtime_ns FROM raw.file_ledger WHERE kind = 'unrecognized'"
+        ).fetchall()
+    }
     out = []
     for p in _unrecognized_paths(root):
         st = p.stat()
@@ -249,8 +270,13 @@ def unrecognized_outcomes(con: duckdb.DuckDBPyConnection, root: Path) -> list[Fi
     return out
 
 
-def new_files(con: duckdb.DuckDBPyConnection, root: Path, kind: str, arrived_by: datetime | None = None,
-              settle: Settle | None = None) -> tuple[list[LandingFile], list[FileOutcome]]:
+def new_files(
+    con: duckdb.DuckDBPyConnection,
+    root: Path,
+    kind: str,
+    arrived_by: datetime | None = None,
+    settle: Settle | None = None,
+) -> tuple[list[LandingFile], list[FileOutcome]]:
     """Files of `kind` not loaded before (and arrived by `arrived_by`, when given), in name
     order, and the outcomes to record without loading anything.
 
@@ -259,14 +285,26 @@ def new_files(con: duckdb.DuckDBPyConnection, root: Path, kind: str, arrived_by:
     `refused`, a file not settled yet (`settle`) is `waiting` -- each recorded once for as long
     as it stays as it is.
     """
-    known_stat = {(r[0], r[1], r[2]) for r in con.execute(
-        "SELECT file_name, size_bytes, mtime_ns FROM raw.file_ledger WHERE file_sha256 IS NOT NULL").fetchall()}
-    known_unread = {tuple(r) for r in con.execute(
-        "SELECT file_name, size_bytes, mtime_ns, status, reason FROM raw.file_ledger "
-        f"WHERE status IN {NOT_READ_STATUSES}").fetchall()}
-    known_sha = {r[0]: r[1] for r in con.execute(
-        "SELECT file_sha256, min(file_name) FROM raw.file_ledger "
-        "WHERE status <> 'duplicate' AND file_sha256 IS NOT NULL GROUP BY 1").fetchall()}
+    known_stat = {
+        (r[0], r[1], r[2])
+        for r in con.execute(
+            "SELECT file_name, size_bytes, mtime_ns FROM raw.file_ledger WHERE file_sha256 IS NOT NULL"
+        ).fetchall()
+    }
+    known_unread = {
+        tuple(r)
+        for r in con.execute(
+            "SELECT file_name, size_bytes, mtime_ns, status, reason FROM raw.file_ledger "
+            f"WHERE status IN {NOT_READ_STATUSES}"
+        ).fetchall()
+    }
+    known_sha = {
+        r[0]: r[1]
+        for r in con.execute(
+            "SELECT file_sha256, min(file_name) FROM raw.file_ledger "
+            "WHERE status <> 'duplicate' AND file_sha256 IS NOT NULL GROUP BY 1"
+        ).fetchall()
+    }
     candidates, refused = scan_landing(root, kind, arrived_by)
     to_load: list[LandingFile] = []
     outcomes: list[FileOutcome] = []
@@ -290,16 +328,26 @@ def new_files(con: duckdb.DuckDBPyConnection, root: Path, kind: str, arrived_by:
         try:
             f.sha256 = sha256_of(f.path)
         except OSError as exc:
-            unread(FileOutcome(f, status="refused", reason=f"could not be read: {exc.strerror or type(exc).__name__}"
-                               + (" (give the pipeline's user read access; retried every run)"
-                                  if isinstance(exc, PermissionError) else "")))
+            unread(
+                FileOutcome(
+                    f,
+                    status="refused",
+                    reason=f"could not be read: {exc.strerror or type(exc).__name__}"
+                    + (
+                        " (give the pipeline's user read access; retried every run)"
+                        if isinstance(exc, PermissionError)
+                        else ""
+                    ),
+                )
+            )
             continue
         first = known_sha.get(f.sha256)
-        if first == f.name:          # the same file, touched: nothing new
+        if first == f.name:  # the same file, touched: nothing new
             _update_stat(con, f)
         elif first is not None:
-            outcomes.append(FileOutcome(f, status="duplicate",
-                                        reason=f"same content (SHA-256) as {first}: loaded once"))
+            outcomes.append(
+                FileOutcome(f, status="duplicate", reason=f"same content (SHA-256) as {first}: loaded once")
+            )
         else:
             known_sha[f.sha256] = f.name
             to_load.append(f)
@@ -340,30 +388,42 @@ def changed_since_loaded(con: duckdb.DuckDBPyConnection, root: Path) -> list[str
         except OSError:
             continue
         if now_sha != sha:
-            when = datetime.fromtimestamp(st.st_mtime_ns / 1e9, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-            out.append(f"{name}: changed after it was loaded (now {st.st_size} bytes, modified {when}; "
-                       f"loaded: {size} bytes)")
+            when = datetime.fromtimestamp(st.st_mtime_ns / 1e9, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            out.append(
+                f"{name}: changed after it was loaded (now {st.st_size} bytes, modified {when}; loaded: {size} bytes)"
+            )
     return out
 
 
 def _update_stat(con: duckdb.DuckDBPyConnection, f: LandingFile) -> None:
-    con.execute("UPDATE raw.file_ledger SET size_bytes = ?, mtime_ns = ? WHERE file_name = ? AND file_sha256 = ?",
-                [f.size, f.mtime_ns, f.name, f.sha256])
+    con.execute(
+        "UPDATE raw.file_ledger SET size_bytes = ?, mtime_ns = ? WHERE file_name = ? AND file_sha256 = ?",
+        [f.size, f.mtime_ns, f.name, f.sha256],
+    )
 
 
-def record(con: duckdb.DuckDBPyConnection, outcomes: list[FileOutcome], run_as_of: object = None,
-           run_id: str | None = None) -> None:
+def record(
+    con: duckdb.DuckDBPyConnection, outcomes: list[FileOutcome], run_as_of: object = None, run_id: str | None = None
+) -> None:
     """Append ledger rows. A file name seen before with other bytes gets a warning."""
     now = utcnow()
     rows = []
     # (name, sha) of the files whose name the ledger holds with other bytes: one query per batch
     read = [o for o in outcomes if o.file.sha256]
-    changed_files = {tuple(r) for r in con.execute(
-        "SELECT DISTINCT i.file_name, i.file_sha256 FROM raw.file_ledger l JOIN "
-        "(SELECT unnest(?::VARCHAR[]) AS file_name, unnest(?::VARCHAR[]) AS file_sha256) i "
-        "ON l.file_name = i.file_name AND l.file_sha256 <> i.file_sha256 "
-        f"WHERE l.status IN {LOADED_STATUSES}",
-        [[o.file.name for o in read], [o.file.sha256 for o in read]]).fetchall()} if read else set()
+    changed_files = (
+        {
+            tuple(r)
+            for r in con.execute(
+                "SELECT DISTINCT i.file_name, i.file_sha256 FROM raw.file_ledger l JOIN "
+                "(SELECT unnest(?::VARCHAR[]) AS file_name, unnest(?::VARCHAR[]) AS file_sha256) i "
+                "ON l.file_name = i.file_name AND l.file_sha256 <> i.file_sha256 "
+                f"WHERE l.status IN {LOADED_STATUSES}",
+                [[o.file.name for o in read], [o.file.sha256 for o in read]],
+            ).fetchall()
+        }
+        if read
+        else set()
+    )
     for o in outcomes:
         f = o.file
         changed = (f.name, f.sha256) in changed_files
@@ -373,13 +433,29 @@ def record(con: duckdb.DuckDBPyConnection, outcomes: list[FileOutcome], run_as_o
         status = o.status
         if status == "loaded" and warnings:
             status = "loaded_with_warnings"
-        rows.append((f.name, f.kind, f.sha256 or None, f.size, f.mtime_ns, status, o.reason, o.rows_read,
-                     o.rows_loaded, o.rows_rejected, "; ".join(warnings) or None,
-                     ", ".join(o.extra_columns) or None,
-                     datetime.fromtimestamp(f.mtime_ns / 1e9, timezone.utc).replace(tzinfo=None),
-                     now, run_as_of, run_id))
+        rows.append(
+            (
+                f.name,
+                f.kind,
+                f.sha256 or None,
+                f.size,
+                f.mtime_ns,
+                status,
+                o.reason,
+                o.rows_read,
+                o.rows_loaded,
+                o.rows_rejected,
+                "; ".join(warnings) or None,
+                ", ".join(o.extra_columns) or None,
+                datetime.fromtimestamp(f.mtime_ns / 1e9, UTC).replace(tzinfo=None),
+                now,
+                run_as_of,
+                run_id,
+            )
+        )
     row_sql = "(" + ", ".join(["?"] * 16) + ")"
-    for i in range(0, len(rows), 500):   # one INSERT per 500 rows: executemany runs one per row
-        chunk = rows[i:i + 500]
-        con.execute("INSERT INTO raw.file_ledger VALUES " + ", ".join([row_sql] * len(chunk)),
-                    [v for r in chunk for v in r])
+    for i in range(0, len(rows), 500):  # one INSERT per 500 rows: executemany runs one per row
+        chunk = rows[i : i + 500]
+        con.execute(
+            "INSERT INTO raw.file_ledger VALUES " + ", ".join([row_sql] * len(chunk)), [v for r in chunk for v in r]
+        )

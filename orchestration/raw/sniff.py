@@ -90,10 +90,14 @@ def csv_format(head: bytes, required: list[str]) -> str | None:
     names = {n.strip().strip('"').lower() for n in line.split(",")}
     if all(r in names for r in required):
         return None
-    for sep, what in (("\t", "tab-separated values (TSV)"),
-                      (";", "semicolon-separated values (a spreadsheet saved with a ';' list separator)"),
-                      ("|", "pipe-separated values")):
-        if sep in line and sum(r in {n.strip().strip('"').lower() for n in line.split(sep)} for r in required) >= max(1, len(required) // 2):
+    for sep, what in (
+        ("\t", "tab-separated values (TSV)"),
+        (";", "semicolon-separated values (a spreadsheet saved with a ';' list separator)"),
+        ("|", "pipe-separated values"),
+    ):
+        if sep in line and sum(r in {n.strip().strip('"').lower() for n in line.split(sep)} for r in required) >= max(
+            1, len(required) // 2
+        ):
             return what
     return None
 
@@ -107,8 +111,10 @@ def era_format(head: bytes) -> str | None:
     if re.match(r"(isa|st)[^A-Za-z0-9 ]", text) or re.search(r"[~\n]\s*st[*|^:]835", text):
         return "an X12 file with lower-case segment ids ('isa', 'st'; X12 ids are upper case)"
     return _text_format(head) or (
-        "comma-separated text (a CSV)" if text.count(",") > 2 and "\n" in text and "*" not in text.split("\n", 1)[0]
-        else None)
+        "comma-separated text (a CSV)"
+        if text.count(",") > 2 and "\n" in text and "*" not in text.split("\n", 1)[0]
+        else None
+    )
 
 
 def events_format(head: bytes, data: bytes | None = None) -> str | None:

@@ -17,6 +17,7 @@ orchestration.sample` (cli.py) runs it. The modules, by concept:
   guarantors for the servicing moves; defect_catalogue.py, defect_rows.py,
   defect_remittances.py: the bad inputs
 """
+
 from .generator import DEFECT_FILES, DEFECTS, generate
 
 __all__ = ["DEFECTS", "DEFECT_FILES", "generate"]

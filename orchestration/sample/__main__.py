@@ -1,4 +1,5 @@
 """``python -m orchestration.sample --out var/landing ...`` (see cli.main)."""
+
 from .cli import main
 
 raise SystemExit(main())

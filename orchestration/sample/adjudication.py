@@ -9,6 +9,7 @@ secondary paid. The patient's responsibility is that of the latest effective adj
 (the secondary's when there is one); self-pay visits owe their charge from the visit on.
 All amounts are integer cents, one entry per encounter.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,17 +24,17 @@ from .randomness import Randomness
 @dataclass(eq=False)
 class PrimaryAdjudication:
     day: np.ndarray
-    adjudicated: np.ndarray         # by the as-of date
-    copay_plan: np.ndarray          # the plan's copay (0: none), collected at the front desk
-    copay: np.ndarray               # PR-3
-    deductible: np.ndarray          # PR-1
-    coinsurance: np.ndarray         # PR-2
+    adjudicated: np.ndarray  # by the as-of date
+    copay_plan: np.ndarray  # the plan's copay (0: none), collected at the front desk
+    copay: np.ndarray  # PR-3
+    deductible: np.ndarray  # PR-1
+    coinsurance: np.ndarray  # PR-2
     paid: np.ndarray
-    contractual: np.ndarray         # CO-45
+    contractual: np.ndarray  # CO-45
     denied: np.ndarray
-    denied_to_patient: np.ndarray   # PR-204 (else the clinic writes the charge off)
-    denial_reason: np.ndarray       # 0 CO-50, 1 CO-97, 2 CO-29
-    responsibility: np.ndarray      # the patient's after this adjudication
+    denied_to_patient: np.ndarray  # PR-204 (else the clinic writes the charge off)
+    denial_reason: np.ndarray  # 0 CO-50, 1 CO-97, 2 CO-29
+    responsibility: np.ndarray  # the patient's after this adjudication
 
     @property
     def patient_share(self) -> np.ndarray:
@@ -45,17 +46,18 @@ class PrimaryAdjudication:
 class SecondaryAdjudication:
     day: np.ndarray
     adjudicated: np.ndarray
-    responsibility: np.ndarray      # what the patient still owes after it
+    responsibility: np.ndarray  # what the patient still owes after it
     paid: np.ndarray
-    deductible: np.ndarray          # that remainder, split back into PR-1/2/3
+    deductible: np.ndarray  # that remainder, split back into PR-1/2/3
     coinsurance: np.ndarray
     copay: np.ndarray
-    primary_forwarded: np.ndarray   # the primary's CLP02 is 19 (processed, forwarded to the secondary)
+    primary_forwarded: np.ndarray  # the primary's CLP02 is 19 (processed, forwarded to the secondary)
 
 
 @dataclass(eq=False)
 class Reprocessing:
     """A reversal of the primary (same CLP07, amounts negated) and its corrected re-adjudication."""
+
     reversed: np.ndarray
     reversal_day: np.ndarray
     corrected: np.ndarray
@@ -77,9 +79,9 @@ class Adjudication:
     primary: PrimaryAdjudication
     secondary: SecondaryAdjudication
     reprocessing: Reprocessing
-    responsibility: np.ndarray      # the patient's, per encounter (0 while pending)
-    settled_day: np.ndarray         # when that responsibility was set (-1: pending)
-    pending: np.ndarray             # insured and not (or no longer) adjudicated
+    responsibility: np.ndarray  # the patient's, per encounter (0 while pending)
+    settled_day: np.ndarray  # when that responsibility was set (-1: pending)
+    pending: np.ndarray  # insured and not (or no longer) adjudicated
 
 
 def adjudicate(rng: Randomness, encounters: Encounters, as_of_day: int) -> Adjudication:
@@ -111,14 +113,24 @@ def _primary(rng: Randomness, encounters: Encounters, as_of_day: int) -> Primary
     denial_reason = rng.integers(0, 2, n)
     patient_share = deductible + coinsurance + copay
     return PrimaryAdjudication(
-        day=day, adjudicated=adjudicated, copay_plan=copay_plan, copay=copay, deductible=deductible,
-        coinsurance=coinsurance, paid=after_deductible - coinsurance, contractual=charge - allowed, denied=denied,
-        denied_to_patient=denied_to_patient, denial_reason=denial_reason,
-        responsibility=np.where(denied, np.where(denied_to_patient, charge, 0), patient_share))
+        day=day,
+        adjudicated=adjudicated,
+        copay_plan=copay_plan,
+        copay=copay,
+        deductible=deductible,
+        coinsurance=coinsurance,
+        paid=after_deductible - coinsurance,
+        contractual=charge - allowed,
+        denied=denied,
+        denied_to_patient=denied_to_patient,
+        denial_reason=denial_reason,
+        responsibility=np.where(denied, np.where(denied_to_patient, charge, 0), patient_share),
+    )
 
 
-def _secondary(rng: Randomness, encounters: Encounters, primary: PrimaryAdjudication,
-               as_of_day: int) -> SecondaryAdjudication:
+def _secondary(
+    rng: Randomness, encounters: Encounters, primary: PrimaryAdjudication, as_of_day: int
+) -> SecondaryAdjudication:
     n = encounters.count
     share = primary.patient_share
     day = primary.day + rng.integers(7, 30, n)
@@ -129,12 +141,24 @@ def _secondary(rng: Randomness, encounters: Encounters, primary: PrimaryAdjudica
     copay = np.minimum(primary.copay, left)
     deductible = np.minimum(primary.deductible, left - copay)
     return SecondaryAdjudication(
-        day=day, adjudicated=adjudicated, responsibility=left, paid=share - left, deductible=deductible,
-        coinsurance=left - copay - deductible, copay=copay, primary_forwarded=has_secondary & rng.chance(0.3, n))
+        day=day,
+        adjudicated=adjudicated,
+        responsibility=left,
+        paid=share - left,
+        deductible=deductible,
+        coinsurance=left - copay - deductible,
+        copay=copay,
+        primary_forwarded=has_secondary & rng.chance(0.3, n),
+    )
 
 
-def _reprocessing(rng: Randomness, encounters: Encounters, primary: PrimaryAdjudication,
-                  secondary: SecondaryAdjudication, as_of_day: int) -> Reprocessing:
+def _reprocessing(
+    rng: Randomness,
+    encounters: Encounters,
+    primary: PrimaryAdjudication,
+    secondary: SecondaryAdjudication,
+    as_of_day: int,
+) -> Reprocessing:
     """3% of the primaries of single-payer claims are reversed 10-60 days later (65% corrected
     the same day, others 5-30 days on); 4% of those with a secondary are reprocessed after it
     (the secondary still stands). A correction moves part of the write-off and of the
@@ -159,15 +183,22 @@ def _reprocessing(rng: Randomness, encounters: Encounters, primary: PrimaryAdjud
     from_deductible = np.minimum(primary.deductible, moved - from_coinsurance)
     from_copay = moved - from_coinsurance - from_deductible
     return Reprocessing(
-        reversed=reversed_, reversal_day=reversal_day, corrected=reversed_ & (correction_day <= as_of_day),
-        correction_day=correction_day, same_control_number=same_control_number,
-        contractual=primary.contractual - extra_paid, deductible=primary.deductible - from_deductible,
-        coinsurance=primary.coinsurance - from_coinsurance, copay=primary.copay - from_copay,
-        paid=primary.paid + extra_paid + moved)
+        reversed=reversed_,
+        reversal_day=reversal_day,
+        corrected=reversed_ & (correction_day <= as_of_day),
+        correction_day=correction_day,
+        same_control_number=same_control_number,
+        contractual=primary.contractual - extra_paid,
+        deductible=primary.deductible - from_deductible,
+        coinsurance=primary.coinsurance - from_coinsurance,
+        copay=primary.copay - from_copay,
+        paid=primary.paid + extra_paid + moved,
+    )
 
 
-def _patient_responsibility(encounters: Encounters, primary: PrimaryAdjudication, secondary: SecondaryAdjudication,
-                            reprocessing: Reprocessing) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _patient_responsibility(
+    encounters: Encounters, primary: PrimaryAdjudication, secondary: SecondaryAdjudication, reprocessing: Reprocessing
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Responsibility, the day it was set, and pending, per encounter: the charge for self-pay,
     else the latest effective adjudication (primary, its correction, the secondary); a
     reversal not yet corrected leaves the claim pending."""

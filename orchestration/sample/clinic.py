@@ -5,6 +5,7 @@ Lakeside Family Health Clinic is a Chicago practice whose patients mostly live i
 the neighbouring states, with a few far away (other time zones, Hawaii, Alaska). Names carry
 accents, apostrophes, hyphens and spaces on purpose: the outputs must handle them.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -12,8 +13,7 @@ from typing import NamedTuple
 
 from orchestration.raw.x12.writer import Party
 
-CLINIC = Party("LAKESIDE FAMILY HEALTH CLINIC", "XX", "1467352918", "2200 N LAKEVIEW AVE",
-               "CHICAGO", "IL", "606141234")
+CLINIC = Party("LAKESIDE FAMILY HEALTH CLINIC", "XX", "1467352918", "2200 N LAKEVIEW AVE", "CHICAGO", "IL", "606141234")
 CLINIC_TIN = "364455667"
 CLINIC_RECEIVER_ID = "LAKESIDEFHC"
 
@@ -21,30 +21,72 @@ CLINIC_RECEIVER_ID = "LAKESIDEFHC"
 class Payer(NamedTuple):
     id: str
     name: str
-    insured_share: float           # share of the insured patients
-    claim_filing_indicator: str    # CLP06
+    insured_share: float  # share of the insured patients
+    claim_filing_indicator: str  # CLP06
     tax_id: str
-    payment_method: str            # ACH | CHK
-    line_breaks: bool              # a line break after each segment terminator
-    address: tuple[str, str, str, str]   # street, city, state, zip
-    sends_st03: bool = True        # many real payers leave ST03 out
+    payment_method: str  # ACH | CHK
+    line_breaks: bool  # a line break after each segment terminator
+    address: tuple[str, str, str, str]  # street, city, state, zip
+    sends_st03: bool = True  # many real payers leave ST03 out
 
 
 PAYERS = [
-    Payer("BCBS01", "BLUE CROSS BLUE SHIELD OF ILLINOIS", 0.30, "12", "361236610", "ACH", False,
-          ("300 E RANDOLPH ST", "CHICAGO", "IL", "606015099")),
-    Payer("UHC", "UNITEDHEALTHCARE INSURANCE COMPANY", 0.22, "13", "411289245", "ACH", True,
-          ("PO BOX 30555", "SALT LAKE CITY", "UT", "841300555")),
-    Payer("MEDICARE", "MEDICARE PART B JURISDICTION 6", 0.20, "MB", "366000601", "ACH", True,
-          ("PO BOX 6475", "INDIANAPOLIS", "IN", "462066475")),
-    Payer("AETNA", "AETNA LIFE INSURANCE COMPANY", 0.18, "12", "060876836", "CHK", False,
-          ("PO BOX 981106", "EL PASO", "TX", "799981106"), sends_st03=False),
-    Payer("CIGNA", "CIGNA HEALTHCARE", 0.10, "HM", "060303370", "ACH", False,
-          ("PO BOX 188061", "CHATTANOOGA", "TN", "374228061"), sends_st03=False),
+    Payer(
+        "BCBS01",
+        "BLUE CROSS BLUE SHIELD OF ILLINOIS",
+        0.30,
+        "12",
+        "361236610",
+        "ACH",
+        False,
+        ("300 E RANDOLPH ST", "CHICAGO", "IL", "606015099"),
+    ),
+    Payer(
+        "UHC",
+        "UNITEDHEALTHCARE INSURANCE COMPANY",
+        0.22,
+        "13",
+        "411289245",
+        "ACH",
+        True,
+        ("PO BOX 30555", "SALT LAKE CITY", "UT", "841300555"),
+    ),
+    Payer(
+        "MEDICARE",
+        "MEDICARE PART B JURISDICTION 6",
+        0.20,
+        "MB",
+        "366000601",
+        "ACH",
+        True,
+        ("PO BOX 6475", "INDIANAPOLIS", "IN", "462066475"),
+    ),
+    Payer(
+        "AETNA",
+        "AETNA LIFE INSURANCE COMPANY",
+        0.18,
+        "12",
+        "060876836",
+        "CHK",
+        False,
+        ("PO BOX 981106", "EL PASO", "TX", "799981106"),
+        sends_st03=False,
+    ),
+    Payer(
+        "CIGNA",
+        "CIGNA HEALTHCARE",
+        0.10,
+        "HM",
+        "060303370",
+        "ACH",
+        False,
+        ("PO BOX 188061", "CHATTANOOGA", "TN", "374228061"),
+        sends_st03=False,
+    ),
 ]
 PAYER_IDS = [p.id for p in PAYERS]
 PAYER_COUNT = len(PAYERS)
-SELF_PAY = PAYER_COUNT                 # the payer code of an uninsured visit
+SELF_PAY = PAYER_COUNT  # the payer code of an uninsured visit
 PAYER_LABELS = PAYER_IDS + ["SELFPAY"]  # primary/secondary_payer_id text by payer code
 MEDICARE = PAYER_IDS.index("MEDICARE")
 
@@ -73,8 +115,8 @@ PROVIDERS = [
     Provider("1093847562", "radiology", "Imaging Center", 1.4, ("71046", "74177", "70450", "76700")),
     Provider("1851736409", "internal_medicine", "South Clinic", 1.0, ("99214", "99215", "80053", "85025")),
 ]
-PROVIDER_WEIGHTS = [3, 2, 2, 1, 1, 1, 1, 2]        # share of the visits
-CPT_CODES = [code for p in PROVIDERS for code in p.cpt_codes]   # provider p's k-th code at 4 p + k
+PROVIDER_WEIGHTS = [3, 2, 2, 1, 1, 1, 1, 2]  # share of the visits
+CPT_CODES = [code for p in PROVIDERS for code in p.cpt_codes]  # provider p's k-th code at 4 p + k
 
 
 class Location(NamedTuple):
@@ -118,26 +160,169 @@ LOCATIONS = [
 ]
 
 FIRST_NAMES = [
-    "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David", "Elizabeth",
-    "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen",
-    "Christopher", "Lisa", "Daniel", "Nancy", "Matthew", "Betty", "Anthony", "Sandra", "Mark", "Margaret",
-    "José", "María", "Luis", "Ana", "Carlos", "Sofía", "Wei", "Mei", "Minh", "Linh", "Aisha", "Omar", "Zoë",
-    "Chloé", "Kwame", "Ngozi", "Dmitri", "Olga", "Priya", "Arjun", "Hiroshi", "Yuki", "Siobhan", "Seán",
-    "Mateo", "Camila", "Jamal", "Keisha", "Tyler", "Brianna", "Mary Ann", "Jean-Luc",
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "John",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Charles",
+    "Karen",
+    "Christopher",
+    "Lisa",
+    "Daniel",
+    "Nancy",
+    "Matthew",
+    "Betty",
+    "Anthony",
+    "Sandra",
+    "Mark",
+    "Margaret",
+    "José",
+    "María",
+    "Luis",
+    "Ana",
+    "Carlos",
+    "Sofía",
+    "Wei",
+    "Mei",
+    "Minh",
+    "Linh",
+    "Aisha",
+    "Omar",
+    "Zoë",
+    "Chloé",
+    "Kwame",
+    "Ngozi",
+    "Dmitri",
+    "Olga",
+    "Priya",
+    "Arjun",
+    "Hiroshi",
+    "Yuki",
+    "Siobhan",
+    "Seán",
+    "Mateo",
+    "Camila",
+    "Jamal",
+    "Keisha",
+    "Tyler",
+    "Brianna",
+    "Mary Ann",
+    "Jean-Luc",
 ]
 LAST_NAMES = [
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
-    "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin",
-    "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson",
-    "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores", "O'Brien",
-    "Kowalski", "Nowak", "Müller", "Peña", "Ibáñez", "Nguyễn", "Kim", "Park", "Patel", "Shah", "Okafor",
-    "Mensah", "Ivanova", "Schmidt", "Van der Berg", "St. John", "Smith-Jones", "Yamamoto", "Cohen",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "O'Brien",
+    "Kowalski",
+    "Nowak",
+    "Müller",
+    "Peña",
+    "Ibáñez",
+    "Nguyễn",
+    "Kim",
+    "Park",
+    "Patel",
+    "Shah",
+    "Okafor",
+    "Mensah",
+    "Ivanova",
+    "Schmidt",
+    "Van der Berg",
+    "St. John",
+    "Smith-Jones",
+    "Yamamoto",
+    "Cohen",
 ]
-STREETS = ["Main St", "Oak Ave", "Maple Dr", "Cedar Ln", "Elm St", "Washington Blvd", "Lake Shore Dr",
-           "Park Ave", "Pine St", "Lincoln Ave", "Madison St", "Halsted St", "Clark St", "Division St",
-           "Western Ave", "Ashland Ave", "Belmont Ave", "Irving Park Rd", "Sheridan Rd", "Cicero Ave"]
-ADDRESS_LINE2 = ["Apt 1", "Apt 2B", "Apt 3, Rear", "Unit 4", "Unit 12C", "Suite 200, Bldg B", "Apt 5F", "Fl 2",
-                 "Apt 101", "Unit 7", "#3", "Apt 9A", "Basement Unit", "Apt 14, c/o \"Grandma\" Ruiz"]
+STREETS = [
+    "Main St",
+    "Oak Ave",
+    "Maple Dr",
+    "Cedar Ln",
+    "Elm St",
+    "Washington Blvd",
+    "Lake Shore Dr",
+    "Park Ave",
+    "Pine St",
+    "Lincoln Ave",
+    "Madison St",
+    "Halsted St",
+    "Clark St",
+    "Division St",
+    "Western Ave",
+    "Ashland Ave",
+    "Belmont Ave",
+    "Irving Park Rd",
+    "Sheridan Rd",
+    "Cicero Ave",
+]
+ADDRESS_LINE2 = [
+    "Apt 1",
+    "Apt 2B",
+    "Apt 3, Rear",
+    "Unit 4",
+    "Unit 12C",
+    "Suite 200, Bldg B",
+    "Apt 5F",
+    "Fl 2",
+    "Apt 101",
+    "Unit 7",
+    "#3",
+    "Apt 9A",
+    "Basement Unit",
+    'Apt 14, c/o "Grandma" Ruiz',
+]
 EMAIL_DOMAINS = ["example.com", "example.org", "example.net", "mail.example.com"]
 LANGUAGES = ["en", "es", "vi", "zh-Hans", "pl", "ar"]
 LANGUAGE_WEIGHTS = [0.82, 0.12, 0.02, 0.02, 0.01, 0.01]
@@ -151,5 +336,6 @@ def ascii_text(s: str) -> str:
 FIRST_NAMES_X12 = [ascii_text(n).upper().replace("-", " ") for n in FIRST_NAMES]
 LAST_NAMES_X12 = [ascii_text(n).upper() for n in LAST_NAMES]
 FIRST_NAMES_EMAIL = [ascii_text(n).lower().replace(" ", "").replace("-", "") for n in FIRST_NAMES]
-LAST_NAMES_EMAIL = [ascii_text(n).lower().replace(" ", "").replace("'", "").replace(".", "").replace("-", "")
-                    for n in LAST_NAMES]
+LAST_NAMES_EMAIL = [
+    ascii_text(n).lower().replace(" ", "").replace("'", "").replace(".", "").replace("-", "") for n in LAST_NAMES
+]

@@ -6,6 +6,7 @@ them into the landing contract's text by table look-up: ``2026-11-20`` for a dat
 ``2026-11-20T14:05:09-06:00`` for a timestamp with the clinic's UTC offset on that day, or
 ``2026-11-20T20:05:09Z`` in UTC.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -91,7 +92,7 @@ class DateFormatter:
     def any_date(self, days) -> pa.Array:
         """Like `date`, for days outside the table's range too (birth dates); -1 is empty."""
         days = np.asarray(days, np.int64)
-        text = pc.cast(pa.array(np.maximum(days, -10 ** 5).astype(np.int32)).cast(pa.date32()), pa.string())
+        text = pc.cast(pa.array(np.maximum(days, -(10**5)).astype(np.int32)).cast(pa.date32()), pa.string())
         return null_where(text, days == -1)
 
     def compact_date(self, days) -> pa.Array:
@@ -106,12 +107,16 @@ class DateFormatter:
         if utc:
             instant = days * SECONDS_PER_DAY + seconds - self._offset_seconds[position]
             utc_day, utc_second = instant // SECONDS_PER_DAY, instant % SECONDS_PER_DAY
-            text = join_text(pc.take(self._dates_t, pa.array(self._position(utc_day))),
-                             pc.take(self._times, pa.array(utc_second)), "Z")
+            text = join_text(
+                pc.take(self._dates_t, pa.array(self._position(utc_day))),
+                pc.take(self._times, pa.array(utc_second)),
+                "Z",
+            )
         else:
             at = pa.array(position)
-            text = join_text(pc.take(self._dates_t, at), pc.take(self._times, pa.array(seconds)),
-                             pc.take(self._offsets, at))
+            text = join_text(
+                pc.take(self._dates_t, at), pc.take(self._times, pa.array(seconds)), pc.take(self._offsets, at)
+            )
         return null_where(text, days < 0)
 
     def timestamp_text(self, day: int, second: int) -> str:

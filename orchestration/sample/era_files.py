@@ -6,20 +6,30 @@ an L6 interest payment, a WO overpayment recovery, and a forward balance (FB) wh
 recovery exceeds the payment. Their own random stream (seeded from the seed and 835) keeps the
 files independent of any draw the rest of the generator adds.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from orchestration.raw.x12 import writer as x12
+
 from .claims import PROCESSED_AS_SECONDARY
-from .clinic import CLINIC, CLINIC_RECEIVER_ID, CLINIC_TIN, CPT_CODES, FIRST_NAMES_X12, LAST_NAMES_X12, PAYERS
-from .clinic import payer_party
+from .clinic import (
+    CLINIC,
+    CLINIC_RECEIVER_ID,
+    CLINIC_TIN,
+    CPT_CODES,
+    FIRST_NAMES_X12,
+    LAST_NAMES_X12,
+    PAYERS,
+    payer_party,
+)
 from .dates import DateFormatter, day_date
 from .encounters import Encounters
 from .table import first_of_each_run
@@ -31,6 +41,7 @@ MAX_CLAIMS_PER_TRANSACTION = 2000
 @dataclass(eq=False)
 class ClaimTexts:
     """Each claim's CLP..SVC block, and its number of segments."""
+
     texts: pa.Array
     segments: np.ndarray
 
@@ -50,38 +61,58 @@ def claim_texts(dates: DateFormatter, claims: dict, encounters: Encounters, guar
     encounter = claims["encounter"]
     cpt = claims["provider"] * 4
     texts, segments = x12.claim_blocks(
-        clp01=id_text("E", encounter + 1, 9), status=pc.cast(pa.array(claims["status"]), pa.string()),
-        charge=claims["charge"], paid=claims["paid"], resp=claims["responsibility"],
+        clp01=id_text("E", encounter + 1, 9),
+        status=pc.cast(pa.array(claims["status"]), pa.string()),
+        charge=claims["charge"],
+        paid=claims["paid"],
+        resp=claims["responsibility"],
         filing=pick([p.claim_filing_indicator for p in PAYERS], claims["payer"]),
         clp07=pc.cast(pa.array(claims["control_number"]), pa.string()),
         last=pick(LAST_NAMES_X12, guarantor_last_name[encounters.guarantor[encounter]]),
         first=pick(FIRST_NAMES_X12, encounters.patient_first_name[encounter]),
         member=id_text("M", encounters.patient_number[encounter], 10),
         service_date=dates.compact_date(encounters.service_day[encounter]),
-        co45=claims["contractual"], oa23=claims["prior_payer_paid"], pr1=claims["deductible"],
-        pr2=claims["coinsurance"], pr3=claims["copay"], pr204=claims["not_covered"],
-        co_denial=claims["denied_write_off"], co_denial_reason=pick(["50", "97", "29"], claims["denial_reason"]),
-        svc_lines=claims["service_lines"], cpt1=pick(CPT_CODES, cpt + claims["first_cpt"]),
-        cpt2=pick(CPT_CODES, cpt + claims["second_cpt"]), svc_split=claims["line_split"],
+        co45=claims["contractual"],
+        oa23=claims["prior_payer_paid"],
+        pr1=claims["deductible"],
+        pr2=claims["coinsurance"],
+        pr3=claims["copay"],
+        pr204=claims["not_covered"],
+        co_denial=claims["denied_write_off"],
+        co_denial_reason=pick(["50", "97", "29"], claims["denial_reason"]),
+        svc_lines=claims["service_lines"],
+        cpt1=pick(CPT_CODES, cpt + claims["first_cpt"]),
+        cpt2=pick(CPT_CODES, cpt + claims["second_cpt"]),
+        svc_split=claims["line_split"],
     )
     return ClaimTexts(texts, segments)
 
 
-def remittance(claims: dict, texts: ClaimTexts, rows, *, st_control: str, production_date: str, trace: str,
-               **options) -> x12.Transaction:
+def remittance(
+    claims: dict, texts: ClaimTexts, rows, *, st_control: str, production_date: str, trace: str, **options
+) -> x12.Transaction:
     """One ST..SE paying the claims `rows` (all of one payer and payment date) to the clinic."""
     payer = PAYERS[int(claims["payer"][rows[0]])]
     pay_date = day_date(int(claims["day"][rows[0]])).strftime("%Y%m%d")
     return x12.Transaction(
-        st_control=st_control, payer=payer_party(int(claims["payer"][rows[0]])), payee=CLINIC, payee_tin=CLINIC_TIN,
-        pay_date=pay_date, production_date=production_date, trace=trace, payer_tin=payer.tax_id,
-        method=payer.payment_method, claims_text=x12.concat_text(texts.texts, rows),
-        claims_segments=int(texts.segments[rows].sum()), paid_total=int(claims["paid"][rows].sum()),
-        payee_npi=CLINIC.id, **options)
+        st_control=st_control,
+        payer=payer_party(int(claims["payer"][rows[0]])),
+        payee=CLINIC,
+        payee_tin=CLINIC_TIN,
+        pay_date=pay_date,
+        production_date=production_date,
+        trace=trace,
+        payer_tin=payer.tax_id,
+        method=payer.payment_method,
+        claims_text=x12.concat_text(texts.texts, rows),
+        claims_segments=int(texts.segments[rows].sum()),
+        paid_total=int(claims["paid"][rows].sum()),
+        payee_npi=CLINIC.id,
+        **options,
+    )
 
 
-def write_remittances(out: Path, texts: ClaimTexts, claims: dict, seed: int,
-                      say: Callable[[str], None]) -> Remittances:
+def write_remittances(out: Path, texts: ClaimTexts, claims: dict, seed: int, say: Callable[[str], None]) -> Remittances:
     folder = out / "era"
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng([seed, 835])
@@ -96,17 +127,25 @@ def write_remittances(out: Path, texts: ClaimTexts, claims: dict, seed: int,
         production_date = day_date(day - 2).strftime("%Y%m%d")
         transactions = _file_transactions(rng, claims, texts, np.arange(start, end), production_date)
         n_transactions += len(transactions)
-        text = x12.interchange(transactions, sender=payer.id, receiver=CLINIC_RECEIVER_ID, date=production_date,
-                               time=f"{6 + code:02d}00", isa_control=number + 1, gs_control=number + 1,
-                               newline=payer.line_breaks)
+        text = x12.interchange(
+            transactions,
+            sender=payer.id,
+            receiver=CLINIC_RECEIVER_ID,
+            date=production_date,
+            time=f"{6 + code:02d}00",
+            isa_control=number + 1,
+            gs_control=number + 1,
+            newline=payer.line_breaks,
+        )
         (folder / f"{payer.id}_{pay_date}_1.835").write_text(text)
         if number % step == 0 and len(starts) > 20:
             say(f"835 files {100 * number // len(starts)}% …")
     return Remittances(len(starts), n, n_transactions, texts)
 
 
-def _file_transactions(rng: np.random.Generator, claims: dict, texts: ClaimTexts, rows: np.ndarray,
-                       production_date: str) -> list[x12.Transaction]:
+def _file_transactions(
+    rng: np.random.Generator, claims: dict, texts: ClaimTexts, rows: np.ndarray, production_date: str
+) -> list[x12.Transaction]:
     """The transactions of one file: primaries split by encounter number into groups of at most
     2,000 claims, then the secondaries."""
     secondary = claims["status"][rows] == PROCESSED_AS_SECONDARY
@@ -130,9 +169,18 @@ def _file_transactions(rng: np.random.Generator, claims: dict, texts: ClaimTexts
         balance = paid - sum(amount for _, amount in adjustments)
         if balance < 0:
             adjustments.append((f"FB:{trace}", balance))
-        transactions.append(remittance(claims, texts, group, st_control=f"{j + 1:04d}",
-                                       production_date=production_date, trace=trace, plb=adjustments,
-                                       st03=payer.sends_st03))
+        transactions.append(
+            remittance(
+                claims,
+                texts,
+                group,
+                st_control=f"{j + 1:04d}",
+                production_date=production_date,
+                trace=trace,
+                plb=adjustments,
+                st03=payer.sends_st03,
+            )
+        )
     return transactions
 
 

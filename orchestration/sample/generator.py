@@ -13,12 +13,13 @@ Everything is vectorised with numpy and pyarrow and driven by one seeded random 
 (randomness); there is no wall clock anywhere, so the same arguments give byte-identical
 files, with the same modification times.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 from .adjudication import adjudicate
 from .claims import claim_rows
@@ -41,7 +42,7 @@ from .transactions import transaction_table
 
 __all__ = ["DEFECTS", "DEFECT_FILES", "generate"]
 
-PROGRESS_KINDS = ("encounters", "patient_transactions")     # the large files: say when written
+PROGRESS_KINDS = ("encounters", "patient_transactions")  # the large files: say when written
 
 
 def generate(
@@ -80,37 +81,55 @@ def generate(
     postings = patients.postings.arrays()
     say(f"patient flows … {len(postings['guarantor']):,} postings")
     plans = patients.plans
-    settle_consents_and_addresses(rng, people, as_of_day, postings,
-                                  (plans.card_on_file_guarantors, plans.card_on_file_created_day),
-                                  patients.contacts.arrays())
+    settle_consents_and_addresses(
+        rng,
+        people,
+        as_of_day,
+        postings,
+        (plans.card_on_file_guarantors, plans.card_on_file_created_day),
+        patients.contacts.arrays(),
+    )
 
     # The clinic's systems export; SendGrid reports on the e-mail; the payers remit.
     transactions, postings_in_id_order = transaction_table(rng, postings, encounters.visit_second, as_of_day)
-    written = _write_csv_files(out, dates, {
-        "guarantors": guarantor_table(people, first_delta_day),
-        "encounters": encounter_table(encounters),
-        "patient_transactions": transactions,
-        "payment_plans": plans.table,
-        "disputes": patients.disputes,
-        "hardship": patients.hardship,
-        "contact_log": contact_table(patients.contacts),
-        "agency_activity": patients.agency_activity,
-    }, as_of_day, first_delta_day, say)
+    written = _write_csv_files(
+        out,
+        dates,
+        {
+            "guarantors": guarantor_table(people, first_delta_day),
+            "encounters": encounter_table(encounters),
+            "patient_transactions": transactions,
+            "payment_plans": plans.table,
+            "disputes": patients.disputes,
+            "hardship": patients.hardship,
+            "contact_log": contact_table(patients.contacts),
+            "agency_activity": patients.agency_activity,
+        },
+        as_of_day,
+        first_delta_day,
+        say,
+    )
     sendgrid = write_sendgrid_events(rng, out, dates, as_of_day, people, patients.email_bounced)
     era = write_remittances(out, claim_texts(dates, claims, encounters, people.last_name), claims, seed, say)
 
     summary = {
-        "guarantors": guarantors, "as_of": as_of.isoformat(), "seed": seed,
+        "guarantors": guarantors,
+        "as_of": as_of.isoformat(),
+        "seed": seed,
         "rows": {kind: counts["history"] + counts["delta"] for kind, counts in written.items()},
         "files": written,
-        "era_files": era.files, "era_transactions": era.transactions, "era_claims": era.claims,
-        "sendgrid_files": sendgrid["files"], "sendgrid_events": sendgrid["events"],
+        "era_files": era.files,
+        "era_transactions": era.transactions,
+        "era_claims": era.claims,
+        "sendgrid_files": sendgrid["files"],
+        "sendgrid_events": sendgrid["events"],
         "servicing_showcase": add_servicing_showcase(out, as_of),
     }
     if defects:
         first_posting = {name: values[0] for name, values in postings_in_id_order.items()}
-        summary["defects"] = _write_defects(out, dates, as_of_day, encounters, patients.balances, first_posting,
-                                            claims, era.claim_texts)
+        summary["defects"] = _write_defects(
+            out, dates, as_of_day, encounters, patients.balances, first_posting, claims, era.claim_texts
+        )
     stamp_arrivals(out, day_date(first_delta_day - 1), clinic_tz)
     summary["seconds"] = round(time.perf_counter() - started, 2)
     say(f"done in {summary['seconds']} s")
@@ -126,8 +145,14 @@ def _check_options(guarantors: int, days: int, delta_days: int) -> None:
         raise ValueError("delta_days must be between 1 and days / 2")
 
 
-def _write_csv_files(out: Path, dates: DateFormatter, tables: dict[str, TableRows], as_of_day: int,
-                     first_delta_day: int, say: Callable[[str], None]) -> dict:
+def _write_csv_files(
+    out: Path,
+    dates: DateFormatter,
+    tables: dict[str, TableRows],
+    as_of_day: int,
+    first_delta_day: int,
+    say: Callable[[str], None],
+) -> dict:
     written = {}
     for kind, table in tables.items():
         written[kind] = write_kind(out, dates, kind, table, as_of_day, first_delta_day)
@@ -136,8 +161,16 @@ def _write_csv_files(out: Path, dates: DateFormatter, tables: dict[str, TableRow
     return written
 
 
-def _write_defects(out: Path, dates: DateFormatter, as_of_day: int, encounters: Encounters, balances,
-                   first_posting: dict, claims: dict, texts: ClaimTexts) -> dict:
+def _write_defects(
+    out: Path,
+    dates: DateFormatter,
+    as_of_day: int,
+    encounters: Encounters,
+    balances,
+    first_posting: dict,
+    claims: dict,
+    texts: ClaimTexts,
+) -> dict:
     """The bad inputs of defect_catalogue; returns what the pipeline must make of them."""
     resolved: dict = {}
     good = write_row_defects(out / "pm", dates, as_of_day, encounters.guarantor, balances, first_posting)

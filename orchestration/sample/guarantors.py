@@ -6,14 +6,23 @@ sometimes the same e-mail or phone). Registration, consents, opt-outs, address v
 deceased and bankruptcy dates follow the guarantor's visits; a few facts are settled only once
 the patient side is known (`settle_consents_and_addresses`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from .clinic import ADDRESS_LINE2, EMAIL_DOMAINS, FIRST_NAMES, LANGUAGE_WEIGHTS, LANGUAGES, LAST_NAMES, LOCATIONS
-from .clinic import STREETS
+from .clinic import (
+    ADDRESS_LINE2,
+    EMAIL_DOMAINS,
+    FIRST_NAMES,
+    LANGUAGE_WEIGHTS,
+    LANGUAGES,
+    LAST_NAMES,
+    LOCATIONS,
+    STREETS,
+)
 from .encounters import VisitSpan
 from .randomness import Randomness, seconds_of_day
 from .vocabulary import CARD_ON_FILE, PREFER_EMAIL, PREFER_MAIL, RETURNED_MAIL
@@ -23,6 +32,7 @@ from .vocabulary import CARD_ON_FILE, PREFER_EMAIL, PREFER_MAIL, RETURNED_MAIL
 class Guarantors:
     """One entry per guarantor (arrays indexed by guarantor number - 1); a day number of -1
     means the fact is absent (no consent, not deceased, ...)."""
+
     count: int
     first_visit_day: np.ndarray
     # who and where (positions in the clinic's reference lists)
@@ -31,19 +41,19 @@ class Guarantors:
     last_name: np.ndarray
     street: np.ndarray
     house_number: np.ndarray
-    address_line2: np.ndarray       # -1: none
-    zip_last2: np.ndarray           # the two digits after the location's ZIP3
-    zip4: np.ndarray                # -1: none
+    address_line2: np.ndarray  # -1: none
+    zip_last2: np.ndarray  # the two digits after the location's ZIP3
+    zip4: np.ndarray  # -1: none
     timezone_filled: np.ndarray
-    household: np.ndarray           # -1: none
+    household: np.ndarray  # -1: none
     # how to reach them
     birth_day: np.ndarray
-    phone_number: np.ndarray        # 7 digits after the area code; -1: none
+    phone_number: np.ndarray  # 7 digits after the area code; -1: none
     phone_e164: np.ndarray
     has_email: np.ndarray
     email_number: np.ndarray
     email_domain: np.ndarray
-    email_owner: np.ndarray         # the household member whose name the address carries
+    email_owner: np.ndarray  # the household member whose name the address carries
     preferred_channel: np.ndarray
     language: np.ndarray
     # dated facts
@@ -59,7 +69,7 @@ class Guarantors:
     deceased_day: np.ndarray
     bankruptcy_day: np.ndarray
     card_on_file_consent_day: np.ndarray
-    flag_second: np.ndarray         # time of day of the address/deceased/bankruptcy entries
+    flag_second: np.ndarray  # time of day of the address/deceased/bankruptcy entries
 
     @property
     def has_phone(self) -> np.ndarray:
@@ -159,51 +169,70 @@ def _dated_facts(rng: Randomness, as_of_day: int, visits: VisitSpan, has_own_pho
     email_consent = np.where(has_email & rng.chance(0.62, count), consent_day, -1)
     consent_second = registered_second + rng.integers(60, 1800, count)
     span = np.maximum(as_of_day - np.maximum(consent_day, as_of_day - 400), 1)
-    sms_opt_out = np.where((sms_consent >= 0) & rng.chance(0.06, count),
-                           np.minimum(consent_day + rng.integers(1, span), as_of_day), -1)
-    email_opt_out = np.where((email_consent >= 0) & rng.chance(0.04, count),
-                             np.minimum(consent_day + rng.integers(1, span), as_of_day), -1)
+    sms_opt_out = np.where(
+        (sms_consent >= 0) & rng.chance(0.06, count), np.minimum(consent_day + rng.integers(1, span), as_of_day), -1
+    )
+    email_opt_out = np.where(
+        (email_consent >= 0) & rng.chance(0.04, count), np.minimum(consent_day + rng.integers(1, span), as_of_day), -1
+    )
     opt_out_second = rng.integers(7 * 3600, 22 * 3600, count)
     verified = np.where(visits.last_day_before_as_of >= 0, visits.last_day_before_as_of, registered)
     verified = np.where(rng.chance(0.25, count), registered, verified)
     address_verified = np.where(rng.chance(0.05, count), -1, verified)
     since_first = np.maximum(as_of_day - first_visit, 1)
     after_last = np.maximum(as_of_day - visits.last_day, 1)
-    deceased = np.where(rng.chance(0.003, count) & (visits.last_day < as_of_day),
-                        np.minimum(visits.last_day + rng.integers(1, after_last), as_of_day), -1)
-    bankruptcy = np.where(rng.chance(0.003, count),
-                          np.minimum(first_visit + rng.integers(1, since_first), as_of_day), -1)
+    deceased = np.where(
+        rng.chance(0.003, count) & (visits.last_day < as_of_day),
+        np.minimum(visits.last_day + rng.integers(1, after_last), as_of_day),
+        -1,
+    )
+    bankruptcy = np.where(
+        rng.chance(0.003, count), np.minimum(first_visit + rng.integers(1, since_first), as_of_day), -1
+    )
     return dict(
-        registered_day=registered, registered_second=registered_second, sms_consent_day=sms_consent,
-        email_consent_day=email_consent, consent_second=consent_second, sms_opt_out_day=sms_opt_out,
-        email_opt_out_day=email_opt_out, opt_out_second=opt_out_second, address_verified_day=address_verified,
-        deceased_day=deceased, bankruptcy_day=bankruptcy,
+        registered_day=registered,
+        registered_second=registered_second,
+        sms_consent_day=sms_consent,
+        email_consent_day=email_consent,
+        consent_second=consent_second,
+        sms_opt_out_day=sms_opt_out,
+        email_opt_out_day=email_opt_out,
+        opt_out_second=opt_out_second,
+        address_verified_day=address_verified,
+        deceased_day=deceased,
+        bankruptcy_day=bankruptcy,
         card_on_file_consent_day=np.where(rng.chance(0.04, count), consent_day, -1),
         flag_second=seconds_of_day(rng, count, 9, 17),
     )
 
 
-def settle_consents_and_addresses(rng: Randomness, people: Guarantors, as_of_day: int, transactions: dict,
-                                  card_on_file_plans: tuple, contacts: dict) -> None:
+def settle_consents_and_addresses(
+    rng: Randomness, people: Guarantors, as_of_day: int, transactions: dict, card_on_file_plans: tuple, contacts: dict
+) -> None:
     """What the patient side implies for the guarantor file: a card-on-file consent no later
     than the plan or payment that uses the card, and an address verified before any mail that
     came back from it. `card_on_file_plans` is (guarantor, plan created day) of the plans set
     up with a card on file."""
     plan_guarantor, plan_created = card_on_file_plans
     consent = people.card_on_file_consent_day
-    consent[plan_guarantor] = np.where(consent[plan_guarantor] >= 0,
-                                       np.minimum(consent[plan_guarantor], plan_created), plan_created)
+    consent[plan_guarantor] = np.where(
+        consent[plan_guarantor] >= 0, np.minimum(consent[plan_guarantor], plan_created), plan_created
+    )
     on_card = transactions["method"] == CARD_ON_FILE
     first_card_payment = np.full(people.count, as_of_day + 1, np.int64)
     np.minimum.at(first_card_payment, transactions["guarantor"][on_card], transactions["day"][on_card])
     paid_by_card = first_card_payment <= as_of_day
-    consent = np.where(paid_by_card & ((consent < 0) | (consent > first_card_payment)),
-                       np.minimum(first_card_payment, np.maximum(people.first_visit_day, 0)), consent)
+    consent = np.where(
+        paid_by_card & ((consent < 0) | (consent > first_card_payment)),
+        np.minimum(first_card_payment, np.maximum(people.first_visit_day, 0)),
+        consent,
+    )
     people.card_on_file_consent_day = np.where(paid_by_card, np.minimum(consent, first_card_payment), consent)
 
     returned = contacts["outcome"] == RETURNED_MAIL
     last_returned = np.full(people.count, -1, np.int64)
     np.maximum.at(last_returned, contacts["guarantor"][returned], contacts["day"][returned])
     contradicted = (last_returned >= 0) & (people.address_verified_day >= last_returned)
-    people.address_verified_day = np.where(contradicted, last_returned - rng.integers(5, 30, people.count),
-                                           people.address_verified_day)
+    people.address_verified_day = np.where(
+        contradicted, last_returned - rng.integers(5, 30, people.count), people.address_verified_day
+    )

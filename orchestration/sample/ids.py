@@ -2,6 +2,7 @@
 
 Entities are numbered from 0 inside the generator (array positions); their ids count from 1.
 """
+
 from __future__ import annotations
 
 import numpy as np

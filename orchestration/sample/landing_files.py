@@ -15,6 +15,7 @@ is when it arrived: a dated file at 23:30 clinic time on its date, the others (h
 defect files) at 23:30 on the day before the first delta day. A backfill loads files by
 arrival (docs/operations.md), so a generated clinic backfills as its files would have arrived.
 """
+
 from __future__ import annotations
 
 import csv
@@ -37,7 +38,7 @@ from .table import TableRows
 from .vocabulary import column_names
 
 LANDING_DIRS = ("era", "pm", "ops", "events")
-DATED_NAME = re.compile(r"_(\d{8})(?:_\d+)?\.[A-Za-z0-9]+$")    # <kind>_<YYYYMMDD>[_n].<ext>
+DATED_NAME = re.compile(r"_(\d{8})(?:_\d+)?\.[A-Za-z0-9]+$")  # <kind>_<YYYYMMDD>[_n].<ext>
 ARRIVAL_TIME = (23, 30)
 _CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed", batch_size=65536)
 
@@ -66,8 +67,9 @@ def write_csv(table: pa.Table, path: Path) -> None:
     pacsv.write_csv(table, str(path), write_options=_CSV_OPTIONS)
 
 
-def write_kind(out: Path, dates: DateFormatter, kind: str, table: TableRows, as_of_day: int,
-               first_delta_day: int) -> dict:
+def write_kind(
+    out: Path, dates: DateFormatter, kind: str, table: TableRows, as_of_day: int, first_delta_day: int
+) -> dict:
     """The history file (rows last updated before `first_delta_day`, plus the previous version
     of rows created before it and updated later) and one delta file per day up to the as-of
     date. Returns the row counts."""
@@ -86,10 +88,16 @@ def write_kind(out: Path, dates: DateFormatter, kind: str, table: TableRows, as_
             history = history.sort_by(CSV_BY_NAME[kind].key)
     write_csv(history, folder / f"{kind}_history.csv")
     for day in range(first_delta_day, as_of_day + 1):
-        write_csv(table.rows.take(np.flatnonzero(updated == day)).format(dates, columns),
-                  folder / f"{kind}_{day_date(day).strftime('%Y%m%d')}.csv")
-    return {"history": history.num_rows, "delta": int((updated >= first_delta_day).sum()),
-            "previous_versions": n_previous, "keys": len(updated)}
+        write_csv(
+            table.rows.take(np.flatnonzero(updated == day)).format(dates, columns),
+            folder / f"{kind}_{day_date(day).strftime('%Y%m%d')}.csv",
+        )
+    return {
+        "history": history.num_rows,
+        "delta": int((updated >= first_delta_day).sum()),
+        "previous_versions": n_previous,
+        "keys": len(updated),
+    }
 
 
 def append_rows(out: Path, kind: str, rows: list[dict]) -> None:
@@ -120,6 +128,7 @@ def stamp_arrivals(out: Path, history_day: date, clinic_tz: str) -> None:
         if path.is_file():
             dated = DATED_NAME.search(path.name)
             day = datetime.strptime(dated[1], "%Y%m%d").date() if dated else history_day
-            arrival = datetime.combine(day, datetime.min.time().replace(hour=ARRIVAL_TIME[0], minute=ARRIVAL_TIME[1]),
-                                       zone).timestamp()
+            arrival = datetime.combine(
+                day, datetime.min.time().replace(hour=ARRIVAL_TIME[0], minute=ARRIVAL_TIME[1]), zone
+            ).timestamp()
             os.utime(path, (arrival, arrival))

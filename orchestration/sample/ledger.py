@@ -4,6 +4,7 @@ Each flow adds a batch of rows at once, column by column (scalars are broadcast)
 optional mask of the rows that really happen; `arrays()` returns the rows so far as one array
 per column, in the order they were added.
 """
+
 from __future__ import annotations
 
 import numpy as np

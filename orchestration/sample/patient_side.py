@@ -7,6 +7,7 @@ pay, or, for silent payers owing 125+ days, a settlement or a placement with the
 Afterwards some card and check payments bounce (reversed, half paid again), a few guarantors
 send money on account, and the contact log fills with the clinic's own touches and incidents.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,12 +41,13 @@ class PatientSide:
     disputes: TableRows
     hardship: TableRows
     agency_activity: TableRows
-    balances: np.ndarray        # per encounter, after every posting on it
-    email_bounced: np.ndarray   # per guarantor
+    balances: np.ndarray  # per encounter, after every posting on it
+    email_bounced: np.ndarray  # per guarantor
 
 
-def play_patient_side(rng: Randomness, people: Guarantors, encounters: Encounters, adjudication: Adjudication,
-                      as_of_day: int) -> PatientSide:
+def play_patient_side(
+    rng: Randomness, people: Guarantors, encounters: Encounters, adjudication: Adjudication, as_of_day: int
+) -> PatientSide:
     postings, contacts = TransactionLedger(), ContactLedger()
     behaviour = rng.choice(3, BEHAVIOUR_WEIGHTS, people.count)
     owed = front_desk(rng, postings, encounters, adjudication, as_of_day)
@@ -66,8 +68,9 @@ def play_patient_side(rng: Randomness, people: Guarantors, encounters: Encounter
     settle(rng, postings, contacts, accounts(SETTLEMENT), as_of_day)
     agency_activity = place_with_agency(rng, postings, accounts(AGENCY), as_of_day)
     _reverse_some_payments(rng, postings, as_of_day)
-    balances = encounter_balances(encounters.count, adjudication.responsibility, adjudication.pending,
-                                  postings.arrays())
+    balances = encounter_balances(
+        encounters.count, adjudication.responsibility, adjudication.pending, postings.arrays()
+    )
     _money_on_account(rng, postings, encounters, balances, people.first_visit_day, as_of_day)
 
     first_balance_day = np.full(people.count, as_of_day + 1, np.int64)
@@ -108,26 +111,57 @@ def _reverse_some_payments(rng: Randomness, postings: TransactionLedger, as_of_d
     days later (NSF cheques, charge-backs); half are paid again 3-20 days after that."""
     paid = postings.arrays()
     n = len(paid["guarantor"])
-    reversible = ((paid["type"] == PAYMENT) & np.isin(paid["method"], [CARD, CHECK, TEXT_TO_PAY, PORTAL, PHONE])
-                  & (paid["front_desk"] != 1))
+    reversible = (
+        (paid["type"] == PAYMENT)
+        & np.isin(paid["method"], [CARD, CHECK, TEXT_TO_PAY, PORTAL, PHONE])
+        & (paid["front_desk"] != 1)
+    )
     reversed_ = reversible & rng.chance(0.015, n)
     reversal_day = paid["day"] + rng.integers(2, 10, n)
     reversed_ &= reversal_day <= as_of_day
-    postings.add(guarantor=paid["guarantor"], encounter=paid["encounter"], day=reversal_day, type=PAYMENT_REVERSAL,
-                 amount=paid["amount"], method=paid["method"], plan=paid["plan"], mask=reversed_)
+    postings.add(
+        guarantor=paid["guarantor"],
+        encounter=paid["encounter"],
+        day=reversal_day,
+        type=PAYMENT_REVERSAL,
+        amount=paid["amount"],
+        method=paid["method"],
+        plan=paid["plan"],
+        mask=reversed_,
+    )
     repay_day = reversal_day + rng.integers(3, 20, n)
-    postings.add(guarantor=paid["guarantor"], encounter=paid["encounter"], day=repay_day, type=PAYMENT,
-                 amount=paid["amount"], method=np.where(paid["method"] == CHECK, CARD, PORTAL), plan=paid["plan"],
-                 mask=reversed_ & (repay_day <= as_of_day) & rng.chance(0.5, n))
+    postings.add(
+        guarantor=paid["guarantor"],
+        encounter=paid["encounter"],
+        day=repay_day,
+        type=PAYMENT,
+        amount=paid["amount"],
+        method=np.where(paid["method"] == CHECK, CARD, PORTAL),
+        plan=paid["plan"],
+        mask=reversed_ & (repay_day <= as_of_day) & rng.chance(0.5, n),
+    )
 
 
-def _money_on_account(rng: Randomness, postings: TransactionLedger, encounters: Encounters, balances: np.ndarray,
-                      first_visit_day: np.ndarray, as_of_day: int) -> None:
+def _money_on_account(
+    rng: Randomness,
+    postings: TransactionLedger,
+    encounters: Encounters,
+    balances: np.ndarray,
+    first_visit_day: np.ndarray,
+    as_of_day: int,
+) -> None:
     """2% of guarantors owing $40+ send $20-150 (at most half of it) without naming a visit."""
     n = len(first_visit_day)
     owes = np.bincount(encounters.guarantor, weights=np.maximum(balances, 0), minlength=n).astype(np.int64)
     sends = (owes >= 4000) & rng.chance(0.02, n)
     amount = np.minimum(rng.integers(20, 150, n) * 100, owes // 2)
     day = np.maximum(as_of_day - rng.integers(0, 90, n), first_visit_day)
-    postings.add(guarantor=np.arange(n), encounter=-1, day=day, type=PAYMENT, amount=amount,
-                 method=rng.pick((PORTAL, PHONE, CHECK), [0.5, 0.3, 0.2], n), mask=sends)
+    postings.add(
+        guarantor=np.arange(n),
+        encounter=-1,
+        day=day,
+        type=PAYMENT,
+        amount=amount,
+        method=rng.pick((PORTAL, PHONE, CHECK), [0.5, 0.3, 0.2], n),
+        mask=sends,
+    )

@@ -5,6 +5,7 @@ no wall clock anywhere: the same seed and options give byte-identical files. A c
 adds, removes or reorders a draw changes every value drawn after it (a different but equally
 valid clinic); the tests pin properties, not values.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -9,6 +9,7 @@ Their ids sit far above the generated ones (G9000000x, E90000000x, T90000000x, P
 HA900000x, DS9000001); every value is dated before the as-of date, so the history/delta split
 holds.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -17,11 +18,18 @@ from pathlib import Path
 from .dates import shift_months
 from .landing_files import append_rows
 
-PEOPLE = [("G90000001", "Avery", "Planmaker"), ("G90000002", "Blake", "Reminder"),
-          ("G90000003", "Casey", "Cardholder"), ("G90000004", "Devon", "Confirmed"),
-          ("G90000005", "Emery", "Reviewed"), ("G90000006", "Finley", "Doubtful"),
-          ("G90000007", "Gray", "Refunded"), ("G90000008", "Harper", "Applicant"),
-          ("G90000009", "Indigo", "Decided"), ("G90000010", "Jordan", "Caller")]
+PEOPLE = [
+    ("G90000001", "Avery", "Planmaker"),
+    ("G90000002", "Blake", "Reminder"),
+    ("G90000003", "Casey", "Cardholder"),
+    ("G90000004", "Devon", "Confirmed"),
+    ("G90000005", "Emery", "Reviewed"),
+    ("G90000006", "Finley", "Doubtful"),
+    ("G90000007", "Gray", "Refunded"),
+    ("G90000008", "Harper", "Applicant"),
+    ("G90000009", "Indigo", "Decided"),
+    ("G90000010", "Jordan", "Caller"),
+]
 CARD_HOLDER, PHONE_ONLY = "G90000003", "G90000010"
 CARD_PLAN = "PP9000002"
 
@@ -44,32 +52,72 @@ class ShowcaseRows:
 
     def guarantor(self, n: int, gid: str, first: str, last: str) -> None:
         row = dict(
-            guarantor_id=gid, household_id=gid, first_name=first, last_name=last,
-            address_line1=f"{100 + n} Servicing Way", city="Springfield", state="IL", postal_code="62701",
-            phone=f"(217) 555-01{60 + n}", email=f"{first.lower()}.{last.lower()}@example.com", language="en",
-            sms_consent_at=self.at(-300), email_consent_at=self.at(-300),
+            guarantor_id=gid,
+            household_id=gid,
+            first_name=first,
+            last_name=last,
+            address_line1=f"{100 + n} Servicing Way",
+            city="Springfield",
+            state="IL",
+            postal_code="62701",
+            phone=f"(217) 555-01{60 + n}",
+            email=f"{first.lower()}.{last.lower()}@example.com",
+            language="en",
+            sms_consent_at=self.at(-300),
+            email_consent_at=self.at(-300),
             card_on_file_consent_at=self.at(-40) if gid == CARD_HOLDER else "",
-            address_verified_at=self.day(-300), updated_at=self.at(-2))
-        if gid == PHONE_ONLY:       # the plan offer goes through the call list
+            address_verified_at=self.day(-300),
+            updated_at=self.at(-2),
+        )
+        if gid == PHONE_ONLY:  # the plan offer goes through the call list
             row.update(address_line1="", sms_consent_at="", email_consent_at="")
         self.add("guarantors", **row)
 
     def encounter(self, n: int, gid: str, age: int, charge: str) -> None:
-        self.add("encounters", encounter_id=f"E{900000000 + n}", guarantor_id=gid, patient_id=f"P{900000000 + n}",
-                 service_date=self.day(-age), total_charge=charge, primary_payer_id="SELFPAY",
-                 updated_at=self.at(-age))
+        self.add(
+            "encounters",
+            encounter_id=f"E{900000000 + n}",
+            guarantor_id=gid,
+            patient_id=f"P{900000000 + n}",
+            service_date=self.day(-age),
+            total_charge=charge,
+            primary_payer_id="SELFPAY",
+            updated_at=self.at(-age),
+        )
 
-    def payment(self, n: int, gid: str, encounter: str, offset: int, amount: str, plan: str = "",
-                type: str = "payment") -> None:
-        self.add("patient_transactions", transaction_id=f"T{900000000 + n}", guarantor_id=gid, encounter_id=encounter,
-                 posted_at=self.day(offset), type=type, amount=amount,
-                 method="card_on_file" if plan == CARD_PLAN else "portal", plan_id=plan, updated_at=self.at(offset))
+    def payment(
+        self, n: int, gid: str, encounter: str, offset: int, amount: str, plan: str = "", type: str = "payment"
+    ) -> None:
+        self.add(
+            "patient_transactions",
+            transaction_id=f"T{900000000 + n}",
+            guarantor_id=gid,
+            encounter_id=encounter,
+            posted_at=self.day(offset),
+            type=type,
+            amount=amount,
+            method="card_on_file" if plan == CARD_PLAN else "portal",
+            plan_id=plan,
+            updated_at=self.at(offset),
+        )
 
     def plan(self, plan_id: str, gid: str, created: int, amount: str, count: int, first_due: date, card: str) -> None:
-        self.add("payment_plans", plan_id=plan_id, guarantor_id=gid, created_at=self.at(created), approved_by="S001",
-                 total_amount=f"{float(amount) * count:.2f}", installment_amount=amount,
-                 installment_count=str(count), first_due_date=first_due.isoformat(), frequency="monthly",
-                 card_on_file=card, status="active", status_changed_at=self.at(created), updated_at=self.at(created))
+        self.add(
+            "payment_plans",
+            plan_id=plan_id,
+            guarantor_id=gid,
+            created_at=self.at(created),
+            approved_by="S001",
+            total_amount=f"{float(amount) * count:.2f}",
+            installment_amount=amount,
+            installment_count=str(count),
+            first_due_date=first_due.isoformat(),
+            frequency="monthly",
+            card_on_file=card,
+            status="active",
+            status_changed_at=self.at(created),
+            updated_at=self.at(created),
+        )
 
 
 def add_servicing_showcase(out: Path, as_of: date) -> dict[str, int]:
@@ -110,13 +158,31 @@ def _plan_scenarios(show: ShowcaseRows) -> None:
 def _hardship_dispute_and_refund_scenarios(show: ShowcaseRows) -> None:
     # hardship review: approved support ending in 20 days
     show.encounter(5, "G90000005", 200, "300.00")
-    show.add("hardship", application_id="HA9000001", guarantor_id="G90000005", submitted_at=show.at(-170),
-             decided_at=show.at(-165), outcome="approved", relief="extended_timeline", support_start=show.day(-165),
-             support_end=show.day(20), verified_by="S001", updated_at=show.at(-165))
+    show.add(
+        "hardship",
+        application_id="HA9000001",
+        guarantor_id="G90000005",
+        submitted_at=show.at(-170),
+        decided_at=show.at(-165),
+        outcome="approved",
+        relief="extended_timeline",
+        support_start=show.day(-165),
+        support_end=show.day(20),
+        verified_by="S001",
+        updated_at=show.at(-165),
+    )
     # dispute review: an open dispute on a visit, opened four days ago
     show.encounter(6, "G90000006", 30, "220.00")
-    show.add("disputes", dispute_id="DS9000001", guarantor_id="G90000006", encounter_id="E900000006",
-             opened_at=show.at(-4), channel="phone", reason="amount_incorrect", updated_at=show.at(-4))
+    show.add(
+        "disputes",
+        dispute_id="DS9000001",
+        guarantor_id="G90000006",
+        encounter_id="E900000006",
+        opened_at=show.at(-4),
+        channel="phone",
+        reason="amount_incorrect",
+        updated_at=show.at(-4),
+    )
     # refund confirmation: overpaid by 50, refunded three days ago
     show.encounter(7, "G90000007", 90, "100.00")
     show.payment(4, "G90000007", "E900000007", -60, "150.00")
@@ -124,10 +190,24 @@ def _hardship_dispute_and_refund_scenarios(show: ShowcaseRows) -> None:
     # hardship application (pending since three days ago) and a decision (denied two days ago)
     show.encounter(8, "G90000008", 50, "700.00")
     show.encounter(9, "G90000009", 50, "700.00")
-    show.add("hardship", application_id="HA9000002", guarantor_id="G90000008", submitted_at=show.at(-3),
-             outcome="pending", updated_at=show.at(-3))
-    show.add("hardship", application_id="HA9000003", guarantor_id="G90000009", submitted_at=show.at(-12),
-             decided_at=show.at(-2), outcome="denied", verified_by="S002", updated_at=show.at(-2))
+    show.add(
+        "hardship",
+        application_id="HA9000002",
+        guarantor_id="G90000008",
+        submitted_at=show.at(-3),
+        outcome="pending",
+        updated_at=show.at(-3),
+    )
+    show.add(
+        "hardship",
+        application_id="HA9000003",
+        guarantor_id="G90000009",
+        submitted_at=show.at(-12),
+        decided_at=show.at(-2),
+        outcome="denied",
+        verified_by="S002",
+        updated_at=show.at(-2),
+    )
     # the day-25 call of a high_value_engaged guarantor reachable by phone only: the call
     # list opener carries the plan offer (the offer letter and e-mail are blocked)
     show.encounter(10, PHONE_ONLY, 32, "1500.00")

@@ -5,6 +5,7 @@ of rows updated later), so each kind is built once as a `LazyTable` of numeric c
 are selected with `take` and only the selected ones become text (`format`). `TableRows` adds
 what the writer needs to split a kind into history and daily deltas.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -18,6 +19,7 @@ from .text import enum_text, id_text, money_text, null_where, number_text
 
 class NumericColumn:
     """A column kept as numpy arrays (named in `arrays`, one entry per row) until formatted."""
+
     arrays: tuple[str, ...] = ()
 
     def take(self, rows):
@@ -62,7 +64,7 @@ class TimestampColumn(NumericColumn):
 @dataclass(frozen=True, eq=False)
 class DateColumn(NumericColumn):
     days: np.ndarray
-    any_day: bool = False      # outside the formatter's range too (birth dates)
+    any_day: bool = False  # outside the formatter's range too (birth dates)
     arrays = ("days",)
 
     def text(self, dates: DateFormatter) -> pa.Array:
@@ -81,7 +83,7 @@ class MoneyColumn(NumericColumn):
 
 @dataclass(frozen=True, eq=False)
 class IntColumn(NumericColumn):
-    values: np.ndarray          # negative: empty
+    values: np.ndarray  # negative: empty
     arrays = ("values",)
 
     def text(self, dates: DateFormatter) -> pa.Array:
@@ -91,6 +93,7 @@ class IntColumn(NumericColumn):
 @dataclass(frozen=True, eq=False)
 class TextColumn:
     """A column already text (names, addresses)."""
+
     array: pa.Array
 
     def take(self, rows):
@@ -142,11 +145,11 @@ class LazyTable:
     def __init__(self, columns: dict):
         self.columns = columns
 
-    def take(self, rows) -> "LazyTable":
+    def take(self, rows) -> LazyTable:
         rows = np.asarray(rows, np.int64)
         return LazyTable({name: column.take(rows) for name, column in self.columns.items()})
 
-    def replace(self, **columns) -> "LazyTable":
+    def replace(self, **columns) -> LazyTable:
         return LazyTable({**self.columns, **columns})
 
     def __len__(self):
@@ -161,11 +164,11 @@ class TableRows:
     """One landing kind, ready to split into a history file and daily deltas: its rows, the
     previous version of each row (what the PM system exported before the row's last update;
     None when rows never change), and each row's last-update and creation days."""
+
     rows: LazyTable
     previous: LazyTable | None
     updated_day: np.ndarray
     created_day: np.ndarray
-
 
 
 def first_of_each_run(sorted_keys: np.ndarray) -> np.ndarray:

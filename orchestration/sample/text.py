@@ -3,6 +3,7 @@
 The generator keeps every value as a number (codes, cents, day numbers) and builds strings only
 when it writes a file, a whole column at a time.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence

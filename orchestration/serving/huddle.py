@@ -35,16 +35,18 @@ KPI_LABELS = {
     "era_posting_lag_hours": "Hours from ERA to posting",
     "agency_recoveries": "Agency recoveries",
 }
-HEALTHY = {"up": "higher is better", "down": "lower is better",
-           "stable_or_down": "steady or lower is better"}
-SECTIONS = (("win", "Wins", "KPIs that moved the healthy way since last week."),
-            ("slip", "Slips", "KPIs that moved the wrong way since last week."),
-            ("flat", "No change", "Unchanged, or nothing to compare with last week."))
+HEALTHY = {"up": "higher is better", "down": "lower is better", "stable_or_down": "steady or lower is better"}
+SECTIONS = (
+    ("win", "Wins", "KPIs that moved the healthy way since last week."),
+    ("slip", "Slips", "KPIs that moved the wrong way since last week."),
+    ("flat", "No change", "Unchanged, or nothing to compare with last week."),
+)
 
 
 @dataclass(frozen=True)
 class KpiLine:
     """One row of rpt_huddle plus the KPI's weekly trend (week_ending, value) in date order."""
+
     kpi: str
     unit: str
     healthy_direction: str
@@ -52,7 +54,7 @@ class KpiLine:
     last_week_value: float | None
     change: float | None
     relative_change: float | None
-    section: str                      # win | slip | flat (rpt_huddle)
+    section: str  # win | slip | flat (rpt_huddle)
     section_order: int
     kpi_order: int
     is_suggested_change: bool = False
@@ -63,21 +65,23 @@ class KpiLine:
 @dataclass(frozen=True)
 class CheckLine:
     """One data-quality check evaluation of a run (orchestration/serving/quality.py)."""
+
     as_of_date: str
     run_id: str
     asset: str
     check: str
     passed: bool
-    severity: str                     # ERROR | WARN
+    severity: str  # ERROR | WARN
     detail: str = ""
 
 
 @dataclass(frozen=True)
 class RunLine:
     """One daily run of the week: its as-of date and how it ended."""
+
     as_of_date: str
     run_id: str
-    status: str                       # SUCCESS, FAILURE, STARTED (this run), …
+    status: str  # SUCCESS, FAILURE, STARTED (this run), …
     checks: int = 0
     failed: int = 0
     warned: int = 0
@@ -90,10 +94,11 @@ class HuddleData:
     policy_version: str
     kpis: list[KpiLine]
     runs: list[RunLine] = field(default_factory=list)
-    checks: list[CheckLine] = field(default_factory=list)   # the failed or warned ones are listed
+    checks: list[CheckLine] = field(default_factory=list)  # the failed or warned ones are listed
 
 
 # ------------------------------------------------------------------------------------ read
+
 
 def read_huddle(analytics: Path) -> HuddleData | None:
     """rpt_huddle and the scorecard trends from the serving file (opened read-only); None when
@@ -103,26 +108,41 @@ def read_huddle(analytics: Path) -> HuddleData | None:
         rows = con.execute(
             "SELECT kpi, unit, healthy_direction, this_week_value, last_week_value, change, relative_change, "
             "section, section_order, kpi_order, is_suggested_change, suggested_change, week_ending, "
-            "as_of_date, policy_version FROM rpt_huddle ORDER BY section_order, kpi_order").fetchall()
+            "as_of_date, policy_version FROM rpt_huddle ORDER BY section_order, kpi_order"
+        ).fetchall()
         trend: dict[str, list] = {}
         for kpi, week, value in con.execute(
-                "SELECT kpi, week_ending, value FROM rpt_weekly_scorecard WHERE segment = 'all' "
-                "ORDER BY kpi, week_ending").fetchall():
+            "SELECT kpi, week_ending, value FROM rpt_weekly_scorecard WHERE segment = 'all' ORDER BY kpi, week_ending"
+        ).fetchall():
             trend.setdefault(kpi, []).append((week, None if value is None else float(value)))
     finally:
         con.close()
     if not rows:
         return None
     f = lambda v: None if v is None else float(v)  # noqa: E731 - DECIMAL → float for rendering
-    kpis = [KpiLine(kpi=r[0], unit=r[1], healthy_direction=r[2], this_week_value=f(r[3]),
-                    last_week_value=f(r[4]), change=f(r[5]), relative_change=f(r[6]), section=r[7],
-                    section_order=r[8], kpi_order=r[9], is_suggested_change=bool(r[10]),
-                    suggested_change=r[11], trend=tuple(trend.get(r[0], ())))
-            for r in rows]
+    kpis = [
+        KpiLine(
+            kpi=r[0],
+            unit=r[1],
+            healthy_direction=r[2],
+            this_week_value=f(r[3]),
+            last_week_value=f(r[4]),
+            change=f(r[5]),
+            relative_change=f(r[6]),
+            section=r[7],
+            section_order=r[8],
+            kpi_order=r[9],
+            is_suggested_change=bool(r[10]),
+            suggested_change=r[11],
+            trend=tuple(trend.get(r[0], ())),
+        )
+        for r in rows
+    ]
     return HuddleData(week_ending=rows[0][12], as_of_date=rows[0][13], policy_version=rows[0][14], kpis=kpis)
 
 
 # ---------------------------------------------------------------------------------- render
+
 
 def fmt_value(value: float | None, unit: str) -> str:
     if value is None:
@@ -161,19 +181,22 @@ def label(kpi: str) -> str:
     return KPI_LABELS.get(kpi, kpi.replace("_", " ").capitalize())
 
 
-def sparkline(trend: tuple[tuple[date, float | None], ...], colour: str, width: int = 160,
-              height: int = 36) -> str:
+def sparkline(trend: tuple[tuple[date, float | None], ...], colour: str, width: int = 160, height: int = 36) -> str:
     """An inline SVG line of the weekly values (gaps where a week has no value); the last
     point is marked."""
     points = [(i, v) for i, (_, v) in enumerate(trend) if v is not None]
     title = "; ".join(f"{w}: {'–' if v is None else round(v, 3)}" for w, v in trend)
-    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="img"><title>{html.escape(title)}</title>']
+    svg = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img"><title>{html.escape(title)}</title>'
+    ]
     if points:
         lo, hi = min(v for _, v in points), max(v for _, v in points)
         n = max(len(trend) - 1, 1)
-        xy = lambda i, v: (round(3 + i * (width - 6) / n, 1),  # noqa: E731
-                           round(height - 4 - (0.5 if hi == lo else (v - lo) / (hi - lo)) * (height - 8), 1))
+        xy = lambda i, v: (
+            round(3 + i * (width - 6) / n, 1),  # noqa: E731
+            round(height - 4 - (0.5 if hi == lo else (v - lo) / (hi - lo)) * (height - 8), 1),
+        )
         segments, current, last_i = [], [], None
         for i, v in points:
             if last_i is not None and i != last_i + 1:
@@ -184,8 +207,11 @@ def sparkline(trend: tuple[tuple[date, float | None], ...], colour: str, width: 
         segments.append(current)
         for seg in segments:
             if len(seg) > 1:
-                svg.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="'
-                           + " ".join(f"{x},{y}" for x, y in seg) + '"/>')
+                svg.append(
+                    f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="'
+                    + " ".join(f"{x},{y}" for x, y in seg)
+                    + '"/>'
+                )
         x, y = xy(*points[-1])
         svg.append(f'<circle cx="{x}" cy="{y}" r="2.5" fill="{colour}"/>')
     svg.append("</svg>")
@@ -211,10 +237,12 @@ def _kpi_table(lines: list[KpiLine], section: str) -> str:
             f'<td class="num">{fmt_value(k.last_week_value, k.unit)}</td>'
             f'<td class="num"><strong>{fmt_value(k.this_week_value, k.unit)}</strong></td>'
             f'<td class="num {section}">{html.escape(fmt_change(k))}</td>'
-            f'<td>{sparkline(k.trend, COLOURS[section])}</td></tr>')
-    return ("<table><thead><tr><th>KPI</th><th class=\"num\">last week</th><th class=\"num\">this week</th>"
-            "<th class=\"num\">change</th><th>weekly trend</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>")
+            f"<td>{sparkline(k.trend, COLOURS[section])}</td></tr>"
+        )
+    return (
+        '<table><thead><tr><th>KPI</th><th class="num">last week</th><th class="num">this week</th>'
+        '<th class="num">change</th><th>weekly trend</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>"
+    )
 
 
 def _quality(data: HuddleData) -> str:
@@ -226,62 +254,81 @@ def _quality(data: HuddleData) -> str:
         failed = sum(r.failed for r in data.runs)
         warned = sum(r.warned for r in data.runs)
         checks = sum(r.checks for r in data.runs)
-        verdict = ('<span class="ok">All checks passed.</span>' if not (failed or failed_runs or warned) else
-                   f'<span class="bad">{failed} failed check(s)</span>, <span class="warn">{warned} warning(s)</span>, '
-                   f'{failed_runs} failed run(s).')
+        verdict = (
+            '<span class="ok">All checks passed.</span>'
+            if not (failed or failed_runs or warned)
+            else f'<span class="bad">{failed} failed check(s)</span>, <span class="warn">{warned} warning(s)</span>, '
+            f"{failed_runs} failed run(s)."
+        )
         out.append(f"<p>{len(data.runs)} run(s), {checks:,} check results. {verdict}</p>")
-        out.append('<table><thead><tr><th>as-of date</th><th>run</th><th>status</th>'
-                   '<th class="num">checks</th><th class="num">failed</th><th class="num">warnings</th>'
-                   '</tr></thead><tbody>')
+        out.append(
+            "<table><thead><tr><th>as-of date</th><th>run</th><th>status</th>"
+            '<th class="num">checks</th><th class="num">failed</th><th class="num">warnings</th>'
+            "</tr></thead><tbody>"
+        )
         for r in data.runs:
             cls = "bad" if r.status == "FAILURE" or r.failed else ("warn" if r.warned else "ok")
             status = "running (this report)" if r.status == "STARTED" else r.status.lower()
-            out.append(f'<tr><td>{html.escape(r.as_of_date)}</td><td>{html.escape(r.run_id[:8])}</td>'
-                       f'<td class="{cls}">{html.escape(status)}</td><td class="num">{r.checks:,}</td>'
-                       f'<td class="num">{r.failed:,}</td><td class="num">{r.warned:,}</td></tr>')
+            out.append(
+                f"<tr><td>{html.escape(r.as_of_date)}</td><td>{html.escape(r.run_id[:8])}</td>"
+                f'<td class="{cls}">{html.escape(status)}</td><td class="num">{r.checks:,}</td>'
+                f'<td class="num">{r.failed:,}</td><td class="num">{r.warned:,}</td></tr>'
+            )
         out.append("</tbody></table>")
         problems = [c for c in data.checks if not c.passed]
         if problems:
-            out.append('<h3>Checks that failed or warned</h3><table><thead><tr><th>as-of date</th>'
-                       '<th>table</th><th>check</th><th>severity</th><th>what</th></tr></thead><tbody>')
+            out.append(
+                "<h3>Checks that failed or warned</h3><table><thead><tr><th>as-of date</th>"
+                "<th>table</th><th>check</th><th>severity</th><th>what</th></tr></thead><tbody>"
+            )
             for c in problems:
                 cls = "bad" if c.severity == "ERROR" else "warn"
-                out.append(f'<tr><td>{html.escape(c.as_of_date)}</td><td>{html.escape(c.asset)}</td>'
-                           f'<td>{html.escape(c.check)}</td><td class="{cls}">{html.escape(c.severity.lower())}</td>'
-                           f'<td>{html.escape(c.detail)}</td></tr>')
+                out.append(
+                    f"<tr><td>{html.escape(c.as_of_date)}</td><td>{html.escape(c.asset)}</td>"
+                    f'<td>{html.escape(c.check)}</td><td class="{cls}">{html.escape(c.severity.lower())}</td>'
+                    f"<td>{html.escape(c.detail)}</td></tr>"
+                )
             out.append("</tbody></table>")
-        out.append('<p class="note">A failed error-level check stops everything after it in that run; '
-                   'the reasons are in the Dagster UI (make ui) and in this folder\'s '
-                   'data_quality CSV. See docs/user-guide.md, "When a gate fails".</p>')
+        out.append(
+            '<p class="note">A failed error-level check stops everything after it in that run; '
+            "the reasons are in the Dagster UI (make ui) and in this folder's "
+            'data_quality CSV. See docs/user-guide.md, "When a gate fails".</p>'
+        )
     out.append("</section>")
     return "".join(out)
 
 
 def render_huddle(data: HuddleData) -> str:
     """The huddle page: wins, slips, no change, the one suggested change, data quality."""
-    by_section = {s: sorted((k for k in data.kpis if k.section == s), key=lambda k: k.kpi_order)
-                  for s, _, _ in SECTIONS}
+    by_section = {
+        s: sorted((k for k in data.kpis if k.section == s), key=lambda k: k.kpi_order) for s, _, _ in SECTIONS
+    }
     unknown = {k.section for k in data.kpis} - set(by_section)
     if unknown:
         raise ValueError(f"unknown huddle section(s) {sorted(unknown)}; expected win, slip or flat")
     suggested = [k for k in data.kpis if k.is_suggested_change]
     title = f"Weekly huddle: week ending {data.week_ending}"
-    out = ['<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"/>',
-           f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
-           f"<h1>{html.escape(title)}</h1>",
-           f'<p class="note">Patient collections, all patients together. Data as of {data.as_of_date}; '
-           f"policy version {html.escape(str(data.policy_version))}. Each week is compared with the week before.</p>"]
+    out = [
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"/>',
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f'<p class="note">Patient collections, all patients together. Data as of {data.as_of_date}; '
+        f"policy version {html.escape(str(data.policy_version))}. Each week is compared with the week before.</p>",
+    ]
     for section, heading, note in SECTIONS:
         lines = by_section[section]
-        out.append(f'<section id="{section}s"><h2 class="{section}">{heading} ({len(lines)})</h2>'
-                   f'<p class="note">{note}</p>')
-        out.append(_kpi_table(lines, section) if lines else '<p>None this week.</p>')
+        out.append(
+            f'<section id="{section}s"><h2 class="{section}">{heading} ({len(lines)})</h2><p class="note">{note}</p>'
+        )
+        out.append(_kpi_table(lines, section) if lines else "<p>None this week.</p>")
         out.append("</section>")
     out.append('<section id="change"><h2>One change for next week</h2>')
     if suggested:
         k = suggested[0]
-        out.append(f'<div class="change" data-kpi="{html.escape(k.kpi)}"><strong>{html.escape(label(k.kpi))}</strong> '
-                   f"slipped the most ({html.escape(fmt_change(k))}).<br/>{html.escape(k.suggested_change or '')}</div>")
+        out.append(
+            f'<div class="change" data-kpi="{html.escape(k.kpi)}"><strong>{html.escape(label(k.kpi))}</strong> '
+            f"slipped the most ({html.escape(fmt_change(k))}).<br/>{html.escape(k.suggested_change or '')}</div>"
+        )
     else:
         out.append("<p>No KPI slipped this week: keep doing what works.</p>")
     out.append("</section>")

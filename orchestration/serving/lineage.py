@@ -18,13 +18,13 @@ PREVIEW_ROWS = 5
 def markdown_table(columns: list[str], rows: list[tuple]) -> str:
     def cell(v) -> str:
         return "" if v is None else str(v).replace("|", "\\|").replace("\n", " ")
+
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
     return "\n".join(lines)
 
 
-def table_metadata(database: Path, tables: tuple[str, ...], *, preview: bool,
-                   schema: str = "main") -> dict[str, dict]:
+def table_metadata(database: Path, tables: tuple[str, ...], *, preview: bool, schema: str = "main") -> dict[str, dict]:
     """{table: {"dagster/row_count": n, "preview": markdown of the first rows}} read from a
     DuckDB file opened read-only (a serving file, never the live warehouse during a run)."""
     out: dict[str, dict] = {}

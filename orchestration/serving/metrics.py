@@ -38,26 +38,26 @@ class _Progress:
     def __init__(self, text: str = "", **_: object) -> None:
         self.text = text
 
-    def start(self, text: str | None = None) -> "_Progress":
+    def start(self, text: str | None = None) -> _Progress:
         return self
 
-    def stop(self) -> "_Progress":
+    def stop(self) -> _Progress:
         return self
 
-    def _line(self, mark: str, text: str | None) -> "_Progress":
+    def _line(self, mark: str, text: str | None) -> _Progress:
         print(f"{mark} {text or self.text}", file=sys.stderr)
         return self
 
-    def succeed(self, text: str | None = None) -> "_Progress":
+    def succeed(self, text: str | None = None) -> _Progress:
         return self._line("ok:", text)
 
-    def fail(self, text: str | None = None) -> "_Progress":
+    def fail(self, text: str | None = None) -> _Progress:
         return self._line("failed:", text)
 
-    def warn(self, text: str | None = None) -> "_Progress":
+    def warn(self, text: str | None = None) -> _Progress:
         return self._line("warning:", text)
 
-    def info(self, text: str | None = None) -> "_Progress":
+    def info(self, text: str | None = None) -> _Progress:
         return self._line("info:", text)
 
 
@@ -67,9 +67,12 @@ def run_mf(args: Sequence[str]) -> int:
 
     warehouse = export_warehouse_path()
     asks_help = any(a in ("--help", "-h", "--version") for a in args)
-    if not warehouse.exists() and not asks_help:   # dbt would make an empty one: every answer would fail
-        print(f"error: no warehouse at {warehouse}: run `make demo` (or the daily job) first, or set "
-              "COLLECTIONS_WAREHOUSE_PATH", file=sys.stderr)
+    if not warehouse.exists() and not asks_help:  # dbt would make an empty one: every answer would fail
+        print(
+            f"error: no warehouse at {warehouse}: run `make demo` (or the daily job) first, or set "
+            "COLLECTIONS_WAREHOUSE_PATH",
+            file=sys.stderr,
+        )
         return 2
     ensure_manifest()
     os.environ["DBT_PROJECT_DIR"] = str(DBT_PROJECT_DIR)
@@ -78,7 +81,7 @@ def run_mf(args: Sequence[str]) -> int:
 
     import dbt_metricflow.cli.main as mf_cli
 
-    mf_cli.UpdateChecker = _NoUpdateCheck   # read by name when `mf` starts: no pypi.org call
+    mf_cli.UpdateChecker = _NoUpdateCheck  # read by name when `mf` starts: no pypi.org call
     mf_cli.Halo = _Progress
     try:
         mf_cli.cli.main(args=list(args), prog_name="mf", standalone_mode=True)

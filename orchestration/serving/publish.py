@@ -18,7 +18,7 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -26,15 +26,15 @@ import duckdb
 
 @dataclass(frozen=True)
 class ServingFile:
-    name: str                     # file name in the serving folder, e.g. analytics.duckdb
-    tables: tuple[str, ...]       # marts copied as they are (same names)
-    parquet: bool = False         # also write <name stem>/<table>.parquet
-    private: bool = True          # mode 0600 from its creation on; False only for a file
-                                  # with no personal data (BI tools running as another user)
-    schema: str = "main"          # the schema the tables are copied into (the warehouse's own
-                                  # "marts" keeps a copy's relation names those of the warehouse)
-    extra: Callable[[duckdb.DuckDBPyConnection], object] | None = None   # adds more to the file
-                                  # before it is swapped in (orchestration/serving/semantic.py)
+    name: str  # file name in the serving folder, e.g. analytics.duckdb
+    tables: tuple[str, ...]  # marts copied as they are (same names)
+    parquet: bool = False  # also write <name stem>/<table>.parquet
+    private: bool = True  # mode 0600 from its creation on; False only for a file
+    # with no personal data (BI tools running as another user)
+    schema: str = "main"  # the schema the tables are copied into (the warehouse's own
+    # "marts" keeps a copy's relation names those of the warehouse)
+    extra: Callable[[duckdb.DuckDBPyConnection], object] | None = None  # adds more to the file
+    # before it is swapped in (orchestration/serving/semantic.py)
 
 
 MARKER = "published.json"
@@ -52,8 +52,16 @@ def published_as_of(serving_dir: Path) -> date | None:
 def write_marker(serving_dir: Path, as_of: date, run_id: str) -> None:
     """Record what was just published (atomically: a temporary file renamed over the old one)."""
     tmp = serving_dir / f".{MARKER}.tmp"
-    tmp.write_text(json.dumps({"as_of_date": as_of.isoformat(), "run_id": run_id,
-                               "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}) + "\n")
+    tmp.write_text(
+        json.dumps(
+            {
+                "as_of_date": as_of.isoformat(),
+                "run_id": run_id,
+                "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        )
+        + "\n"
+    )
     os.replace(tmp, serving_dir / MARKER)
 
 
@@ -65,8 +73,9 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def publish(warehouse: Path, serving_dir: Path, files: tuple[ServingFile, ...],
-            schema: str = "marts") -> dict[str, dict[str, int]]:
+def publish(
+    warehouse: Path, serving_dir: Path, files: tuple[ServingFile, ...], schema: str = "marts"
+) -> dict[str, dict[str, int]]:
     """Copy each file's tables out of the warehouse and swap the files in atomically.
 
     Returns {file name: {table: rows}}. The warehouse is attached read-only.
@@ -78,7 +87,7 @@ def publish(warehouse: Path, serving_dir: Path, files: tuple[ServingFile, ...],
         tmp.unlink(missing_ok=True)
         con = duckdb.connect(str(tmp))
         if f.private:
-            os.chmod(tmp, 0o600)      # before any row is written
+            os.chmod(tmp, 0o600)  # before any row is written
         counts[f.name] = {}
         try:
             con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
@@ -99,15 +108,17 @@ def publish(warehouse: Path, serving_dir: Path, files: tuple[ServingFile, ...],
     return counts
 
 
-def _publish_parquet(con: duckdb.DuckDBPyConnection, folder: Path, tables: tuple[str, ...],
-                     schema: str = "main") -> None:
+def _publish_parquet(
+    con: duckdb.DuckDBPyConnection, folder: Path, tables: tuple[str, ...], schema: str = "main"
+) -> None:
     """Parquet copies written to a fresh folder `.<name>-<n>`; `<name>` is a symbolic link to
     the current one, replaced in one rename, so a reader resolving `<name>/x.parquet` finds the
     whole old set or the whole new set, never a missing or half-written file. Older folders are
     removed after the swap (a reader with a file open keeps reading it)."""
     parent = folder.parent
-    versions = sorted(int(p.name.rsplit("-", 1)[1]) for p in parent.glob(f".{folder.name}-*")
-                      if p.name.rsplit("-", 1)[1].isdigit())
+    versions = sorted(
+        int(p.name.rsplit("-", 1)[1]) for p in parent.glob(f".{folder.name}-*") if p.name.rsplit("-", 1)[1].isdigit()
+    )
     target = parent / f".{folder.name}-{(versions[-1] + 1) if versions else 1}"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
@@ -116,7 +127,7 @@ def _publish_parquet(con: duckdb.DuckDBPyConnection, folder: Path, tables: tuple
     link_tmp = parent / f".{folder.name}.link.tmp"
     link_tmp.unlink(missing_ok=True)
     link_tmp.symlink_to(target.name)
-    if folder.is_dir() and not folder.is_symlink():     # a plain folder from an older release
+    if folder.is_dir() and not folder.is_symlink():  # a plain folder from an older release
         shutil.rmtree(folder)
     os.replace(link_tmp, folder)
     for old in parent.glob(f".{folder.name}-*"):

@@ -27,15 +27,19 @@ PARTITION_TAG = "dagster/partition"
 
 def _detail(metadata: dict) -> str:
     """A short count-only description of a failed or warned check."""
+
     def val(key):
         v = metadata.get(key)
         return getattr(v, "value", v)
 
-    failed = val("failed")              # Great Expectations: list of failed expectations
+    failed = val("failed")  # Great Expectations: list of failed expectations
     if isinstance(failed, list) and failed:
-        parts = [f"{o.get('expectation')}{'(' + o['column'] + ')' if o.get('column') else ''}"
-                 f"{': ' + str(o['unexpected_count']) + ' rows' if o.get('unexpected_count') is not None else ''}"
-                 for o in failed if isinstance(o, dict)]
+        parts = [
+            f"{o.get('expectation')}{'(' + o['column'] + ')' if o.get('column') else ''}"
+            f"{': ' + str(o['unexpected_count']) + ' rows' if o.get('unexpected_count') is not None else ''}"
+            for o in failed
+            if isinstance(o, dict)
+        ]
         return "; ".join(parts)
     count = val("dagster_dbt/failed_row_count")
     if count is not None:
@@ -43,8 +47,9 @@ def _detail(metadata: dict) -> str:
     return ""
 
 
-def week_quality(instance: dg.DagsterInstance, job_name: str, as_of: date,
-                 days: int = 7) -> tuple[list[RunLine], list[CheckLine]]:
+def week_quality(
+    instance: dg.DagsterInstance, job_name: str, as_of: date, days: int = 7
+) -> tuple[list[RunLine], list[CheckLine]]:
     """Runs of `job_name` for the `days` as-of dates ending on `as_of`, oldest first, and their
     check evaluations."""
     dates = [(as_of - timedelta(days=i)).isoformat() for i in range(days - 1, -1, -1)]
@@ -56,14 +61,27 @@ def week_quality(instance: dg.DagsterInstance, job_name: str, as_of: date,
         checks = []
         for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
             ev = entry.dagster_event.event_specific_data
-            checks.append(CheckLine(
-                as_of_date=day, run_id=run.run_id, asset=ev.asset_key.to_user_string(), check=ev.check_name,
-                passed=bool(ev.passed), severity=ev.severity.value,
-                detail="" if ev.passed else _detail(dict(ev.metadata or {}))))
-        run_lines.append(RunLine(
-            as_of_date=day, run_id=run.run_id, status=run.status.value, checks=len(checks),
-            failed=sum(not c.passed and c.severity == "ERROR" for c in checks),
-            warned=sum(not c.passed and c.severity != "ERROR" for c in checks)))
+            checks.append(
+                CheckLine(
+                    as_of_date=day,
+                    run_id=run.run_id,
+                    asset=ev.asset_key.to_user_string(),
+                    check=ev.check_name,
+                    passed=bool(ev.passed),
+                    severity=ev.severity.value,
+                    detail="" if ev.passed else _detail(dict(ev.metadata or {})),
+                )
+            )
+        run_lines.append(
+            RunLine(
+                as_of_date=day,
+                run_id=run.run_id,
+                status=run.status.value,
+                checks=len(checks),
+                failed=sum(not c.passed and c.severity == "ERROR" for c in checks),
+                warned=sum(not c.passed and c.severity != "ERROR" for c in checks),
+            )
+        )
         check_lines += checks
     run_lines.sort(key=lambda r: (r.as_of_date, r.run_id))
     return run_lines, check_lines
@@ -83,6 +101,16 @@ def quality_csv(runs: list[RunLine], checks: list[CheckLine]) -> str:
         if r.run_id not in with_checks:
             w.writerow([r.as_of_date, r.run_id, r.status, "", "", "", "", ""])
     for c in checks:
-        w.writerow([c.as_of_date, c.run_id, status.get(c.run_id, ""), c.asset, c.check,
-                    "true" if c.passed else "false", c.severity, c.detail])
+        w.writerow(
+            [
+                c.as_of_date,
+                c.run_id,
+                status.get(c.run_id, ""),
+                c.asset,
+                c.check,
+                "true" if c.passed else "false",
+                c.severity,
+                c.detail,
+            ]
+        )
     return buf.getvalue()

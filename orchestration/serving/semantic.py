@@ -26,8 +26,15 @@ SEMANTIC_MANIFEST = DBT_PROJECT_DIR / "target" / "semantic_manifest.json"
 SERVED_MANIFEST = "metrics_semantic_manifest.json"
 
 # MetricFlow's aggregations as DuckDB SQL (the serving files are DuckDB)
-_AGG = {"sum": "sum({})", "median": "median({})", "count": "count({})", "min": "min({})",
-        "max": "max({})", "average": "avg({})", "count_distinct": "count(DISTINCT {})"}
+_AGG = {
+    "sum": "sum({})",
+    "median": "median({})",
+    "count": "count({})",
+    "min": "min({})",
+    "max": "max({})",
+    "average": "avg({})",
+    "count_distinct": "count(DISTINCT {})",
+}
 
 
 def load_manifest(path: Path = SEMANTIC_MANIFEST) -> dict:
@@ -76,19 +83,27 @@ def metric_definitions(manifest: dict) -> list[dict]:
             sql = f"CAST({num} AS DOUBLE) / CAST(NULLIF({den}, 0) AS DOUBLE)"
         else:
             raise ValueError(f"metric {name}: type {kind} is not exported")
-        rows.append({"metric": name, "label": metric.get("label"), "metric_type": kind,
-                     "description": " ".join((metric.get("description") or "").split()),
-                     "table_name": table, "sql_expression": sql})
+        rows.append(
+            {
+                "metric": name,
+                "label": metric.get("label"),
+                "metric_type": kind,
+                "description": " ".join((metric.get("description") or "").split()),
+                "table_name": table,
+                "sql_expression": sql,
+            }
+        )
     return sorted(rows, key=lambda r: r["metric"])
 
 
 def add_metric_definitions(con: duckdb.DuckDBPyConnection, manifest: dict) -> int:
     """Write main.metric_definitions into a serving file being built; returns its row count."""
     rows = metric_definitions(manifest)
-    con.execute("CREATE TABLE main.metric_definitions (metric VARCHAR PRIMARY KEY, label VARCHAR, "
-                "metric_type VARCHAR, description VARCHAR, table_name VARCHAR, sql_expression VARCHAR)")
-    con.executemany("INSERT INTO main.metric_definitions VALUES (?, ?, ?, ?, ?, ?)",
-                    [tuple(r.values()) for r in rows])
+    con.execute(
+        "CREATE TABLE main.metric_definitions (metric VARCHAR PRIMARY KEY, label VARCHAR, "
+        "metric_type VARCHAR, description VARCHAR, table_name VARCHAR, sql_expression VARCHAR)"
+    )
+    con.executemany("INSERT INTO main.metric_definitions VALUES (?, ?, ?, ?, ?, ?)", [tuple(r.values()) for r in rows])
     return len(rows)
 
 

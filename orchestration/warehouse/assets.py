@@ -2,24 +2,26 @@
 blocking checks (a failing `error` test skips its children), built for the partition's
 as-of date (dbt var `as_of_date`)."""
 
-
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.core.clock import run_clock
-from orchestration.faults import crash_points
 from orchestration.core.asset_settings import daily_asset
-from orchestration.raw.schema import write_run_context
+from orchestration.core.clock import run_clock
 from orchestration.core.resources import CollectionsResource
 from orchestration.core.settings import export_warehouse_path
+from orchestration.faults import crash_points
+from orchestration.raw.schema import write_run_context
 from orchestration.warehouse.project import MANIFEST, dbt_project, keep_partial_parse, prune_target
 from orchestration.warehouse.rule_failures import is_rules_check, name_failing_rows
 
-LAYER_OWNERS = {"staging": "team:analytics-engineering", "intermediate": "team:analytics-engineering",
-                "marts": "team:finance"}
+LAYER_OWNERS = {
+    "staging": "team:analytics-engineering",
+    "intermediate": "team:analytics-engineering",
+    "marts": "team:finance",
+}
 
 
 LAYERS = ("staging", "intermediate", "marts")
@@ -34,7 +36,7 @@ def dbt_group_name(dbt_resource_props: Mapping[str, Any]) -> str:
         return "ingest"
     if resource_type == "seed":
         return "reference"
-    fqn = list(dbt_resource_props.get("fqn") or [])   # [project, layer, (folder, ...), name]
+    fqn = list(dbt_resource_props.get("fqn") or [])  # [project, layer, (folder, ...), name]
     layer = fqn[1] if len(fqn) > 2 else None
     if layer == "intermediate" and len(fqn) > 3:
         return f"intermediate_{fqn[2]}"
@@ -65,14 +67,14 @@ def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, collec
     staging → intermediate → marts, tests as gates. A failed `model_rules` test's check names
     its failing rules and keys (rule_failures.py)."""
     prune_target()
-    started = run_clock(context, collections.policy().clinic_tz).started_at   # docs/rules.md §4
-    with collections.warehouse() as con:          # closed before dbt opens the file
+    started = run_clock(context, collections.policy().clinic_tz).started_at  # docs/rules.md §4
+    with collections.warehouse() as con:  # closed before dbt opens the file
         write_run_context(con, context.partition_key, context.run_id, started)
-    export_warehouse_path()   # dbt's profile reads the loaders' warehouse path from the environment
+    export_warehouse_path()  # dbt's profile reads the loaders' warehouse path from the environment
     build = dbt.cli(["build"], context=context)
-    failed_rules = []   # named after the build: dbt holds the warehouse file while it runs
+    failed_rules = []  # named after the build: dbt holds the warehouse file while it runs
     try:
-        for event in crash_points("mid_dbt", build.stream()):   # faults.py: no-op unless set
+        for event in crash_points("mid_dbt", build.stream()):  # faults.py: no-op unless set
             if is_rules_check(event):
                 failed_rules.append(event)
             else:
@@ -84,7 +86,7 @@ def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, collec
     else:
         yield from _named(failed_rules, collections, build.target_path)
     finally:
-        keep_partial_parse(build.target_path)   # the next run skips dbt's full parse
+        keep_partial_parse(build.target_path)  # the next run skips dbt's full parse
 
 
 def _named(events, collections: CollectionsResource, target):

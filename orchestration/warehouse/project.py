@@ -32,11 +32,11 @@ class DbtCli(DbtCliResource):
     which this project does not make: `dbt build` itself runs in its own process as always.
     """
 
-    def _initialize_dbt_core_adapter(self, args):   # dagster-dbt 0.29 (pinned)
+    def _initialize_dbt_core_adapter(self, args):  # dagster-dbt 0.29 (pinned)
         return None
 
     @property
-    def _cli_version(self):   # dagster-dbt 0.29 (pinned)
+    def _cli_version(self):  # dagster-dbt 0.29 (pinned)
         """The installed dbt-core's version, read in this process.
 
         dagster-dbt asks `dbt --version` in a subprocess before every command (to tell dbt-core
@@ -59,8 +59,12 @@ DBT_FLAGS = ["--log-level-file", "info", "--no-write-json"]
 
 
 def dbt_resource() -> DbtCli:
-    return DbtCli(project_dir=dbt_project, profiles_dir=dbt_project.profiles_dir,
-                  dbt_executable=str(Path(sys.executable).with_name("dbt")), global_config_flags=DBT_FLAGS)
+    return DbtCli(
+        project_dir=dbt_project,
+        profiles_dir=dbt_project.profiles_dir,
+        dbt_executable=str(Path(sys.executable).with_name("dbt")),
+        global_config_flags=DBT_FLAGS,
+    )
 
 
 _ENV_VAR = re.compile(r"""\{\{\s*env_var\(\s*'([^']+)'\s*(?:,\s*'([^']*)'\s*)?\)\s*\}\}""")
@@ -101,12 +105,23 @@ def manifest_is_fresh() -> bool:
 def ensure_manifest(force: bool = False) -> Path:
     """Run `dbt parse` when the manifest is missing or older than the project's files."""
     if force or not manifest_is_fresh():
-        export_warehouse_path()   # the same profile as the daily run, so dbt's partial parse holds
+        export_warehouse_path()  # the same profile as the daily run, so dbt's partial parse holds
         env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
         dbt = Path(sys.executable).with_name("dbt")
-        subprocess.run([str(dbt), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-                        "--profiles-dir", str(DBT_PROJECT_DIR)], check=True, env=env,
-                       cwd=DBT_PROJECT_DIR)
+        subprocess.run(
+            [
+                str(dbt),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+            ],
+            check=True,
+            env=env,
+            cwd=DBT_PROJECT_DIR,
+        )
     return MANIFEST
 
 
@@ -132,7 +147,7 @@ def keep_partial_parse(run_target: Path) -> None:
         shutil.copyfile(src, tmp)
         os.replace(tmp, dst)
     except OSError:
-        tmp.unlink(missing_ok=True)   # only a cache: the next build parses in full
+        tmp.unlink(missing_ok=True)  # only a cache: the next build parses in full
 
 
 def prune_target(keep: int = 5) -> None:
@@ -140,7 +155,10 @@ def prune_target(keep: int = 5) -> None:
     target = DBT_PROJECT_DIR / "target"
     if not target.is_dir():
         return
-    runs = sorted((p for p in target.iterdir() if p.is_dir() and p.name not in ("compiled", "run")),
-                  key=lambda p: p.stat().st_mtime, reverse=True)
+    runs = sorted(
+        (p for p in target.iterdir() if p.is_dir() and p.name not in ("compiled", "run")),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
     for old in runs[keep:]:
         shutil.rmtree(old, ignore_errors=True)

@@ -18,12 +18,15 @@ import dagster as dg
 import duckdb
 
 RULES_TEST = "model_rules"
-SHOWN = 10   # keys listed per rule; the count says how many more
+SHOWN = 10  # keys listed per rule; the count says how many more
 
 
 def is_rules_check(event) -> bool:
-    return (isinstance(event, dg.AssetCheckResult) and not event.passed
-            and (event.check_name or "").startswith(RULES_TEST + "_"))
+    return (
+        isinstance(event, dg.AssetCheckResult)
+        and not event.passed
+        and (event.check_name or "").startswith(RULES_TEST + "_")
+    )
 
 
 def compiled_query(target: Path, manifest: Path, test_name: str) -> str | None:
@@ -31,7 +34,13 @@ def compiled_query(target: Path, manifest: Path, test_name: str) -> str | None:
     nodes = json.loads(Path(manifest).read_text())["nodes"].values()
     for n in nodes:
         if n["resource_type"] == "test" and n["name"] == test_name:
-            sql = Path(target) / "compiled" / n["package_name"] / n["original_file_path"] / f"{n.get('alias') or n['name']}.sql"
+            sql = (
+                Path(target)
+                / "compiled"
+                / n["package_name"]
+                / n["original_file_path"]
+                / f"{n.get('alias') or n['name']}.sql"
+            )
             return sql.read_text() if sql.is_file() else None
     return None
 

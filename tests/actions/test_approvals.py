@@ -12,8 +12,10 @@ def test_every_script_is_approved_and_no_template_carries_clinical_detail():
 
 
 def test_stale_approval_is_reported():
-    scripts = {"sms_reminder": {"approved_on": date(2026, 1, 1), "approved_by": "x"},
-               "email_context": {"approved_on": date(2026, 11, 1), "approved_by": "x"}}
+    scripts = {
+        "sms_reminder": {"approved_on": date(2026, 1, 1), "approved_by": "x"},
+        "email_context": {"approved_on": date(2026, 11, 1), "approved_by": "x"},
+    }
     assert approvals.stale_scripts(date(2026, 11, 27), scripts) == ["sms_reminder"]
     assert approvals.stale_scripts(date(2026, 1, 31), scripts) == []
 

@@ -14,10 +14,15 @@ OUTREACH = Path(dispatch.__file__).parent
 def test_every_channel_has_the_same_small_interface():
     assert list(REGISTRY) == ["sms", "email", "mail", "phone", "card"]
     for name, module in REGISTRY.items():
-        assert module.NAME == name
+        assert name == module.NAME
         assert list(inspect.signature(module.hand_off).parameters) == ["touches", "ctx"]
     assert {n: m.FOLDER for n, m in REGISTRY.items()} == {
-        "sms": "sms", "email": "email", "mail": "statements", "phone": "calls", "card": "charges"}
+        "sms": "sms",
+        "email": "email",
+        "mail": "statements",
+        "phone": "calls",
+        "card": "charges",
+    }
     assert dispatch.WINDOW_CHANNELS == ("sms", "email", "phone")
 
 

@@ -8,7 +8,7 @@ import logging
 import os
 import stat
 from collections import Counter
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 
@@ -22,15 +22,13 @@ FROM = "billing@riverbend.example"
 
 def _requests(clinic, n, **kw):
     touches = [make_touch(i) for i in range(1, n + 1)]
-    reqs, skipped = em.build_requests(touches, clinic, url_maker(clinic["pay_site"], SECRET),
-                                      from_email=FROM, **kw)
+    reqs, skipped = em.build_requests(touches, clinic, url_maker(clinic["pay_site"], SECRET), from_email=FROM, **kw)
     return touches, reqs, skipped
 
 
 def _sender(server, sleeper, **kw):
     kw.setdefault("before_send", lambda ids: None)
-    return em.EmailSender(API_KEY, host=server.url, sleep=sleeper, clock=lambda: 1_000_000.0,
-                          backoff_base=0.5, **kw)
+    return em.EmailSender(API_KEY, host=server.url, sleep=sleeper, clock=lambda: 1_000_000.0, backoff_base=0.5, **kw)
 
 
 def _accepted_touch_ids(server) -> Counter:
@@ -90,13 +88,19 @@ def test_no_phi_in_metadata_and_request_split(clinic):
 
 
 def test_shared_address_goes_to_another_request_and_bad_addresses_skip(clinic):
-    touches = [make_touch(1, email="family@example.com"), make_touch(2, email="FAMILY@example.com"),
-               make_touch(3), make_touch(4, email=None), make_touch(5, email="not an address")]
-    reqs, skipped = em.build_requests(touches, clinic, url_maker(clinic["pay_site"], SECRET),
-                                      from_email=FROM)
+    touches = [
+        make_touch(1, email="family@example.com"),
+        make_touch(2, email="FAMILY@example.com"),
+        make_touch(3),
+        make_touch(4, email=None),
+        make_touch(5, email="not an address"),
+    ]
+    reqs, skipped = em.build_requests(touches, clinic, url_maker(clinic["pay_site"], SECRET), from_email=FROM)
     assert [r.touch_ids for r in reqs] == [("T000001", "T000003"), ("T000002",)]
     assert {(s.touch_id, s.status, s.reason) for s in skipped} == {
-        ("T000004", "skipped", "no email address"), ("T000005", "skipped", "invalid email address")}
+        ("T000004", "skipped", "no email address"),
+        ("T000005", "skipped", "invalid email address"),
+    }
 
 
 def test_live_2500_touches_three_requests(clinic, sendgrid_server, sleeper, caplog):
@@ -159,8 +163,13 @@ def test_5xx_exhausted_is_retryable_failure(clinic, sendgrid_server, sleeper):
 
 def test_400_fails_the_batch_with_a_reason_without_phi(clinic, sendgrid_server, sleeper):
     _, reqs, _ = _requests(clinic, 1200)
-    err = json.dumps({"errors": [{"field": "personalizations.0.to.0.email",
-                                  "message": "Invalid address patient1@example.com (12345)"}]})
+    err = json.dumps(
+        {
+            "errors": [
+                {"field": "personalizations.0.to.0.email", "message": "Invalid address patient1@example.com (12345)"}
+            ]
+        }
+    )
     sendgrid_server.script = [("400", err)]
     results = _sender(sendgrid_server, sleeper).send(reqs)
     assert len(sendgrid_server.requests) == 2  # the second request still goes
@@ -186,14 +195,19 @@ def test_dropped_connection_is_unknown_and_never_resent(clinic, sendgrid_server,
     sendgrid_server.script = [("drop",)]
     results = _sender(sendgrid_server, sleeper).send(reqs)
     assert len(sendgrid_server.requests) == 1 and sleeper.calls == []
-    assert {(r.status, r.reason, r.retryable) for r in results} == {
-        ("failed", "unknown delivery state", False)}
+    assert {(r.status, r.reason, r.retryable) for r in results} == {("failed", "unknown delivery state", False)}
 
 
 def test_connection_refused_is_retried_then_deferred(clinic, sleeper):
     _, reqs, _ = _requests(clinic, 2)
-    sender = em.EmailSender(API_KEY, host=f"http://127.0.0.1:{free_port()}", sleep=sleeper,
-                            backoff_base=0.25, max_attempts=3, before_send=lambda ids: None)
+    sender = em.EmailSender(
+        API_KEY,
+        host=f"http://127.0.0.1:{free_port()}",
+        sleep=sleeper,
+        backoff_base=0.25,
+        max_attempts=3,
+        before_send=lambda ids: None,
+    )
     results = sender.send(reqs)
     assert sleeper.calls == [0.25, 0.5]
     assert {(r.status, r.retryable) for r in results} == {("failed", True)}
@@ -205,8 +219,13 @@ def test_malformed_key_fails_before_any_request(clinic, sendgrid_server, tmp_pat
             em.EmailSender(bad, host=sendgrid_server.url, before_send=lambda ids: None)
         assert bad not in str(exc.value)
         with pytest.raises(ValueError):
-            em.EmailSender.from_env(outbox_dir=tmp_path, as_of=AS_OF, environ={"SENDGRID_API_KEY": bad},
-                                    host=sendgrid_server.url, before_send=lambda ids: None)
+            em.EmailSender.from_env(
+                outbox_dir=tmp_path,
+                as_of=AS_OF,
+                environ={"SENDGRID_API_KEY": bad},
+                host=sendgrid_server.url,
+                before_send=lambda ids: None,
+            )
     with pytest.raises(ValueError, match="before_send"):
         em.EmailSender(API_KEY, host=sendgrid_server.url)
     assert sendgrid_server.requests == []
@@ -235,11 +254,16 @@ def test_outbox_mode_writes_the_exact_bodies(clinic, tmp_path, sendgrid_server):
 
 
 def test_send_log(tmp_path):
-    from datetime import datetime, timezone
-    res = [em.SendResult("T1", "sent", None, "msg1", datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)),
-           em.SendResult("T2", "failed", "HTTP 400", None)]
+    from datetime import datetime
+
+    res = [
+        em.SendResult("T1", "sent", None, "msg1", datetime(2026, 11, 20, 15, 0, tzinfo=UTC)),
+        em.SendResult("T2", "failed", "HTTP 400", None),
+    ]
     p = em.write_send_log(res, tmp_path / "send_log_0001.csv")
-    assert p.read_text().splitlines() == ["touch_id,status,sent_at,message_id,reason",
-                                          "T1,sent,2026-11-20T15:00:00Z,msg1,",
-                                          "T2,failed,,,HTTP 400"]
+    assert p.read_text().splitlines() == [
+        "touch_id,status,sent_at,message_id,reason",
+        "T1,sent,2026-11-20T15:00:00Z,msg1,",
+        "T2,failed,,,HTTP 400",
+    ]
     assert stat.S_IMODE(os.stat(p).st_mode) == 0o600

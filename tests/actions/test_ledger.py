@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -47,17 +47,24 @@ def test_plan_is_idempotent_and_holds_the_file_briefly(db):
 def test_mark_and_deferred_replan(db):
     touches = [make_touch(i) for i in range(1, 5)]
     ledger.plan(db, touches)
-    now = datetime(2026, 11, 20, 15, tzinfo=timezone.utc)
-    ignored = ledger.mark(db, [
-        SendResult("T000001", "sent", None, "msg1", now),
-        SendResult("T000002", "failed", "HTTP 400: bad", None),
-        SendResult("T000003", "failed", "not sent: HTTP 429", None, retryable=True),
-        SendResult("T000004", "skipped", "invalid email address"),
-        SendResult("T999999", "sent", None, "x", now)])
+    now = datetime(2026, 11, 20, 15, tzinfo=UTC)
+    ignored = ledger.mark(
+        db,
+        [
+            SendResult("T000001", "sent", None, "msg1", now),
+            SendResult("T000002", "failed", "HTTP 400: bad", None),
+            SendResult("T000003", "failed", "not sent: HTTP 429", None, retryable=True),
+            SendResult("T000004", "skipped", "invalid email address"),
+            SendResult("T999999", "sent", None, "x", now),
+        ],
+    )
     assert ignored == ["T999999"]
-    assert _rows(db) == [("T000001", "sent", None, "msg1"), ("T000002", "failed", "HTTP 400: bad", None),
-                         ("T000003", "deferred", "not sent: HTTP 429", None),
-                         ("T000004", "skipped", "invalid email address", None)]
+    assert _rows(db) == [
+        ("T000001", "sent", None, "msg1"),
+        ("T000002", "failed", "HTTP 400: bad", None),
+        ("T000003", "deferred", "not sent: HTTP 429", None),
+        ("T000004", "skipped", "invalid email address", None),
+    ]
     # a sent touch cannot be marked again; a deferred one is re-planned next run
     assert ledger.mark(db, [SendResult("T000001", "failed", "late")]) == ["T000001"]
     assert ledger.plan(db, touches) == ["T000003"]
@@ -123,15 +130,17 @@ def test_email_crash_semantics(db, tmp_path):
     ledger.mark_sending(db, ["T000001", "T000002", "T000003"])
     email_dir = outbox / AS_OF.isoformat() / "email"
     email_dir.mkdir(parents=True)
-    (email_dir / "request_0001.json").write_text(json.dumps(
-        {"personalizations": [{"custom_args": {"touch_id": "T000004", "guarantor_id": "G000004"}}]}))
+    (email_dir / "request_0001.json").write_text(
+        json.dumps({"personalizations": [{"custom_args": {"touch_id": "T000004", "guarantor_id": "G000004"}}]})
+    )
     # SendGrid's events prove T2 was accepted
     with duckdb.connect(str(db)) as con:
-        con.execute("INSERT INTO raw.sendgrid_events (sg_event_id, sg_message_id, event, event_at, touch_id) "
-                    "VALUES ('e1', 'msg9.filter0001', 'processed', TIMESTAMP '2026-11-20 15:00:00', 'T000002')")
+        con.execute(
+            "INSERT INTO raw.sendgrid_events (sg_event_id, sg_message_id, event, event_at, touch_id) "
+            "VALUES ('e1', 'msg9.filter0001', 'processed', TIMESTAMP '2026-11-20 15:00:00', 'T000002')"
+        )
     out = ledger.recover(db, outbox)
-    assert out == {"sent": ["T000002", "T000004"], "deferred": ["T000005"],
-                   "failed": ["T000001", "T000003"]}
+    assert out == {"sent": ["T000002", "T000004"], "deferred": ["T000005"], "failed": ["T000001", "T000003"]}
     rows = {r[0]: r[1:] for r in _rows(db)}
     assert rows["T000001"] == ("failed", "interrupted: delivery unknown", None)
     assert rows["T000002"] == ("sent", "recovered: provider event", "msg9")

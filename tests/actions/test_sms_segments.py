@@ -17,19 +17,21 @@ from orchestration.policy.policy import load_policy
 from tests.actions.conftest import make_touch
 
 
-
 @pytest.fixture(scope="module")
 def shipped():
     from pathlib import Path
+
     path = Path(__file__).parents[2] / "orchestration" / "policy" / "default_policy.yaml"
     clinic = dict(load_policy(path)["clinic"])
     return clinic, tokens.url_maker(clinic["pay_site"], b"k" * 32)
 
 
-WORST = {   # composer -> the touch with the longest values it prints
+WORST = {  # composer -> the touch with the longest values it prints
     "sms_reminder": (sms.sms_body, dict(step="sms_reminder", balance=D("99999.99"), visit_date=date(2026, 9, 30))),
-    "plan_reminder": (moves.sms_body, dict(step="plan_reminder", balance=D("99999.99"), move_amount=D("9999.99"),
-                                           move_date=date(2026, 12, 30))),
+    "plan_reminder": (
+        moves.sms_body,
+        dict(step="plan_reminder", balance=D("99999.99"), move_amount=D("9999.99"), move_date=date(2026, 12, 30)),
+    ),
 }
 
 
@@ -42,4 +44,4 @@ def test_worst_case_is_gsm7_within_two_segments(name, shipped):
     assert sms.is_gsm7(body) and sms.segments(body) <= sms.MAX_SEGMENTS
     # why not one segment: the parts every text must carry are already over 160 characters
     must = [clinic["name"], f"{D('99999.99'):,.2f}", "Sep 30, 2026", url_for(t), "Reply STOP to stop texts."]
-    assert sum(len(p) for p in must) + 40 > sms.SINGLE_SEGMENT      # +40: the fewest joining words
+    assert sum(len(p) for p in must) + 40 > sms.SINGLE_SEGMENT  # +40: the fewest joining words

@@ -15,15 +15,21 @@ from orchestration.actions.outreach.visits import Visit
 from tests.actions.conftest import make_touch
 
 URL = "https://pay.riverbend.example/p/abc"
-BOX = ("Charges", "Insurance paid", "Plan adjustments", "Your portion", "Your payments and credits",
-       "Amount due")
+BOX = ("Charges", "Insurance paid", "Plan adjustments", "Your portion", "Your payments and credits", "Amount due")
 
 
 def visit(day: int, charge: str, paid: str, portion: str, due: str, **pr) -> Visit:
     charge_, paid_, portion_, due_ = D(charge), D(paid), D(portion), D(due)
-    return Visit(service_date=date(2026, 9, day), charge=charge_, insurance_paid=paid_,
-                 plan_adjustments=charge_ - paid_ - portion_, patient_portion=portion_,
-                 payments_credits=portion_ - due_, balance=due_, **{k: D(v) for k, v in pr.items()})
+    return Visit(
+        service_date=date(2026, 9, day),
+        charge=charge_,
+        insurance_paid=paid_,
+        plan_adjustments=charge_ - paid_ - portion_,
+        patient_portion=portion_,
+        payments_credits=portion_ - due_,
+        balance=due_,
+        **{k: D(v) for k, v in pr.items()},
+    )
 
 
 def amount(s: str) -> D:
@@ -53,22 +59,28 @@ def test_single_visit_the_issue_example_adds_up(clinic, tmp_path):
     t = make_touch(1, step="statement_1", channel="mail", balance=D("834.40"), visits=[v])
     box, lines, pages = read_back(st.render_statement_bytes(t, clinic, URL)[0], tmp_path)
     assert pages == 1
-    assert box == {"Charges": D("1506.06"), "Insurance paid": D("-266.59"), "Plan adjustments": D("-229.65"),
-                   "Your portion": D("1009.82"), "Your payments and credits": D("-175.42"),
-                   "Amount due": D("834.40")}
+    assert box == {
+        "Charges": D("1506.06"),
+        "Insurance paid": D("-266.59"),
+        "Plan adjustments": D("-229.65"),
+        "Your portion": D("1009.82"),
+        "Your payments and credits": D("-175.42"),
+        "Amount due": D("834.40"),
+    }
     assert_reconciles(box)
     text = " ".join(lines)
     assert "Total, 1 visit" in text and "more visit" not in text
-    assert ("Why you owe (what your insurance reported): Applied to your deductible $800.00; "
-            "Your coinsurance $209.82") in text
+    assert (
+        "Why you owe (what your insurance reported): Applied to your deductible $800.00; Your coinsurance $209.82"
+    ) in text
     assert lines[-1] == "Call us if this looks wrong."
 
 
 def test_every_payer_counts_and_many_visits_stay_on_one_page(clinic, tmp_path):
     # visit 1: primary paid 600 and the secondary 150 of the 200 left: insurance paid 750
     visits = [visit(1, "1000.00", "750.00", "50.00", "50.00", pr_coinsurance="50.00")]
-    visits += [visit(2 + i, "120.00", "0.00", "120.00", "100.00") for i in range(7)]   # self-pay
-    due = sum((v.balance for v in visits), D(0)) - D("25.00")       # 25.00 on account, unapplied
+    visits += [visit(2 + i, "120.00", "0.00", "120.00", "100.00") for i in range(7)]  # self-pay
+    due = sum((v.balance for v in visits), D(0)) - D("25.00")  # 25.00 on account, unapplied
     t = make_touch(2, step="statement_2", channel="mail", balance=due, visits=visits)
     box, lines, pages = read_back(st.render_statement_bytes(t, clinic, URL)[0], tmp_path)
     assert pages == 1
@@ -83,7 +95,7 @@ def test_every_payer_counts_and_many_visits_stay_on_one_page(clinic, tmp_path):
 
 
 def test_a_touch_without_visit_lines_still_reconciles(clinic, tmp_path):
-    t = make_touch(3, step="statement_1", channel="mail")        # the audience's summary fields only
+    t = make_touch(3, step="statement_1", channel="mail")  # the audience's summary fields only
     box, _, _ = read_back(st.render_statement_bytes(t, clinic, URL)[0], tmp_path)
     assert_reconciles(box)
     assert box["Charges"] == D("2000.00") and box["Amount due"] == D("1237.56")
@@ -92,8 +104,10 @@ def test_a_touch_without_visit_lines_still_reconciles(clinic, tmp_path):
 def test_why_you_owe_is_in_the_day18_email_and_on_the_call_list(clinic):
     from orchestration.actions.outreach import calls
     from orchestration.actions.outreach import email as em
-    v = visit(3, "1506.06", "266.59", "1009.82", "834.40", pr_deductible="800.00", pr_coinsurance="199.82",
-              pr_copay="10.00")
+
+    v = visit(
+        3, "1506.06", "266.59", "1009.82", "834.40", pr_deductible="800.00", pr_coinsurance="199.82", pr_copay="10.00"
+    )
     t = make_touch(4, balance=D("834.40"), visits=[v])
     line = "Applied to your deductible $800.00, Your coinsurance $199.82, Your copay $10.00"
     assert f"Why you owe:            {line}\n" in em.render_email(t, clinic, URL).text

@@ -30,8 +30,7 @@ def test_render_batch_pdfs_manifest_and_qr(clinic, tmp_path):
     touches = _touches(5)
     touches[1]["first_name"] = "Zoë Łucja 李"  # outside cp1252: transliterated, never crashes
     url_for = url_maker(clinic["pay_site"], SECRET)
-    res = st.render_batch(touches, out, clinic=clinic, url_for=url_for, workers=2, chunk_size=2,
-                          min_pool_batch=1)
+    res = st.render_batch(touches, out, clinic=clinic, url_for=url_for, workers=2, chunk_size=2, min_pool_batch=1)
     assert res["statements"] == 5 and res["pages"] == 5
     assert Decimal(res["amount_due_total"]) == sum(Decimal("1234.56") + i for i in range(1, 6))
     rows = list(csv.DictReader((out / "manifest.csv").open()))
@@ -47,10 +46,25 @@ def test_render_batch_pdfs_manifest_and_qr(clinic, tmp_path):
         assert len(reader.pages) == 1
         text = reader.pages[0].extract_text()
         amount = f"${t['balance']:,.2f}"
-        for needle in (amount, "Please pay by Dec 10, 2026", "Amount due", "Summary", "Your visits",
-                       "Sep 28, 2026", "Charge", "$2,000.00", "Insurance paid", "$765.44",
-                       "Your portion", "$1,234.56", "Ways to pay", "(555) 010-2400",
-                       "Mon-Fri 8am-6pm", "PO Box 100", "Call us if this looks wrong."):
+        for needle in (
+            amount,
+            "Please pay by Dec 10, 2026",
+            "Amount due",
+            "Summary",
+            "Your visits",
+            "Sep 28, 2026",
+            "Charge",
+            "$2,000.00",
+            "Insurance paid",
+            "$765.44",
+            "Your portion",
+            "$1,234.56",
+            "Ways to pay",
+            "(555) 010-2400",
+            "Mon-Fri 8am-6pm",
+            "PO Box 100",
+            "Call us if this looks wrong.",
+        ):
             assert needle in text, needle
         assert text.strip().splitlines()[-1] == "Call us if this looks wrong."
         url = pay_url(clinic["pay_site"], pay_token(t["touch_id"], SECRET))
@@ -61,8 +75,7 @@ def test_render_batch_pdfs_manifest_and_qr(clinic, tmp_path):
         img = images[0].image.convert("L")
         matrix = st.qr_matrix(url)
         assert img.size == (len(matrix), len(matrix))
-        assert all((img.getpixel((x, y)) < 128) == matrix[y][x]
-                   for y in range(len(matrix)) for x in range(len(matrix)))
+        assert all((img.getpixel((x, y)) < 128) == matrix[y][x] for y in range(len(matrix)) for x in range(len(matrix)))
     assert stat.S_IMODE((out / "manifest.csv").stat().st_mode) == 0o600
     totals = json.loads((out / "manifest.totals.json").read_text())
     assert totals["statements"] == 5 and totals["pages"] == 5
@@ -92,11 +105,19 @@ def test_rerun_never_overwrites_a_handed_off_pdf(clinic, tmp_path):
 
 
 def test_plan_confirmation_variant_and_no_due_date(clinic, tmp_path):
-    t = make_touch(1, step="statement_2", channel="mail", variant="plan_confirmation",
-                   plan_payments=3, plan_amount=Decimal("100"), plan_next_due=date(2026, 12, 15),
-                   due_date=None)
-    row = st.render_statement(t, clinic, "https://pay.riverbend.example/p/abcdefghijklmnopqrst",
-                              tmp_path / "T000001.pdf")
+    t = make_touch(
+        1,
+        step="statement_2",
+        channel="mail",
+        variant="plan_confirmation",
+        plan_payments=3,
+        plan_amount=Decimal("100"),
+        plan_next_due=date(2026, 12, 15),
+        due_date=None,
+    )
+    row = st.render_statement(
+        t, clinic, "https://pay.riverbend.example/p/abcdefghijklmnopqrst", tmp_path / "T000001.pdf"
+    )
     text = _text(tmp_path / row["file"])
     assert "Your payment plan: 3 payments of $100.00, next payment due Dec 15, 2026" in text
     # the plan line takes the title of the amount box; "Amount due" stays only in the summary box

@@ -11,18 +11,22 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from orchestration.actions.outreach.webhook import verify_signature
 
-RAW = (b'[{"email":"p@example.com","timestamp":1763650000,"event":"delivered",'
-       b'"sg_event_id":"ev1","sg_message_id":"msg1.filter","touch_id":"T000001","guarantor_id":"G000001"}]\r\n')
+RAW = (
+    b'[{"email":"p@example.com","timestamp":1763650000,"event":"delivered",'
+    b'"sg_event_id":"ev1","sg_message_id":"msg1.filter","touch_id":"T000001","guarantor_id":"G000001"}]\r\n'
+)
 TS = "1763650000"
 
 
 @pytest.fixture(scope="module")
 def keypair():
     key = ec.generate_private_key(ec.SECP256R1())
-    der = key.public_key().public_bytes(serialization.Encoding.DER,
-                                        serialization.PublicFormat.SubjectPublicKeyInfo)
-    pem = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                        serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return key, base64.b64encode(der).decode(), pem
 
 

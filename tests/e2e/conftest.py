@@ -21,31 +21,38 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 def scheduled_start(as_of: date) -> datetime:
     """06:00 clinic time on `as_of`: when the schedule starts the daily run of that date."""
     from orchestration.core.clock import nominal_start
-    from orchestration.policy.policy import load_policy
     from orchestration.core.settings import Paths
+    from orchestration.policy.policy import load_policy
 
     return nominal_start(as_of, load_policy(Paths.from_env().policy).clinic_tz)
 
 
-def run_daily(as_of: date = AS_OF, *, run_config: dict | None = None, logs: list | None = None,
-              started_at: datetime | None = None):
+def run_daily(
+    as_of: date = AS_OF, *, run_config: dict | None = None, logs: list | None = None, started_at: datetime | None = None
+):
     """The real daily job, in process, for one partition, started (orchestration/core/clock.py) at
     `started_at` — by default the schedule's 06:00 clinic time on `as_of`, so the contact
     window of the day is open whatever the real hour. dbt partial-parses from the project's
     saved parse (tests/dbt_parse_cache.py); `logs`, when given, receives the run's event-log
     entries."""
     import dagster as dg
+
     from orchestration.core.clock import CLOCK_TAG
-    from orchestration.definitions import defs
     from orchestration.core.settings import export_warehouse_path
+    from orchestration.definitions import defs
     from tests.dbt_parse_cache import partial_parse_for
 
     warehouse = export_warehouse_path()
     job = defs.resolve_job_def("daily_job")
     tags = {CLOCK_TAG: (started_at or scheduled_start(as_of)).isoformat()}
     with partial_parse_for(warehouse), dg.DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(partition_key=as_of.isoformat(), instance=instance,
-                                        raise_on_error=False, run_config=run_config or QUIET, tags=tags)
+        result = job.execute_in_process(
+            partition_key=as_of.isoformat(),
+            instance=instance,
+            raise_on_error=False,
+            run_config=run_config or QUIET,
+            tags=tags,
+        )
         if logs is not None:
             logs.extend(instance.all_logs(result.run_id))
         return result
@@ -57,14 +64,21 @@ def daily_job_without_dbt_tests():
     run leaves (marts, ledgers, outbox) and run the dbt tests elsewhere (the session clinic's first
     run; the Spark parity test's own `dbt build`)."""
     import dagster as dg
+
     from orchestration.definitions import daily_job, defs
     from orchestration.warehouse.assets import warehouse_dbt
 
     job = dg.define_asset_job(
-        "daily_job", selection=dg.AssetSelection.all() - dg.AssetSelection.checks(*warehouse_dbt.check_keys),
-        partitions_def=daily_job.partitions_def, executor_def=dg.in_process_executor)
-    return dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, resources=defs.resources,
-                          jobs=[job]).resolve_job_def("daily_job")
+        "daily_job",
+        selection=dg.AssetSelection.all() - dg.AssetSelection.checks(*warehouse_dbt.check_keys),
+        partitions_def=daily_job.partitions_def,
+        executor_def=dg.in_process_executor,
+    )
+    return dg.Definitions(
+        assets=defs.assets, asset_checks=defs.asset_checks, resources=defs.resources, jobs=[job]
+    ).resolve_job_def("daily_job")
+
+
 @contextmanager
 def environment(env: dict[str, str | None]):
     """The process environment with `env` set (None: unset) for the block, then as it was."""
@@ -93,8 +107,11 @@ def query(sql: str, params=None):
 
 
 def materialized(result) -> set[str]:
-    return {e.event_specific_data.materialization.asset_key.to_user_string()
-            for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}
+    return {
+        e.event_specific_data.materialization.asset_key.to_user_string()
+        for e in result.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION"
+    }
 
 
 def _rerun_state(day: Path) -> dict:

@@ -30,8 +30,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.dbt_parse_cache import partial_parse_env
 from orchestration.core.clock import CLOCK_TAG
+from tests.dbt_parse_cache import partial_parse_env
 from tests.e2e.conftest import QUIET, daily_job_without_dbt_tests, scheduled_start
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow(runs=15)]
@@ -66,17 +66,25 @@ def _marts(warehouse: Path) -> dict[str, list[tuple]]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         out = {}
-        tables = con.execute("SELECT table_schema, table_name FROM information_schema.tables "
-                             "WHERE table_schema = 'marts' OR (table_schema = 'ops' AND table_name = 'send_ledger') "
-                             "ORDER BY 1, 2").fetchall()
+        tables = con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_schema = 'marts' OR (table_schema = 'ops' AND table_name = 'send_ledger') "
+            "ORDER BY 1, 2"
+        ).fetchall()
         for schema, table in tables:
-            cols = [c for (c,) in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-                "ORDER BY ordinal_position", [schema, table]).fetchall() if c not in RUN_COLUMNS]
+            cols = [
+                c
+                for (c,) in con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+                    "ORDER BY ordinal_position",
+                    [schema, table],
+                ).fetchall()
+                if c not in RUN_COLUMNS
+            ]
             where = ""
             if "kpi" in cols:
                 where = "WHERE kpi NOT IN (" + ", ".join(f"'{k}'" for k in LOAD_TIME_KPIS) + ")"
-                if table == "rpt_huddle":   # the suggested change is picked among all KPIs, load lag included
+                if table == "rpt_huddle":  # the suggested change is picked among all KPIs, load lag included
                     cols = [c for c in cols if c not in ("is_suggested_change", "suggested_change")]
             rows = con.execute(f"SELECT {', '.join(cols)} FROM {schema}.{table} {where}").fetchall()
             out[f"{schema}.{table}"] = sorted(rows, key=repr)
@@ -93,8 +101,10 @@ def _differences(daily: list[dict], backfill: list[dict]) -> list[str]:
             if rows_d != rows_b:
                 only_d = [r for r in rows_d if r not in rows_b]
                 only_b = [r for r in rows_b if r not in rows_d]
-                out.append(f"{day} {table}: {len(rows_d)} vs {len(rows_b)} rows; only daily {only_d[:2]}; "
-                           f"only backfill {only_b[:2]}")
+                out.append(
+                    f"{day} {table}: {len(rows_d)} vs {len(rows_b)} rows; only daily {only_d[:2]}; "
+                    f"only backfill {only_b[:2]}"
+                )
     return out
 
 
@@ -125,10 +135,14 @@ READER = textwrap.dedent("""
 def _run_days(root: Path, source: Path, instance, *, backfill: bool, monkeypatch):
     """The seven dates in order on a fresh warehouse. Returns each date's marts, the job, and
     (exit code, output) of the serving reader of a backfill."""
-    for key, value in (("COLLECTIONS_LANDING_DIR", root / "landing"), ("COLLECTIONS_WAREHOUSE_PATH", root / "warehouse.duckdb"),
-                       ("COLLECTIONS_OUTBOX_DIR", root / "outbox"), ("COLLECTIONS_SERVING_DIR", root / "serving")):
+    for key, value in (
+        ("COLLECTIONS_LANDING_DIR", root / "landing"),
+        ("COLLECTIONS_WAREHOUSE_PATH", root / "warehouse.duckdb"),
+        ("COLLECTIONS_OUTBOX_DIR", root / "outbox"),
+        ("COLLECTIONS_SERVING_DIR", root / "serving"),
+    ):
         monkeypatch.setenv(key, str(value))
-    for key, value in partial_parse_env(root / "warehouse.duckdb").items():   # dbt partial-parses
+    for key, value in partial_parse_env(root / "warehouse.duckdb").items():  # dbt partial-parses
         monkeypatch.setenv(key, value)
     if backfill:
         _stage(source, root / "landing", None)
@@ -143,13 +157,17 @@ def _run_days(root: Path, source: Path, instance, *, backfill: bool, monkeypatch
             tags = {CLOCK_TAG: scheduled_start(day).isoformat()}
             if backfill:
                 tags["dagster/backfill"] = "test7days"
-            result = job.execute_in_process(partition_key=day.isoformat(), instance=instance, tags=tags,
-                                            raise_on_error=False, run_config=QUIET)
+            result = job.execute_in_process(
+                partition_key=day.isoformat(), instance=instance, tags=tags, raise_on_error=False, run_config=QUIET
+            )
             assert result.success, (day, [e.message for e in result.all_events if e.is_failure])
             snapshots.append(_marts(root / "warehouse.duckdb"))
-            if backfill and reader is None:      # from the second date on, a reader holds the file
-                reader = subprocess.Popen([sys.executable, "-c", READER, str(root / "serving"), str(root / "stop")],
-                                          stdout=subprocess.PIPE, text=True)
+            if backfill and reader is None:  # from the second date on, a reader holds the file
+                reader = subprocess.Popen(
+                    [sys.executable, "-c", READER, str(root / "serving"), str(root / "stop")],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
     finally:
         if reader is not None:
             (root / "stop").touch()
@@ -176,22 +194,32 @@ def test_seven_day_backfill_gives_the_daily_marts(source, tmp_path, monkeypatch)
     t1 = time.perf_counter()
     monkeypatch.setenv("COLLECTIONS_BACKFILL_SEND", "1")
     with dg.DagsterInstance.ephemeral() as instance:
-        backfill, job, (reader_rc, reader_out) = _run_days(tmp_path / "backfill", source, instance, backfill=True, monkeypatch=monkeypatch)
+        backfill, job, (reader_rc, reader_out) = _run_days(
+            tmp_path / "backfill", source, instance, backfill=True, monkeypatch=monkeypatch
+        )
         t2 = time.perf_counter()
         print(f"\n7 daily runs {t1 - t0:.0f} s, 7 backfill runs {t2 - t1:.0f} s")
         assert len(daily[-1]["marts.fct_encounter_balances"]) > 50 and daily[-1]["ops.send_ledger"]
-        assert reader_rc == 0 and int(reader_out) > 0, reader_out   # the reader never saw a partial table
+        assert reader_rc == 0 and int(reader_out) > 0, reader_out  # the reader never saw a partial table
 
         # record mode (a backfill's default): nothing leaves, what was due is recorded
         monkeypatch.delenv("COLLECTIONS_BACKFILL_SEND")
-        result = job.execute_in_process(partition_key=RECORD_DAY.isoformat(), instance=instance, run_config=QUIET,
-                                        tags={"dagster/backfill": "test7days"}, raise_on_error=False)
+        result = job.execute_in_process(
+            partition_key=RECORD_DAY.isoformat(),
+            instance=instance,
+            run_config=QUIET,
+            tags={"dagster/backfill": "test7days"},
+            raise_on_error=False,
+        )
         assert result.success
     outbox = tmp_path / "backfill" / "outbox" / RECORD_DAY.isoformat()
     assert not [p for f in HANDOFF_FOLDERS for p in (outbox / f).rglob("*") if p.is_file()]
     con = duckdb.connect(str(tmp_path / "backfill" / "warehouse.duckdb"), read_only=True)
-    recorded = con.execute("SELECT status, status_reason, count(*) FROM ops.send_ledger WHERE as_of_date = ? "
-                           "GROUP BY status, status_reason", [RECORD_DAY]).fetchall()
+    recorded = con.execute(
+        "SELECT status, status_reason, count(*) FROM ops.send_ledger WHERE as_of_date = ? "
+        "GROUP BY status, status_reason",
+        [RECORD_DAY],
+    ).fetchall()
     con.close()
     # every ledger row of that date is skipped (recorded, superseded or blocked), none sent; on this
     # clinic the day after its data may have nothing due (stale-data hold), so none may be recorded

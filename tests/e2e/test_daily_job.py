@@ -3,7 +3,6 @@ re-run changes nothing, and each defect of --defects ends as the landing contrac
 
 from __future__ import annotations
 
-
 import pytest
 
 from orchestration.sample.generator import DEFECTS
@@ -14,9 +13,16 @@ pytestmark = [pytest.mark.e2e, pytest.mark.session_clinic]
 
 def test_every_stage_materializes(first_run):
     keys = materialized(first_run)
-    for k in ("raw/guarantors", "raw/remittance_claims", "raw/file_ledger", "staging/stg_encounters",
-              "intermediate/int_encounter_adjudications", "marts/fct_remittance_claims",
-              "marts/fct_encounter_balances", "marts/rpt_aging"):
+    for k in (
+        "raw/guarantors",
+        "raw/remittance_claims",
+        "raw/file_ledger",
+        "staging/stg_encounters",
+        "intermediate/int_encounter_adjudications",
+        "marts/fct_remittance_claims",
+        "marts/fct_encounter_balances",
+        "marts/rpt_aging",
+    ):
         assert k in keys
 
 
@@ -46,8 +52,10 @@ def test_balances_follow_the_rules(first_run):
                      WHERE responsibility_status = 'self_pay'
                        AND (patient_responsibility <> total_charge OR balance_date <> service_date)""")[0][0]
     assert wrong == 0
-    assert query("SELECT count(DISTINCT as_of_date), min(as_of_date) FROM marts.fct_encounter_balances")[0] \
-        == (1, __import__("datetime").date(2026, 11, 20))
+    assert query("SELECT count(DISTINCT as_of_date), min(as_of_date) FROM marts.fct_encounter_balances")[0] == (
+        1,
+        __import__("datetime").date(2026, 11, 20),
+    )
 
 
 def _ledger(file):
@@ -66,31 +74,41 @@ def test_each_defect_ends_as_the_contract_says(first_run, defect):
             assert defect["column"] in reason
     elif expected == "reject rows":
         assert status.startswith("loaded")
-        rej = query("SELECT column_name, reason FROM raw.load_rejects WHERE file_name = ? AND line_number = ?",
-                    [defect["file"], defect["line"]])
+        rej = query(
+            "SELECT column_name, reason FROM raw.load_rejects WHERE file_name = ? AND line_number = ?",
+            [defect["file"], defect["line"]],
+        )
         assert any(col == defect["column"] for col, _ in rej), rej
         table = defect["kind"]
-        key = {"guarantors": "guarantor_id", "encounters": "encounter_id",
-               "patient_transactions": "transaction_id"}[table]
+        key = {"guarantors": "guarantor_id", "encounters": "encounter_id", "patient_transactions": "transaction_id"}[
+            table
+        ]
         loaded = {r[0] for r in query(f"SELECT {key} FROM raw.{table} WHERE _file_name = ?", [defect["file"]])}
         assert set(defect["good_ids"]) <= loaded
         assert not (set(i for i in defect["bad_ids"] if i) & loaded)
     elif expected == "held transaction":
-        held = query("SELECT st_control_number, hold_reason FROM raw.remittance_transactions t "
-                     "JOIN raw.file_ledger l ON l.file_sha256 = t.file_sha256 "
-                     "WHERE l.file_name = ? AND t.status = 'held'", [defect["file"]])
+        held = query(
+            "SELECT st_control_number, hold_reason FROM raw.remittance_transactions t "
+            "JOIN raw.file_ledger l ON l.file_sha256 = t.file_sha256 "
+            "WHERE l.file_name = ? AND t.status = 'held'",
+            [defect["file"]],
+        )
         assert [h[0] for h in held] == defect["bad_ids"] and "unbalanced" in held[0][1]
-        ok = query("SELECT count(*) FROM raw.remittance_claims c JOIN raw.remittance_transactions t "
-                   "USING (file_sha256, transaction_index) JOIN raw.file_ledger l ON l.file_sha256 = c.file_sha256 "
-                   "WHERE l.file_name = ? AND t.st_control_number = ?", [defect["file"], defect["good_ids"][0]])[0][0]
+        ok = query(
+            "SELECT count(*) FROM raw.remittance_claims c JOIN raw.remittance_transactions t "
+            "USING (file_sha256, transaction_index) JOIN raw.file_ledger l ON l.file_sha256 = c.file_sha256 "
+            "WHERE l.file_name = ? AND t.st_control_number = ?",
+            [defect["file"], defect["good_ids"][0]],
+        )[0][0]
         assert ok > 0
     elif expected == "warning":
         assert status == "loaded_with_warnings" and warnings
     elif expected == "duplicate":
         assert status == "duplicate"
     elif expected == "unmatched":
-        rows = query("SELECT encounter_id FROM marts.fct_remittance_claims WHERE patient_control_number = ?",
-                     defect["bad_ids"])
+        rows = query(
+            "SELECT encounter_id FROM marts.fct_remittance_claims WHERE patient_control_number = ?", defect["bad_ids"]
+        )
         assert rows and all(r[0] is None for r in rows)
 
 

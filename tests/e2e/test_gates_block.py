@@ -14,21 +14,27 @@ pytestmark = [pytest.mark.e2e, pytest.mark.session_clinic]
 
 
 def _failed_checks(result):
-    return {(e.event_specific_data.asset_key.to_user_string(), e.event_specific_data.check_name)
-            for e in result.all_events
-            if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed}
+    return {
+        (e.event_specific_data.asset_key.to_user_string(), e.event_specific_data.check_name)
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed
+    }
 
 
 def test_failing_ge_suite_stops_the_warehouse(clinic, tmp_path, monkeypatch):
-    monkeypatch.setenv("COLLECTIONS_WAREHOUSE_PATH", str(tmp_path / "fresh.duckdb"))   # loads everything anew
+    monkeypatch.setenv("COLLECTIONS_WAREHOUSE_PATH", str(tmp_path / "fresh.duckdb"))  # loads everything anew
     monkeypatch.setenv("COLLECTIONS_OUTBOX_DIR", str(tmp_path / "outbox"))
     suites = tmp_path / "expectations"
     shutil.copytree(EXPECTATIONS_DIR, suites)
     suite = json.loads((suites / "raw_encounters.json").read_text())
-    suite["expectations"].append({
-        "type": "expect_column_values_to_be_between",
-        "kwargs": {"column": "total_charge", "max_value": 0},
-        "meta": {"notes": "impossible on purpose: every charge is above 0"}, "severity": "critical"})
+    suite["expectations"].append(
+        {
+            "type": "expect_column_values_to_be_between",
+            "kwargs": {"column": "total_charge", "max_value": 0},
+            "meta": {"notes": "impossible on purpose: every charge is above 0"},
+            "severity": "critical",
+        }
+    )
     (suites / "raw_encounters.json").write_text(json.dumps(suite))
     monkeypatch.setenv("COLLECTIONS_EXPECTATIONS_DIR", str(suites))
 
@@ -46,8 +52,10 @@ def test_failing_ge_suite_stops_the_warehouse(clinic, tmp_path, monkeypatch):
 def test_failing_dbt_test_skips_its_children(first_run, tmp_path, monkeypatch):
     # a copy of the day's warehouse, corrupted behind the loader's back: a duplicate encounter key
     import os
+
     import duckdb
-    copy = tmp_path / "corrupt" / "warehouse.duckdb"     # named as the original: dbt partial-parses
+
+    copy = tmp_path / "corrupt" / "warehouse.duckdb"  # named as the original: dbt partial-parses
     copy.parent.mkdir()
     shutil.copyfile(os.environ["COLLECTIONS_WAREHOUSE_PATH"], copy)
     monkeypatch.setenv("COLLECTIONS_WAREHOUSE_PATH", str(copy))
@@ -60,41 +68,58 @@ def test_failing_dbt_test_skips_its_children(first_run, tmp_path, monkeypatch):
     assert ("staging/stg_encounters", "model_rules_stg_encounters") in _failed_checks(result)
     # the check names the rule and the duplicated key (orchestration/warehouse/rule_failures.py)
     (duplicate,) = query("SELECT encounter_id FROM raw.encounters GROUP BY 1 HAVING count(*) > 1")
-    (text,) = [e.event_specific_data.description for e in result.all_events
-               if e.event_type_value == "ASSET_CHECK_EVALUATION"
-               and e.event_specific_data.check_name == "model_rules_stg_encounters"]
+    (text,) = [
+        e.event_specific_data.description
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and e.event_specific_data.check_name == "model_rules_stg_encounters"
+    ]
     assert text == f"rule unique_encounter_id: 1 failing row(s): {duplicate[0]}"
     from orchestration.run import summary_lines
+
     summary = summary_lines(result)
     assert "  check failed: staging/stg_encounters model_rules_stg_encounters (ERROR)" in summary
     assert f"      rule unique_encounter_id: 1 failing row(s): {duplicate[0]}" in summary
     done = materialized(result)
     assert "staging/stg_encounters" in done
-    for downstream in ("intermediate/int_encounter_responsibility", "marts/fct_encounter_balances", "marts/rpt_aging",
-                       "outreach/sms_batch", "outreach/statements", "serving/published"):
+    for downstream in (
+        "intermediate/int_encounter_responsibility",
+        "marts/fct_encounter_balances",
+        "marts/rpt_aging",
+        "outreach/sms_batch",
+        "outreach/statements",
+        "serving/published",
+    ):
         assert downstream not in done
-    assert not (tmp_path / "outbox").exists()        # nothing left the building
+    assert not (tmp_path / "outbox").exists()  # nothing left the building
 
 
 def test_failing_audience_gate_sends_nothing(first_run, tmp_path, monkeypatch):
     """The touch-audience suite fails → no outreach asset runs, no file is written, the ledger
     gains nothing."""
     import os
+
     import duckdb
+
     copy = tmp_path / "w" / "warehouse.duckdb"
     copy.parent.mkdir()
     shutil.copyfile(os.environ["COLLECTIONS_WAREHOUSE_PATH"], copy)
     con = duckdb.connect(str(copy))
-    con.execute("DELETE FROM ops.send_ledger")            # today's touches are due again
+    con.execute("DELETE FROM ops.send_ledger")  # today's touches are due again
     con.close()
     monkeypatch.setenv("COLLECTIONS_WAREHOUSE_PATH", str(copy))
     monkeypatch.setenv("COLLECTIONS_OUTBOX_DIR", str(tmp_path / "outbox"))
     suites = tmp_path / "expectations"
     shutil.copytree(EXPECTATIONS_DIR, suites)
     suite = json.loads((suites / "touch_audience.json").read_text())
-    suite["expectations"].append({
-        "type": "expect_column_values_to_be_between", "kwargs": {"column": "balance", "max_value": 0},
-        "meta": {"notes": "impossible on purpose"}, "severity": "critical"})
+    suite["expectations"].append(
+        {
+            "type": "expect_column_values_to_be_between",
+            "kwargs": {"column": "balance", "max_value": 0},
+            "meta": {"notes": "impossible on purpose"},
+            "severity": "critical",
+        }
+    )
     (suites / "touch_audience.json").write_text(json.dumps(suite))
     monkeypatch.setenv("COLLECTIONS_EXPECTATIONS_DIR", str(suites))
 

@@ -35,8 +35,14 @@ def _kpis() -> list[str]:
 
 def _mf(*args: str) -> subprocess.CompletedProcess:
     """The documented command, in a subprocess (its own dbt state), on the clinic's warehouse."""
-    done = subprocess.run([sys.executable, "-m", "orchestration.serving.metrics", *args], cwd=REPO,
-                          env=os.environ.copy(), capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestration.serving.metrics", *args],
+        cwd=REPO,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done
 
@@ -56,8 +62,12 @@ def metricflow(first_run, tmp_path_factory):
     validate = _mf("validate-configs")
     overall = _query_csv(tmp, "all", [WEEK])
     by_segment = _query_csv(tmp, "segments", [WEEK, SEGMENT])
-    return {"validate": validate.stdout + validate.stderr, "all": overall, "segments": by_segment,
-            "outbound": netguard.attempts(start)}
+    return {
+        "validate": validate.stdout + validate.stderr,
+        "all": overall,
+        "segments": by_segment,
+        "outbound": netguard.attempts(start),
+    }
 
 
 def _answers(rows: list[dict], segmented: bool) -> dict[tuple[str, str, str], float | None]:
@@ -89,8 +99,10 @@ def test_mf_validate_configs_passes_without_network(metricflow):
 
 
 def test_metricflow_equals_the_scorecard_for_every_kpi_and_week(metricflow):
-    mart = {(str(w), s, k): v for w, s, k, v in query(
-        "SELECT week_ending, segment, kpi, value FROM marts.rpt_weekly_scorecard")}
+    mart = {
+        (str(w), s, k): v
+        for w, s, k, v in query("SELECT week_ending, segment, kpi, value FROM marts.rpt_weekly_scorecard")
+    }
     answers = {**_answers(metricflow["all"], segmented=False), **_answers(metricflow["segments"], segmented=True)}
     assert _disagreements(mart, answers) == []
     # not vacuous: every KPI has a value in some week for all guarantors (but the dispute
@@ -103,7 +115,7 @@ def test_metricflow_equals_the_scorecard_for_every_kpi_and_week(metricflow):
 def test_served_metric_definitions_compute_the_scorecard_without_the_warehouse(metricflow):
     serving = Path(os.environ["COLLECTIONS_SERVING_DIR"])
     served = serving / "metrics.duckdb"
-    assert stat.S_IMODE(served.stat().st_mode) == 0o600          # guarantor ids: private
+    assert stat.S_IMODE(served.stat().st_mode) == 0o600  # guarantor ids: private
     manifest = json.loads((serving / "metrics_semantic_manifest.json").read_text())
     assert set(_kpis()) <= {m["name"] for m in manifest["metrics"]}
     con = duckdb.connect(str(served), read_only=True)
@@ -113,10 +125,13 @@ def test_served_metric_definitions_compute_the_scorecard_without_the_warehouse(m
         computed = {}
         for kpi in _kpis():
             for week, value in con.execute(
-                    f"SELECT week_ending, {definitions[kpi]} FROM marts.fct_scorecard_observations GROUP BY 1").fetchall():
+                f"SELECT week_ending, {definitions[kpi]} FROM marts.fct_scorecard_observations GROUP BY 1"
+            ).fetchall():
                 computed[(str(week), "all", kpi)] = None if value is None else float(value)
     finally:
         con.close()
-    mart = {(str(w), "all", k): v for w, k, v in query(
-        "SELECT week_ending, kpi, value FROM marts.rpt_weekly_scorecard WHERE segment = 'all'")}
+    mart = {
+        (str(w), "all", k): v
+        for w, k, v in query("SELECT week_ending, kpi, value FROM marts.rpt_weekly_scorecard WHERE segment = 'all'")
+    }
     assert _disagreements(mart, computed) == []

@@ -33,8 +33,9 @@ def day_dir(first_run):
 
 
 def _sent(gid: str, step: str) -> list[tuple]:
-    return query("SELECT touch_id, channel, status FROM ops.send_ledger WHERE guarantor_id = ? AND step = ?",
-                 [gid, step])
+    return query(
+        "SELECT touch_id, channel, status FROM ops.send_ledger WHERE guarantor_id = ? AND step = ?", [gid, step]
+    )
 
 
 @pytest.mark.parametrize("gid,step,channel", [(g, s, c) for g, (s, c) in SHOWCASE.items()])
@@ -51,10 +52,21 @@ def test_move_files(day_dir):
 
     charge = _sent("G90000003", "plan_charge")[0][0]
     rows = [r for f in (day_dir / "charges").glob("*.csv") for r in csv.DictReader(f.open())]
-    assert [(r["idempotency_key"], r["plan_id"], r["installment_number"], r["amount"]) for r in rows
-            if r["guarantor_id"] == "G90000003"] == [(charge, "PP9000002", "2", "150.00")]
-    assert set(rows[0]) == {"idempotency_key", "touch_id", "plan_id", "installment_number", "guarantor_id",
-                            "amount", "currency", "charge_date"}
+    assert [
+        (r["idempotency_key"], r["plan_id"], r["installment_number"], r["amount"])
+        for r in rows
+        if r["guarantor_id"] == "G90000003"
+    ] == [(charge, "PP9000002", "2", "150.00")]
+    assert set(rows[0]) == {
+        "idempotency_key",
+        "touch_id",
+        "plan_id",
+        "installment_number",
+        "guarantor_id",
+        "amount",
+        "currency",
+        "charge_date",
+    }
 
     letters = {r["touch_id"]: r for r in csv.DictReader((day_dir / "statements" / "letters" / "manifest.csv").open())}
     for gid in ("G90000005", "G90000008", "G90000009"):
@@ -69,12 +81,14 @@ def test_move_files(day_dir):
 
 def test_plan_confirmation_and_hardship_hold(day_dir):
     from pypdf import PdfReader
+
     tid = _sent("G90000004", "statement_2")[0][0]
     text = " ".join(PdfReader(str(day_dir / "statements" / f"{tid}.pdf")).pages[0].extract_text().split())
     assert "Your payment plan: 2 payments of $250.00, next payment due Nov 30, 2026" in text
     # the guarantor in hardship got the review notice and no cadence touch
-    assert query("SELECT step FROM ops.send_ledger WHERE guarantor_id = 'G90000005' AND status = 'sent'") == \
-        [("hardship_review",)]
+    assert query("SELECT step FROM ops.send_ledger WHERE guarantor_id = 'G90000005' AND status = 'sent'") == [
+        ("hardship_review",)
+    ]
 
 
 def test_call_opener_offers_the_plan(day_dir):
@@ -84,5 +98,6 @@ def test_call_opener_offers_the_plan(day_dir):
     assert "Plan to offer: We will schedule payments on the 15th: 6 payments of $245.83" in opener
     assert opener.endswith("We will send reminders two days before each.")
     # the offer itself could not go (no e-mail consent, no address): skipped with the reason
-    assert query("SELECT status, status_reason FROM ops.send_ledger WHERE guarantor_id = 'G90000010' "
-                 "AND step = 'plan_offer'") == [("skipped", "no_email_consent")]
+    assert query(
+        "SELECT status, status_reason FROM ops.send_ledger WHERE guarantor_id = 'G90000010' AND step = 'plan_offer'"
+    ) == [("skipped", "no_email_consent")]

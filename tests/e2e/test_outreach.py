@@ -31,7 +31,7 @@ def test_handed_off_touches_match_the_files(day_dir):
         in_files |= {r["touch_id"] for r in csv.DictReader(f.open())}
     for f in [*(day_dir / "calls").glob("*.csv"), *(day_dir / "charges").glob("*.csv")]:
         in_files |= {r["touch_id"] for r in csv.DictReader(f.open())}
-    for manifest in (day_dir / "statements").glob("**/manifest*.csv"):    # statements and letters
+    for manifest in (day_dir / "statements").glob("**/manifest*.csv"):  # statements and letters
         in_files |= {r["touch_id"] for r in csv.DictReader(manifest.open())}
     for f in (day_dir / "email").glob("request_*.json"):
         body = json.loads(f.read_text())
@@ -45,8 +45,9 @@ def test_handed_off_touches_match_the_files(day_dir):
 
 
 def test_vendor_metadata_and_file_names_carry_no_personal_data(day_dir):
-    names = {r[0] for r in query("SELECT first_name FROM raw.guarantors")} | \
-            {r[0] for r in query("SELECT last_name FROM raw.guarantors")}
+    names = {r[0] for r in query("SELECT first_name FROM raw.guarantors")} | {
+        r[0] for r in query("SELECT last_name FROM raw.guarantors")
+    }
     for f in (day_dir / "email").glob("request_*.json"):
         body = json.loads(f.read_text())
         for p in body["personalizations"]:
@@ -67,18 +68,29 @@ def test_rerun_sends_nothing_twice(day_dir, rerun):
 
 def test_serving_files_published_without_identifiers(day_dir):
     import duckdb
+
     serving = Path(os.environ["COLLECTIONS_SERVING_DIR"])
     con = duckdb.connect(str(serving / "analytics.duckdb"), read_only=True)
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns").fetchall()}
     aging = con.execute("SELECT sum(dollars) FROM rpt_aging").fetchone()[0]
     con.close()
-    assert tables == {"rpt_aging", "rpt_weekly_scorecard", "rpt_huddle", "rpt_hold_counts",
-                                   "rpt_dispute_root_causes", "rpt_move_scorecard", "rpt_cohort_yield"}
+    assert tables == {
+        "rpt_aging",
+        "rpt_weekly_scorecard",
+        "rpt_huddle",
+        "rpt_hold_counts",
+        "rpt_dispute_root_causes",
+        "rpt_move_scorecard",
+        "rpt_cohort_yield",
+    }
     assert not cols & {"guarantor_id", "first_name", "last_name", "phone", "email", "address_line1"}
     assert aging == query("SELECT sum(dollars) FROM marts.rpt_aging")[0][0]
     assert (serving / "analytics" / "rpt_weekly_scorecard.parquet").exists()
     staff = duckdb.connect(str(serving / "staff.duckdb"), read_only=True)
-    assert {r[0] for r in staff.execute("SELECT table_name FROM information_schema.tables").fetchall()} == \
-        {"fct_queue_items", "rpt_hold_report", "dim_guarantor_contacts"}
+    assert {r[0] for r in staff.execute("SELECT table_name FROM information_schema.tables").fetchall()} == {
+        "fct_queue_items",
+        "rpt_hold_report",
+        "dim_guarantor_contacts",
+    }
     staff.close()

@@ -33,8 +33,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow(runs=10), pytest.mark.session_cl
 
 D1 = AS_OF + timedelta(days=1)
 D2 = AS_OF + timedelta(days=2)
-ENV_KEYS = ("COLLECTIONS_LANDING_DIR", "COLLECTIONS_WAREHOUSE_PATH", "COLLECTIONS_OUTBOX_DIR",
-            "COLLECTIONS_SERVING_DIR", "COLLECTIONS_VAR_DIR", "COLLECTIONS_EXPECTATIONS_DIR")
+ENV_KEYS = (
+    "COLLECTIONS_LANDING_DIR",
+    "COLLECTIONS_WAREHOUSE_PATH",
+    "COLLECTIONS_OUTBOX_DIR",
+    "COLLECTIONS_SERVING_DIR",
+    "COLLECTIONS_VAR_DIR",
+    "COLLECTIONS_EXPECTATIONS_DIR",
+)
 
 
 def _copy_clinic(dest: Path) -> dict[str, str]:
@@ -103,12 +109,24 @@ def placed(base, tmp_path_factory):
         out = Path(env["COLLECTIONS_OUTBOX_DIR"]) / D1.isoformat()
         batch = extract.batch_id(D1)
         manifest_path = out / "placements" / extract.manifest_name(batch)
-        snapshot = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()
-                    and p.parent.name in ("placements", "refunds", "settlements")}
+        snapshot = {
+            p.relative_to(out): p.read_bytes()
+            for p in out.rglob("*")
+            if p.is_file() and p.parent.name in ("placements", "refunds", "settlements")
+        }
         ledger_before = query("SELECT placement_id, status FROM ops.placement_ledger ORDER BY 1")
         rerun = _ok(run_daily(D1))
-        yield {"env": env, "out": out, "batch": batch, "manifest_path": manifest_path, "first": first,
-               "rerun": rerun, "snapshot": snapshot, "ledger_before": ledger_before, "root": root}
+        yield {
+            "env": env,
+            "out": out,
+            "batch": batch,
+            "manifest_path": manifest_path,
+            "first": first,
+            "rerun": rerun,
+            "snapshot": snapshot,
+            "ledger_before": ledger_before,
+            "root": root,
+        }
 
 
 def test_placement_batch_file_and_manifest(placed):
@@ -131,13 +149,16 @@ def test_placement_batch_file_and_manifest(placed):
         assert stat.S_IMODE(p.stat().st_mode) == 0o600
     # the ledger holds exactly the file's rows, all placed; every guarantor was eligible on D+1
     with _Env(placed["env"]):
-        ledger = query("SELECT placement_id, guarantor_id, balance_placed, status FROM ops.placement_ledger "
-                       "WHERE batch_id = ?", [batch])
+        ledger = query(
+            "SELECT placement_id, guarantor_id, balance_placed, status FROM ops.placement_ledger WHERE batch_id = ?",
+            [batch],
+        )
         eligible = {g for (g,) in query("SELECT guarantor_id FROM marts.fct_placement_eligibility WHERE eligible")}
-    assert sorted((r[0], r[1], f"{r[2]:.2f}", r[3]) for r in ledger) == \
-        sorted((r["placement_id"], r["guarantor_id"], r["balance"], "placed") for r in rows)
+    assert sorted((r[0], r[1], f"{r[2]:.2f}", r[3]) for r in ledger) == sorted(
+        (r["placement_id"], r["guarantor_id"], r["balance"], "placed") for r in rows
+    )
     assert {r["guarantor_id"] for r in rows} <= eligible
-    for r in rows:                     # minimum necessary: no clinical detail, itemization present
+    for r in rows:  # minimum necessary: no clinical detail, itemization present
         assert r["itemization_date"] and r["bureau_reportable"] in ("true", "false")
         assert Decimal(r["balance"]) > 0
 
@@ -145,18 +166,27 @@ def test_placement_batch_file_and_manifest(placed):
 def test_rerun_same_date_same_batch_nobody_twice(placed):
     folder = placed["out"] / "placements"
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [extract.csv_name(placed["batch"]), extract.manifest_name(placed["batch"])])
-    after = {p.relative_to(placed["out"]): p.read_bytes() for p in placed["out"].rglob("*") if p.is_file()
-             and p.parent.name in ("placements", "refunds", "settlements")}
-    assert after == placed["snapshot"]                              # nothing rewritten, nothing new
-    batch_events = [e for e in placed["rerun"].all_events if e.event_type_value == "ASSET_MATERIALIZATION"
-                    and e.event_specific_data.materialization.asset_key.to_user_string() == "placement/batch"]
+        [extract.csv_name(placed["batch"]), extract.manifest_name(placed["batch"])]
+    )
+    after = {
+        p.relative_to(placed["out"]): p.read_bytes()
+        for p in placed["out"].rglob("*")
+        if p.is_file() and p.parent.name in ("placements", "refunds", "settlements")
+    }
+    assert after == placed["snapshot"]  # nothing rewritten, nothing new
+    batch_events = [
+        e
+        for e in placed["rerun"].all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION"
+        and e.event_specific_data.materialization.asset_key.to_user_string() == "placement/batch"
+    ]
     meta = batch_events[0].event_specific_data.materialization.metadata
     assert meta["batch_id"].value == placed["batch"] and meta["already_done"].value is True
     with _Env(placed["env"]):
         assert query("SELECT placement_id, status FROM ops.placement_ledger ORDER BY 1") == placed["ledger_before"]
-        dupes = query("SELECT guarantor_id FROM ops.placement_ledger GROUP BY guarantor_id "
-                      "HAVING count(DISTINCT batch_id) > 1")
+        dupes = query(
+            "SELECT guarantor_id FROM ops.placement_ledger GROUP BY guarantor_id HAVING count(DISTINCT batch_id) > 1"
+        )
     assert dupes == []
 
 
@@ -165,14 +195,16 @@ def test_refund_and_settlement_files(placed):
     settlements = placed["out"] / "settlements" / f"settlement_offers_{D1:%Y%m%d}.csv"
     with _Env(placed["env"]):
         n_refunds = query("SELECT count(*) FROM marts.fct_refund_items")[0][0]
-        offers = query("SELECT guarantor_id, offer_amount, approval_level FROM marts.fct_settlement_offers "
-                       "ORDER BY guarantor_id")
+        offers = query(
+            "SELECT guarantor_id, offer_amount, approval_level FROM marts.fct_settlement_offers ORDER BY guarantor_id"
+        )
     assert n_refunds > 0 and len(_read(refunds)) == n_refunds
     assert list(_read(refunds)[0]) == extract.REFUND_COLUMNS
     assert offers, "the sample clinic has aged silent accounts"
     rows = _read(settlements)
-    assert [(r["guarantor_id"], r["offer_amount"], r["approval_level"]) for r in rows] == \
-        [(g, f"{a:.2f}", lvl) for g, a, lvl in offers]
+    assert [(r["guarantor_id"], r["offer_amount"], r["approval_level"]) for r in rows] == [
+        (g, f"{a:.2f}", lvl) for g, a, lvl in offers
+    ]
     assert {r["approval_level"] for r in rows} <= {"collector", "manager", "finance_lead"}
     for p in (refunds, settlements):
         assert stat.S_IMODE(p.stat().st_mode) == 0o600
@@ -182,29 +214,37 @@ def test_recall_after_a_dispute_once(placed):
     rows = _read(placed["out"] / "placements" / extract.csv_name(placed["batch"]))
     gid = rows[0]["guarantor_id"]
     disputes = Path(placed["env"]["COLLECTIONS_LANDING_DIR"]) / "ops" / "disputes_e2e_recall.csv"
-    disputes.write_text("dispute_id,guarantor_id,encounter_id,opened_at,channel,reason,resolved_at,resolution,"
-                        f"updated_at\nD-E2E-1,{gid},,{D2}T15:00:00Z,phone,billing_error,,,{D2}T15:00:00Z\n")
-    arrived = datetime.fromisoformat(f"{D2}T15:05:00+00:00").timestamp()   # its arrival: a settled file
-    os.utime(disputes, (arrived, arrived))                                 # (docs/landing.md)
+    disputes.write_text(
+        "dispute_id,guarantor_id,encounter_id,opened_at,channel,reason,resolved_at,resolution,"
+        f"updated_at\nD-E2E-1,{gid},,{D2}T15:00:00Z,phone,billing_error,,,{D2}T15:00:00Z\n"
+    )
+    arrived = datetime.fromisoformat(f"{D2}T15:05:00+00:00").timestamp()  # its arrival: a settled file
+    os.utime(disputes, (arrived, arrived))  # (docs/landing.md)
     with _Env(placed["env"]):
         _ok(run_daily(D2))
-        recall_path = Path(placed["env"]["COLLECTIONS_OUTBOX_DIR"]) / D2.isoformat() / "placements" / \
-            f"recall_{extract.batch_id(D2)}.csv"
+        recall_path = (
+            Path(placed["env"]["COLLECTIONS_OUTBOX_DIR"])
+            / D2.isoformat()
+            / "placements"
+            / f"recall_{extract.batch_id(D2)}.csv"
+        )
         recalled = _read(recall_path)
         expected = sorted(r["placement_id"] for r in rows if r["guarantor_id"] == gid)
         assert sorted(r["placement_id"] for r in recalled) == expected
         assert all(r["guarantor_id"] == gid and "dispute" in r["recall_reason"] for r in recalled)
-        assert {s for (s,) in query("SELECT DISTINCT status FROM ops.placement_ledger WHERE guarantor_id = ?",
-                                    [gid])} == {"recalled"}
+        assert {
+            s for (s,) in query("SELECT DISTINCT status FROM ops.placement_ledger WHERE guarantor_id = ?", [gid])
+        } == {"recalled"}
         # nobody of D+1's batch is in D+2's batch
         placed_d1 = {r["guarantor_id"] for r in rows}
         d2 = query("SELECT guarantor_id FROM ops.placement_ledger WHERE batch_id = ?", [extract.batch_id(D2)])
         assert not placed_d1 & {g for (g,) in d2}
         before = recall_path.read_bytes()
-        _ok(run_daily(D2))                                             # re-run: recalled once
+        _ok(run_daily(D2))  # re-run: recalled once
         assert recall_path.read_bytes() == before
-        assert query("SELECT count(*) FROM ops.placement_ledger WHERE guarantor_id = ? AND status = 'recalled'",
-                     [gid])[0][0] == len(expected)
+        assert query("SELECT count(*) FROM ops.placement_ledger WHERE guarantor_id = ? AND status = 'recalled'", [gid])[
+            0
+        ][0] == len(expected)
 
 
 def test_failing_placement_gate_writes_no_file(base, tmp_path):
@@ -217,9 +257,14 @@ def test_failing_placement_gate_writes_no_file(base, tmp_path):
     suites = tmp_path / "expectations"
     shutil.copytree(EXPECTATIONS_DIR, suites)
     suite = json.loads((suites / "placement_extract.json").read_text())
-    suite["expectations"].append({
-        "type": "expect_column_values_to_be_between", "kwargs": {"column": "balance", "max_value": 0},
-        "meta": {"notes": "impossible on purpose"}, "severity": "critical"})
+    suite["expectations"].append(
+        {
+            "type": "expect_column_values_to_be_between",
+            "kwargs": {"column": "balance", "max_value": 0},
+            "meta": {"notes": "impossible on purpose"},
+            "severity": "critical",
+        }
+    )
     (suites / "placement_extract.json").write_text(json.dumps(suite))
     env["COLLECTIONS_EXPECTATIONS_DIR"] = str(suites)
     with _Env(env):

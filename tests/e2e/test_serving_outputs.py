@@ -24,9 +24,15 @@ def venv_kernel(tmp_path, monkeypatch) -> str:
     """A Jupyter kernel spec that runs this interpreter (the project's venv)."""
     spec = tmp_path / "jupyter" / "kernels" / "collections-venv"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "collections venv", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "collections venv",
+                "language": "python",
+            }
+        )
+    )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     return "collections-venv"
 
@@ -39,12 +45,13 @@ def test_scorecard_notebook_draws_its_figures(first_run, venv_kernel, tmp_path):
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "store the notebook without outputs"
     serving = Path(os.environ["COLLECTIONS_SERVING_DIR"])
     assert (serving / "analytics.duckdb").exists()
-    NotebookClient(nb, kernel_name=venv_kernel, timeout=180,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()   # raises on any cell error
+    NotebookClient(
+        nb, kernel_name=venv_kernel, timeout=180, resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()  # raises on any cell error
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     figures = [o for o in outputs if "image/png" in o.get("data", {})]
-    assert len(figures) == 2                                  # KPI trends, aging
+    assert len(figures) == 2  # KPI trends, aging
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert f"Results as of {AS_OF}" in text
 
@@ -54,7 +61,7 @@ def _landing_people(landing: Path) -> tuple[set[str], set[str]]:
     for f in (landing / "pm").glob("guarantors_*.csv"):
         with open(f, newline="") as fh:
             for r in csv.DictReader(fh):
-                if r.get("guarantor_id"):                # some --defects files lack columns
+                if r.get("guarantor_id"):  # some --defects files lack columns
                     ids.add(r["guarantor_id"])
                 if r.get("first_name") and r.get("last_name"):
                     names.add(f"{r['first_name']} {r['last_name']}")
@@ -72,7 +79,7 @@ def test_huddle_report_has_every_kpi_and_no_person(first_run, clinic):
     assert sorted(shown) == sorted(kpis) == sorted(every_kpi) and len(kpis) == 13
     wins = [r[0] for r in query("SELECT kpi FROM marts.rpt_huddle WHERE section = 'win' ORDER BY kpi_order")]
     slips = [r[0] for r in query("SELECT kpi FROM marts.rpt_huddle WHERE section = 'slip' ORDER BY kpi_order")]
-    assert shown[:len(wins)] == wins and shown[len(wins):len(wins) + len(slips)] == slips
+    assert shown[: len(wins)] == wins and shown[len(wins) : len(wins) + len(slips)] == slips
     suggested = query("SELECT kpi FROM marts.rpt_huddle WHERE is_suggested_change")
     boxes = [e.get("data-kpi") for e in root.iter("div") if e.get("data-kpi")]
     assert boxes == [r[0] for r in suggested]

@@ -22,14 +22,16 @@ def test_every_statement_box_reconciles_with_the_warehouse(first_run):
     folder = Path(os.environ["COLLECTIONS_OUTBOX_DIR"]) / AS_OF.isoformat() / "statements"
     rows = list(csv.DictReader((folder / "manifest.csv").open()))
     visits: dict[str, list] = {}
-    for r in query("SELECT touch_id, charge, insurance_paid, plan_adjustments, patient_portion, "
-                   "pr_deductible + pr_coinsurance + pr_copay + pr_other, responsibility_status "
-                   "FROM marts.fct_touch_visits"):
+    for r in query(
+        "SELECT touch_id, charge, insurance_paid, plan_adjustments, patient_portion, "
+        "pr_deductible + pr_coinsurance + pr_copay + pr_other, responsibility_status "
+        "FROM marts.fct_touch_visits"
+    ):
         visits.setdefault(r[0], []).append(r[1:])
     seen = {"single": 0, "multi": 0}
     for row in rows:
         lines = PdfReader(str(folder / row["file"])).pages[0].extract_text().splitlines()
-        if "Summary" not in lines:          # a final notice goes the statement path
+        if "Summary" not in lines:  # a final notice goes the statement path
             continue
         start = lines.index("Summary")
         box = {lines[i]: amount(lines[i + 1]) for i in range(start + 1, start + 13, 2)}
@@ -39,7 +41,7 @@ def test_every_statement_box_reconciles_with_the_warehouse(first_run):
         total = next(ln for ln in lines if ln.startswith("Total, "))
         seen["single" if total == "Total, 1 visit" else "multi"] += 1
         mine = visits.get(row["touch_id"])
-        if mine is None:        # a later test of the session rebuilt the marts for another day
+        if mine is None:  # a later test of the session rebuilt the marts for another day
             continue
         assert box["Charges"] == sum(v[0] for v in mine)
         assert box["Insurance paid"] == -sum(v[1] for v in mine)

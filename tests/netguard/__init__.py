@@ -24,7 +24,7 @@ def install(log: Path) -> None:
     os.environ[LOG_VAR] = str(log)
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != str(GUARD_DIR)]
     os.environ["PYTHONPATH"] = os.pathsep.join([str(GUARD_DIR), *paths])
-    runpy.run_path(str(GUARD_DIR / "sitecustomize.py"))     # this process too
+    runpy.run_path(str(GUARD_DIR / "sitecustomize.py"))  # this process too
 
 
 def attempts(start: int = 0) -> list[str]:

@@ -25,12 +25,12 @@ def _is_local(host) -> bool:
         return True
     if isinstance(host, bytes):
         host = host.decode(errors="replace")
-    host = str(host).split("%", 1)[0]             # an IPv6 zone
+    host = str(host).split("%", 1)[0]  # an IPv6 zone
     if host.lower() in ("localhost", "localhost.localdomain", "ip6-localhost"):
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
-    except ValueError:                            # a name that would need DNS
+    except ValueError:  # a name that would need DNS
         return False
 
 
@@ -39,7 +39,7 @@ def _outbound(event: str, args: tuple):
     if event in ("socket.connect", "socket.sendto"):
         sock, address = args[0], args[1]
         if getattr(sock, "family", None) not in (socket.AF_INET, socket.AF_INET6):
-            return None                           # Unix sockets, netlink: local
+            return None  # Unix sockets, netlink: local
         host = address[0] if isinstance(address, tuple) and address else address
         return None if _is_local(host) else address
     if event == "socket.getaddrinfo":
@@ -55,8 +55,10 @@ def _hook(event: str, args: tuple) -> None:
     address = _outbound(event, args)
     if address is None:
         return
-    frames = " < ".join(f"{f.filename.rsplit('site-packages/', 1)[-1]}:{f.lineno}"
-                        for f in reversed(traceback.extract_stack(limit=12)[:-2]))
+    frames = " < ".join(
+        f"{f.filename.rsplit('site-packages/', 1)[-1]}:{f.lineno}"
+        for f in reversed(traceback.extract_stack(limit=12)[:-2])
+    )
     with open(_LOG, "a", encoding="utf-8") as fh:
         fh.write(f"{os.getpid()}\t{event}\t{address!r}\t{' '.join(sys.argv[:2])}\t{frames}\n")
     raise ConnectionRefusedError(f"outbound network call refused under test: {event} {address!r}")

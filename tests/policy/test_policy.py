@@ -28,15 +28,18 @@ def test_version_changes_with_any_value(values, tmp_path):
     assert load_policy(f).version != a.version
 
 
-@pytest.mark.parametrize("path, bad, key", [
-    (("tiers", "small_below"), "two hundred", "tiers.small_below"),
-    (("placement", "days_since_first_statement"), 45, "placement.days_since_first_statement"),
-    (("placement", "days_since_first_statement_silent"), 59, "placement.days_since_first_statement_silent"),
-    (("clinic", "timezone"), "Mars/Olympus", "clinic.timezone"),
-    (("guardrails", "contact_window_start"), "8am", "guardrails.contact_window_start"),
-    (("clinic", "nonprofit_501r"), "yes", "clinic.nonprofit_501r"),
-    (("refunds", "sweep_weekday"), "someday", "refunds.sweep_weekday"),
-])
+@pytest.mark.parametrize(
+    "path, bad, key",
+    [
+        (("tiers", "small_below"), "two hundred", "tiers.small_below"),
+        (("placement", "days_since_first_statement"), 45, "placement.days_since_first_statement"),
+        (("placement", "days_since_first_statement_silent"), 59, "placement.days_since_first_statement_silent"),
+        (("clinic", "timezone"), "Mars/Olympus", "clinic.timezone"),
+        (("guardrails", "contact_window_start"), "8am", "guardrails.contact_window_start"),
+        (("clinic", "nonprofit_501r"), "yes", "clinic.nonprofit_501r"),
+        (("refunds", "sweep_weekday"), "someday", "refunds.sweep_weekday"),
+    ],
+)
 def test_bad_value_names_the_key(values, path, bad, key):
     v = copy.deepcopy(values)
     v[path[0]][path[1]] = bad

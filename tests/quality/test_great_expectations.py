@@ -36,9 +36,16 @@ def raw_columns(table: str) -> list[tuple[str, str]]:
 # plausible rows for any raw table, read back from DuckDB (so dtypes are the pipeline's own)
 
 TEXT_VALUES = {
-    "postal_code": "27514", "phone": "9195550123", "email": "pat@example.com", "language": "en",
-    "provider_npi": "1234567893", "claim_status": "1", "claim_filing_indicator": "12",
-    "event": "delivered", "timezone": "America/New_York", "primary_payer_id": "SELFPAY",
+    "postal_code": "27514",
+    "phone": "9195550123",
+    "email": "pat@example.com",
+    "language": "en",
+    "provider_npi": "1234567893",
+    "claim_status": "1",
+    "claim_filing_indicator": "12",
+    "event": "delivered",
+    "timezone": "America/New_York",
+    "primary_payer_id": "SELFPAY",
 }
 
 
@@ -109,7 +116,7 @@ def test_one_suite_per_raw_table():
 
 @pytest.mark.parametrize("name", sorted(RAW_SUITES | OTHER_SUITES))
 def test_suite_loads_and_every_type_is_a_real_expectation(name):
-    data = qge.load_suite_json(name)          # builds every expectation with GE
+    data = qge.load_suite_json(name)  # builds every expectation with GE
     assert data["name"] == name
     assert data["expectations"]
     for exp in data["expectations"]:
@@ -136,8 +143,7 @@ def test_enum_sets_match_the_contract(spec):
             assert col.type == "enum"
             assert set(exp["kwargs"]["value_set"]) == set(col.values), col.name
     # every enum column of the contract is checked
-    checked = {e["kwargs"]["column"] for e in suite["expectations"]
-               if e["type"] == "expect_column_values_to_be_in_set"}
+    checked = {e["kwargs"]["column"] for e in suite["expectations"] if e["type"] == "expect_column_values_to_be_in_set"}
     assert checked == {c.name for c in spec.columns if c.type == "enum"}
 
 
@@ -145,8 +151,11 @@ def test_sendgrid_event_set_matches_loader():
     from orchestration.raw.events_loader import EVENTS
 
     suite = qge.load_suite_json("raw_sendgrid_events")
-    sets = [e["kwargs"]["value_set"] for e in suite["expectations"]
-            if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == "event"]
+    sets = [
+        e["kwargs"]["value_set"]
+        for e in suite["expectations"]
+        if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == "event"
+    ]
     assert sets and set(sets[0]) == EVENTS
 
 
@@ -155,12 +164,14 @@ def _write_suite(tmp_path, name, expectations, raw=None):
     (tmp_path / f"{name}.json").write_text(text)
 
 
-@pytest.mark.parametrize("exp, message", [
-    ({"type": "expect_column_values_to_not_be_nul", "kwargs": {"column": "a"}}, "not found"),
-    ({"type": "expect_column_values_to_not_be_null", "kwargs": {"colum": "a"}}, "colum"),
-    ({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}, "severity": "fatal"},
-     "severity"),
-])
+@pytest.mark.parametrize(
+    "exp, message",
+    [
+        ({"type": "expect_column_values_to_not_be_nul", "kwargs": {"column": "a"}}, "not found"),
+        ({"type": "expect_column_values_to_not_be_null", "kwargs": {"colum": "a"}}, "colum"),
+        ({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}, "severity": "fatal"}, "severity"),
+    ],
+)
 def test_typo_in_a_suite_fails_naming_the_file(tmp_path, exp, message):
     _write_suite(tmp_path, "raw_typo", [exp])
     with pytest.raises(ValueError, match="raw_typo.json") as info:
@@ -176,12 +187,20 @@ def test_bad_json_fails_naming_the_file(tmp_path):
 
 def test_suites_dir_override(con, tmp_path):
     """orchestration.quality.gates passes suites_dir (COLLECTIONS_EXPECTATIONS_DIR)."""
-    _write_suite(tmp_path, "raw_guarantors", [
-        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "state", "value_set": ["VA"]},
-         "meta": {"notes": "test"}, "severity": "warning"}])
+    _write_suite(
+        tmp_path,
+        "raw_guarantors",
+        [
+            {
+                "type": "expect_column_values_to_be_in_set",
+                "kwargs": {"column": "state", "value_set": ["VA"]},
+                "meta": {"notes": "test"},
+                "severity": "warning",
+            }
+        ],
+    )
     assert qge.list_suites(suites_dir=tmp_path) == ["raw_guarantors"]
-    result = qge.validate_dataframe(raw_frame(con, "guarantors", state="NC"), "raw_guarantors",
-                                    suites_dir=tmp_path)
+    result = qge.validate_dataframe(raw_frame(con, "guarantors", state="NC"), "raw_guarantors", suites_dir=tmp_path)
     assert result.success and len(result.outcomes) == 1 and len(result.warnings) == 1
 
 
@@ -211,8 +230,12 @@ def test_null_key_fails_critically(con):
 
 
 def test_warning_only_violation_does_not_block(con):
-    df = raw_frame(con, "encounters", total_charge=[10, 250000, 20],
-                   service_date=[date(2024, 1, 2), date(1985, 6, 1), date(2024, 1, 3)])
+    df = raw_frame(
+        con,
+        "encounters",
+        total_charge=[10, 250000, 20],
+        service_date=[date(2024, 1, 2), date(1985, 6, 1), date(2024, 1, 3)],
+    )
     result = qge.validate_dataframe(df, "raw_encounters")
     assert result.success is True
     assert result.critical_failures == []
@@ -230,8 +253,7 @@ def test_money_and_enum_rules_are_critical(con):
 
 
 def test_date_pair_and_conditional_rules(con):
-    df = raw_frame(con, "patient_transactions", type=["adjustment"] * 3,
-                   reason=[None, None, "settlement"])
+    df = raw_frame(con, "patient_transactions", type=["adjustment"] * 3, reason=[None, None, "settlement"])
     result = qge.validate_dataframe(df, "raw_patient_transactions")
     assert result.success
     [w] = result.warnings
@@ -272,22 +294,32 @@ def test_missing_column_fails_with_its_severity(con):
 
 
 def test_no_row_value_ever_reaches_the_outcomes(con):
-    df = raw_frame(con, "guarantors", state=["NC", SECRET, "XX"], email=[SECRET, "a@b.co", SECRET],
-                   postal_code=[SECRET] * 3, first_name=SECRET, phone=SECRET)
+    df = raw_frame(
+        con,
+        "guarantors",
+        state=["NC", SECRET, "XX"],
+        email=[SECRET, "a@b.co", SECRET],
+        postal_code=[SECRET] * 3,
+        first_name=SECRET,
+        phone=SECRET,
+    )
     result = qge.validate_dataframe(df, "raw_guarantors")
     assert not result.success
     assert {o.column for o in result.critical_failures} == {"state"}
     assert {"email", "postal_code", "phone"} <= {o.column for o in result.warnings}
     meta = result.as_metadata()
-    text = json.dumps(meta)              # JSON-able as Dagster metadata
+    text = json.dumps(meta)  # JSON-able as Dagster metadata
     assert SECRET not in text and "XX" not in text
     assert SECRET not in repr(result)
 
     # a value GE cannot even compare (a text in a money column) is reported by error class only
     bad = raw_frame(con, "encounters").astype({"total_charge": object})
     bad.loc[1, "total_charge"] = SECRET
-    outcome = next(o for o in qge.validate_dataframe(bad, "raw_encounters").outcomes
-                   if o.column == "total_charge" and o.expectation.endswith("_between") and not o.success)
+    outcome = next(
+        o
+        for o in qge.validate_dataframe(bad, "raw_encounters").outcomes
+        if o.column == "total_charge" and o.expectation.endswith("_between") and not o.success
+    )
     assert outcome.detail.startswith("could not be evaluated")
     assert SECRET not in outcome.detail
 

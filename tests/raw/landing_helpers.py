@@ -24,10 +24,15 @@ def run(con, root: Path) -> IngestReport:
 
 
 def rejects(con) -> list[tuple]:
-    return con.execute("SELECT file_name, line_number, column_name, reason FROM raw.load_rejects "
-                       "ORDER BY file_name, line_number, column_name").fetchall()
+    return con.execute(
+        "SELECT file_name, line_number, column_name, reason FROM raw.load_rejects "
+        "ORDER BY file_name, line_number, column_name"
+    ).fetchall()
 
 
 def ledger(con, name: str) -> tuple | None:
-    return con.execute("SELECT status, reason, rows_loaded, rows_rejected, warnings, extra_columns "
-                       "FROM raw.file_ledger WHERE file_name = ? ORDER BY loaded_at DESC", [name]).fetchone()
+    return con.execute(
+        "SELECT status, reason, rows_loaded, rows_rejected, warnings, extra_columns "
+        "FROM raw.file_ledger WHERE file_name = ? ORDER BY loaded_at DESC",
+        [name],
+    ).fetchone()

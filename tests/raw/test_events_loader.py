@@ -25,23 +25,48 @@ def _load(root):
 def test_own_batch(tmp_path):
     d = tmp_path / "events" / "sendgrid"
     d.mkdir(parents=True)
-    (d / "batch1.json").write_text(json.dumps([
-        {"event": "delivered", "email": "Ann@Example.com", "timestamp": 1763650000, "sg_event_id": "e1",
-         "sg_message_id": "m1", "touch_id": "t-1", "guarantor_id": "G1"},
-        {"event": "unsubscribe", "email": "ann@example.com", "timestamp": 1763650100, "sg_event_id": "e2",
-         "touch_id": "t-1", "guarantor_id": "G1"},
-        {"event": "bounce", "email": "x@example.com", "timestamp": 1763650200, "sg_event_id": "e3",
-         "reason": "550 no such user", "type": "bounce"},
-        {"event": "made_up"},
-    ]))
+    (d / "batch1.json").write_text(
+        json.dumps(
+            [
+                {
+                    "event": "delivered",
+                    "email": "Ann@Example.com",
+                    "timestamp": 1763650000,
+                    "sg_event_id": "e1",
+                    "sg_message_id": "m1",
+                    "touch_id": "t-1",
+                    "guarantor_id": "G1",
+                },
+                {
+                    "event": "unsubscribe",
+                    "email": "ann@example.com",
+                    "timestamp": 1763650100,
+                    "sg_event_id": "e2",
+                    "touch_id": "t-1",
+                    "guarantor_id": "G1",
+                },
+                {
+                    "event": "bounce",
+                    "email": "x@example.com",
+                    "timestamp": 1763650200,
+                    "sg_event_id": "e3",
+                    "reason": "550 no such user",
+                    "type": "bounce",
+                },
+                {"event": "made_up"},
+            ]
+        )
+    )
     (d / "broken.json").write_text("[{")
     con, outcomes = _load(tmp_path)
     by = {o.file.name: o for o in outcomes}
     assert by["events/sendgrid/batch1.json"].rows_loaded == 3
     assert by["events/sendgrid/batch1.json"].rows_rejected == 1
     assert by["events/sendgrid/broken.json"].status == "quarantined"
-    rows = con.execute("SELECT event, touch_id, guarantor_id, email_sha256, event_at, bounce_type "
-                       "FROM raw.sendgrid_events ORDER BY sg_event_id").fetchall()
+    rows = con.execute(
+        "SELECT event, touch_id, guarantor_id, email_sha256, event_at, bounce_type "
+        "FROM raw.sendgrid_events ORDER BY sg_event_id"
+    ).fetchall()
     digest = hashlib.sha256(b"ann@example.com").hexdigest()
     assert rows[0][:4] == ("delivered", "t-1", "G1", digest) and rows[1][3] == digest
     assert rows[0][4] == datetime(2025, 11, 20, 14, 46, 40)
@@ -57,7 +82,9 @@ def test_shared_sendgrid_events_all_load(tmp_path):
     con, outcomes = _load(tmp_path)
     assert {o.status for o in outcomes} == {"loaded"}
     counts = dict(con.execute("SELECT _file_name, count(*) FROM raw.sendgrid_events GROUP BY 1").fetchall())
-    assert counts == {"events/sendgrid/events_anymail_recorded.json": 8,
-                      "events/sendgrid/events_sendgrid_test_integration_all_types.json": 11}
+    assert counts == {
+        "events/sendgrid/events_anymail_recorded.json": 8,
+        "events/sendgrid/events_sendgrid_test_integration_all_types.json": 11,
+    }
     events = {r[0] for r in con.execute("SELECT DISTINCT event FROM raw.sendgrid_events").fetchall()}
     assert {"spamreport", "unsubscribe", "group_unsubscribe", "bounce", "dropped", "delivered"} <= events

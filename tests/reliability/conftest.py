@@ -15,8 +15,8 @@ import duckdb
 import pytest
 
 from orchestration.core.settings import PROJECT_ROOT
-from tests.dbt_parse_cache import partial_parse_env
 from tests.actions.conftest import API_KEY
+from tests.dbt_parse_cache import partial_parse_env
 from tests.fake_sendgrid import FakeSendGrid
 
 FAULT_AS_OF = date(2026, 11, 20)
@@ -42,19 +42,20 @@ class FaultSite:
         root.mkdir(parents=True, exist_ok=True)
         shutil.copytree(landing, root / "landing")
         self.sendgrid = sendgrid
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("COLLECTIONS_", "SENDGRID_", "DAGSTER_"))}
-        self.env.update({
-            "COLLECTIONS_VAR_DIR": str(root / "var"),
-            "COLLECTIONS_LANDING_DIR": str(root / "landing"),
-            "COLLECTIONS_WAREHOUSE_PATH": str(root / "var" / "warehouse.duckdb"),
-            "COLLECTIONS_OUTBOX_DIR": str(root / "var" / "outbox"),
-            "COLLECTIONS_SERVING_DIR": str(root / "var" / "serving"),
-            "DAGSTER_HOME": str(root / "dagster_home"),
-            "PYTHONUNBUFFERED": "1",
-        })
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("COLLECTIONS_", "SENDGRID_", "DAGSTER_"))}
+        self.env.update(
+            {
+                "COLLECTIONS_VAR_DIR": str(root / "var"),
+                "COLLECTIONS_LANDING_DIR": str(root / "landing"),
+                "COLLECTIONS_WAREHOUSE_PATH": str(root / "var" / "warehouse.duckdb"),
+                "COLLECTIONS_OUTBOX_DIR": str(root / "var" / "outbox"),
+                "COLLECTIONS_SERVING_DIR": str(root / "var" / "serving"),
+                "DAGSTER_HOME": str(root / "dagster_home"),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         self.env.pop("DBT_PARTIAL_PARSE_FILE_PATH", None)
-        self.env.update(partial_parse_env(self.warehouse))     # dbt partial-parses (tests/dbt_parse_cache.py)
+        self.env.update(partial_parse_env(self.warehouse))  # dbt partial-parses (tests/dbt_parse_cache.py)
         if sendgrid is not None:
             self.env.update({"SENDGRID_API_KEY": API_KEY, "SENDGRID_API_HOST": sendgrid.url})
 
@@ -66,8 +67,9 @@ class FaultSite:
     def outbox(self) -> Path:
         return self.root / "var" / "outbox"
 
-    def start(self, *args: str, crash_at: str | None = None, as_of: date = FAULT_AS_OF,
-              log_name: str = "run") -> subprocess.Popen:
+    def start(
+        self, *args: str, crash_at: str | None = None, as_of: date = FAULT_AS_OF, log_name: str = "run"
+    ) -> subprocess.Popen:
         env = dict(self.env)
         if crash_at:
             env["COLLECTIONS_CRASH_AT"] = crash_at
@@ -76,13 +78,29 @@ class FaultSite:
         # of the day are open whatever the real hour
         from orchestration.core.clock import nominal_start
         from orchestration.policy.policy import load_policy
-        clock = nominal_start(as_of, load_policy().clinic_tz).isoformat()
-        return subprocess.Popen([sys.executable, "-m", "orchestration.run", "--as-of", as_of.isoformat(),
-                                 "--quiet", "--clock", clock, *args], cwd=PROJECT_ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
 
-    def run(self, *args: str, crash_at: str | None = None, log_name: str = "run",
-            timeout: float = 1800) -> tuple[int, str]:
+        clock = nominal_start(as_of, load_policy().clinic_tz).isoformat()
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "orchestration.run",
+                "--as-of",
+                as_of.isoformat(),
+                "--quiet",
+                "--clock",
+                clock,
+                *args,
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def run(
+        self, *args: str, crash_at: str | None = None, log_name: str = "run", timeout: float = 1800
+    ) -> tuple[int, str]:
         proc = self.start(*args, crash_at=crash_at, log_name=log_name)
         rc = proc.wait(timeout=timeout)
         return rc, (self.root / f"{log_name}.log").read_text()
@@ -98,8 +116,10 @@ class FaultSite:
 @pytest.fixture
 def fault_site_factory(tmp_path, fault_landing):
     """FaultSite(name, sendgrid=None) in this test's temp folder."""
+
     def make(name: str, sendgrid: FakeSendGrid | None = None) -> FaultSite:
         return FaultSite(tmp_path / name, fault_landing, sendgrid)
+
     return make
 
 

@@ -19,9 +19,14 @@ def phi_run(clinic, first_run_capture):
     the same run; what they do afterwards (a re-run of the date, copies of the warehouse) writes
     no new outbox file and leaves the logs scanned here as they were."""
     root = clinic["root"]
-    return {"root": root, "landing": root / "landing", "outbox": root / "outbox",
-            "serving": root / "serving", "warehouse": root / "warehouse.duckdb",
-            **first_run_capture}
+    return {
+        "root": root,
+        "landing": root / "landing",
+        "outbox": root / "outbox",
+        "serving": root / "serving",
+        "warehouse": root / "warehouse.duckdb",
+        **first_run_capture,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -33,9 +38,15 @@ def phi_values(phi_run) -> dict[str, set[str]]:
     for path in sorted((phi_run["landing"] / "pm").glob("guarantors*.csv")):
         with path.open(newline="", encoding="utf-8-sig") as fh:
             for row in csv.DictReader(fh):
-                for col, kind in (("first_name", "name"), ("last_name", "name"),
-                                  ("date_of_birth", "dob"), ("address_line1", "address"),
-                                  ("address_line2", "address"), ("phone", "phone"), ("email", "email")):
+                for col, kind in (
+                    ("first_name", "name"),
+                    ("last_name", "name"),
+                    ("date_of_birth", "dob"),
+                    ("address_line1", "address"),
+                    ("address_line2", "address"),
+                    ("phone", "phone"),
+                    ("email", "email"),
+                ):
                     v = (row.get(col) or "").strip()
                     if v:
                         out[kind].add(v)

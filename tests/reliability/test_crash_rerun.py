@@ -33,12 +33,22 @@ from orchestration.core.settings import PROJECT_ROOT
 from tests.fake_sendgrid import FakeSendGrid
 from tests.reliability.conftest import FAULT_AS_OF
 
-pytestmark = pytest.mark.slow(runs=4)   # scheduling: tests/conftest.py
+pytestmark = pytest.mark.slow(runs=4)  # scheduling: tests/conftest.py
 
 KILLED = -signal.SIGKILL
 # columns that record when a run did something, not what it computed
-RUN_COLUMNS = {"sent_at", "updated_at", "planned_at", "created_at", "loaded_at", "computed_at",
-               "run_id", "load_run_id", "status_reason", "provider_message_id"}
+RUN_COLUMNS = {
+    "sent_at",
+    "updated_at",
+    "planned_at",
+    "created_at",
+    "loaded_at",
+    "computed_at",
+    "run_id",
+    "load_run_id",
+    "status_reason",
+    "provider_message_id",
+}
 # rows that measure the runs themselves: hours from an ERA file's arrival to its load (the
 # crashed site loaded its files at another moment than the reference)
 RUN_TIME_ROWS = {"rpt_weekly_scorecard": "kpi <> 'era_posting_lag_hours'"}
@@ -48,17 +58,27 @@ def marts_snapshot(warehouse: Path) -> dict[str, list[tuple]]:
     """Every marts table's rows (sorted), without the run-time columns."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
-            "ORDER BY table_name").fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY table_name"
+            ).fetchall()
+        ]
         snap = {}
         for t in tables:
-            cols = [r[0] for r in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' "
-                "AND table_name = ? ORDER BY ordinal_position", [t]).fetchall()]
+            cols = [
+                r[0]
+                for r in con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' "
+                    "AND table_name = ? ORDER BY ordinal_position",
+                    [t],
+                ).fetchall()
+            ]
             keep = [c for c in cols if c not in RUN_COLUMNS]
             where = f" WHERE {RUN_TIME_ROWS[t]}" if t in RUN_TIME_ROWS else ""
-            rows = con.execute(f'SELECT {", ".join(chr(34) + c + chr(34) for c in keep)} FROM marts."{t}"{where}').fetchall()
+            rows = con.execute(
+                f'SELECT {", ".join(chr(34) + c + chr(34) for c in keep)} FROM marts."{t}"{where}'
+            ).fetchall()
             snap[t] = sorted(rows, key=repr)
         return snap
     finally:
@@ -88,7 +108,7 @@ def assert_no_half_written_files(outbox: Path) -> int:
     assert temps == [], f"temporary files left: {temps}"
     checked = 0
     named: dict[Path, set[str]] = {}
-    for m in outbox.rglob("manifest*.csv"):                       # statements (one per batch)
+    for m in outbox.rglob("manifest*.csv"):  # statements (one per batch)
         for r in csv.DictReader(m.open(newline="")):
             f = m.parent / r["file"]
             assert f.is_file(), f
@@ -97,12 +117,12 @@ def assert_no_half_written_files(outbox: Path) -> int:
             checked += 1
     for folder, files in named.items():
         assert {p.name for p in folder.glob("*.pdf")} <= files, "a PDF no manifest names"
-    for m in outbox.rglob("placement_*.manifest.json"):           # placement batches
+    for m in outbox.rglob("placement_*.manifest.json"):  # placement batches
         data = json.loads(m.read_text())
         f = m.parent / data["file"]
         assert hashlib.sha256(f.read_bytes()).hexdigest() == data["sha256"], f
         checked += 1
-    for f in outbox.rglob("*.csv"):                                # every CSV parses whole
+    for f in outbox.rglob("*.csv"):  # every CSV parses whole
         rows = list(csv.reader(f.open(newline="")))
         assert rows and all(len(r) == len(rows[0]) for r in rows), f
     return checked
@@ -131,7 +151,7 @@ def test_killed_at_every_stage_then_rerun_equals_an_uninterrupted_run(fault_site
     try:
         crash = fault_site_factory("crashed", sg_crash)
         ref = fault_site_factory("reference", sg_ref)
-        ref_proc = ref.start(log_name="reference")     # uninterrupted, in parallel with the crashes
+        ref_proc = ref.start(log_name="reference")  # uninterrupted, in parallel with the crashes
 
         # 1. killed right after ingest: raw loaded and committed, dbt never started
         rc, log = crash.run(crash_at="after_ingest", log_name="1_after_ingest")
@@ -154,8 +174,9 @@ def test_killed_at_every_stage_then_rerun_equals_an_uninterrupted_run(fault_site
         marts_after_kills = marts_snapshot(crash.warehouse)
         accepted_before = Counter(sg_crash.accepted_touch_ids())
         assert accepted_before, "the e-mail left before the kill"
-        stuck = crash.query("SELECT channel, status, count(*) FROM ops.send_ledger "
-                            "WHERE status IN ('planned', 'sending') GROUP BY ALL")
+        stuck = crash.query(
+            "SELECT channel, status, count(*) FROM ops.send_ledger WHERE status IN ('planned', 'sending') GROUP BY ALL"
+        )
         assert ("email", "sending", len(accepted_before)) in stuck, stuck
 
         # 4. the re-run completes the date
@@ -185,7 +206,7 @@ def test_killed_at_every_stage_then_rerun_equals_an_uninterrupted_run(fault_site
     assert set(crash.query(skips)) == set(ref.query(skips))
     assert crash.query("SELECT count(*) FROM ops.send_ledger WHERE status IN ('planned', 'sending')")[0][0] == 0
     sent = dict(crash.query("SELECT channel, count(*) FROM ops.send_ledger WHERE status = 'sent' GROUP BY 1"))
-    assert set(sent) == {"sms", "email", "mail", "phone", "card"}, sent   # card: plan charges
+    assert set(sent) == {"sms", "email", "mail", "phone", "card"}, sent  # card: plan charges
 
     # no touch sent twice: the SendGrid log, the outbox files, the ledger
     accepted = Counter(sg_crash.accepted_touch_ids())
@@ -205,11 +226,14 @@ def test_killed_at_every_stage_then_rerun_equals_an_uninterrupted_run(fault_site
     # Dagster state: the killed runs are not left "STARTED"
     import dagster as dg
     from dagster._core.instance.ref import InstanceRef
+
     with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(crash.root / "dagster_home"))) as inst:
         statuses = Counter(r.status.value for r in inst.get_runs())
     assert statuses == {"FAILURE": 3, "SUCCESS": 1}, statuses
-    print(f"crash/re-run: 3 kills, {rows} mart rows equal, {len(ledger_sent)} touches sent once "
-          f"({sent}), {sum(accepted.values())} e-mails accepted once")
+    print(
+        f"crash/re-run: 3 kills, {rows} mart rows equal, {len(ledger_sent)} touches sent once "
+        f"({sent}), {sum(accepted.values())} e-mails accepted once"
+    )
 
 
 PLACEMENT_WRITER = """
@@ -233,20 +257,27 @@ def test_killed_mid_placement_write_leaves_no_half_file(tmp_path, hit):
     out = tmp_path / "outbox" / "2026-11-20" / "placements"
     batch = extract.batch_id(FAULT_AS_OF)
     env = dict(os.environ, COLLECTIONS_CRASH_AT=f"mid_write.placements:{hit}")
-    proc = subprocess.run([sys.executable, "-c", PLACEMENT_WRITER, str(out), batch], cwd=PROJECT_ROOT,
-                          env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", PLACEMENT_WRITER, str(out), batch],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == KILLED, proc.stderr
     left = sorted(p.name for p in out.iterdir())
     temps = [n for n in left if n.endswith(".tmp")]
     assert len(temps) == 1 and temps[0].startswith(".")
     finals = [n for n in left if not n.startswith(".")]
     assert finals == ([] if hit == 1 else [extract.csv_name(batch)])
-    assert extract.read_manifest(out, batch) is None        # nothing says the batch left
+    assert extract.read_manifest(out, batch) is None  # nothing says the batch left
 
     assert [p.name for p in sweep_temp_files(tmp_path / "outbox")] == temps
     env.pop("COLLECTIONS_CRASH_AT")
-    subprocess.run([sys.executable, "-c", PLACEMENT_WRITER, str(out), batch], cwd=PROJECT_ROOT,
-                   env=env, check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-c", PLACEMENT_WRITER, str(out), batch], cwd=PROJECT_ROOT, env=env, check=True, timeout=120
+    )
     manifest = extract.read_manifest(out, batch)
     data = (out / manifest["file"]).read_bytes()
     assert hashlib.sha256(data).hexdigest() == manifest["sha256"] and manifest["record_count"] == 1
@@ -256,6 +287,7 @@ def test_killed_mid_placement_write_leaves_no_half_file(tmp_path, hit):
 
 def test_crash_point_spec_and_matching():
     from orchestration import faults
+
     assert faults.parse(None) is None and faults.parse("  ") is None
     assert faults.parse("mid_dbt:40") == ("mid_dbt", 40)
     assert faults.parse("after_ingest") == ("after_ingest", 1)
@@ -267,12 +299,19 @@ def test_crash_point_spec_and_matching():
 
 
 def test_crash_point_kills_at_the_nth_hit_only_when_set():
-    code = ("from orchestration.faults import crash_point\n"
-            "for i in range(5):\n    print(i, flush=True)\n    crash_point('mid_send.sms')\nprint('end')")
-    run = lambda spec: subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True,  # noqa: E731
-                                      text=True, timeout=60,
-                                      env={k: v for k, v in os.environ.items() if k != "COLLECTIONS_CRASH_AT"}
-                                      | ({"COLLECTIONS_CRASH_AT": spec} if spec else {}))
+    code = (
+        "from orchestration.faults import crash_point\n"
+        "for i in range(5):\n    print(i, flush=True)\n    crash_point('mid_send.sms')\nprint('end')"
+    )
+    run = lambda spec: subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_ROOT,
+        capture_output=True,  # noqa: E731
+        text=True,
+        timeout=60,
+        env={k: v for k, v in os.environ.items() if k != "COLLECTIONS_CRASH_AT"}
+        | ({"COLLECTIONS_CRASH_AT": spec} if spec else {}),
+    )
     done = run(None)
     assert done.returncode == 0 and done.stdout.split() == ["0", "1", "2", "3", "4", "end"]
     killed = run("mid_send:3")

@@ -34,15 +34,19 @@ def email_site(tmp_path, fault_sendgrid):
     environ = {"SENDGRID_API_KEY": API_KEY, "SENDGRID_API_HOST": fault_sendgrid.url}
 
     def run():
-        return dispatch("email", warehouse=warehouse, outbox=tmp_path / "outbox", policy=load_policy(),
-                        as_of=AS_OF, environ=environ)
+        return dispatch(
+            "email", warehouse=warehouse, outbox=tmp_path / "outbox", policy=load_policy(), as_of=AS_OF, environ=environ
+        )
 
     def ledger() -> dict[str, tuple[str, str | None]]:
         import duckdb
+
         con = duckdb.connect(str(warehouse), read_only=True)
         try:
-            return {t: (s, r) for t, s, r in con.execute(
-                "SELECT touch_id, status, status_reason FROM ops.send_ledger").fetchall()}
+            return {
+                t: (s, r)
+                for t, s, r in con.execute("SELECT touch_id, status, status_reason FROM ops.send_ledger").fetchall()
+            }
         finally:
             con.close()
 
@@ -72,7 +76,7 @@ def _assert_each_once_or_failed(ledger, server):
 def test_429_storm_ends_with_every_touch_sent_once(email_site):
     run, ledger, send_log, server = email_site
     reset = int(time.time()) + 1
-    server.script = [("429", reset)] * 4           # the first request meets a storm, then it clears
+    server.script = [("429", reset)] * 4  # the first request meets a storm, then it clears
     t0 = time.monotonic()
     report = run()
     took = time.monotonic() - t0
@@ -84,7 +88,7 @@ def test_429_storm_ends_with_every_touch_sent_once(email_site):
     accepted = _assert_each_once_or_failed(state, server)
     assert len(accepted) == N
     assert Counter(s for s, _ in send_log().values()) == {"sent": N}
-    assert took < 30                                # waited for the reset, not the backoff cap
+    assert took < 30  # waited for the reset, not the backoff cap
     # the same date again: nothing new leaves
     again = run()
     assert again.handed_off == 0 and again.already_done == N and len(server.requests) == 7
@@ -92,9 +96,12 @@ def test_429_storm_ends_with_every_touch_sent_once(email_site):
 
 def test_500_slow_and_dropped_connection_each_end_sent_once_or_failed_with_reason(email_site):
     run, ledger, send_log, server = email_site
-    server.script = [("500",), ("ok",),             # request 1: a 5xx, retried after backoff
-                     ("slow", 1.5),                   # request 2: a slow answer, within the timeout
-                     ("drop",)]                       # request 3: read whole, then the line drops
+    server.script = [
+        ("500",),
+        ("ok",),  # request 1: a 5xx, retried after backoff
+        ("slow", 1.5),  # request 2: a slow answer, within the timeout
+        ("drop",),
+    ]  # request 3: read whole, then the line drops
     report = run()
     assert [r["action"] for r in server.requests] == ["500", "ok", "slow", "drop"]
     state = ledger()
@@ -116,14 +123,14 @@ def test_500_slow_and_dropped_connection_each_end_sent_once_or_failed_with_reaso
 
 def test_exhausted_retries_defer_then_the_next_run_sends_once(email_site):
     run, ledger, send_log, server = email_site
-    server.script = [("429", int(time.time()) + 1)] * 5   # max_attempts (5) for request 1
+    server.script = [("429", int(time.time()) + 1)] * 5  # max_attempts (5) for request 1
     report = run()
     assert report.deferred == 1000 and report.handed_off == 1500
     state = ledger()
     deferred = {t for t, (s, _) in state.items() if s == "deferred"}
     assert len(deferred) == 1000
     assert all("429" in state[t][1] for t in deferred)
-    again = run()                                     # next run: the deferred touches go, once
+    again = run()  # next run: the deferred touches go, once
     assert again.handed_off == 1000
     final = ledger()
     assert Counter(s for s, _ in final.values()) == {"sent": N}
@@ -148,13 +155,16 @@ def test_long_429_storm_honours_every_reset_header(clinic_policy, fault_sendgrid
     """A storm of 15 consecutive 429s (reset 2 s ahead each time) over 3 requests: the sender
     waits exactly until each reset and every touch is accepted once."""
     from orchestration.actions.outreach.tokens import url_maker
+
     clock = _Clock()
     touches = [make_touch(i) for i in range(1, N + 1)]
-    reqs, _ = em.build_requests(touches, clinic_policy, url_maker(clinic_policy["pay_site"], SECRET),
-                                from_email="billing@riverbend.example")
+    reqs, _ = em.build_requests(
+        touches, clinic_policy, url_maker(clinic_policy["pay_site"], SECRET), from_email="billing@riverbend.example"
+    )
     fault_sendgrid.script = [("429", clock.t + 2 * (k + 1)) for k in range(15)]
-    sender = em.EmailSender(API_KEY, host=fault_sendgrid.url, sleep=clock.sleep, clock=clock,
-                            max_attempts=20, before_send=lambda ids: None)
+    sender = em.EmailSender(
+        API_KEY, host=fault_sendgrid.url, sleep=clock.sleep, clock=clock, max_attempts=20, before_send=lambda ids: None
+    )
     results = sender.send(reqs)
     assert Counter(r.status for r in results) == {"sent": N}
     assert clock.waits == [2.0] * 15
@@ -164,16 +174,19 @@ def test_long_429_storm_honours_every_reset_header(clinic_policy, fault_sendgrid
 
 def test_answer_slower_than_the_timeout_is_unknown_and_never_resent(clinic_policy, fault_sendgrid):
     from orchestration.actions.outreach.tokens import url_maker
+
     touches = [make_touch(i) for i in range(1, 4)]
-    reqs, _ = em.build_requests(touches, clinic_policy, url_maker(clinic_policy["pay_site"], SECRET),
-                                from_email="billing@riverbend.example")
+    reqs, _ = em.build_requests(
+        touches, clinic_policy, url_maker(clinic_policy["pay_site"], SECRET), from_email="billing@riverbend.example"
+    )
     fault_sendgrid.script = [("slow", 2.0)]
-    sender = em.EmailSender(API_KEY, host=fault_sendgrid.url, timeout=0.5, sleep=lambda s: None,
-                            before_send=lambda ids: None)
+    sender = em.EmailSender(
+        API_KEY, host=fault_sendgrid.url, timeout=0.5, sleep=lambda s: None, before_send=lambda ids: None
+    )
     results = sender.send(reqs)
     assert {(r.status, r.reason, r.retryable) for r in results} == {("failed", "unknown delivery state", False)}
     time.sleep(2.0)
-    assert len(fault_sendgrid.requests) == 1        # the server did get (and accept) it, once
+    assert len(fault_sendgrid.requests) == 1  # the server did get (and accept) it, once
 
 
 @pytest.fixture(scope="module")

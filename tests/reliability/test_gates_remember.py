@@ -12,23 +12,25 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.core.settings import EXPECTATIONS_DIR
 from orchestration.policy.policy import load_policy
 from orchestration.quality.gates import raw_table_checks, run_raw_table_check
 from orchestration.raw.ingest import ingest
-from orchestration.core.settings import EXPECTATIONS_DIR
 from tests.raw.landing_helpers import TODAY, write
 from tests.reliability.test_bad_input import E_HEADER, G_HEADER, _835, claim, e_row, g_row, lines
 
 SPECS = {s.name: s for s in raw_table_checks()}
 BAD = "era/bad.835"
-CLAIMS_FIX = ("to fix: send a corrected file under the same name (it replaces this one), or accept the file as it "
-              "is: python -m orchestration.release <file> (files: era/bad.835)")
+CLAIMS_FIX = (
+    "to fix: send a corrected file under the same name (it replaces this one), or accept the file as it "
+    "is: python -m orchestration.release <file> (files: era/bad.835)"
+)
 IN_SET = "column_values_to_be_in_set on claim_status: {n} of {m} checked rows not in the allowed set"
 
 
@@ -52,8 +54,9 @@ def check(con, name: str, run_id: str):
 
 
 def open_failures(con) -> list[tuple]:
-    return con.execute("SELECT check_name, file_name, detail FROM raw.gate_failures WHERE resolved_at IS NULL "
-                       "ORDER BY 1, 2").fetchall()
+    return con.execute(
+        "SELECT check_name, file_name, detail FROM raw.gate_failures WHERE resolved_at IS NULL ORDER BY 1, 2"
+    ).fetchall()
 
 
 @pytest.fixture
@@ -74,18 +77,20 @@ def test_a_failed_835_stays_failed_until_a_person_releases_it(con, tmp_path):
     assert first.metadata["to_fix"].value == CLAIMS_FIX
     assert first.description == f"{BAD}: claim 1: {IN_SET.format(n=1, m=2)}\n{CLAIMS_FIX}"
 
-    load(con, root, "r2")                                # a re-run that loads nothing new
+    load(con, root, "r2")  # a re-run that loads nothing new
     again = check(con, "ge_raw_remittance_claims", "r2")
-    assert not again.passed                              # (it used to pass: an empty frame)
+    assert not again.passed  # (it used to pass: an empty frame)
     assert again.metadata["failed_files"].value == [f"{BAD}: claim 1: " + IN_SET.format(n=1, m=1)]
     assert open_failures(con) == [("ge_raw_remittance_claims", BAD, "claim 1: " + IN_SET.format(n=1, m=1))]
 
     from orchestration.quality.gate_memory import release
+
     assert release(con, BAD, "J. Rivera", "checked with the payer") == 1
     load(con, root, "r3")
     assert check(con, "ge_raw_remittance_claims", "r3").passed
     assert con.execute("SELECT released_by, resolution FROM raw.gate_failures").fetchall() == [
-        ("J. Rivera", "released: checked with the payer")]
+        ("J. Rivera", "released: checked with the payer")
+    ]
 
 
 def test_a_corrected_835_under_the_same_name_replaces_the_failed_one(con, tmp_path):
@@ -94,18 +99,23 @@ def test_a_corrected_835_under_the_same_name_replaces_the_failed_one(con, tmp_pa
     write(root, BAD, bad_835())
     load(con, root, "r1")
     assert not check(con, "ge_raw_remittance_claims", "r1").passed
-    write(root, BAD, bad_835(status="1"))                # the clearinghouse re-sends it, corrected
+    write(root, BAD, bad_835(status="1"))  # the clearinghouse re-sends it, corrected
     load(con, root, "r2")
-    assert con.execute("SELECT status, warnings FROM raw.file_ledger WHERE file_name = ? ORDER BY loaded_at DESC",
-                       [BAD]).fetchone() == (
-        "loaded_with_warnings", "replaces the version of this file that failed a quality gate; file changed after "
-                                "it was loaded: the new content was loaded as a new version")
+    assert con.execute(
+        "SELECT status, warnings FROM raw.file_ledger WHERE file_name = ? ORDER BY loaded_at DESC", [BAD]
+    ).fetchone() == (
+        "loaded_with_warnings",
+        "replaces the version of this file that failed a quality gate; file changed after "
+        "it was loaded: the new content was loaded as a new version",
+    )
     assert check(con, "ge_raw_remittance_claims", "r2").passed
-    assert con.execute("SELECT patient_control_number, claim_status FROM raw.remittance_claims "
-                       "ORDER BY 1").fetchall() == [("E1", "1"), ("E2", "1")]
+    assert con.execute(
+        "SELECT patient_control_number, claim_status FROM raw.remittance_claims ORDER BY 1"
+    ).fetchall() == [("E1", "1"), ("E2", "1")]
     assert open_failures(con) == []
     assert con.execute("SELECT resolution FROM raw.gate_failures").fetchall() == [
-        ("replaced by a corrected version of the same file",)]
+        ("replaced by a corrected version of the same file",)
+    ]
 
 
 def _stricter_suite(tmp_path, monkeypatch, suite: str, expectation: dict):
@@ -120,8 +130,12 @@ def _stricter_suite(tmp_path, monkeypatch, suite: str, expectation: dict):
 def test_a_csv_gate_failure_names_its_lines_and_closes_when_a_corrected_file_replaces_them(con, tmp_path, monkeypatch):
     """A clinic's own stricter rule (every guarantor needs an SMS consent) fails on two lines of a
     file; a re-run fails again; a corrected export (same keys, later updated_at) closes it."""
-    _stricter_suite(tmp_path, monkeypatch, "raw_guarantors",
-                    {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "sms_consent_at"}})
+    _stricter_suite(
+        tmp_path,
+        monkeypatch,
+        "raw_guarantors",
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "sms_consent_at"}},
+    )
     root = tmp_path / "landing"
     header = G_HEADER + ",sms_consent_at"
     consent = ",2026-01-02T10:00:00Z"
@@ -129,7 +143,8 @@ def test_a_csv_gate_failure_names_its_lines_and_closes_when_a_corrected_file_rep
     load(con, root, "r1")
     failed = check(con, "ge_raw_guarantors", "r1")
     assert failed.metadata["failed_files"].value == [
-        "pm/guarantors_b.csv: lines 3, 4: column_values_to_not_be_null on sms_consent_at: 2 of 3 rows null"]
+        "pm/guarantors_b.csv: lines 3, 4: column_values_to_not_be_null on sms_consent_at: 2 of 3 rows null"
+    ]
     load(con, root, "r2")
     assert not check(con, "ge_raw_guarantors", "r2").passed
     later = "2026-02-01T10:00:00Z"
@@ -138,21 +153,40 @@ def test_a_csv_gate_failure_names_its_lines_and_closes_when_a_corrected_file_rep
     assert check(con, "ge_raw_guarantors", "r3").passed
     assert open_failures(con) == []
     assert con.execute("SELECT resolution FROM raw.gate_failures").fetchall() == [
-        ("passed on run r3: the file's rows now pass (a corrected file replaced them)",)]
+        ("passed on run r3: the file's rows now pass (a corrected file replaced them)",)
+    ]
 
 
 def test_an_events_gate_failure_names_the_file_and_the_events(con, tmp_path, monkeypatch):
-    _stricter_suite(tmp_path, monkeypatch, "raw_sendgrid_events",
-                    {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "guarantor_id"}})
+    _stricter_suite(
+        tmp_path,
+        monkeypatch,
+        "raw_sendgrid_events",
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "guarantor_id"}},
+    )
     root = tmp_path / "landing"
-    write(root, "events/sendgrid/b.json", json.dumps([
-        {"event": "delivered", "email": "a@example.org", "guarantor_id": "G1", "sg_event_id": "e1", "timestamp": 1763650000},
-        {"event": "unsubscribe", "email": "b@example.org", "sg_event_id": "e2", "timestamp": 1763650000}]))
+    write(
+        root,
+        "events/sendgrid/b.json",
+        json.dumps(
+            [
+                {
+                    "event": "delivered",
+                    "email": "a@example.org",
+                    "guarantor_id": "G1",
+                    "sg_event_id": "e1",
+                    "timestamp": 1763650000,
+                },
+                {"event": "unsubscribe", "email": "b@example.org", "sg_event_id": "e2", "timestamp": 1763650000},
+            ]
+        ),
+    )
     load(con, root, "r1")
     failed = check(con, "ge_raw_sendgrid_events", "r1")
     assert not failed.passed
     assert failed.metadata["failed_files"].value == [
-        "events/sendgrid/b.json: event 2: column_values_to_not_be_null on guarantor_id: 1 of 2 rows null"]
+        "events/sendgrid/b.json: event 2: column_values_to_not_be_null on guarantor_id: 1 of 2 rows null"
+    ]
 
 
 @pytest.mark.slow
@@ -160,22 +194,26 @@ def test_the_failed_run_says_which_file_and_what_to_do_until_it_is_released(coll
     """The ingest step as the daily job runs it (Dagster, blocking checks), three times: the
     failing 835, a re-run (still failing: the summary says so again), then after
     `python -m orchestration.release` a run that passes."""
+    from orchestration.core.resources import CollectionsResource
     from orchestration.quality.ingest_assets import ingest_landing
     from orchestration.release import main as release
-    from orchestration.core.resources import CollectionsResource
     from orchestration.run import summary_lines
 
     root = collections_env["landing"]
     base(root)
     write(root, BAD, bad_835())
-    old = datetime(2026, 11, 19, 23, 30, tzinfo=timezone.utc).timestamp()
+    old = datetime(2026, 11, 19, 23, 30, tzinfo=UTC).timestamp()
     for p in root.rglob("*"):
         if p.is_file():
             os.utime(p, (old, old))
 
     def run_ingest():
-        return dg.materialize([ingest_landing], partition_key="2026-11-20", raise_on_error=False,
-                              resources={"collections": CollectionsResource()})
+        return dg.materialize(
+            [ingest_landing],
+            partition_key="2026-11-20",
+            raise_on_error=False,
+            resources={"collections": CollectionsResource()},
+        )
 
     for attempt in (1, 2):
         result = run_ingest()
@@ -190,5 +228,5 @@ def test_the_failed_run_says_which_file_and_what_to_do_until_it_is_released(coll
     assert f"{BAD}  [ge_raw_remittance_claims] failing since" in capsys.readouterr().out
     assert release([BAD, "--by", "tester", "--reason", "claim status confirmed with the payer"]) == 0
     assert "released era/bad.835: 1 open gate failure(s) closed" in capsys.readouterr().out
-    assert release([BAD]) == 1                                    # nothing left to release
+    assert release([BAD]) == 1  # nothing left to release
     assert run_ingest().success

@@ -43,13 +43,18 @@ def needles(phi_run, phi_values) -> dict[str, list[re.Pattern]]:
     """Compiled patterns per kind; names and amounts match whole words only."""
     con = duckdb.connect(str(phi_run["warehouse"]), read_only=True)
     try:
-        amounts = {r[0] for r in con.execute(
-            "SELECT balance FROM marts.fct_encounter_balances UNION SELECT balance FROM marts.dim_guarantor_status "
-            "UNION SELECT total_charge FROM raw.encounters UNION SELECT patient_responsibility "
-            "FROM marts.fct_encounter_balances").fetchall() if r[0] is not None}
+        amounts = {
+            r[0]
+            for r in con.execute(
+                "SELECT balance FROM marts.fct_encounter_balances UNION SELECT balance FROM marts.dim_guarantor_status "
+                "UNION SELECT total_charge FROM raw.encounters UNION SELECT patient_responsibility "
+                "FROM marts.fct_encounter_balances"
+            ).fetchall()
+            if r[0] is not None
+        }
     finally:
         con.close()
-    amounts = {a for a in amounts if abs(Decimal(a)) >= 10}   # "$5.00" is not an identifier
+    amounts = {a for a in amounts if abs(Decimal(a)) >= 10}  # "$5.00" is not an identifier
     word = lambda v: re.compile(r"(?<![\w])" + re.escape(v) + r"(?![\w])")  # noqa: E731
     phones = set().union(*(_phone_forms(p) for p in phi_values["phone"]))
     return {
@@ -59,8 +64,7 @@ def needles(phi_run, phi_values) -> dict[str, list[re.Pattern]]:
         "phone": [re.compile(r"(?<!\d)" + re.escape(v) + r"(?!\d)") for v in phones],
         "email": [re.compile(re.escape(v), re.I) for v in phi_values["email"]],
         "amount": [re.compile(re.escape(money(a)) + r"(?![\d])") for a in amounts],
-        "amount_plain": [re.compile(r"(?<![\d.])" + re.escape(f"{Decimal(a):.2f}") + r"(?![\d])")
-                         for a in amounts],
+        "amount_plain": [re.compile(r"(?<![\d.])" + re.escape(f"{Decimal(a):.2f}") + r"(?![\d])") for a in amounts],
     }
 
 
@@ -70,7 +74,7 @@ def leaks(text: str, needles: dict, kinds=("name", "dob", "address", "phone", "e
         for pat in needles[kind]:
             m = pat.search(text)
             if m:
-                found.append(f"{kind}: {m.group(0)!r} in …{text[max(0, m.start() - 40):m.end() + 40]!r}…")
+                found.append(f"{kind}: {m.group(0)!r} in …{text[max(0, m.start() - 40) : m.end() + 40]!r}…")
     return found
 
 
@@ -78,8 +82,9 @@ def test_the_needles_are_real(phi_run, phi_values, needles):
     """The scan is not vacuous: the values are there, and they are in the outputs meant for them."""
     assert len(phi_values["name"]) > 100 and len(phi_values["phone"]) > 50 and len(phi_values["email"]) > 50
     assert len(needles["amount"]) > 50
-    outbox_text = "\n".join(p.read_text(errors="replace") for p in phi_files(phi_run["outbox"])
-                            if p.suffix in (".csv", ".json"))
+    outbox_text = "\n".join(
+        p.read_text(errors="replace") for p in phi_files(phi_run["outbox"]) if p.suffix in (".csv", ".json")
+    )
     assert leaks(outbox_text, needles, ("phone",)) and leaks(outbox_text, needles, ("amount",))
 
 
@@ -91,7 +96,7 @@ def test_python_logs_hold_no_personal_data(phi_run, needles):
     for r in records:
         try:
             text = r.getMessage()
-        except Exception:      # a record whose args do not format: scan its parts
+        except Exception:  # a record whose args do not format: scan its parts
             text = f"{r.msg} {r.args}"
         found += leaks(text, needles)
     assert not found, found[:10]
@@ -114,8 +119,12 @@ def _metadata_text(result) -> list[str]:
         data = e.event_specific_data
         for attr in ("materialization", "asset_check_evaluation"):
             obj = getattr(data, attr, None) if data is not None else None
-            if obj is None and attr == "asset_check_evaluation" and data is not None \
-                    and e.event_type_value == "ASSET_CHECK_EVALUATION":
+            if (
+                obj is None
+                and attr == "asset_check_evaluation"
+                and data is not None
+                and e.event_type_value == "ASSET_CHECK_EVALUATION"
+            ):
                 obj = data
             meta = getattr(obj, "metadata", None) if obj is not None else None
             if meta:
@@ -133,6 +142,7 @@ def test_dagster_metadata_holds_no_personal_data(phi_run, needles):
 # ---------------------------------------------------------------------------------- URLs
 def _pdf_text(path: Path) -> str:
     from pypdf import PdfReader
+
     return "\n".join(page.extract_text() or "" for page in PdfReader(str(path)).pages)
 
 
@@ -153,26 +163,40 @@ def test_every_url_written_is_an_opaque_pay_link(phi_run, needles):
             urls[u.rstrip(".,;")] = path
     pay = [u for u in urls if "/p/" in u]
     assert len(pay) > 20, "the run wrote too few pay links to prove anything"
-    found = [f"{u} ({urls[u].name}): {f}" for u in urls
-             for f in leaks(u, needles, ("name", "dob", "address", "phone", "email", "amount", "amount_plain"))]
+    found = [
+        f"{u} ({urls[u].name}): {f}"
+        for u in urls
+        for f in leaks(u, needles, ("name", "dob", "address", "phone", "email", "amount", "amount_plain"))
+    ]
     assert not found, found[:10]
     odd = [u for u in pay if not PAY_URL_RE.match(u)]
-    assert not odd, odd[:10]          # /p/<token>: no query string, no id, no amount
+    assert not odd, odd[:10]  # /p/<token>: no query string, no id, no amount
 
 
 # --------------------------------------------------------------------------- SendGrid
 def test_sendgrid_custom_args_are_opaque_ids(phi_run, needles):
-    bodies = [json.loads(p.read_text()) for p in phi_files(phi_run["outbox"])
-              if p.parent.name == "email" and p.suffix == ".json"]
+    bodies = [
+        json.loads(p.read_text())
+        for p in phi_files(phi_run["outbox"])
+        if p.parent.name == "email" and p.suffix == ".json"
+    ]
     assert bodies, "no SendGrid request body in the outbox"
     args = [pz.get("custom_args", {}) for b in bodies for pz in b["personalizations"]]
     assert args and all(set(a) == {"touch_id", "guarantor_id"} for a in args)
-    found = [f for a in args for v in a.values()
-             for f in leaks(str(v), needles, ("name", "dob", "address", "phone", "email", "amount", "amount_plain"))]
+    found = [
+        f
+        for a in args
+        for v in a.values()
+        for f in leaks(str(v), needles, ("name", "dob", "address", "phone", "email", "amount", "amount_plain"))
+    ]
     assert not found, found[:10]
     # categories, subject and headers (stored by SendGrid as non-sensitive) carry no personal data
-    meta = [json.dumps({k: b.get(k) for k in ("categories", "subject", "headers", "custom_args", "from",
-                                              "reply_to", "asm")}) for b in bodies]
+    meta = [
+        json.dumps(
+            {k: b.get(k) for k in ("categories", "subject", "headers", "custom_args", "from", "reply_to", "asm")}
+        )
+        for b in bodies
+    ]
     meta += [json.dumps(pz.get("subject")) for b in bodies for pz in b["personalizations"]]
     found = [f for m in meta for f in leaks(m, needles)]
     assert not found, found[:10]
@@ -180,24 +204,36 @@ def test_sendgrid_custom_args_are_opaque_ids(phi_run, needles):
 
 # ------------------------------------------------------------------------------ files
 def test_file_names_hold_no_personal_data(phi_run, needles):
-    paths = [p.relative_to(phi_run["root"]).as_posix()
-             for folder in ("outbox", "serving", "var") for p in phi_files(phi_run["root"] / folder)]
+    paths = [
+        p.relative_to(phi_run["root"]).as_posix()
+        for folder in ("outbox", "serving", "var")
+        for p in phi_files(phi_run["root"] / folder)
+    ]
     assert len(paths) > 20
-    found = [f"{p}: {f}" for p in paths
-             for f in leaks(p, needles, ("name", "dob", "address", "phone", "email", "amount", "amount_plain"))]
+    found = [
+        f"{p}: {f}"
+        for p in paths
+        for f in leaks(p, needles, ("name", "dob", "address", "phone", "email", "amount", "amount_plain"))
+    ]
     assert not found, found[:10]
 
 
 def test_files_with_personal_data_are_private(phi_run, needles):
     """Every outbox file, the staff serving file and the warehouse are 0600 (owner only)."""
     private = phi_files(phi_run["outbox"]) + [phi_run["serving"] / "staff.duckdb", phi_run["warehouse"]]
-    wrong = [f"{p.relative_to(phi_run['root'])}: {oct(stat.S_IMODE(p.stat().st_mode))}" for p in private
-             if stat.S_IMODE(p.stat().st_mode) & 0o077]
+    wrong = [
+        f"{p.relative_to(phi_run['root'])}: {oct(stat.S_IMODE(p.stat().st_mode))}"
+        for p in private
+        if stat.S_IMODE(p.stat().st_mode) & 0o077
+    ]
     assert not wrong, wrong[:10]
 
 
-ID_COLUMNS = re.compile(r"(guarantor|patient|encounter|household|touch|transaction|placement|plan)_id$|"
-                        r"name|phone|email|address|birth|dob|postal|zip", re.I)
+ID_COLUMNS = re.compile(
+    r"(guarantor|patient|encounter|household|touch|transaction|placement|plan)_id$|"
+    r"name|phone|email|address|birth|dob|postal|zip",
+    re.I,
+)
 
 
 def test_serving_analytics_holds_no_direct_identifier(phi_run, needles, phi_values):
@@ -207,8 +243,12 @@ def test_serving_analytics_holds_no_direct_identifier(phi_run, needles, phi_valu
         tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
         assert "rpt_weekly_scorecard" in tables
         found = []
-        ids = {r[0] for r in duckdb.connect(str(phi_run["warehouse"]), read_only=True).execute(
-            "SELECT guarantor_id FROM raw.guarantors").fetchall()}
+        ids = {
+            r[0]
+            for r in duckdb.connect(str(phi_run["warehouse"]), read_only=True)
+            .execute("SELECT guarantor_id FROM raw.guarantors")
+            .fetchall()
+        }
         for t in tables:
             cols = [r[0] for r in con.execute(f"DESCRIBE {t}").fetchall()]
             found += [f"{t}.{c}: identifier column" for c in cols if ID_COLUMNS.search(c)]
@@ -232,8 +272,10 @@ def test_load_report_and_rejects_stay_in_the_warehouse(phi_run, needles):
     """The ledger's reasons (they reach the logs) carry no row content."""
     con = duckdb.connect(str(phi_run["warehouse"]), read_only=True)
     try:
-        texts = [" ".join(str(x) for x in r if x is not None) for r in con.execute(
-            "SELECT reason, warnings, extra_columns FROM raw.file_ledger").fetchall()]
+        texts = [
+            " ".join(str(x) for x in r if x is not None)
+            for r in con.execute("SELECT reason, warnings, extra_columns FROM raw.file_ledger").fetchall()
+        ]
     finally:
         con.close()
     found = [f for t in texts for f in leaks(t, needles)]
@@ -273,8 +315,10 @@ for attempt in (lambda: socket.socket().connect(("192.0.2.1", 443)),
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["refused", "refused"]
     logged = netguard.attempts(start)
-    assert [line.split("\t")[1:3] for line in logged] == [["socket.connect", "('192.0.2.1', 443)"],
-                                                          ["socket.getaddrinfo", "'pypi.org'"]]
+    assert [line.split("\t")[1:3] for line in logged] == [
+        ["socket.connect", "('192.0.2.1', 443)"],
+        ["socket.getaddrinfo", "'pypi.org'"],
+    ]
 
 
 def test_dbt_runs_without_asking_its_version_in_a_subprocess(monkeypatch):

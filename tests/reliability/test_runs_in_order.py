@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -25,12 +25,14 @@ from tests.reliability.test_bad_input import E_HEADER, G_HEADER, e_row, g_row, l
 
 LAST = date(2026, 11, 20)
 EARLIER = date(2026, 11, 18)
-REFUSAL = ("the last completed daily run is for 2026-11-20; a daily run for 2026-11-18 (an earlier date) would hand "
-           "off touches dated in the past and move the serving files back. To rebuild a past date run it as a "
-           "backfill: `make run AS_OF=2026-11-18 BACKFILL=1` (python -m orchestration.run --as-of 2026-11-18 "
-           "--backfill) records what would have been due, sends nothing and leaves the serving files at "
-           "2026-11-20; for a range use a backfill from the UI (docs/operations.md, \"Backfills\"). Re-running "
-           "2026-11-20 itself is always allowed.")
+REFUSAL = (
+    "the last completed daily run is for 2026-11-20; a daily run for 2026-11-18 (an earlier date) would hand "
+    "off touches dated in the past and move the serving files back. To rebuild a past date run it as a "
+    "backfill: `make run AS_OF=2026-11-18 BACKFILL=1` (python -m orchestration.run --as-of 2026-11-18 "
+    "--backfill) records what would have been due, sends nothing and leaves the serving files at "
+    '2026-11-20; for a range use a backfill from the UI (docs/operations.md, "Backfills"). Re-running '
+    "2026-11-20 itself is always allowed."
+)
 
 
 def _history(warehouse: Path, *runs: tuple[date, bool]) -> None:
@@ -44,9 +46,9 @@ def _history(warehouse: Path, *runs: tuple[date, bool]) -> None:
 
 
 def test_the_rule():
-    assert out_of_order(EARLIER, None) is None                       # nothing completed yet
-    assert out_of_order(LAST, LAST) is None                          # a re-run of the same date
-    assert out_of_order(date(2026, 11, 21), LAST) is None            # the next day
+    assert out_of_order(EARLIER, None) is None  # nothing completed yet
+    assert out_of_order(LAST, LAST) is None  # a re-run of the same date
+    assert out_of_order(date(2026, 11, 21), LAST) is None  # the next day
     assert out_of_order(EARLIER, LAST) == REFUSAL
 
 
@@ -69,19 +71,24 @@ def test_the_command_line_refuses_an_earlier_date_before_anything_runs(collectio
     assert f"REFUSED: {REFUSAL}" in err
     con = duckdb.connect(str(collections_env["warehouse"]), read_only=True)
     try:
-        assert con.execute("SELECT count(*) FROM raw.file_ledger").fetchone()[0] == 0     # nothing loaded
+        assert con.execute("SELECT count(*) FROM raw.file_ledger").fetchone()[0] == 0  # nothing loaded
     finally:
         con.close()
     with dg.DagsterInstance.get() as instance:
-        assert instance.get_runs() == []                                                   # no run started
+        assert instance.get_runs() == []  # no run started
 
 
 def _ingest(partition: date, tags: dict | None = None):
-    from orchestration.quality.ingest_assets import ingest_landing
     from orchestration.core.resources import CollectionsResource
+    from orchestration.quality.ingest_assets import ingest_landing
 
-    return dg.materialize([ingest_landing], partition_key=partition.isoformat(), raise_on_error=False,
-                          resources={"collections": CollectionsResource()}, tags=tags or {})
+    return dg.materialize(
+        [ingest_landing],
+        partition_key=partition.isoformat(),
+        raise_on_error=False,
+        resources={"collections": CollectionsResource()},
+        tags=tags or {},
+    )
 
 
 @pytest.mark.slow
@@ -92,9 +99,11 @@ def test_a_run_started_any_other_way_is_refused_by_the_ingest_step(collections_e
     from orchestration.run import summary_lines
 
     _history(collections_env["warehouse"], (LAST, False))
-    arrival = datetime(2026, 11, 19, 12, 0, tzinfo=timezone.utc).timestamp()     # after the 18th
-    for rel, text in (("pm/guarantors_a.csv", lines(G_HEADER, g_row("G1"))),
-                      ("pm/encounters_a.csv", lines(E_HEADER, e_row("E1")))):
+    arrival = datetime(2026, 11, 19, 12, 0, tzinfo=UTC).timestamp()  # after the 18th
+    for rel, text in (
+        ("pm/guarantors_a.csv", lines(G_HEADER, g_row("G1"))),
+        ("pm/encounters_a.csv", lines(E_HEADER, e_row("E1"))),
+    ):
         os.utime(write(collections_env["landing"], rel, text), (arrival, arrival))
     refused = _ingest(EARLIER)
     assert not refused.success
@@ -108,8 +117,9 @@ def test_a_run_started_any_other_way_is_refused_by_the_ingest_step(collections_e
     try:
         # the refused run loaded nothing; the backfill of the 18th only the files that had
         # arrived by its end (none: they arrived on the 19th); the run of the 21st loaded them
-        assert con.execute("SELECT load_run_id, status, count(*) FROM raw.file_ledger GROUP BY ALL").fetchall() == \
-            [(later.run_id, "loaded", 2)]
+        assert con.execute("SELECT load_run_id, status, count(*) FROM raw.file_ledger GROUP BY ALL").fetchall() == [
+            (later.run_id, "loaded", 2)
+        ]
     finally:
         con.close()
 
@@ -132,8 +142,9 @@ def _serve(day: date, tags: dict | None = None, huddle: bool = False):
     from orchestration.serving.assets import huddle_report, serving_files
 
     assets = [serving_files, huddle_report] if huddle else [serving_files]
-    return dg.materialize(assets, partition_key=day.isoformat(), resources={"collections": CollectionsResource()},
-                          tags=tags or {})
+    return dg.materialize(
+        assets, partition_key=day.isoformat(), resources={"collections": CollectionsResource()}, tags=tags or {}
+    )
 
 
 @pytest.mark.slow
@@ -145,11 +156,13 @@ def test_the_serving_files_never_move_backwards(collections_env, dbt_manifest):
     assert marker["as_of_date"] == "2026-11-20"
     before = (serving / "analytics.duckdb").read_bytes()
 
-    _marts(warehouse, EARLIER)                                   # a backfill of an earlier date
+    _marts(warehouse, EARLIER)  # a backfill of an earlier date
     result = _serve(EARLIER, {BACKFILL_TAG: "cli"}, huddle=True)
-    meta = {e.event_specific_data.materialization.asset_key.to_user_string():
-            e.event_specific_data.materialization.metadata for e in result.all_events
-            if e.event_type_value == "ASSET_MATERIALIZATION"}
+    meta = {
+        e.event_specific_data.materialization.asset_key.to_user_string(): e.event_specific_data.materialization.metadata
+        for e in result.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION"
+    }
     assert meta["serving/published"]["skipped"].value == "serving stays as of 2026-11-20 (newer than 2026-11-18)"
     assert meta["serving/huddle_report"]["week_ending"].value == "none"
     assert (serving / "analytics.duckdb").read_bytes() == before
@@ -160,13 +173,16 @@ def test_the_serving_files_never_move_backwards(collections_env, dbt_manifest):
     finally:
         con.close()
 
-    _marts(warehouse, date(2026, 11, 21))                       # the next day moves it forward
+    _marts(warehouse, date(2026, 11, 21))  # the next day moves it forward
     _serve(date(2026, 11, 21))
     assert json.loads((serving / "published.json").read_text())["as_of_date"] == "2026-11-21"
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         assert con.execute("SELECT as_of_date, mode FROM ops.run_history ORDER BY completed_at").fetchall() == [
-            (LAST, "daily"), (EARLIER, "backfill"), (date(2026, 11, 21), "daily")]
+            (LAST, "daily"),
+            (EARLIER, "backfill"),
+            (date(2026, 11, 21), "daily"),
+        ]
         assert last_completed(con) == date(2026, 11, 21)
     finally:
         con.close()

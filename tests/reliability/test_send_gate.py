@@ -35,26 +35,51 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*backfill_policy.*")
 def audience_row(i: int, channel: str, **over) -> dict:
     consent = datetime(2026, 1, 5, 10, 0) if channel in ("sms", "email") else None
     row = dict(
-        touch_id=f"T{i:04d}", guarantor_id=f"G{i:04d}", household_id=f"H{i:04d}",
-        episode_start=date(2026, 10, 1), step={"sms": "text_reminder", "email": "email_context",
-                                               "mail": "statement_1", "phone": "live_call"}[channel],
-        channel=channel, variant=None, first_name="Ada", last_name=f"Test{i}",
-        address_line1=f"{i} Main St", address_line2=None, city="Springfield", state="IL",
-        postal_code="62701", phone="+12175550142", email=f"patient{i}@example.com",
-        timezone="America/Chicago", contact_window_start="08:00", contact_window_end="21:00",
-        balance=Decimal("120.50") + i, visit_date=date(2026, 9, 28), charge=Decimal("300.00"),
-        insurance_paid=Decimal("150.00"), patient_portion=Decimal("150.00"), open_encounters=1,
-        segment="standard", tier="small", payment_due_date=date(2026, 12, 10), as_of_date=AS_OF,
-        policy_version="test", channel_block_reason=None, guarantor_hold_reasons=None,
-        requires_consent=channel in ("sms", "email"), consent_at=consent, opt_out_at=None,
-        send_window_start_minute=480, send_window_end_minute=1260, amount_matches_balance=True)
+        touch_id=f"T{i:04d}",
+        guarantor_id=f"G{i:04d}",
+        household_id=f"H{i:04d}",
+        episode_start=date(2026, 10, 1),
+        step={"sms": "text_reminder", "email": "email_context", "mail": "statement_1", "phone": "live_call"}[channel],
+        channel=channel,
+        variant=None,
+        first_name="Ada",
+        last_name=f"Test{i}",
+        address_line1=f"{i} Main St",
+        address_line2=None,
+        city="Springfield",
+        state="IL",
+        postal_code="62701",
+        phone="+12175550142",
+        email=f"patient{i}@example.com",
+        timezone="America/Chicago",
+        contact_window_start="08:00",
+        contact_window_end="21:00",
+        balance=Decimal("120.50") + i,
+        visit_date=date(2026, 9, 28),
+        charge=Decimal("300.00"),
+        insurance_paid=Decimal("150.00"),
+        patient_portion=Decimal("150.00"),
+        open_encounters=1,
+        segment="standard",
+        tier="small",
+        payment_due_date=date(2026, 12, 10),
+        as_of_date=AS_OF,
+        policy_version="test",
+        channel_block_reason=None,
+        guarantor_hold_reasons=None,
+        requires_consent=channel in ("sms", "email"),
+        consent_at=consent,
+        opt_out_at=None,
+        send_window_start_minute=480,
+        send_window_end_minute=1260,
+        amount_matches_balance=True,
+    )
     row.update(over)
     return row
 
 
 def good_batch() -> list[dict]:
-    return [audience_row(1, "sms"), audience_row(2, "email"), audience_row(3, "mail"),
-            audience_row(4, "phone")]
+    return [audience_row(1, "sms"), audience_row(2, "email"), audience_row(3, "mail"), audience_row(4, "phone")]
 
 
 def _break(rule: str) -> list[dict]:
@@ -62,7 +87,7 @@ def _break(rule: str) -> list[dict]:
     if rule == "no_consent":
         rows[0]["consent_at"] = None
     elif rule == "opted_out":
-        rows[1]["opt_out_at"] = datetime(2026, 6, 1)             # after the consent
+        rows[1]["opt_out_at"] = datetime(2026, 6, 1)  # after the consent
     elif rule == "channel_blocked":
         rows[1]["channel_block_reason"] = "email_unsubscribed"
     elif rule == "on_hold":
@@ -108,12 +133,15 @@ def _run(rows, tmp_path, monkeypatch, sendgrid):
     monkeypatch.setenv("SENDGRID_API_HOST", sendgrid.url)
 
     @dg.asset(key=AUDIENCE, partitions_def=daily_partitions, backfill_policy=dg.BackfillPolicy.multi_run(1))
-    def audience_batch() -> None:                 # stands in for the dbt model
+    def audience_batch() -> None:  # stands in for the dbt model
         _write_audience(warehouse, rows)
 
-    result = dg.materialize([audience_batch, touch_audience_gate, *outreach_assets],
-                            partition_key=AS_OF.isoformat(), raise_on_error=False,
-                            resources={"collections": CollectionsResource()})
+    result = dg.materialize(
+        [audience_batch, touch_audience_gate, *outreach_assets],
+        partition_key=AS_OF.isoformat(),
+        raise_on_error=False,
+        resources={"collections": CollectionsResource()},
+    )
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         ledger_rows = con.execute("SELECT touch_id, status FROM ops.send_ledger").fetchall()
@@ -134,26 +162,43 @@ def test_a_valid_batch_passes_the_gate_and_is_sent(tmp_path, monkeypatch, fault_
     assert {p.parent.name for p in files} >= {"sms", "email", "statements", "calls"}
 
 
-RULES = ["no_consent", "opted_out", "channel_blocked", "on_hold", "duplicate_touch_id",
-         "window_opens_before_8", "window_closes_after_21", "amount_not_balance", "bad_timezone"]
-FAILS = {"no_consent": "consent_at", "opted_out": "consent_at, opt_out_at",
-         "channel_blocked": "channel_block_reason", "on_hold": "guarantor_hold_reasons",
-         "duplicate_touch_id": "touch_id", "window_opens_before_8": "send_window_start_minute",
-         "window_closes_after_21": "send_window_end_minute",
-         "amount_not_balance": "amount_matches_balance", "bad_timezone": "timezone"}
+RULES = [
+    "no_consent",
+    "opted_out",
+    "channel_blocked",
+    "on_hold",
+    "duplicate_touch_id",
+    "window_opens_before_8",
+    "window_closes_after_21",
+    "amount_not_balance",
+    "bad_timezone",
+]
+FAILS = {
+    "no_consent": "consent_at",
+    "opted_out": "consent_at, opt_out_at",
+    "channel_blocked": "channel_block_reason",
+    "on_hold": "guarantor_hold_reasons",
+    "duplicate_touch_id": "touch_id",
+    "window_opens_before_8": "send_window_start_minute",
+    "window_closes_after_21": "send_window_end_minute",
+    "amount_not_balance": "amount_matches_balance",
+    "bad_timezone": "timezone",
+}
 
 
 @pytest.mark.parametrize("rule", RULES)
-def test_a_batch_breaking_a_rule_fails_the_gate_and_nothing_is_sent(rule, tmp_path, monkeypatch,
-                                                                     fault_sendgrid):
+def test_a_batch_breaking_a_rule_fails_the_gate_and_nothing_is_sent(rule, tmp_path, monkeypatch, fault_sendgrid):
     result, ledger_rows, files, checks = _run(_break(rule), tmp_path, monkeypatch, fault_sendgrid)
     assert not result.success
     assert len(checks) == 1 and not checks[0].passed
     failed = {f["column"] for f in checks[0].metadata["failed"].value if f["severity"] == "critical"}
     assert FAILS[rule] in failed, failed
-    done = {e.event_specific_data.materialization.asset_key.to_user_string()
-            for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}
+    done = {
+        e.event_specific_data.materialization.asset_key.to_user_string()
+        for e in result.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION"
+    }
     assert not any(k.startswith("outreach/") for k in done)
-    assert ledger_rows == []                 # nothing planned, nothing marked sent
-    assert files == []                       # no outbox file
-    assert fault_sendgrid.requests == []     # no request to SendGrid
+    assert ledger_rows == []  # nothing planned, nothing marked sent
+    assert files == []  # no outbox file
+    assert fault_sendgrid.requests == []  # no request to SendGrid

@@ -1,5 +1,6 @@
 """One generated clinic (1,500 guarantors, seed 11, with every defect) shared by the tests of
 tests/sample that read a whole landing zone; the tests of single modules build their own inputs."""
+
 from __future__ import annotations
 
 import pytest

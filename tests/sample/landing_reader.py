@@ -1,6 +1,7 @@
 """Reading a generated landing zone back, independently of the generator: the CSV files of a
 kind, the latest version of each key, and a tiny X12 835 parser (not the generator's writer,
 nor the pipeline's reader)."""
+
 from __future__ import annotations
 
 import csv
@@ -15,7 +16,7 @@ from orchestration.landing.contract import CSV_BY_NAME
 
 AS_OF = date(2026, 11, 20)
 YMD = AS_OF.strftime("%Y%m%d")
-N = 1500            # guarantors of the shared clinic (conftest.py)
+N = 1500  # guarantors of the shared clinic (conftest.py)
 
 
 def read_kind(root: Path, kind: str, which: str = "all") -> list[dict]:
@@ -64,8 +65,16 @@ def parse_835(text: str) -> dict:
             gs = {"ctrl": e[6], "sts": 0, "version": e[8]}
             isa["groups"] += 1
         elif tag == "ST":
-            st = {"ctrl": e[2], "segments": 1, "clp04": Decimal(0), "plb": Decimal(0), "bpr02": None,
-                  "claims": [], "bpr16": None, "payer": None}
+            st = {
+                "ctrl": e[2],
+                "segments": 1,
+                "clp04": Decimal(0),
+                "plb": Decimal(0),
+                "bpr02": None,
+                "claims": [],
+                "bpr16": None,
+                "payer": None,
+            }
             gs["sts"] += 1
         elif tag == "BPR":
             st["bpr02"] = Decimal(e[2])
@@ -73,9 +82,19 @@ def parse_835(text: str) -> dict:
         elif tag == "N1" and e[1] == "PR":
             st["payer"] = e[4] if len(e) > 4 else None
         elif tag == "CLP":
-            claim = {"clp01": e[1], "status": e[2], "charge": Decimal(e[3]), "paid": Decimal(e[4]),
-                     "resp": Decimal(e[5] or 0), "clp07": e[7], "cas": Decimal(0), "pr": Decimal(0),
-                     "pay_date": st["bpr16"], "payer": st["payer"], "svc": 0}
+            claim = {
+                "clp01": e[1],
+                "status": e[2],
+                "charge": Decimal(e[3]),
+                "paid": Decimal(e[4]),
+                "resp": Decimal(e[5] or 0),
+                "clp07": e[7],
+                "cas": Decimal(0),
+                "pr": Decimal(0),
+                "pay_date": st["bpr16"],
+                "payer": st["payer"],
+                "svc": 0,
+            }
             st["clp04"] += claim["paid"]
             st["claims"].append(claim)
             out["claims"].append(claim)

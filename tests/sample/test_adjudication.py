@@ -1,5 +1,6 @@
 """adjudication: the patient's responsibility after the insurers, as the pipeline computes it
 from the 835s (latest effective adjudication; reversals cancel by CLP07; secondary wins)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -42,11 +43,16 @@ def test_secondary_lowers_the_share_and_survives_a_late_reversal(sample_clinic):
     adj = adjudications(root)
     # a secondary adjudication lowers the patient's share
     assert any(
-        any(c["status"] == "2" for *_, c in v) and
-        min(c["resp"] for *_, c in v if c["status"] == "2") < max(c["resp"] for *_, c in v if c["status"] in ("1", "19"))
-        for v in adj.values() if len(v) > 1)
+        any(c["status"] == "2" for *_, c in v)
+        and min(c["resp"] for *_, c in v if c["status"] == "2")
+        < max(c["resp"] for *_, c in v if c["status"] in ("1", "19"))
+        for v in adj.values()
+        if len(v) > 1
+    )
     # a primary reversed and re-adjudicated after the secondary: the secondary still stands
     assert any(
-        any(c["status"] == "2" for *_, c in v) and
-        max(pd for pd, _, _, c in v if c["status"] == "22") > min(pd for pd, _, _, c in v if c["status"] == "2")
-        for v in adj.values() if any(c["status"] == "22" for *_, c in v))
+        any(c["status"] == "2" for *_, c in v)
+        and max(pd for pd, _, _, c in v if c["status"] == "22") > min(pd for pd, _, _, c in v if c["status"] == "2")
+        for v in adj.values()
+        if any(c["status"] == "22" for *_, c in v)
+    )

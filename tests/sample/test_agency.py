@@ -1,4 +1,5 @@
 """agency: what the collection agency reports back on placed accounts."""
+
 from __future__ import annotations
 
 from tests.sample.landing_reader import read_kind

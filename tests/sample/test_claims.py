@@ -1,5 +1,6 @@
 """claims: every adjudication as a CLP, with the statuses, denials and service lines real
 remittances carry."""
+
 from __future__ import annotations
 
 from tests.sample.landing_reader import adjudications

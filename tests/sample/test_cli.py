@@ -1,4 +1,5 @@
 """`python -m orchestration.sample`: one summary line, errors as exit code 2."""
+
 from __future__ import annotations
 
 import subprocess
@@ -12,8 +13,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_cli_summary(tmp_path):
     out = tmp_path / "cli"
-    p = subprocess.run([sys.executable, "-m", "orchestration.sample", "--out", str(out), "--guarantors", "100",
-                        "--seed", "5"], cwd=REPO, capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-m", "orchestration.sample", "--out", str(out), "--guarantors", "100", "--seed", "5"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     assert p.returncode == 0, p.stderr
     lines = p.stdout.strip().splitlines()
     assert len(lines) == 1 and "encounters=" in lines[0] and "era_claims=" in lines[0]

@@ -1,4 +1,5 @@
 """contact_log: the clinic's own touches and the incidents the protective rules must see."""
+
 from __future__ import annotations
 
 from tests.sample.landing_reader import read_kind
@@ -8,8 +9,15 @@ def test_outcomes_and_promises(sample_clinic):
     root, _ = sample_clinic
     contacts = read_kind(root, "contact_log")
     outcomes = {c["outcome"] for c in contacts}
-    assert {"returned_mail", "wrong_number", "bounced", "promise_to_pay", "dispute_raised", "complaint",
-            "connected"} <= outcomes
+    assert {
+        "returned_mail",
+        "wrong_number",
+        "bounced",
+        "promise_to_pay",
+        "dispute_raised",
+        "complaint",
+        "connected",
+    } <= outcomes
     assert any(c["promised_amount"] and c["promised_date"] for c in contacts if c["outcome"] == "promise_to_pay")
 
 

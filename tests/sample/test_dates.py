@@ -1,4 +1,5 @@
 """dates: day numbers, calendar months, and the contract's date and timestamp text."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,5 @@
 """defect_catalogue: every listed defect file is written, and the catalogue is consistent."""
+
 from __future__ import annotations
 
 from orchestration.landing.contract import CSV_BY_NAME

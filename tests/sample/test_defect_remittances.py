@@ -1,5 +1,6 @@
 """defect_remittances: each 835 defect file has its fault and only that one (read with the
 independent parser of landing_reader.py)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,8 +26,13 @@ def test_835_defects_behave_as_documented(sample_clinic):
     mism = parse_835((root / "era/defect_control_mismatch.835").read_text())
     assert mism["problems"] == ["IEA"]
     assert "ZZZ*" in (root / "era/defect_unknown_segment.835").read_text()
-    for name in ("defect_duplicate_a.835", "defect_missing_bpr16.835", "defect_version_4010.835",
-                 "defect_unmatched_claim.835", "defect_unknown_segment.835"):
+    for name in (
+        "defect_duplicate_a.835",
+        "defect_missing_bpr16.835",
+        "defect_version_4010.835",
+        "defect_unmatched_claim.835",
+        "defect_unknown_segment.835",
+    ):
         res = parse_835((root / "era" / name).read_text())
         assert not [p for p in res["problems"] if p.startswith(("unbalanced", "SE", "GE", "IEA", "trunc"))], name
     assert parse_835((root / "era/defect_missing_bpr16.835").read_text())["transactions"][0]["bpr16"] is None
@@ -53,8 +59,13 @@ def test_tiny_clinic_still_writes_every_835_defect(tmp_path):
 
 
 def test_pick_claims_repeats_few_and_skips_none():
-    one = {"encounter": np.array([0]), "status": np.array([1]), "paid": np.array([500]), "day": np.array([9]),
-           "payer": np.array([2])}
+    one = {
+        "encounter": np.array([0]),
+        "status": np.array([1]),
+        "paid": np.array([500]),
+        "day": np.array([9]),
+        "payer": np.array([2]),
+    }
     assert pick_claims(one, 1) == [0] * 8
     none = {name: np.zeros(0, np.int64) for name in one}
     assert pick_claims(none, 1) == []

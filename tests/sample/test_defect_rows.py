@@ -1,5 +1,6 @@
 """defect_rows: a file without a required column, and bad rows at their documented lines
 between good ones."""
+
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,5 @@
 """disputes: every reason and resolution, some still open."""
+
 from __future__ import annotations
 
 from orchestration.sample.vocabulary import DISPUTE_REASONS, DISPUTE_RESOLUTIONS

@@ -1,4 +1,5 @@
 """encounters: visits in the window, and the legacy self-pay visits older than a year."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,8 +11,9 @@ def test_old_self_pay_balances_and_weekday_visits(sample_clinic):
     root, _ = sample_clinic
     enc = latest(read_kind(root, "encounters"), "encounter_id").values()
     # old self-pay balances (older than a year) exist for the credit-bureau rule
-    assert any(e["primary_payer_id"] == "SELFPAY" and (AS_OF - date.fromisoformat(e["service_date"])).days >= 365
-               for e in enc)
+    assert any(
+        e["primary_payer_id"] == "SELFPAY" and (AS_OF - date.fromisoformat(e["service_date"])).days >= 365 for e in enc
+    )
     weekend = sum(date.fromisoformat(e["service_date"]).weekday() >= 5 for e in enc)
     assert weekend < 0.1 * len(enc)
 

@@ -1,6 +1,7 @@
 """era_files: one 835 per payer and payment date, envelopes that count and balance, valid X12.
 
 The 835s are read with the independent parser of landing_reader.py."""
+
 from __future__ import annotations
 
 import re

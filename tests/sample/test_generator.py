@@ -1,5 +1,6 @@
 """generate(): the whole clinic, as the landing contract (orchestration/landing/contract.py)
 describes its files. The other test modules check one concept each."""
+
 from __future__ import annotations
 
 import csv
@@ -30,8 +31,11 @@ def test_deterministic_and_seed_sensitive(tmp_path):
     generate(c, guarantors=200, seed=4, as_of=AS_OF, defects=True)
 
     def digest(root):
-        return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted(root.rglob("*")) if p.is_file()}
+        return {
+            str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*"))
+            if p.is_file()
+        }
 
     da, db, dc = digest(a), digest(b), digest(c)
     assert da == db
@@ -85,8 +89,11 @@ def test_values_formats_and_enums(sample_clinic):
                 if r[c]:
                     date.fromisoformat(r[c])
             for c in columns_of_type(kind, "timestamp", "datetime"):
-                assert r[c] == "" or re.fullmatch(
-                    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})", r[c]), (kind, c, r[c])
+                assert r[c] == "" or re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})", r[c]), (
+                    kind,
+                    c,
+                    r[c],
+                )
             for column in CSV_BY_NAME[kind].columns:
                 if column.type == "enum":
                     assert r[column.name] == "" or r[column.name] in column.values, (kind, column.name, r[column.name])

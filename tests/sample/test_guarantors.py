@@ -1,4 +1,5 @@
 """guarantors and guarantor_rows: the people, their households, consents and protective facts."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -37,8 +38,12 @@ def test_returned_mail_comes_after_the_address_verification(sample_clinic):
     root, _ = sample_clinic
     g = latest(read_kind(root, "guarantors"), "guarantor_id")
     contacts = read_kind(root, "contact_log")
-    assert any(c["outcome"] == "returned_mail" and g[c["guarantor_id"]]["address_verified_at"]
-               and g[c["guarantor_id"]]["address_verified_at"] < c["occurred_at"][:10] for c in contacts)
+    assert any(
+        c["outcome"] == "returned_mail"
+        and g[c["guarantor_id"]]["address_verified_at"]
+        and g[c["guarantor_id"]]["address_verified_at"] < c["occurred_at"][:10]
+        for c in contacts
+    )
     for c in contacts:
         verified = g[c["guarantor_id"]]["address_verified_at"]
         if c["outcome"] == "returned_mail" and verified:

@@ -1,4 +1,5 @@
 """hardship: applications pending, approved (with a support period) and denied."""
+
 from __future__ import annotations
 
 from tests.sample.landing_reader import latest, read_kind

@@ -1,4 +1,5 @@
 """landing_files: history and daily deltas per kind, and arrival times as modification times."""
+
 from __future__ import annotations
 
 import csv
@@ -22,8 +23,9 @@ def test_delta_days_write_one_file_per_day_and_stamp_arrival_times(tmp_path):
     out = tmp_path / "landing"
     s = generate(out, guarantors=200, seed=3, as_of=AS_OF, delta_days=3)
     days = ["20261118", "20261119", "20261120"]
-    assert sorted(p.name for p in (out / "pm").glob("patient_transactions_*")) == \
-        [f"patient_transactions_{d}.csv" for d in days] + ["patient_transactions_history.csv"]
+    assert sorted(p.name for p in (out / "pm").glob("patient_transactions_*")) == [
+        f"patient_transactions_{d}.csv" for d in days
+    ] + ["patient_transactions_history.csv"]
     tz = ZoneInfo("America/Chicago")
 
     def arrival(p):
@@ -49,8 +51,13 @@ def test_write_kind_puts_previous_versions_in_the_history(tmp_path):
     updated = np.array([as_of - 5, as_of, as_of, as_of - 1])
     created = np.array([as_of - 5, as_of - 9, as_of, as_of - 1])
     empty = {name: id_column("", np.full(4, -1), 1) for name in column_names("disputes")}
-    rows = LazyTable({**empty, "dispute_id": id_column("D", [4, 3, 2, 1], 1),
-                      "updated_at": timestamp_column(updated, np.full(4, 3600))})
+    rows = LazyTable(
+        {
+            **empty,
+            "dispute_id": id_column("D", [4, 3, 2, 1], 1),
+            "updated_at": timestamp_column(updated, np.full(4, 3600)),
+        }
+    )
     previous = rows.replace(updated_at=timestamp_column(np.full(4, as_of - 9), np.full(4, 3600)))
     table = TableRows(rows, previous, updated, created)
     dates = DateFormatter("America/Chicago", as_of - 30, as_of + 30)

@@ -1,4 +1,5 @@
 """patient_side and payment_behaviour: the postings of every flow after the visit."""
+
 from __future__ import annotations
 
 from tests.sample.landing_reader import latest, read_kind
@@ -21,8 +22,12 @@ def test_front_desk_copays_on_the_service_date(sample_clinic):
     root, _ = sample_clinic
     tx = list(latest(read_kind(root, "patient_transactions"), "transaction_id").values())
     enc = latest(read_kind(root, "encounters"), "encounter_id")
-    assert any(t["encounter_id"] and enc[t["encounter_id"]]["primary_payer_id"] != "SELFPAY"
-               and t["posted_at"] == enc[t["encounter_id"]]["service_date"] for t in tx)
+    assert any(
+        t["encounter_id"]
+        and enc[t["encounter_id"]]["primary_payer_id"] != "SELFPAY"
+        and t["posted_at"] == enc[t["encounter_id"]]["service_date"]
+        for t in tx
+    )
 
 
 def test_transaction_ids_follow_time(sample_clinic):

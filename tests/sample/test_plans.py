@@ -1,4 +1,5 @@
 """plans: payment plans and the installments paid (or missed) on them."""
+
 from __future__ import annotations
 
 from tests.sample.landing_reader import latest, plan_with_missed_installment, read_kind

@@ -1,4 +1,5 @@
 """randomness: one seeded stream, inclusive integer ranges, weighted choices."""
+
 from __future__ import annotations
 
 import numpy as np

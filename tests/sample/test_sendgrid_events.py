@@ -1,8 +1,9 @@
 """sendgrid_events: webhook batches with the pipeline's custom_args, events of the contract."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from orchestration.landing.contract import SENDGRID_EVENTS
 from tests.sample.landing_reader import AS_OF, local_date, read_kind
@@ -25,7 +26,6 @@ def test_a_file_per_clinic_day_in_time_order(sample_clinic):
     for f in files:
         events = json.loads(f.read_text())
         assert [e["timestamp"] for e in events] == sorted(e["timestamp"] for e in events)
-        first = datetime.fromtimestamp(events[0]["timestamp"], timezone.utc).isoformat()
+        first = datetime.fromtimestamp(events[0]["timestamp"], UTC).isoformat()
         assert f.stem == "sendgrid_" + local_date(first).replace("-", "")
         assert f.stem <= f"sendgrid_{AS_OF:%Y%m%d}"
-

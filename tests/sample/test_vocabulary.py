@@ -1,4 +1,5 @@
 """vocabulary: the generator's codes are positions in the landing contract's values."""
+
 from __future__ import annotations
 
 from orchestration.landing.contract import CSV_BY_NAME

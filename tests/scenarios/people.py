@@ -12,16 +12,21 @@ from tests.warehouse.harness import Landing, Warehouse
 def contactable(lz: Landing, gid: str, **kw) -> dict:
     """A guarantor every channel can reach: consents, a phone, an e-mail, a verified address.
     Returns the row (change it and build again for the next night's export)."""
-    base = dict(phone="(312) 555-0142", email=f"{gid.lower()}@example.com",
-                address_line1="1 Main St", city="Springfield", postal_code="62701",
-                sms_consent_at="2026-01-02T10:00:00Z", email_consent_at="2026-01-02T10:00:00Z",
-                address_verified_at="2026-01-02")
+    base = dict(
+        phone="(312) 555-0142",
+        email=f"{gid.lower()}@example.com",
+        address_line1="1 Main St",
+        city="Springfield",
+        postal_code="62701",
+        sms_consent_at="2026-01-02T10:00:00Z",
+        email_consent_at="2026-01-02T10:00:00Z",
+        address_verified_at="2026-01-02",
+    )
     base.update(kw)
     return lz.guarantor(gid, **base)
 
 
-def owes(lz: Landing, gid: str, as_of: date, age: int, amount: str = "150.00",
-         eid: str | None = None) -> str:
+def owes(lz: Landing, gid: str, as_of: date, age: int, amount: str = "150.00", eid: str | None = None) -> str:
     """A self-pay visit that gives the guarantor a balance of `amount` aged `age` days on `as_of`."""
     eid = eid or f"E-{gid}"
     lz.encounter(eid, gid, service_date=(as_of - timedelta(days=age)).isoformat(), total_charge=amount)
@@ -33,18 +38,21 @@ def feed(lz: Landing, as_of: date) -> None:
     day before `as_of` (call it before each build: the file changes, so it arrives again)."""
     if not any(r["guarantor_id"] == "FEED" for r in lz.tables["guarantors"]):
         contactable(lz, "FEED")
-    lz.txn(f"T-FEED-{as_of:%Y%m%d}", "FEED", None, posted_at=(as_of - timedelta(days=1)).isoformat(),
-           amount="5.00")
+    lz.txn(f"T-FEED-{as_of:%Y%m%d}", "FEED", None, posted_at=(as_of - timedelta(days=1)).isoformat(), amount="5.00")
 
 
 def touches(wh: Warehouse, gid: str) -> dict[str, tuple[str, str | None]]:
     """Today's plan of a guarantor: step -> (status, hold_reason)."""
-    return {r[0]: (r[1], r[2]) for r in wh.rows(
-        "SELECT step, status, hold_reason FROM marts.fct_touches WHERE guarantor_id = ? AND is_planned_today",
-        [gid])}
+    return {
+        r[0]: (r[1], r[2])
+        for r in wh.rows(
+            "SELECT step, status, hold_reason FROM marts.fct_touches WHERE guarantor_id = ? AND is_planned_today", [gid]
+        )
+    }
 
 
 def hold_rules(wh: Warehouse, gid: str, step: str) -> set[str]:
-    rules = wh.one("SELECT hold_rules FROM marts.fct_touches WHERE guarantor_id = ? AND step = ? "
-                   "AND is_planned_today", [gid, step])
+    rules = wh.one(
+        "SELECT hold_rules FROM marts.fct_touches WHERE guarantor_id = ? AND step = ? AND is_planned_today", [gid, step]
+    )
     return set((rules or "").split(",")) - {""}

@@ -20,24 +20,29 @@ D = date(2026, 11, 20)
 
 
 def clinic(lz: Landing) -> None:
-    contactable(lz, "F1"); owes(lz, "F1", D, 5)                      # day-3 text due
-    contactable(lz, "F2"); owes(lz, "F2", D, 12)                     # statement 1 due
+    contactable(lz, "F1")
+    owes(lz, "F1", D, 5)  # day-3 text due
+    contactable(lz, "F2")
+    owes(lz, "F2", D, 12)  # statement 1 due
     contactable(lz, "PAYER")
-    lz.txn("T-OLD", "PAYER", None, posted_at="2026-11-14", amount="5.00",
-           updated_at="2026-11-14T16:00:00Z")                      # the newest posting: 5 days old
+    lz.txn(
+        "T-OLD", "PAYER", None, posted_at="2026-11-14", amount="5.00", updated_at="2026-11-14T16:00:00Z"
+    )  # the newest posting: 5 days old
 
 
 @pytest.fixture(scope="module")
 def nightly(tmp_path_factory, dbt_manifest) -> Warehouse:
     lz = Landing(tmp_path_factory.mktemp("nightly"))
     clinic(lz)
-    return lz.build(D)            # every file arrives 23:00 on D−1; the run starts 06:00 on D
+    return lz.build(D)  # every file arrives 23:00 on D−1; the run starts 06:00 on D
 
 
 def test_nightly_export_the_evening_before_is_fresh(nightly):
-    g = nightly.one("SELECT is_data_stale, newest_transactions_arrived_at, run_started_at "
-                    "FROM intermediate.int_touch_guardrails WHERE guarantor_id = 'F1'")
-    assert g == (False, datetime(2026, 11, 20, 5, 0), datetime(2026, 11, 20, 12, 0))   # UTC
+    g = nightly.one(
+        "SELECT is_data_stale, newest_transactions_arrived_at, run_started_at "
+        "FROM intermediate.int_touch_guardrails WHERE guarantor_id = 'F1'"
+    )
+    assert g == (False, datetime(2026, 11, 20, 5, 0), datetime(2026, 11, 20, 12, 0))  # UTC
     assert touches(nightly, "F1") == {"sms_reminder": ("due", None)}
     assert touches(nightly, "F2")["statement_1"] == ("due", None)
     assert nightly.one("SELECT count(*) FROM marts.rpt_hold_report WHERE rule = 'stale_data'") == 0
@@ -47,7 +52,7 @@ def test_nightly_export_the_evening_before_is_fresh(nightly):
 def quiet(tmp_path_factory, dbt_manifest) -> tuple[Landing, Warehouse]:
     lz = Landing(tmp_path_factory.mktemp("quiet"))
     clinic(lz)
-    lz.arrive("patient_transactions", lz.local(D - timedelta(days=3), 23))   # the last full export
+    lz.arrive("patient_transactions", lz.local(D - timedelta(days=3), 23))  # the last full export
     lz.empty_export("patient_transactions", lz.local(D - timedelta(days=1), 23))  # last night: nothing new
     return lz, lz.build(D)
 
@@ -64,9 +69,11 @@ def _rebuild_without_last_nights_export(wh: Warehouse, folder, *, resent_at: dat
     con = duckdb.connect(str(copy))
     try:
         con.execute("DELETE FROM raw.file_ledger WHERE file_name LIKE '%quiet%'")
-        if resent_at is not None:   # the same file, same name and bytes, sent again: its new mtime
-            con.execute("UPDATE raw.file_ledger SET mtime_ns = ? WHERE kind = 'patient_transactions'",
-                        [int(resent_at.timestamp()) * 10**9])
+        if resent_at is not None:  # the same file, same name and bytes, sent again: its new mtime
+            con.execute(
+                "UPDATE raw.file_ledger SET mtime_ns = ? WHERE kind = 'patient_transactions'",
+                [int(resent_at.timestamp()) * 10**9],
+            )
     finally:
         con.close()
     dbt_build(copy, select="int_touch_guardrails+")
@@ -86,9 +93,11 @@ def test_no_export_for_24_hours_holds_every_touch(quiet, tmp_path):
 def test_a_resent_copy_of_the_export_counts_from_its_new_arrival(quiet, tmp_path):
     lz, wh = quiet
     resent = _rebuild_without_last_nights_export(
-        wh, tmp_path / "resent", resent_at=lz.local(D - timedelta(days=1), 23, 30))
-    assert resent.one("SELECT newest_transactions_arrived_at FROM intermediate.int_touch_guardrails "
-                      "WHERE guarantor_id = 'F1'") == datetime(2026, 11, 20, 5, 30)
+        wh, tmp_path / "resent", resent_at=lz.local(D - timedelta(days=1), 23, 30)
+    )
+    assert resent.one(
+        "SELECT newest_transactions_arrived_at FROM intermediate.int_touch_guardrails WHERE guarantor_id = 'F1'"
+    ) == datetime(2026, 11, 20, 5, 30)
     assert touches(resent, "F1") == {"sms_reminder": ("due", None)}
 
 

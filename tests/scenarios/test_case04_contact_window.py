@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import shutil
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -25,8 +25,12 @@ from tests.warehouse.harness import Landing, Warehouse, dbt_build
 D = date(2026, 11, 20)
 ENV = {"COLLECTIONS_PAYLINK_SECRET": "ab" * 32}
 PEOPLE = {  # guarantor: (state, age) — the age picks the step due today
-    "E_SMS": ("NY", 5), "E_EMAIL": ("NY", 19), "E_CALL": ("NY", 27), "E_MAIL": ("NY", 12),
-    "C_SMS": ("IL", 5), "P_SMS": ("CA", 5),
+    "E_SMS": ("NY", 5),
+    "E_EMAIL": ("NY", 19),
+    "E_CALL": ("NY", 27),
+    "E_MAIL": ("NY", 12),
+    "C_SMS": ("IL", 5),
+    "P_SMS": ("CA", 5),
 }
 
 
@@ -37,7 +41,7 @@ def evening(tmp_path_factory, dbt_manifest):
         contactable(lz, gid, state=state, household_id=gid)
         owes(lz, gid, D, age)
     feed(lz, D)
-    wh = lz.build(D, run_started_at=lz.local(D, 20, 30))       # the sensor's late-evening run
+    wh = lz.build(D, run_started_at=lz.local(D, 20, 30))  # the sensor's late-evening run
     return lz, wh
 
 
@@ -46,15 +50,13 @@ def test_the_plan_defers_what_is_past_its_window(evening):
     assert touches(wh, "E_SMS") == {"sms_reminder": ("held", "contact_window_closed")}
     assert touches(wh, "E_EMAIL")["email_context"] == ("held", "contact_window_closed")
     assert touches(wh, "E_CALL")["live_call"] == ("held", "contact_window_closed")
-    assert touches(wh, "E_MAIL")["statement_1"] == ("due", None)            # a letter has no hour
-    assert touches(wh, "C_SMS") == {"sms_reminder": ("due", None)}           # open until 21:00 CT
+    assert touches(wh, "E_MAIL")["statement_1"] == ("due", None)  # a letter has no hour
+    assert touches(wh, "C_SMS") == {"sms_reminder": ("due", None)}  # open until 21:00 CT
     assert touches(wh, "P_SMS") == {"sms_reminder": ("due", None)}
-    report = {r[0]: r[1:] for r in wh.rows(
-        "SELECT guarantor_id, rule, citation FROM marts.rpt_hold_report")}
-    assert report == {g: ("contact_window_closed", "12 CFR 1006.6(b)(1)(i)")
-                      for g in ("E_SMS", "E_EMAIL", "E_CALL")}
+    report = {r[0]: r[1:] for r in wh.rows("SELECT guarantor_id, rule, citation FROM marts.rpt_hold_report")}
+    assert report == {g: ("contact_window_closed", "12 CFR 1006.6(b)(1)(i)") for g in ("E_SMS", "E_EMAIL", "E_CALL")}
     end = wh.one("SELECT contact_window_end_at FROM intermediate.int_touch_guardrails WHERE guarantor_id = 'E_SMS'")
-    assert end == datetime(2026, 11, 21, 2, 0)                                # 21:00 EST in UTC
+    assert end == datetime(2026, 11, 21, 2, 0)  # 21:00 EST in UTC
 
 
 @pytest.fixture(scope="module")
@@ -65,15 +67,19 @@ def handed_off(evening, tmp_path_factory):
     shutil.copy(wh.path, path)
     outbox = root / "outbox"
     policy = load_policy(lz.policy_path())
-    at = lz.local(D, 21, 5).astimezone(timezone.utc)       # the hand-off, 35 minutes later
-    reports = {c: dispatch(c, warehouse=path, outbox=outbox, policy=policy, as_of=D, now=at, environ=ENV)
-               for c in ("sms", "email", "mail", "phone")}
+    at = lz.local(D, 21, 5).astimezone(UTC)  # the hand-off, 35 minutes later
+    reports = {
+        c: dispatch(c, warehouse=path, outbox=outbox, policy=policy, as_of=D, now=at, environ=ENV)
+        for c in ("sms", "email", "mail", "phone")
+    }
     return lz, path, outbox, reports
 
 
 def _ledger(path) -> dict[str, tuple]:
-    return {r[0]: (r[1], r[2]) for r in Warehouse(path).rows(
-        "SELECT guarantor_id, status, status_reason FROM ops.send_ledger")}
+    return {
+        r[0]: (r[1], r[2])
+        for r in Warehouse(path).rows("SELECT guarantor_id, status, status_reason FROM ops.send_ledger")
+    }
 
 
 def test_nothing_leaves_after_its_window_and_the_ledger_says_why(handed_off):
@@ -95,13 +101,17 @@ def test_deferred_is_no_attempt_and_goes_out_the_next_morning(handed_off):
     lz, path, _, _ = handed_off
     nxt = D + timedelta(days=1)
     import duckdb
+
     from orchestration.raw.schema import write_run_context
+
     con = duckdb.connect(str(path))
     try:
         write_run_context(con, nxt, "next", lz.local(nxt, 6))
         # the night's export arrived 23:00 on D (the nightly file)
-        con.execute("UPDATE raw.file_ledger SET mtime_ns = ? WHERE kind = 'patient_transactions'",
-                    [int(lz.local(D, 23).timestamp()) * 10**9])
+        con.execute(
+            "UPDATE raw.file_ledger SET mtime_ns = ? WHERE kind = 'patient_transactions'",
+            [int(lz.local(D, 23).timestamp()) * 10**9],
+        )
     finally:
         con.close()
     dbt_build(path)

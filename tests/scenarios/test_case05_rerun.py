@@ -11,7 +11,7 @@ day's one slot. The date is then run again: nothing new leaves, no file changes.
 from __future__ import annotations
 
 import shutil
-from datetime import date, timezone
+from datetime import UTC, date
 
 import duckdb
 import pytest
@@ -29,9 +29,10 @@ CHANNELS = ("card", "sms", "email", "mail", "phone")
 
 def run_outreach(lz, path, outbox, hour: int):
     policy = load_policy(lz.policy_path())
-    at = lz.local(D, hour).astimezone(timezone.utc)
-    return {c: dispatch(c, warehouse=path, outbox=outbox, policy=policy, as_of=D, now=at, environ=ENV)
-            for c in CHANNELS}
+    at = lz.local(D, hour).astimezone(UTC)
+    return {
+        c: dispatch(c, warehouse=path, outbox=outbox, policy=policy, as_of=D, now=at, environ=ENV) for c in CHANNELS
+    }
 
 
 def snapshot(path, outbox) -> tuple[dict, dict]:
@@ -45,8 +46,14 @@ def day(tmp_path_factory, dbt_manifest):
     lz = Landing(tmp_path_factory.mktemp("rerun"))
     contactable(lz, "G_PLAN", phone="+1 000 555 0142", email_consent_at="")
     owes(lz, "G_PLAN", D, 36, "900.00")
-    lz.plan("PL-1", "G_PLAN", created_at="2026-10-20", installment_amount="300.00", installment_count=3,
-            first_due_date="2026-11-22")                 # first installment due in two days
+    lz.plan(
+        "PL-1",
+        "G_PLAN",
+        created_at="2026-10-20",
+        installment_amount="300.00",
+        installment_count=3,
+        first_due_date="2026-11-22",
+    )  # first installment due in two days
     feed(lz, D)
     wh = lz.build(D)
     root = tmp_path_factory.mktemp("rerun_run")
@@ -55,7 +62,7 @@ def day(tmp_path_factory, dbt_manifest):
     first_plan = touches(Warehouse(path), "G_PLAN")
     run_outreach(lz, path, outbox, 6)
     first = snapshot(path, outbox)
-    con = duckdb.connect(str(path))                      # the re-run of D, later in the day
+    con = duckdb.connect(str(path))  # the re-run of D, later in the day
     try:
         write_run_context(con, D, "rerun", lz.local(D, 11))
     finally:
@@ -63,8 +70,13 @@ def day(tmp_path_factory, dbt_manifest):
     dbt_build(path)
     second_plan = touches(Warehouse(path), "G_PLAN")
     run_outreach(lz, path, outbox, 11)
-    return {"first_plan": first_plan, "second_plan": second_plan, "first": first,
-            "second": snapshot(path, outbox), "path": path}
+    return {
+        "first_plan": first_plan,
+        "second_plan": second_plan,
+        "first": first,
+        "second": snapshot(path, outbox),
+        "path": path,
+    }
 
 
 def test_the_plan_knows_the_number_is_bad_and_gives_the_slot_to_the_letter(day):
@@ -79,6 +91,6 @@ def test_the_plan_knows_the_number_is_bad_and_gives_the_slot_to_the_letter(day):
 def test_a_rerun_of_the_date_changes_no_handed_off_file(day):
     files, ledger = day["first"]
     again_files, again_ledger = day["second"]
-    assert again_files == files                   # the same files, byte for byte; none added
+    assert again_files == files  # the same files, byte for byte; none added
     assert again_ledger == ledger
     assert day["second_plan"].get("plan_reminder") is None and day["second_plan"].get("statement_2") is None

@@ -6,7 +6,7 @@ defaulted, so the day-35 letter is the ordinary statement 2 and says nothing of 
 from __future__ import annotations
 
 import shutil
-from datetime import date, timezone
+from datetime import UTC, date
 
 import pytest
 from pypdf import PdfReader
@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from orchestration.actions.outreach.dispatch import dispatch
 from orchestration.policy.policy import load_policy
 from tests.scenarios.people import contactable, feed, owes
-from tests.warehouse.harness import Landing, Warehouse
+from tests.warehouse.harness import Landing
 
 D = date(2026, 11, 20)
 ENV = {"COLLECTIONS_PAYLINK_SECRET": "ab" * 32}
@@ -24,22 +24,36 @@ ENV = {"COLLECTIONS_PAYLINK_SECRET": "ab" * 32}
 def scenario(tmp_path_factory, dbt_manifest):
     lz = Landing(tmp_path_factory.mktemp("plan_confirmation"))
     for gid, paid in (("P_DEFAULTED", False), ("P_GOOD", True)):
-        contactable(lz, gid, sms_consent_at="", email_consent_at="", phone="")   # mail only
+        contactable(lz, gid, sms_consent_at="", email_consent_at="", phone="")  # mail only
         owes(lz, gid, D, 80, "600.00")
-        lz.plan(f"PL-{gid}", gid, created_at="2026-09-01", installment_amount="100.00", installment_count=6,
-                first_due_date="2026-09-15", status="active")   # the export says active
+        lz.plan(
+            f"PL-{gid}",
+            gid,
+            created_at="2026-09-01",
+            installment_amount="100.00",
+            installment_count=6,
+            first_due_date="2026-09-15",
+            status="active",
+        )  # the export says active
         if paid:
             for k, day in enumerate(("2026-09-15", "2026-10-15", "2026-11-15")):
                 lz.txn(f"T-{gid}-{k}", gid, f"E-{gid}", posted_at=day, amount="100.00", plan_id=f"PL-{gid}")
-        else:   # paid the first, missed Oct 15 and Nov 15 (judged after their 3-day grace)
+        else:  # paid the first, missed Oct 15 and Nov 15 (judged after their 3-day grace)
             lz.txn(f"T-{gid}-0", gid, f"E-{gid}", posted_at="2026-09-15", amount="100.00", plan_id=f"PL-{gid}")
     feed(lz, D)
     wh = lz.build(D)
     root = tmp_path_factory.mktemp("plan_confirmation_out")
     path, outbox = root / "warehouse.duckdb", root / "outbox"
     shutil.copy(wh.path, path)
-    dispatch("mail", warehouse=path, outbox=outbox, policy=load_policy(lz.policy_path()), as_of=D,
-             now=lz.local(D, 9).astimezone(timezone.utc), environ=ENV)
+    dispatch(
+        "mail",
+        warehouse=path,
+        outbox=outbox,
+        policy=load_policy(lz.policy_path()),
+        as_of=D,
+        now=lz.local(D, 9).astimezone(UTC),
+        environ=ENV,
+    )
     return wh, outbox / D.isoformat() / "statements"
 
 
@@ -55,8 +69,12 @@ def test_a_plan_exported_active_with_two_misses_is_defaulted(scenario):
 
 def test_the_letter_follows_the_computed_state(scenario):
     wh, folder = scenario
-    rows = {r["guarantor_id"]: r for r in wh.dicts(
-        "SELECT guarantor_id, touch_id, variant, plan_id FROM marts.fct_touch_audience WHERE step = 'statement_2'")}
+    rows = {
+        r["guarantor_id"]: r
+        for r in wh.dicts(
+            "SELECT guarantor_id, touch_id, variant, plan_id FROM marts.fct_touch_audience WHERE step = 'statement_2'"
+        )
+    }
     assert (rows["P_DEFAULTED"]["variant"], rows["P_DEFAULTED"]["plan_id"]) == (None, None)
     assert (rows["P_GOOD"]["variant"], rows["P_GOOD"]["plan_id"]) == ("plan_confirmation", "PL-P_GOOD")
     defaulted = _pdf_text(folder, rows["P_DEFAULTED"]["touch_id"])

@@ -37,21 +37,34 @@ def wh(tmp_path_factory, dbt_manifest):
 
 
 def test_any_earlier_placement_blocks_eligibility(wh):
-    rows = {r["guarantor_id"]: r for r in wh.dicts(
-        "SELECT guarantor_id, eligible, failed_rules, was_placed_before FROM marts.fct_placement_eligibility "
-        "WHERE guarantor_id LIKE 'X_%'")}
+    rows = {
+        r["guarantor_id"]: r
+        for r in wh.dicts(
+            "SELECT guarantor_id, eligible, failed_rules, was_placed_before FROM marts.fct_placement_eligibility "
+            "WHERE guarantor_id LIKE 'X_%'"
+        )
+    }
     assert rows["X_CONTROL"]["eligible"] is True
     for gid in ("X_EARLIER_EPISODE", "X_AGENCY_ONLY"):
-        assert (rows[gid]["eligible"], rows[gid]["failed_rules"], rows[gid]["was_placed_before"]) == \
-            (False, "already_placed", True), gid
-    history = dict(wh.rows("SELECT placement_id, status FROM intermediate.int_placement_history "
-                           "WHERE guarantor_id LIKE 'X_%'"))
+        assert (rows[gid]["eligible"], rows[gid]["failed_rules"], rows[gid]["was_placed_before"]) == (
+            False,
+            "already_placed",
+            True,
+        ), gid
+    history = dict(
+        wh.rows("SELECT placement_id, status FROM intermediate.int_placement_history WHERE guarantor_id LIKE 'X_%'")
+    )
     assert history == {"PLC-OLD": "closed_paid", "HIST-9": "closed_uncollectible"}
 
 
 def test_the_queue_and_the_extract_follow_the_mart(wh, tmp_path):
-    review = {r[0] for r in wh.rows("SELECT guarantor_id FROM marts.fct_queue_items "
-                                    "WHERE queue = 'placement_review' AND guarantor_id LIKE 'X_%'")}
+    review = {
+        r[0]
+        for r in wh.rows(
+            "SELECT guarantor_id FROM marts.fct_queue_items "
+            "WHERE queue = 'placement_review' AND guarantor_id LIKE 'X_%'"
+        )
+    }
     assert review == {"X_CONTROL"}
     con = duckdb.connect(str(wh.path), read_only=True)
     try:

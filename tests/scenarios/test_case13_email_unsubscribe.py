@@ -26,20 +26,31 @@ def _day(tmp_path_factory, name: str, *, unsubscribed: bool):
     lz = Landing(tmp_path_factory.mktemp(name))
     for gid in PEOPLE:
         contactable(lz, gid, state="IL", household_id=gid)
-        owes(lz, gid, D, 19)                               # day 18: the e-mail is due today
-    if unsubscribed:                                       # clicked the link of an earlier e-mail
+        owes(lz, gid, D, 19)  # day 18: the e-mail is due today
+    if unsubscribed:  # clicked the link of an earlier e-mail
         at = lz.local(D - timedelta(days=2), 19)
-        lz.sendgrid_event("group_unsubscribe", touch_id="earlier", guarantor_id="U_LEAVES",
-                          timestamp=int(at.timestamp()), asm_group_id=21000)
+        lz.sendgrid_event(
+            "group_unsubscribe",
+            touch_id="earlier",
+            guarantor_id="U_LEAVES",
+            timestamp=int(at.timestamp()),
+            asm_group_id=21000,
+        )
     feed(lz, D)
     wh = lz.build(D)
     fake = FakeSendGrid().start()
     try:
-        environ = {"SENDGRID_API_KEY": API_KEY, "SENDGRID_API_HOST": fake.url,
-                   "COLLECTIONS_PAYLINK_SECRET": "ab" * 32}
+        environ = {"SENDGRID_API_KEY": API_KEY, "SENDGRID_API_HOST": fake.url, "COLLECTIONS_PAYLINK_SECRET": "ab" * 32}
         policy = load_policy(lz.policy_path())
-        report = dispatch("email", warehouse=wh.path, outbox=lz.root / "outbox", policy=policy, as_of=D,
-                          now=lz.local(D, 9), environ=environ)
+        report = dispatch(
+            "email",
+            warehouse=wh.path,
+            outbox=lz.root / "outbox",
+            policy=policy,
+            as_of=D,
+            now=lz.local(D, 9),
+            environ=environ,
+        )
     finally:
         fake.stop()
     guarantors = [p["custom_args"]["guarantor_id"] for r in fake.requests for p in r["body"]["personalizations"]]
@@ -71,4 +82,4 @@ def test_a_group_unsubscribe_stops_the_next_email(after):
     wh, _, report, _, guarantors = after
     assert guarantors == ["U_STAYS"] and report.handed_off == 1
     status, reason = touches(wh, "U_LEAVES")["email_context"]
-    assert (status, reason) == ("skipped", "email_unsubscribed")      # the channel is blocked
+    assert (status, reason) == ("skipped", "email_unsubscribed")  # the channel is blocked

@@ -32,26 +32,51 @@ def huddle_data() -> HuddleData:
         up = k["healthy_direction"] == "up"
         last = 10.0
         change = {"win": 2.0 if up else -2.0, "slip": -1.0 - i if up else 1.0 + i, "flat": 0.0}[section]
-        trend = tuple((WEEK - timedelta(weeks=w), (last + change) if w == 0 else last - w)
-                      for w in range(5, -1, -1))
-        lines.append(KpiLine(
-            kpi=k["kpi"], unit=k["unit"], healthy_direction=k["healthy_direction"], this_week_value=last + change,
-            last_week_value=last, change=change, relative_change=change / last, section=section,
-            section_order={"win": 1, "slip": 2, "flat": 3}[section], kpi_order=int(k["kpi_order"]),
-            is_suggested_change=(i == 7), suggested_change=k["suggested_change"] if i == 7 else None,
-            trend=trend))
-    return HuddleData(week_ending=WEEK, as_of_date=date(2026, 11, 20), policy_version="v-test", kpis=lines,
-                      runs=[RunLine("2026-11-19", "r1" * 8, "FAILURE", checks=3, failed=1),
-                            RunLine("2026-11-20", "r2" * 8, "STARTED", checks=3, warned=1)],
-                      checks=[CheckLine("2026-11-19", "r1" * 8, "raw/guarantors", "ge_raw_guarantors", False, "ERROR",
-                                        "expect_column_values_to_not_be_null(guarantor_id): 2 rows"),
-                              CheckLine("2026-11-20", "r2" * 8, "marts/fct_touch_audience", "ge_touch_audience",
-                                        False, "WARN", "")])
+        trend = tuple((WEEK - timedelta(weeks=w), (last + change) if w == 0 else last - w) for w in range(5, -1, -1))
+        lines.append(
+            KpiLine(
+                kpi=k["kpi"],
+                unit=k["unit"],
+                healthy_direction=k["healthy_direction"],
+                this_week_value=last + change,
+                last_week_value=last,
+                change=change,
+                relative_change=change / last,
+                section=section,
+                section_order={"win": 1, "slip": 2, "flat": 3}[section],
+                kpi_order=int(k["kpi_order"]),
+                is_suggested_change=(i == 7),
+                suggested_change=k["suggested_change"] if i == 7 else None,
+                trend=trend,
+            )
+        )
+    return HuddleData(
+        week_ending=WEEK,
+        as_of_date=date(2026, 11, 20),
+        policy_version="v-test",
+        kpis=lines,
+        runs=[
+            RunLine("2026-11-19", "r1" * 8, "FAILURE", checks=3, failed=1),
+            RunLine("2026-11-20", "r2" * 8, "STARTED", checks=3, warned=1),
+        ],
+        checks=[
+            CheckLine(
+                "2026-11-19",
+                "r1" * 8,
+                "raw/guarantors",
+                "ge_raw_guarantors",
+                False,
+                "ERROR",
+                "expect_column_values_to_not_be_null(guarantor_id): 2 rows",
+            ),
+            CheckLine("2026-11-20", "r2" * 8, "marts/fct_touch_audience", "ge_touch_audience", False, "WARN", ""),
+        ],
+    )
 
 
 def parse(page: str) -> ET.Element:
     assert page.startswith("<!DOCTYPE html>")
-    return ET.fromstring(page.split("\n", 1)[1])      # well-formed markup: parses as XML
+    return ET.fromstring(page.split("\n", 1)[1])  # well-formed markup: parses as XML
 
 
 def test_every_kpi_is_on_the_page_wins_before_slips():
@@ -59,18 +84,22 @@ def test_every_kpi_is_on_the_page_wins_before_slips():
     page = render_huddle(data)
     root = parse(page)
     rows = [e.get("data-kpi") for e in root.iter("tr") if e.get("data-kpi")]
-    assert sorted(rows) == sorted(k["kpi"] for k in seed_kpis())          # every KPI, once
+    assert sorted(rows) == sorted(k["kpi"] for k in seed_kpis())  # every KPI, once
     sections = [s.get("id") for s in root.iter("section")]
     assert sections == ["wins", "slips", "flats", "change", "quality"]
-    by_section = {s.get("id"): [e.get("data-kpi") for e in s.iter("tr") if e.get("data-kpi")]
-                  for s in root.iter("section")}
+    by_section = {
+        s.get("id"): [e.get("data-kpi") for e in s.iter("tr") if e.get("data-kpi")] for s in root.iter("section")
+    }
     assert by_section["wins"] == [k.kpi for k in data.kpis if k.section == "win"]
     assert by_section["slips"] == [k.kpi for k in data.kpis if k.section == "slip"]
     assert page.index('id="wins"') < page.index('id="slips"') < page.index('id="change"')
     # one chart per KPI, inline (self-contained: no script, no external reference)
     assert len([e for e in root.iter("{http://www.w3.org/2000/svg}svg")]) == len(rows)
-    assert "<script" not in page and "src=" not in page and "http://" not in page.replace(
-        'xmlns="http://www.w3.org/2000/svg"', "")
+    assert (
+        "<script" not in page
+        and "src=" not in page
+        and "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    )
 
 
 def test_suggested_change_is_the_flagged_slip_with_its_text():
@@ -119,16 +148,20 @@ def test_no_person_level_data_on_the_page():
 
 # ---------------------------------------------------------------- data quality, real instance
 
+
 def _job():
     parts = dg.DailyPartitionsDefinition(start_date="2026-11-01")
 
-    @dg.asset(partitions_def=parts, check_specs=[dg.AssetCheckSpec("rows_ok", asset="table_a"),
-                                                 dg.AssetCheckSpec("dates_ok", asset="table_a")])
+    @dg.asset(
+        partitions_def=parts,
+        check_specs=[dg.AssetCheckSpec("rows_ok", asset="table_a"), dg.AssetCheckSpec("dates_ok", asset="table_a")],
+    )
     def table_a(context):
         bad = context.partition_key == "2026-11-18"
         yield dg.Output(1)
-        yield dg.AssetCheckResult(check_name="rows_ok", passed=not bad,
-                                  metadata={"dagster_dbt/failed_row_count": 3} if bad else {})
+        yield dg.AssetCheckResult(
+            check_name="rows_ok", passed=not bad, metadata={"dagster_dbt/failed_row_count": 3} if bad else {}
+        )
         yield dg.AssetCheckResult(check_name="dates_ok", passed=False, severity=dg.AssetCheckSeverity.WARN)
 
     defs = dg.Definitions(assets=[table_a], jobs=[dg.define_asset_job("daily_job", partitions_def=parts)])
@@ -141,11 +174,12 @@ def test_week_quality_reads_every_run_of_the_week_back():
         for day in ("2026-11-12", "2026-11-13", "2026-11-18", "2026-11-20"):
             job.execute_in_process(partition_key=day, instance=instance, raise_on_error=False)
         runs, checks = week_quality(instance, "daily_job", date(2026, 11, 20))
-    assert [r.as_of_date for r in runs] == ["2026-11-18", "2026-11-20"]      # 14th..20th only
+    assert [r.as_of_date for r in runs] == ["2026-11-18", "2026-11-20"]  # 14th..20th only
     assert [(r.checks, r.failed, r.warned) for r in runs] == [(2, 1, 1), (2, 0, 1)]
     failed = [c for c in checks if not c.passed and c.severity == "ERROR"]
-    assert [(c.as_of_date, c.asset, c.check, c.detail) for c in failed] == \
-        [("2026-11-18", "table_a", "rows_ok", "3 failing row(s)")]
+    assert [(c.as_of_date, c.asset, c.check, c.detail) for c in failed] == [
+        ("2026-11-18", "table_a", "rows_ok", "3 failing row(s)")
+    ]
     rows = list(csv.DictReader(io.StringIO(quality_csv(runs, checks))))
     assert len(rows) == 4 and {r["run_status"] for r in rows} == {"SUCCESS"}
     assert sum(r["passed"] == "false" for r in rows) == 3
@@ -156,6 +190,7 @@ def test_every_kpi_of_the_seed_has_a_consistent_label():
     from pathlib import Path
 
     from orchestration.serving.huddle import KPI_LABELS
+
     seed = Path(__file__).parents[2] / "dbt_project" / "seeds" / "scorecard_kpis.csv"
     kpis = [r["kpi"] for r in csv.DictReader(seed.open())]
     assert sorted(KPI_LABELS) == sorted(kpis)

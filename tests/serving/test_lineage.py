@@ -28,8 +28,15 @@ def test_every_asset_has_a_stage_group_a_description_and_an_owner():
 def test_published_tables_are_analytics_only_for_previews():
     from orchestration.serving.assets import ANALYTICS, STAFF
 
-    assert set(ANALYTICS.tables) == {"rpt_aging", "rpt_weekly_scorecard", "rpt_huddle", "rpt_hold_counts",
-                                   "rpt_dispute_root_causes", "rpt_move_scorecard", "rpt_cohort_yield"}
+    assert set(ANALYTICS.tables) == {
+        "rpt_aging",
+        "rpt_weekly_scorecard",
+        "rpt_huddle",
+        "rpt_hold_counts",
+        "rpt_dispute_root_causes",
+        "rpt_move_scorecard",
+        "rpt_cohort_yield",
+    }
     assert not set(ANALYTICS.tables) & set(STAFF.tables)
 
 
@@ -42,6 +49,6 @@ def test_table_metadata_counts_rows_and_previews_five(tmp_path):
     assert meta["dagster/row_count"] == 8
     lines = meta["preview"].value.splitlines()
     assert lines[0] == "| bucket_order | aging_bucket |" and len(lines) == 2 + 5
-    assert lines[2] == "| 0 | b\\|0 |"                     # pipes escaped
+    assert lines[2] == "| 0 | b\\|0 |"  # pipes escaped
     assert "preview" not in table_metadata(db, ("rpt_aging",), preview=False)["rpt_aging"]
     assert markdown_table(["a"], [(None,)]).splitlines()[-1] == "|  |"

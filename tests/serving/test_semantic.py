@@ -12,17 +12,24 @@ import pytest
 from orchestration.serving.semantic import add_metric_definitions, metric_definitions
 
 MANIFEST = {
-    "semantic_models": [{
-        "node_relation": {"alias": "fct_scorecard_observations"},
-        "measures": [
-            {"name": "kept", "agg": "sum", "expr": "case when kpi = 'kept' then numerator end"},
-            {"name": "due", "agg": "sum", "expr": "case when kpi = 'kept' then denominator end"},
-            {"name": "days", "agg": "median", "expr": "case when kpi = 'days' then measure end"},
-        ],
-    }],
+    "semantic_models": [
+        {
+            "node_relation": {"alias": "fct_scorecard_observations"},
+            "measures": [
+                {"name": "kept", "agg": "sum", "expr": "case when kpi = 'kept' then numerator end"},
+                {"name": "due", "agg": "sum", "expr": "case when kpi = 'kept' then denominator end"},
+                {"name": "days", "agg": "median", "expr": "case when kpi = 'days' then measure end"},
+            ],
+        }
+    ],
     "metrics": [
-        {"name": "kept_rate", "label": "Kept", "type": "ratio", "description": "Kept\n÷ due.",
-         "type_params": {"numerator": {"name": "kept"}, "denominator": {"name": "due"}}},
+        {
+            "name": "kept_rate",
+            "label": "Kept",
+            "type": "ratio",
+            "description": "Kept\n÷ due.",
+            "type_params": {"numerator": {"name": "kept"}, "denominator": {"name": "due"}},
+        },
         {"name": "kept", "label": "Kept (n)", "type": "simple", "type_params": {"measure": {"name": "kept"}}},
         {"name": "due", "label": "Due (n)", "type": "simple", "type_params": {"measure": {"name": "due"}}},
         {"name": "days", "label": "Days", "type": "simple", "type_params": {"measure": {"name": "days"}}},
@@ -32,18 +39,21 @@ MANIFEST = {
 
 def test_each_metric_is_one_aggregate_that_computes_it():
     con = duckdb.connect()
-    con.execute("CREATE TABLE fct_scorecard_observations AS SELECT * FROM (VALUES "
-                "('kept', 1, 1, NULL), ('kept', 0, 1, NULL), ('kept', 1, 1, NULL), ('kept', 0, 0, NULL), "
-                "('days', NULL, NULL, 3), ('days', NULL, NULL, 10)) AS t(kpi, numerator, denominator, measure)")
+    con.execute(
+        "CREATE TABLE fct_scorecard_observations AS SELECT * FROM (VALUES "
+        "('kept', 1, 1, NULL), ('kept', 0, 1, NULL), ('kept', 1, 1, NULL), ('kept', 0, 0, NULL), "
+        "('days', NULL, NULL, 3), ('days', NULL, NULL, 10)) AS t(kpi, numerator, denominator, measure)"
+    )
     n = add_metric_definitions(con, MANIFEST)
     rows = con.execute("SELECT metric, description, sql_expression FROM metric_definitions ORDER BY metric").fetchall()
     assert n == 4 and [r[0] for r in rows] == ["days", "due", "kept", "kept_rate"]
-    assert rows[3][1] == "Kept ÷ due."                        # one line, as a BI tool shows it
+    assert rows[3][1] == "Kept ÷ due."  # one line, as a BI tool shows it
     got = {m: con.execute(f"SELECT {sql} FROM fct_scorecard_observations").fetchall()[0][0] for m, _, sql in rows}
     assert got == {"days": 6.5, "due": 3, "kept": 2, "kept_rate": pytest.approx(2 / 3)}
     # a zero denominator gives null, as MetricFlow's ratio does
-    assert con.execute(f"SELECT {dict((m, s) for m, _, s in rows)['kept_rate']} "
-                       "FROM fct_scorecard_observations WHERE denominator = 0").fetchall() == [(None,)]
+    assert con.execute(
+        f"SELECT {dict((m, s) for m, _, s in rows)['kept_rate']} FROM fct_scorecard_observations WHERE denominator = 0"
+    ).fetchall() == [(None,)]
 
 
 @pytest.mark.parametrize("change", ["derived", "filtered", "percentile"])

@@ -37,8 +37,10 @@ def spark_ready() -> str:
     """Skip unless Java 17+ and the Spark extras (`make install-spark`) are present."""
     found = java_version()
     if found is None:
-        pytest.skip("Spark tests skipped: no Java found (pyspark 4 needs Java 17 or newer on "
-                    "PATH or JAVA_HOME; Debian: apt-get install openjdk-17-jre-headless)")
+        pytest.skip(
+            "Spark tests skipped: no Java found (pyspark 4 needs Java 17 or newer on "
+            "PATH or JAVA_HOME; Debian: apt-get install openjdk-17-jre-headless)"
+        )
     major, line = found
     if major < 17:
         pytest.skip(f"Spark tests skipped: pyspark 4 needs Java 17 or newer, found {line!r}")
@@ -46,8 +48,10 @@ def spark_ready() -> str:
         import dbt.adapters.spark  # noqa: F401
         import pyspark  # noqa: F401
     except ImportError as exc:
-        pytest.skip(f"Spark tests skipped: the Spark extras are not installed ({exc}); "
-                    "run `make test-spark` (it installs requirements-spark.lock)")
+        pytest.skip(
+            f"Spark tests skipped: the Spark extras are not installed ({exc}); "
+            "run `make test-spark` (it installs requirements-spark.lock)"
+        )
     return line
 
 

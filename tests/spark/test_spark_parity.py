@@ -37,13 +37,25 @@ def _dbt(args: list[str], target_path: Path):
     """dbt in this process (the Spark session of the session method lives here too)."""
     from dbt.cli.main import dbtRunner
 
-    full = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--target-path", str(target_path), "--log-path", str(target_path / "logs"),
-            "--no-use-colors", "--quiet"]
+    full = [
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(target_path / "logs"),
+        "--no-use-colors",
+        "--quiet",
+    ]
     res = dbtRunner().invoke(full)
-    failures = [f"{r.node.name}: {r.status} {r.message}"
-                for r in (getattr(res.result, "results", None) or [])
-                if str(getattr(r, "status", "")) not in ("success", "pass", "skipped")]
+    failures = [
+        f"{r.node.name}: {r.status} {r.message}"
+        for r in (getattr(res.result, "results", None) or [])
+        if str(getattr(r, "status", "")) not in ("success", "pass", "skipped")
+    ]
     assert res.success, f"dbt {' '.join(args)} failed:\n" + "\n".join(failures or [str(res.exception)])
     return res
 
@@ -57,8 +69,9 @@ def _daily_job() -> None:
 
     job = daily_job_without_dbt_tests()
     with dg.DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(partition_key=AS_OF.isoformat(), instance=instance,
-                                        raise_on_error=False, run_config=QUIET)
+        result = job.execute_in_process(
+            partition_key=AS_OF.isoformat(), instance=instance, raise_on_error=False, run_config=QUIET
+        )
     assert result.success, [e.message for e in result.all_events if e.is_failure]
 
 
@@ -79,16 +92,18 @@ def _norm(v):
 
 
 def _sort_key(row: tuple) -> tuple:
-    return tuple((x is None, type(x).__name__ if not isinstance(x, (int, float)) else "n",
-                  x if x is not None else 0) for x in row)
+    return tuple(
+        (x is None, type(x).__name__ if not isinstance(x, (int, float)) else "n", x if x is not None else 0)
+        for x in row
+    )
 
 
 @pytest.fixture(scope="module")
 def builds(spark_ready, dbt_manifest, build_timings, tmp_path_factory):
     """The clinic, the daily job, then dbt on both engines; yields how to read each side."""
+    from orchestration.core.settings import export_warehouse_path, folder_env
     from orchestration.raw.export_parquet import export_raw
     from orchestration.sample.generator import generate
-    from orchestration.core.settings import export_warehouse_path, folder_env
     from tests.warehouse.harness import _release_duckdb
 
     root = tmp_path_factory.mktemp("spark_parity")
@@ -100,7 +115,7 @@ def builds(spark_ready, dbt_manifest, build_timings, tmp_path_factory):
     time.tzset()
     try:
         export_warehouse_path()
-        _daily_job()                      # raw layer, send ledger, placement ledger of a real day
+        _daily_job()  # raw layer, send ledger, placement ledger of a real day
         warehouse = root / "warehouse.duckdb"
 
         t0 = time.perf_counter()
@@ -113,17 +128,26 @@ def builds(spark_ready, dbt_manifest, build_timings, tmp_path_factory):
         build_timings["export raw+ops to Parquet"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        _dbt(["run-operation", "register_raw_parquet", "--target", "spark",
-              "--args", f"{{path: '{root / 'raw_parquet'}'}}"], root / "target-spark")
+        _dbt(
+            [
+                "run-operation",
+                "register_raw_parquet",
+                "--target",
+                "spark",
+                "--args",
+                f"{{path: '{root / 'raw_parquet'}'}}",
+            ],
+            root / "target-spark",
+        )
         build_timings["spark: start + register raw tables"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         spark_res = _dbt(["build", "--target", "spark"], root / "target-spark")
         build_timings["spark: dbt build"] = time.perf_counter() - t0
 
         from pyspark.sql import SparkSession
+
         spark = SparkSession.builder.getOrCreate()
-        yield {"warehouse": warehouse, "spark": spark, "duck": duck, "spark_res": spark_res,
-               "exported": exported}
+        yield {"warehouse": warehouse, "spark": spark, "duck": duck, "spark_res": spark_res, "exported": exported}
     finally:
         for k, v in old.items():
             if v is None:
@@ -136,9 +160,12 @@ def builds(spark_ready, dbt_manifest, build_timings, tmp_path_factory):
 def _duck_tables(b) -> list[str]:
     con = duckdb.connect(str(b["warehouse"]), read_only=True)
     try:
-        return [r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
-            "ORDER BY 1").fetchall()]
+        return [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY 1"
+            ).fetchall()
+        ]
     finally:
         con.close()
 
@@ -183,7 +210,7 @@ def test_every_model_and_test_passes_on_both(builds):
 def test_export_holds_the_ledgers_the_models_read(builds):
     by_name = {f"{e.schema}.{e.table}": e.rows for e in builds["exported"]}
     assert by_name["ops.send_ledger"] > 0, "the daily job should have planned touches"
-    assert by_name["raw.guarantors"] >= GUARANTORS          # the defects add a few
+    assert by_name["raw.guarantors"] >= GUARANTORS  # the defects add a few
     assert by_name["raw.run_context"] == 1
 
 
@@ -194,8 +221,16 @@ def test_same_marts_same_columns_same_counts(marts):
         assert len(drows) == len(srows), f"{table}: {len(drows)} rows on DuckDB, {len(srows)} on Spark"
     # the comparison means something only if the clinic fills the marts
     # (fct_touch_audience is empty here: the daily job already sent today's touches)
-    for table in ("fct_encounter_balances", "fct_touches", "fct_queue_items", "fct_placement_eligibility",
-                  "dim_guarantor_status", "rpt_aging", "rpt_weekly_scorecard", "rpt_hold_report"):
+    for table in (
+        "fct_encounter_balances",
+        "fct_touches",
+        "fct_queue_items",
+        "fct_placement_eligibility",
+        "dim_guarantor_status",
+        "rpt_aging",
+        "rpt_weekly_scorecard",
+        "rpt_hold_report",
+    ):
         assert marts[table][0][1], f"{table} is empty: nothing compared"
 
 
@@ -203,13 +238,13 @@ def test_same_sums_per_numeric_column(marts):
     for table, ((cols, drows), (_, srows)) in marts.items():
         for i, col in enumerate(cols):
             dvals = [r[i] for r in drows if r[i] is not None]
-            if not dvals or not all(isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)
-                                    for v in dvals):
+            if not dvals or not all(isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) for v in dvals):
                 continue
             svals = [r[i] for r in srows if r[i] is not None]
             assert len(dvals) == len(svals), f"{table}.{col}: null counts differ"
-            assert round(sum(float(v) for v in dvals), 4) == round(sum(float(v) for v in svals), 4), \
+            assert round(sum(float(v) for v in dvals), 4) == round(sum(float(v) for v in svals), 4), (
                 f"{table}.{col}: sums differ"
+            )
 
 
 def test_same_rows(marts):
@@ -221,7 +256,6 @@ def test_same_rows(marts):
         s = sorted((tuple(_norm(v) for v in r) for r in srows), key=_sort_key)
         only_d = [r for r in d if r not in s][:3]
         only_s = [r for r in s if r not in d][:3]
-        assert d == s, (f"{table}: rows differ; columns {cols}\n"
-                        f"  only on DuckDB: {only_d}\n  only on Spark:  {only_s}")
+        assert d == s, f"{table}: rows differ; columns {cols}\n  only on DuckDB: {only_d}\n  only on Spark:  {only_s}"
         compared += 1
     assert compared == len(marts)

@@ -27,7 +27,7 @@ import csv
 import os
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,11 +35,11 @@ from typing import Any
 import duckdb
 import yaml
 
+from orchestration.core.settings import DBT_PROJECT_DIR
 from orchestration.landing.contract import CSV_BY_NAME
 from orchestration.policy.policy import DEFAULT_POLICY_PATH, load_policy
 from orchestration.raw.ingest import ingest
 from orchestration.raw.schema import ensure_schema, write_run_context
-from orchestration.core.settings import DBT_PROJECT_DIR
 
 UPDATED = "2026-01-01T00:00:00Z"
 
@@ -78,10 +78,10 @@ class Landing:
         self.events: list[dict] = []
         self.send_ledger: list[dict] = []
         self.policy_overrides: dict[str, dict] = {}
-        self.arrivals: dict[str, datetime] = {}          # landing kind -> arrival (aware)
+        self.arrivals: dict[str, datetime] = {}  # landing kind -> arrival (aware)
         self.empty_exports: list[tuple[str, str, datetime]] = []
-        self._written: dict[Path, tuple[str, float]] = {}   # file -> (sha256, mtime) of the last build
-        self._as_of: date | None = None                      # the date being built (arrival times)
+        self._written: dict[Path, tuple[str, float]] = {}  # file -> (sha256, mtime) of the last build
+        self._as_of: date | None = None  # the date being built (arrival times)
 
     # --- PM and ops rows ---------------------------------------------------------------
     def add(self, table: str, **row: Any) -> dict:
@@ -95,21 +95,70 @@ class Landing:
         kw.setdefault("state", "IL")
         return self.add("guarantors", guarantor_id=gid, **kw)
 
-    def encounter(self, eid: str, gid: str, *, service_date: str, total_charge: str = "100.00",
-                  primary_payer_id: str = "SELFPAY", **kw: Any) -> dict:
+    def encounter(
+        self,
+        eid: str,
+        gid: str,
+        *,
+        service_date: str,
+        total_charge: str = "100.00",
+        primary_payer_id: str = "SELFPAY",
+        **kw: Any,
+    ) -> dict:
         kw.setdefault("patient_id", f"P-{gid}")
-        return self.add("encounters", encounter_id=eid, guarantor_id=gid, service_date=service_date,
-                        total_charge=total_charge, primary_payer_id=primary_payer_id, **kw)
+        return self.add(
+            "encounters",
+            encounter_id=eid,
+            guarantor_id=gid,
+            service_date=service_date,
+            total_charge=total_charge,
+            primary_payer_id=primary_payer_id,
+            **kw,
+        )
 
-    def txn(self, tid: str, gid: str, eid: str | None, *, posted_at: str, type: str = "payment",
-            amount: str = "10.00", **kw: Any) -> dict:
-        return self.add("patient_transactions", transaction_id=tid, guarantor_id=gid,
-                        encounter_id=eid or "", posted_at=posted_at, type=type, amount=amount, **kw)
+    def txn(
+        self,
+        tid: str,
+        gid: str,
+        eid: str | None,
+        *,
+        posted_at: str,
+        type: str = "payment",
+        amount: str = "10.00",
+        **kw: Any,
+    ) -> dict:
+        return self.add(
+            "patient_transactions",
+            transaction_id=tid,
+            guarantor_id=gid,
+            encounter_id=eid or "",
+            posted_at=posted_at,
+            type=type,
+            amount=amount,
+            **kw,
+        )
 
-    def contact(self, cid: str, gid: str, *, occurred_at: str, channel: str = "call",
-                direction: str = "outbound", outcome: str = "connected", **kw: Any) -> dict:
-        return self.add("contact_log", contact_id=cid, guarantor_id=gid, occurred_at=occurred_at,
-                        channel=channel, direction=direction, outcome=outcome, **kw)
+    def contact(
+        self,
+        cid: str,
+        gid: str,
+        *,
+        occurred_at: str,
+        channel: str = "call",
+        direction: str = "outbound",
+        outcome: str = "connected",
+        **kw: Any,
+    ) -> dict:
+        return self.add(
+            "contact_log",
+            contact_id=cid,
+            guarantor_id=gid,
+            occurred_at=occurred_at,
+            channel=channel,
+            direction=direction,
+            outcome=outcome,
+            **kw,
+        )
 
     def dispute(self, did: str, gid: str, *, opened_at: str, **kw: Any) -> dict:
         kw.setdefault("reason", "amount_incorrect")
@@ -118,31 +167,83 @@ class Landing:
     def hardship(self, aid: str, gid: str, *, submitted_at: str, **kw: Any) -> dict:
         return self.add("hardship", application_id=aid, guarantor_id=gid, submitted_at=submitted_at, **kw)
 
-    def plan(self, pid: str, gid: str, *, created_at: str, installment_amount: str, installment_count: int,
-             first_due_date: str, frequency: str = "monthly", status: str = "active", **kw: Any) -> dict:
+    def plan(
+        self,
+        pid: str,
+        gid: str,
+        *,
+        created_at: str,
+        installment_amount: str,
+        installment_count: int,
+        first_due_date: str,
+        frequency: str = "monthly",
+        status: str = "active",
+        **kw: Any,
+    ) -> dict:
         kw.setdefault("total_amount", str(Decimal(installment_amount) * installment_count))
-        return self.add("payment_plans", plan_id=pid, guarantor_id=gid, created_at=created_at,
-                        installment_amount=installment_amount, installment_count=str(installment_count),
-                        first_due_date=first_due_date, frequency=frequency, status=status, **kw)
+        return self.add(
+            "payment_plans",
+            plan_id=pid,
+            guarantor_id=gid,
+            created_at=created_at,
+            installment_amount=installment_amount,
+            installment_count=str(installment_count),
+            first_due_date=first_due_date,
+            frequency=frequency,
+            status=status,
+            **kw,
+        )
 
     def agency(self, aid: str, gid: str, *, occurred_at: str, event: str, **kw: Any) -> dict:
-        return self.add("agency_activity", activity_id=aid, guarantor_id=gid, occurred_at=occurred_at,
-                        event=event, **kw)
+        return self.add(
+            "agency_activity", activity_id=aid, guarantor_id=gid, occurred_at=occurred_at, event=event, **kw
+        )
 
     # --- remittances, events, ledger, policy --------------------------------------------
-    def claim(self, eid: str, *, payment_date: str, charge: str, paid: str, pr: str, clp07: str,
-              status: str = "1", payer: str = "AETNA", deductible: str | None = None,
-              coinsurance: str | None = None, copay: str | None = None) -> dict:
+    def claim(
+        self,
+        eid: str,
+        *,
+        payment_date: str,
+        charge: str,
+        paid: str,
+        pr: str,
+        clp07: str,
+        status: str = "1",
+        payer: str = "AETNA",
+        deductible: str | None = None,
+        coinsurance: str | None = None,
+        copay: str | None = None,
+    ) -> dict:
         """One CLP; claims with the same (payer, payment_date) share a file. PR split defaults
         to all-deductible."""
-        c = dict(eid=eid, payment_date=payment_date, charge=charge, paid=paid, pr=pr, clp07=clp07,
-                 status=status, payer=payer, deductible=deductible, coinsurance=coinsurance, copay=copay)
+        c = dict(
+            eid=eid,
+            payment_date=payment_date,
+            charge=charge,
+            paid=paid,
+            pr=pr,
+            clp07=clp07,
+            status=status,
+            payer=payer,
+            deductible=deductible,
+            coinsurance=coinsurance,
+            copay=copay,
+        )
         self.claims.append(c)
         return c
 
     def sendgrid_event(self, event: str, *, touch_id: str, guarantor_id: str, timestamp: int, **kw: Any) -> None:
-        self.events.append({"event": event, "touch_id": touch_id, "guarantor_id": guarantor_id,
-                            "timestamp": timestamp, "sg_event_id": f"ev{len(self.events)}", **kw})
+        self.events.append(
+            {
+                "event": event,
+                "touch_id": touch_id,
+                "guarantor_id": guarantor_id,
+                "timestamp": timestamp,
+                "sg_event_id": f"ev{len(self.events)}",
+                **kw,
+            }
+        )
 
     def ledger(self, **row: Any) -> None:
         """A row of ops.send_ledger (touches the pipeline already made)."""
@@ -167,6 +268,7 @@ class Landing:
     def local(self, day: date, hh: int, mm: int = 0) -> datetime:
         """An aware instant: `day` at hh:mm clinic time."""
         from zoneinfo import ZoneInfo
+
         return datetime.combine(day, time(hh, mm), ZoneInfo(self.clinic_tz()))
 
     # --- writing and building ------------------------------------------------------------
@@ -204,6 +306,7 @@ class Landing:
             kinds[path] = "era"
         if self.events:
             import json
+
             p = landing / "events" / "sendgrid" / "events_scenario.json"
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_text(json.dumps(self.events))
@@ -225,13 +328,13 @@ class Landing:
         """Every file's modification time: its kind's arrival, else 23:00 clinic time on the
         evening before `as_of`. A file whose bytes did not change keeps its earlier time."""
         import hashlib
+
         nightly = self.local(as_of - timedelta(days=1), 23)
         for path, kind in files.items():
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             before = self._written.get(path)
             at = self.arrivals.get(kind, nightly)
-            stamp = before[1] if before and before[0] == digest and kind not in self.arrivals \
-                else at.timestamp()
+            stamp = before[1] if before and before[0] == digest and kind not in self.arrivals else at.timestamp()
             os.utime(path, (stamp, stamp))
             self._written[path] = (digest, stamp)
         for table, suffix, at in self.empty_exports:
@@ -239,8 +342,14 @@ class Landing:
             path = self.root / "landing" / spec.folder / f"{spec.prefix}_{suffix}.csv"
             os.utime(path, (at.timestamp(), at.timestamp()))
 
-    def build(self, as_of: date, *, today: date | None = None,
-              run_started_at: datetime | None = None, select: str | None = None) -> Warehouse:
+    def build(
+        self,
+        as_of: date,
+        *,
+        today: date | None = None,
+        run_started_at: datetime | None = None,
+        select: str | None = None,
+    ) -> Warehouse:
         """Ingest and `dbt build` for `as_of`; the run starts at 06:00 clinic time on it unless
         `run_started_at` (aware) says otherwise. `select` (dbt's syntax, e.g.
         "+fct_settlement_offers"): only the models a scenario reads, their parents and the tests
@@ -256,18 +365,24 @@ class Landing:
         try:
             ensure_schema(con)
             report = ingest(con, landing, policy, today=today or as_of, as_of=as_of, run_id="scenario")
-            bad = [(o.file.name, o.status, o.reason) for o in report.outcomes
-                   if o.status not in ("loaded", "loaded_with_warnings")]
+            bad = [
+                (o.file.name, o.status, o.reason)
+                for o in report.outcomes
+                if o.status not in ("loaded", "loaded_with_warnings")
+            ]
             assert not bad, f"scenario files refused: {bad}"
-            held = con.execute("SELECT file_name, hold_reason FROM raw.remittance_transactions "
-                               "WHERE status = 'held'").fetchall()
+            held = con.execute(
+                "SELECT file_name, hold_reason FROM raw.remittance_transactions WHERE status = 'held'"
+            ).fetchall()
             assert not held, f"scenario 835 transactions held: {held}"
             rejects = con.execute("SELECT file_name, line_number, column_name, reason FROM raw.load_rejects").fetchall()
             assert not rejects, f"scenario rows rejected: {rejects}"
             for row in self.send_ledger:
                 cols = ", ".join(row)
-                con.execute(f"INSERT INTO ops.send_ledger ({cols}) VALUES ({', '.join('?' * len(row))}) "
-                            "ON CONFLICT DO NOTHING", list(row.values()))
+                con.execute(
+                    f"INSERT INTO ops.send_ledger ({cols}) VALUES ({', '.join('?' * len(row))}) ON CONFLICT DO NOTHING",
+                    list(row.values()),
+                )
             write_run_context(con, as_of, "scenario", started)
         finally:
             con.close()
@@ -286,6 +401,7 @@ def _target_path() -> Path:
         import atexit
         import shutil
         import tempfile
+
         _TARGET.append(Path(tempfile.mkdtemp(prefix="dbt-target-")))
         atexit.register(shutil.rmtree, _TARGET[0], True)
     return _TARGET[0]
@@ -295,6 +411,7 @@ def copy_warehouse(source: Path, folder: Path) -> Path:
     """A copy of a scenario warehouse, as folder/warehouse.duckdb: the DuckDB database keeps
     its name (the file's stem), so a rebuild of the copy partial-parses (dbt_build)."""
     import shutil
+
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(source, folder / "warehouse.duckdb")
     return folder / "warehouse.duckdb"
@@ -310,8 +427,19 @@ def dbt_build(warehouse: Path, select: str | None = None, indirect_selection: st
 
     os.environ["COLLECTIONS_WAREHOUSE_PATH"] = str(warehouse)
     target = _target_path()
-    args = ["build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--target-path", str(target), "--log-path", str(target), "--quiet", "--no-use-colors"]
+    args = [
+        "build",
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target),
+        "--quiet",
+        "--no-use-colors",
+    ]
     if select:
         args += ["--select", select]
     if indirect_selection:
@@ -321,7 +449,7 @@ def dbt_build(warehouse: Path, select: str | None = None, indirect_selection: st
     _release_duckdb()
     if not res.success:
         failures = []
-        for r in (res.result or []):
+        for r in res.result or []:
             if getattr(r, "status", None) not in ("success", "pass", "warn", "skipped"):
                 failures.append(f"{r.node.name}: {r.status} {r.message}")
         raise AssertionError("dbt build failed:\n" + "\n".join(failures or [str(res.exception)]))
@@ -359,7 +487,7 @@ def era_835(payer: str, day: str, claims: list[dict], control: int = 1) -> str:
         if not given and pr:
             given = [("1", abs(pr))]
         sign = -1 if pr < 0 else 1
-        cas = "**".join(f"{code}*{sign * v:.2f}" for code, v in given if v)   # reason*amount*quantity
+        cas = "**".join(f"{code}*{sign * v:.2f}" for code, v in given if v)  # reason*amount*quantity
         if cas:
             segs.append(f"CAS*PR*{cas}")
         contractual = Decimal(c["charge"]) - Decimal(c["paid"]) - pr
@@ -367,8 +495,15 @@ def era_835(payer: str, day: str, claims: list[dict], control: int = 1) -> str:
             segs.append(f"CAS*CO*45*{contractual:.2f}")
         segs.append("NM1*QC*1*PATIENT*TEST****MI*M1")
     segs.append(f"SE*{len(segs) + 1}*{control:04d}")
-    isa = ("ISA*00*          *00*          *ZZ*PAYER          *ZZ*CLINIC         *"
-           f"{ymd[2:]}*1200*^*00501*{control:09d}*0*P*:")
-    body = [isa, f"GS*HP*PAYER*CLINIC*{ymd}*1200*{control}*X*005010X221A1", *segs,
-            f"GE*1*{control}", f"IEA*1*{control:09d}"]
+    isa = (
+        "ISA*00*          *00*          *ZZ*PAYER          *ZZ*CLINIC         *"
+        f"{ymd[2:]}*1200*^*00501*{control:09d}*0*P*:"
+    )
+    body = [
+        isa,
+        f"GS*HP*PAYER*CLINIC*{ymd}*1200*{control}*X*005010X221A1",
+        *segs,
+        f"GE*1*{control}",
+        f"IEA*1*{control:09d}",
+    ]
     return "~\n".join(body) + "~\n"

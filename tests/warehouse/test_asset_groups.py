@@ -16,8 +16,10 @@ def test_group_names_from_the_node_path():
     assert dbt_group_name({"resource_type": "source", "fqn": ["collections", "raw", "guarantors"]}) == "ingest"
     assert dbt_group_name({"resource_type": "seed", "fqn": ["collections", "state_timezones"]}) == "reference"
     assert dbt_group_name({"resource_type": "model", "fqn": ["collections", "staging", "stg_x"]}) == "staging"
-    assert dbt_group_name({"resource_type": "model",
-                           "fqn": ["collections", "intermediate", "balances", "int_x"]}) == "intermediate_balances"
+    assert (
+        dbt_group_name({"resource_type": "model", "fqn": ["collections", "intermediate", "balances", "int_x"]})
+        == "intermediate_balances"
+    )
     assert dbt_group_name({"resource_type": "model", "fqn": ["collections", "marts", "fct_x"]}) == "marts"
 
 
@@ -28,7 +30,7 @@ def test_the_definitions_group_every_dbt_model_by_layer_and_domain(dbt_manifest)
     groups = {key.path[-1]: graph.get(key).group_name for key in graph.get_all_asset_keys()}
     assert groups["stg_guarantors"] == "staging"
     assert groups["fct_touches"] == "marts" and groups["rpt_aging"] == "marts"
-    assert groups["guarantors"] == "ingest"          # source raw.guarantors, written by the loaders
+    assert groups["guarantors"] == "ingest"  # source raw.guarantors, written by the loaders
     assert groups["state_timezones"] == "reference"
     for folder in sorted(p for p in (MODELS / "intermediate").iterdir() if p.is_dir()):
         for sql in folder.glob("*.sql"):

@@ -10,7 +10,7 @@ import pytest
 
 from tests.warehouse.harness import Landing
 
-pytestmark = pytest.mark.slow(runs=1)   # scheduling: tests/conftest.py
+pytestmark = pytest.mark.slow(runs=1)  # scheduling: tests/conftest.py
 
 AS_OF = date(2026, 11, 20)
 
@@ -26,20 +26,36 @@ def wh(tmp_path_factory, dbt_manifest):
     lz.txn("T2", "G1", "E1", posted_at="2026-10-06", amount="20.00")
     lz.txn("T3", "G1", "E1", posted_at="2026-10-07", type="payment_reversal", amount="20.00")
     lz.txn("T4", "G1", "E1", posted_at="2026-10-08", type="adjustment", amount="10.00", reason="prompt_pay")
-    lz.txn("T5", "G1", "E1", posted_at="2026-11-25", amount="100.00")            # after as-of: ignored
+    lz.txn("T5", "G1", "E1", posted_at="2026-11-25", amount="100.00")  # after as-of: ignored
     # G2: primary 100 (Sep 10), secondary 30 (Sep 1, earlier!) supersedes whatever the dates
-    lz.encounter("E2", "G2", service_date="2026-08-20", total_charge="500.00", primary_payer_id="AETNA",
-                 secondary_payer_id="BCBS")
+    lz.encounter(
+        "E2",
+        "G2",
+        service_date="2026-08-20",
+        total_charge="500.00",
+        primary_payer_id="AETNA",
+        secondary_payer_id="BCBS",
+    )
     lz.claim("E2", payment_date="2026-09-10", charge="500.00", paid="400.00", pr="100.00", clp07="P2")
-    lz.claim("E2", payment_date="2026-09-01", charge="500.00", paid="70.00", pr="30.00", clp07="S2",
-             status="2", payer="BCBS")
+    lz.claim(
+        "E2", payment_date="2026-09-01", charge="500.00", paid="70.00", pr="30.00", clp07="S2", status="2", payer="BCBS"
+    )
     # G3: primary 200, reversed, re-adjudicated 120 with the same CLP07 → 120 from the last date
     lz.encounter("E3", "G3", service_date="2026-07-01", total_charge="400.00", primary_payer_id="AETNA")
     lz.claim("E3", payment_date="2026-07-20", charge="400.00", paid="200.00", pr="200.00", clp07="R3")
-    lz.claim("E3", payment_date="2026-08-01", charge="-400.00", paid="-200.00", pr="-200.00", clp07="R3",
-             status="22")
-    lz.claim("E3", payment_date="2026-08-01", charge="400.00", paid="280.00", pr="120.00", clp07="R3",
-             payer="AETNA", status="1", deductible="20.00", copay="100.00")
+    lz.claim("E3", payment_date="2026-08-01", charge="-400.00", paid="-200.00", pr="-200.00", clp07="R3", status="22")
+    lz.claim(
+        "E3",
+        payment_date="2026-08-01",
+        charge="400.00",
+        paid="280.00",
+        pr="120.00",
+        clp07="R3",
+        payer="AETNA",
+        status="1",
+        deductible="20.00",
+        copay="100.00",
+    )
     # G4: insured, not adjudicated: pending, its copay waits; on-account payment 15 → credit −15
     lz.encounter("E4", "G4", service_date="2026-11-01", total_charge="250.00", primary_payer_id="UHC")
     lz.txn("T6", "G4", "E4", posted_at="2026-11-01", amount="25.00")
@@ -47,8 +63,7 @@ def wh(tmp_path_factory, dbt_manifest):
     # G5: reversal that leaves nothing → insurance pending again
     lz.encounter("E5", "G5", service_date="2026-06-01", total_charge="90.00", primary_payer_id="AETNA")
     lz.claim("E5", payment_date="2026-06-20", charge="90.00", paid="60.00", pr="30.00", clp07="R5")
-    lz.claim("E5", payment_date="2026-07-20", charge="-90.00", paid="-60.00", pr="-30.00", clp07="R5",
-             status="22")
+    lz.claim("E5", payment_date="2026-07-20", charge="-90.00", paid="-60.00", pr="-30.00", clp07="R5", status="22")
     # G6: overpaid self-pay: 80 charged, 100 paid → −20 credit, not in aging
     lz.encounter("E6", "G6", service_date="2026-03-01", total_charge="80.00")
     lz.txn("T8", "G6", "E6", posted_at="2026-03-02", amount="100.00")
@@ -63,8 +78,13 @@ def bal(wh, eid):
 
 def test_self_pay_postings_and_reversal(wh):
     (r,) = bal(wh, "E1")
-    assert (r["patient_responsibility"], r["payments"], r["adjustments"], r["refunds"], r["balance"]) == \
-        (D("300.00"), D("50.00"), D("10.00"), D("0.00"), D("240.00"))
+    assert (r["patient_responsibility"], r["payments"], r["adjustments"], r["refunds"], r["balance"]) == (
+        D("300.00"),
+        D("50.00"),
+        D("10.00"),
+        D("0.00"),
+        D("240.00"),
+    )
     assert r["balance_date"] == date(2026, 10, 1) and r["age_days"] == 50 and r["aging_bucket"] == "31-60"
 
 
@@ -96,15 +116,20 @@ def test_aging_table(wh):
     assert rows == {
         "0-30": (0, 0, D("0.00")),
         "31-60": (1, 1, D("240.00")),
-        "61-90": (1, 1, D("30.00")),          # E2: Sep 1 → 80 days
-        "91-120": (1, 1, D("120.00")),        # E3: Aug 1 → 111 days
-        "121+": (1, 1, D("45.50")),           # E7
+        "61-90": (1, 1, D("30.00")),  # E2: Sep 1 → 80 days
+        "91-120": (1, 1, D("120.00")),  # E3: Aug 1 → 111 days
+        "121+": (1, 1, D("45.50")),  # E7
     }
 
 
 def test_remittance_facts(wh):
-    rows = wh.dicts("SELECT claim_status, patient_responsibility, pr_deductible, pr_copay, encounter_id "
-                    "FROM marts.fct_remittance_claims WHERE encounter_id = 'E3' ORDER BY payment_date, claim_status")
-    assert [(r["claim_status"], r["patient_responsibility"]) for r in rows] == \
-        [("1", D("200.00")), ("1", D("120.00")), ("22", D("-200.00"))]
+    rows = wh.dicts(
+        "SELECT claim_status, patient_responsibility, pr_deductible, pr_copay, encounter_id "
+        "FROM marts.fct_remittance_claims WHERE encounter_id = 'E3' ORDER BY payment_date, claim_status"
+    )
+    assert [(r["claim_status"], r["patient_responsibility"]) for r in rows] == [
+        ("1", D("200.00")),
+        ("1", D("120.00")),
+        ("22", D("-200.00")),
+    ]
     assert rows[1]["pr_deductible"] == D("20.00") and rows[1]["pr_copay"] == D("100.00")

@@ -14,10 +14,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.core.settings import DBT_PROJECT_DIR
 from orchestration.policy.policy import load_policy
 from orchestration.raw.ingest import ingest
 from orchestration.raw.schema import ensure_schema, write_run_context
-from orchestration.core.settings import DBT_PROJECT_DIR
 from orchestration.warehouse.rule_failures import describe, failing_rows
 from tests.warehouse.harness import Landing, Warehouse, _release_duckdb, _target_path, dbt_build
 
@@ -38,8 +38,10 @@ def loaded(tmp_path_factory, dbt_manifest) -> Path:
         ensure_schema(con)
         ingest(con, landing, load_policy(lz.policy_path()), today=AS_OF, as_of=AS_OF, run_id="scenario")
         write_run_context(con, AS_OF, "scenario")
-        con.execute("INSERT INTO ops.placement_ledger (placement_id, batch_id, guarantor_id, placed_at, status) "
-                    "VALUES ('PL0', 'B0', 'G1', DATE '2026-11-01', 'placed')")
+        con.execute(
+            "INSERT INTO ops.placement_ledger (placement_id, batch_id, guarantor_id, placed_at, status) "
+            "VALUES ('PL0', 'B0', 'G1', DATE '2026-11-01', 'placed')"
+        )
     finally:
         con.close()
     return path
@@ -72,9 +74,21 @@ def _failing_rows(wh: Warehouse, test_name: str) -> set[tuple[str, str | None]]:
     from dbt.cli.main import dbtRunner
 
     os.environ["COLLECTIONS_WAREHOUSE_PATH"] = str(wh.path)
-    res = dbtRunner().invoke(["show", "--select", test_name, "--project-dir", str(DBT_PROJECT_DIR),
-                              "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet", "--no-use-colors",
-                              "--limit", "100"])
+    res = dbtRunner().invoke(
+        [
+            "show",
+            "--select",
+            test_name,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--quiet",
+            "--no-use-colors",
+            "--limit",
+            "100",
+        ]
+    )
     _release_duckdb()
     assert res.success, res.exception
     (result,) = res.result.results
@@ -91,7 +105,7 @@ def test_every_tested_model_has_one_rules_test_and_no_single_rule_tests(dbt_mani
     manifest = json.loads(dbt_manifest.read_text())
     tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
     kinds = {(n.get("test_metadata") or {}).get("name") for n in tests}
-    assert kinds <= {"model_rules", None}          # None: the singular tests (tests/*.sql)
+    assert kinds <= {"model_rules", None}  # None: the singular tests (tests/*.sql)
     grouped = [n for n in tests if (n.get("test_metadata") or {}).get("name") == "model_rules"]
     assert len(grouped) >= 70
     rules = 0
@@ -107,20 +121,20 @@ def test_every_tested_model_has_one_rules_test_and_no_single_rule_tests(dbt_mani
             assert n["depends_on"]["nodes"] == [n["attached_node"]], n["name"]
         assert len(names) == len(set(names))
         rules += len(names)
-    assert rules >= 400                            # docs/dbt-tests.md: 423 rules from 291 tests
+    assert rules >= 400  # docs/dbt-tests.md: 423 rules from 291 tests
     # every model with a unique key names its failing rows by it
     keyed = [n for n in grouped if any("unique" in r for r in n["test_metadata"]["kwargs"]["rules"])]
     assert keyed and all(n["test_metadata"]["kwargs"].get("key") for n in keyed)
 
 
 def test_valid_rows_pass(wh):
-    dbt_build(wh.path, select="stg_encounters stg_placement_ledger")   # raises on a failure
+    dbt_build(wh.path, select="stg_encounters stg_placement_ledger")  # raises on a failure
     assert wh.one("SELECT guarantor_id FROM staging.stg_encounters") == "G1"
 
 
 def test_null_fails_the_build_naming_the_rule_and_key(wh):
     _execute(wh, "UPDATE raw.encounters SET guarantor_id = NULL WHERE encounter_id = 'E1'")
-    with pytest.raises(AssertionError) as failed:   # the rules test also reads stg_guarantors
+    with pytest.raises(AssertionError) as failed:  # the rules test also reads stg_guarantors
         dbt_build(wh.path, select="+stg_guarantors stg_encounters")
     assert "model_rules_stg_encounters: fail Got 1 result" in str(failed.value)
     assert _failing_rows(wh, "model_rules_stg_encounters") == {("not_null_guarantor_id", "E1")}
@@ -129,9 +143,11 @@ def test_null_fails_the_build_naming_the_rule_and_key(wh):
 def test_each_failing_row_of_each_rule_is_named(wh):
     # two not-null columns of stg_placement_ledger null, in one or two rows; a duplicate key
     cols = "placement_id, batch_id, guarantor_id, placed_at, status"
-    _execute(wh,
-             f"INSERT INTO ops.placement_ledger ({cols}) VALUES ('PL1', NULL, 'G1', NULL, 'placed')",
-             f"INSERT INTO ops.placement_ledger ({cols}) VALUES ('PL2', 'B1', 'G1', NULL, 'placed')")
+    _execute(
+        wh,
+        f"INSERT INTO ops.placement_ledger ({cols}) VALUES ('PL1', NULL, 'G1', NULL, 'placed')",
+        f"INSERT INTO ops.placement_ledger ({cols}) VALUES ('PL2', 'B1', 'G1', NULL, 'placed')",
+    )
     with pytest.raises(AssertionError) as failed:
         dbt_build(wh.path, select="stg_placement_ledger")
     assert "model_rules_stg_placement_ledger: fail Got 3 results" in str(failed.value)
@@ -143,14 +159,19 @@ def test_each_failing_row_of_each_rule_is_named(wh):
         rows = failing_rows(con, _compiled("model_rules_stg_placement_ledger"))
     finally:
         con.close()
-    assert describe(rows).splitlines() == ["rule not_null_batch_id: 1 failing row(s): PL1",
-                                           "rule not_null_placed_at: 2 failing row(s): PL1, PL2"]
+    assert describe(rows).splitlines() == [
+        "rule not_null_batch_id: 1 failing row(s): PL1",
+        "rule not_null_placed_at: 2 failing row(s): PL1, PL2",
+    ]
 
 
 def test_unique_accepted_values_and_relationships_name_their_rows(wh):
-    _execute(wh, "INSERT INTO raw.encounters SELECT * FROM raw.encounters",                # E1 twice
-             "INSERT INTO raw.encounters SELECT * REPLACE ('E2' AS encounter_id, 'G9' AS guarantor_id) "
-             "FROM raw.encounters LIMIT 1")                                                # G9 unknown
+    _execute(
+        wh,
+        "INSERT INTO raw.encounters SELECT * FROM raw.encounters",  # E1 twice
+        "INSERT INTO raw.encounters SELECT * REPLACE ('E2' AS encounter_id, 'G9' AS guarantor_id) "
+        "FROM raw.encounters LIMIT 1",
+    )  # G9 unknown
     with pytest.raises(AssertionError) as failed:
         dbt_build(wh.path, select="+stg_guarantors stg_encounters")
     assert "model_rules_stg_encounters: fail" in str(failed.value)
@@ -161,10 +182,13 @@ def test_unique_accepted_values_and_relationships_name_their_rows(wh):
 
 def test_describe_lists_the_first_keys_per_rule_and_counts_the_rest():
     con = duckdb.connect()
-    query = ("SELECT 'unique_x' AS rule_name, 'K' || lpad(CAST(i AS VARCHAR), 2, '0') AS failing_key FROM range(12) t(i) "
-             "UNION ALL SELECT 'not_null_y', NULL")
+    query = (
+        "SELECT 'unique_x' AS rule_name, 'K' || lpad(CAST(i AS VARCHAR), 2, '0') AS failing_key FROM range(12) t(i) "
+        "UNION ALL SELECT 'not_null_y', NULL"
+    )
     rows = failing_rows(con, query)
-    assert len(rows) == 11                       # at most 10 keys per rule leave the warehouse
+    assert len(rows) == 11  # at most 10 keys per rule leave the warehouse
     assert describe(rows).splitlines() == [
         "rule not_null_y: 1 failing row(s): (no key)",
-        "rule unique_x: 12 failing row(s): K00, K01, K02, K03, K04, K05, K06, K07, K08, K09 (+2 more)"]
+        "rule unique_x: 12 failing row(s): K00, K01, K02, K03, K04, K05, K06, K07, K08, K09 (+2 more)",
+    ]

@@ -12,4 +12,4 @@ select
     s.as_of_date,
     s.policy_version
 from {{ ref('dim_guarantor_status') }} as s
-inner join {{ ref('stg_guarantors') }} as g on g.guarantor_id = s.guarantor_id
+inner join {{ ref('stg_guarantors') }} as g on s.guarantor_id = g.guarantor_id

@@ -5,22 +5,39 @@
 -- a credit), the open episode and its first statement, and the guarantor holds of §4
 -- (int_protective_flags). docs/rules.md "Segments" and "Protective flags".
 with run as (
-    select {{ as_of_date() }} as as_of_date, policy_version from {{ ref('stg_policy') }}
+    select
+        {{ as_of_date() }} as as_of_date,
+        policy_version
+    from {{ ref('stg_policy') }}
 ),
+
 balances as (
-    select * from {{ ref('int_guarantor_balances') }} where balance <> 0
+    select * from {{ ref('int_guarantor_balances') }}
+    where balance <> 0
 ),
+
 guarantors as (select * from {{ ref('stg_guarantors') }}),
-segments as (select * from {{ ref('int_guarantor_segments') }} where is_as_of_date),
-flags as (select * from {{ ref('int_protective_flags') }}),
-plans as (
-    select distinct guarantor_id from {{ ref('int_plan_status') }} where in_good_standing
+
+segments as (
+    select * from {{ ref('int_guarantor_segments') }}
+    where is_as_of_date
 ),
+
+flags as (select * from {{ ref('int_protective_flags') }}),
+
+plans as (
+    select distinct guarantor_id from {{ ref('int_plan_status') }}
+    where in_good_standing
+),
+
 responses as (
-    select guarantor_id, max(response_date) as last_response_date
+    select
+        guarantor_id,
+        max(response_date) as last_response_date
     from {{ ref('int_guarantor_responses') }}
     group by guarantor_id
 ),
+
 segmented as (
     select
         b.guarantor_id,
@@ -49,12 +66,13 @@ segmented as (
         run.policy_version
     from balances as b
     cross join run
-    inner join guarantors as g on g.guarantor_id = b.guarantor_id
-    left join segments as s on s.guarantor_id = b.guarantor_id
-    left join flags as f on f.guarantor_id = b.guarantor_id
-    left join plans as p on p.guarantor_id = b.guarantor_id
-    left join responses as r on r.guarantor_id = b.guarantor_id
+    inner join guarantors as g on b.guarantor_id = g.guarantor_id
+    left join segments as s on b.guarantor_id = s.guarantor_id
+    left join flags as f on b.guarantor_id = f.guarantor_id
+    left join plans as p on b.guarantor_id = p.guarantor_id
+    left join responses as r on b.guarantor_id = r.guarantor_id
 )
+
 select
     guarantor_id,
     household_id,

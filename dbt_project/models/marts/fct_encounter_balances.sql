@@ -3,8 +3,11 @@
 -- balances of int_encounter_balances (docs/rules.md "Balances") with the policy's aging bucket
 -- (docs/rules.md §2) for balances > 0.
 with balances as (select * from {{ ref('int_encounter_balances') }}),
+
 buckets as (select * from {{ ref('stg_policy_aging_buckets') }}),
+
 policy as (select policy_version from {{ ref('stg_policy') }})
+
 select
     b.encounter_id,
     b.guarantor_id,
@@ -27,5 +30,5 @@ from balances as b
 cross join policy
 left join buckets
     on b.balance > 0
-    and b.age_days >= buckets.min_days
-    and (buckets.max_days is null or b.age_days <= buckets.max_days)
+        and b.age_days >= buckets.min_days
+        and (buckets.max_days is null or b.age_days <= buckets.max_days)

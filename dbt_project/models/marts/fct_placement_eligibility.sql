@@ -14,10 +14,12 @@
 ] | sort %}
 {%- set failed_terms = [] %}
 {%- for rule in rules %}
-    {%- do failed_terms.append("case when c.passes_" ~ rule ~ " then '' else '," ~ rule ~ "' end") %}
+{%- do failed_terms.append("case when c.passes_" ~ rule ~ " then '' else '," ~ rule ~ "' end") %}
 {%- endfor %}
 with checks as (select * from {{ ref('int_placement_checks') }}),
+
 itemization as (select * from {{ ref('int_placement_itemization') }}),
+
 bureau as (
     select
         guarantor_id,
@@ -27,12 +29,14 @@ bureau as (
     from {{ ref('int_placement_encounters') }}
     group by guarantor_id
 ),
+
 listed as (
     select
         c.*,
         {{ dbt.concat(failed_terms) }} as failed_list
     from checks as c
 )
+
 select
     l.guarantor_id,
     l.is_eligible as eligible,
@@ -77,5 +81,5 @@ select
     l.as_of_date,
     l.policy_version
 from listed as l
-left join itemization as i on i.guarantor_id = l.guarantor_id
-left join bureau as b on b.guarantor_id = l.guarantor_id
+left join itemization as i on l.guarantor_id = i.guarantor_id
+left join bureau as b on l.guarantor_id = b.guarantor_id

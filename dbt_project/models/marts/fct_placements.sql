@@ -10,17 +10,30 @@
 -- Agency activity for accounts the pipeline never placed has no row here; it still counts as
 -- "placed before" for eligibility (int_protective_flags.was_placed_before).
 with run as (select {{ as_of_date() }} as as_of_date),
+
 policy as (select policy_version from {{ ref('stg_policy') }}),
+
 placements as (
-    select * from {{ ref('int_placement_history') }} where placement_source = 'pipeline'
+    select * from {{ ref('int_placement_history') }}
+    where placement_source = 'pipeline'
 ),
+
 flags as (select * from {{ ref('int_protective_flags') }}),
+
 encounter_balances as (
-    select encounter_id, balance from {{ ref('int_encounter_balances') }}
+    select
+        encounter_id,
+        balance
+    from {{ ref('int_encounter_balances') }}
 ),
+
 guarantor_balances as (
-    select guarantor_id, balance from {{ ref('int_guarantor_balances') }}
+    select
+        guarantor_id,
+        balance
+    from {{ ref('int_guarantor_balances') }}
 ),
+
 stated as (
     select
         p.*,
@@ -32,14 +45,16 @@ stated as (
             case when p.encounter_id is not null then eb.balance else gb.balance end, 0
         ) <= 0 as is_paid_in_full
     from placements as p
-    left join flags as f on f.guarantor_id = p.guarantor_id
-    left join encounter_balances as eb on eb.encounter_id = p.encounter_id
-    left join guarantor_balances as gb on gb.guarantor_id = p.guarantor_id
+    left join flags as f on p.guarantor_id = f.guarantor_id
+    left join encounter_balances as eb on p.encounter_id = eb.encounter_id
+    left join guarantor_balances as gb on p.guarantor_id = gb.guarantor_id
 ),
+
 recalls as (
     select
         *,
-        case when status = 'placed' then
+        case when status = 'placed'
+                then
             {{ dbt.concat([
                 "case when has_open_dispute then ',dispute' else '' end",
                 "case when has_hardship then ',hardship' else '' end",
@@ -47,9 +62,11 @@ recalls as (
                 "case when is_deceased then ',deceased' else '' end",
                 "case when is_bankrupt then ',bankrupt' else '' end",
             ]) }}
-        else '' end as recall_list
+            else ''
+        end as recall_list
     from stated
 )
+
 select
     r.placement_id,
     r.batch_id,

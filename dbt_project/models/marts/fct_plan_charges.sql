@@ -9,7 +9,9 @@ with charges as (
     select * from {{ ref('fct_touches') }}
     where status = 'due' and is_planned_today and channel = 'card'
 ),
+
 installments as (select * from {{ ref('int_plan_installments') }})
+
 select
     c.touch_id,
     c.touch_id as idempotency_key,
@@ -26,5 +28,5 @@ select
     c.as_of_date,
     c.policy_version
 from charges as c
-inner join installments as i on i.installment_id = c.move_key
+inner join installments as i on c.move_key = i.installment_id
 where c.move_amount > 0

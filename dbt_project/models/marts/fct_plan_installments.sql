@@ -3,8 +3,16 @@
 -- kept is null until the installment's grace has ended before the as-of date, and for
 -- installments falling due after the plan ended (is_scheduled false, never due).
 with installments as (select * from {{ ref('int_plan_installments') }}),
-plans as (select plan_id, plan_state from {{ ref('int_plan_status') }}),
+
+plans as (
+    select
+        plan_id,
+        plan_state
+    from {{ ref('int_plan_status') }}
+),
+
 policy as (select policy_version from {{ ref('stg_policy') }})
+
 select
     i.installment_id,
     i.plan_id,
@@ -26,4 +34,4 @@ select
     policy.policy_version
 from installments as i
 cross join policy
-left join plans on plans.plan_id = i.plan_id
+left join plans on i.plan_id = plans.plan_id

@@ -1,6 +1,8 @@
 -- One row per 835 claim (CLP) of a loaded transaction paid on or before the as-of date.
 with claims as (select * from {{ ref('int_remittance_claims_matched') }}),
+
 policy as (select policy_version from {{ ref('stg_policy') }})
+
 select
     claims.remittance_claim_id,
     claims.file_sha256,

@@ -14,12 +14,36 @@
 -- numerator / denominator / measure are int_scorecard_facts' own: the metrics
 -- (models/metrics/_metrics__metrics.yml) add them up exactly as rpt_weekly_scorecard does.
 with facts as (select * from {{ ref('int_scorecard_facts') }}),
-weeks as (select week_start, week_ending from {{ ref('int_scorecard_weeks') }}),
-segments as (
-    select snapshot_date, guarantor_id, segment from {{ ref('int_guarantor_segments') }}
+
+weeks as (
+    select
+        week_start,
+        week_ending
+    from {{ ref('int_scorecard_weeks') }}
 ),
-guarantors as (select guarantor_id, household_id from {{ ref('stg_guarantors') }}),
-encounters as (select encounter_id, primary_payer_id from {{ ref('stg_encounters') }}),
+
+segments as (
+    select
+        snapshot_date,
+        guarantor_id,
+        segment
+    from {{ ref('int_guarantor_segments') }}
+),
+
+guarantors as (
+    select
+        guarantor_id,
+        household_id
+    from {{ ref('stg_guarantors') }}
+),
+
+encounters as (
+    select
+        encounter_id,
+        primary_payer_id
+    from {{ ref('stg_encounters') }}
+),
+
 postings as (
     select
         {{ dbt.concat(["'payment:'", 'transaction_id']) }} as source_id,
@@ -27,27 +51,42 @@ postings as (
         method
     from {{ ref('stg_patient_transactions') }}
 ),
+
 event_encounters as (
-    select {{ dbt.concat(["'encounter:'", 'encounter_id']) }} as source_id, encounter_id
+    select
+        {{ dbt.concat(["'encounter:'", 'encounter_id']) }} as source_id,
+        encounter_id
     from encounters
     union all
-    select {{ dbt.concat(["'charge:'", 'encounter_id']) }}, encounter_id
+    select
+        {{ dbt.concat(["'charge:'", 'encounter_id']) }},
+        encounter_id
     from encounters
     union all
-    select {{ dbt.concat(["'dispute:'", 'dispute_id']) }}, encounter_id
+    select
+        {{ dbt.concat(["'dispute:'", 'dispute_id']) }},
+        encounter_id
     from {{ ref('int_dispute_status') }}
     union all
-    select {{ dbt.concat(["'placement:'", 'placement_id']) }}, encounter_id
+    select
+        {{ dbt.concat(["'placement:'", 'placement_id']) }},
+        encounter_id
     from {{ ref('int_placement_history') }}
 ),
+
 contact_channels as (
-    select {{ dbt.concat(["'attempt:'", 'attempt_id']) }} as source_id, channel
+    select
+        {{ dbt.concat(["'attempt:'", 'attempt_id']) }} as source_id,
+        channel
     from {{ ref('int_outreach_attempts') }}
     union all
-    select {{ dbt.concat(["'complaint:'", 'source_id']) }}, channel
+    select
+        {{ dbt.concat(["'complaint:'", 'source_id']) }},
+        channel
     from {{ ref('int_contact_events') }}
     where source = 'contact_log' and outcome = 'complaint'
 )
+
 select
     f.fact_id,
     f.kpi,
@@ -70,10 +109,10 @@ select
 from facts as f
 inner join weeks as w on f.fact_date >= w.week_start and f.fact_date <= w.week_ending
 left join segments as s
-    on s.guarantor_id = f.guarantor_id
-    and s.snapshot_date = cast({{ dbt.dateadd('day', -1, 'w.week_start') }} as date)
-left join guarantors as g on g.guarantor_id = f.guarantor_id
-left join postings as p on p.source_id = f.source_id
-left join event_encounters as ee on ee.source_id = f.source_id
-left join contact_channels as cc on cc.source_id = f.source_id
+    on f.guarantor_id = s.guarantor_id
+        and s.snapshot_date = cast({{ dbt.dateadd('day', -1, 'w.week_start') }} as date)
+left join guarantors as g on f.guarantor_id = g.guarantor_id
+left join postings as p on f.source_id = p.source_id
+left join event_encounters as ee on f.source_id = ee.source_id
+left join contact_channels as cc on f.source_id = cc.source_id
 left join encounters as e on e.encounter_id = coalesce(p.encounter_id, ee.encounter_id)

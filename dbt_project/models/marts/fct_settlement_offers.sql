@@ -9,13 +9,20 @@
 -- max_discount_pct, or d = 0 and the first band): the rule that also tells who must sign a
 -- deeper discount; next_approval_level / next_max_discount_pct name the escalation.
 with policy as (
-    select policy_version, settlement_min_age_days, settlement_min_documented_attempts
+    select
+        policy_version,
+        settlement_min_age_days,
+        settlement_min_documented_attempts
     from {{ ref('stg_policy') }}
 ),
+
 bands as (select * from {{ ref('int_settlement_approval_bands') }}),
+
 first_level as (
-    select max_discount_pct as discount_pct from bands where is_first_level
+    select max_discount_pct as discount_pct from bands
+    where is_first_level
 ),
+
 candidates as (
     select
         e.guarantor_id,
@@ -28,22 +35,27 @@ candidates as (
     cross join policy as p
     cross join first_level as f
     where e.balance > 0
-      and e.age_days >= p.settlement_min_age_days
-      and e.segment = 'silent_aged'
-      and e.documented_attempts >= p.settlement_min_documented_attempts
-      and not coalesce(e.has_open_dispute, false)
-      and coalesce(e.hardship_state, 'none') not in ('pending', 'active')
-      and not coalesce(e.is_deceased, false)
-      and not coalesce(e.is_bankrupt, false)
-      and not coalesce(e.is_placement_open, false)
+        and e.age_days >= p.settlement_min_age_days
+        and e.segment = 'silent_aged'
+        and e.documented_attempts >= p.settlement_min_documented_attempts
+        and not coalesce(e.has_open_dispute, false)
+        and coalesce(e.hardship_state, 'none') not in ('pending', 'active')
+        and not coalesce(e.is_deceased, false)
+        and not coalesce(e.is_bankrupt, false)
+        and not coalesce(e.is_placement_open, false)
 ),
+
 levels as (
-    select c.guarantor_id, b.approver, b.level_order
+    select
+        c.guarantor_id,
+        b.approver,
+        b.level_order
     from candidates as c
     inner join bands as b
         on (c.discount_pct > b.min_discount_pct or (c.discount_pct = 0 and b.is_first_level))
-        and c.discount_pct <= b.max_discount_pct
+            and c.discount_pct <= b.max_discount_pct
 ),
+
 next_levels as (
     select
         l.guarantor_id,
@@ -51,8 +63,9 @@ next_levels as (
         b.max_discount_pct as next_max_discount_pct,
         row_number() over (partition by l.guarantor_id order by b.level_order) as rank_in_guarantor
     from levels as l
-    inner join bands as b on b.level_order > l.level_order
+    inner join bands as b on l.level_order < b.level_order
 )
+
 select
     c.guarantor_id,
     {{ money('c.balance') }} as balance,
@@ -68,5 +81,5 @@ select
     p.policy_version
 from candidates as c
 cross join policy as p
-left join levels as l on l.guarantor_id = c.guarantor_id
-left join next_levels as n on n.guarantor_id = c.guarantor_id and n.rank_in_guarantor = 1
+left join levels as l on c.guarantor_id = l.guarantor_id
+left join next_levels as n on c.guarantor_id = n.guarantor_id and n.rank_in_guarantor = 1

@@ -38,8 +38,11 @@ with touches as (
     select * from {{ ref('fct_touches') }}
     where status = 'due' and is_planned_today and channel <> 'card'
 ),
+
 status as (select * from {{ ref('dim_guarantor_status') }}),
+
 guarantors as (select * from {{ ref('stg_guarantors') }}),
+
 open_encounters as (
     select
         guarantor_id,
@@ -52,19 +55,31 @@ open_encounters as (
     where balance > 0
     group by guarantor_id
 ),
+
 latest_visits as (
-    select guarantor_id, max(service_date) as visit_date
+    select
+        guarantor_id,
+        max(service_date) as visit_date
     from {{ ref('fct_encounter_balances') }}
     group by guarantor_id
 ),
+
 refunded_visits as (
-    select t.transaction_id, b.service_date as visit_date
+    select
+        t.transaction_id,
+        b.service_date as visit_date
     from {{ ref('stg_patient_transactions') }} as t
-    inner join {{ ref('fct_encounter_balances') }} as b on b.encounter_id = t.encounter_id
+    inner join {{ ref('fct_encounter_balances') }} as b on t.encounter_id = b.encounter_id
     where t.transaction_type = 'refund'
 ),
+
 policy as (select * from {{ ref('stg_policy') }}),
-offers as (select * from {{ ref('int_plan_offers') }} where is_qualified),
+
+offers as (
+    select * from {{ ref('int_plan_offers') }}
+    where is_qualified
+),
+
 plans_in_force as (
     select
         p.guarantor_id,
@@ -77,14 +92,22 @@ plans_in_force as (
             partition by p.guarantor_id order by p.created_date desc, p.plan_id desc
         ) as plan_rank
     from {{ ref('int_plan_status') }} as p
-    inner join {{ ref('stg_payment_plans') }} as pp on pp.plan_id = p.plan_id
+    inner join {{ ref('stg_payment_plans') }} as pp on p.plan_id = pp.plan_id
     where p.in_good_standing
 ),
+
 adjudications as (
-    select encounter_id, pr_deductible, pr_coinsurance, pr_copay, pr_other, payer_id
+    select
+        encounter_id,
+        pr_deductible,
+        pr_coinsurance,
+        pr_copay,
+        pr_other,
+        payer_id
     from {{ ref('int_encounter_adjudications') }}
     where is_effective
 ),
+
 eob_lines as (
     select
         t.touch_id,
@@ -99,11 +122,12 @@ eob_lines as (
         a.payer_id
     from touches as t
     inner join {{ ref('fct_encounter_balances') }} as b
-        on b.guarantor_id = t.guarantor_id
-        and (b.encounter_id = t.subject_id or (t.subject_id is null and b.balance > 0))
-    left join adjudications as a on a.encounter_id = b.encounter_id
+        on t.guarantor_id = b.guarantor_id
+            and (t.subject_id = b.encounter_id or (t.subject_id is null and b.balance > 0))
+    left join adjudications as a on b.encounter_id = a.encounter_id
     where t.step = 'dispute_review'
 ),
+
 eob as (
     select
         touch_id,
@@ -120,13 +144,19 @@ eob as (
     from eob_lines
     group by touch_id
 ),
+
 guardrails as (select * from {{ ref('int_touch_guardrails') }}),
+
 balances as (select * from {{ ref('int_guarantor_balances') }}),
+
 encounter_sums as (
-    select guarantor_id, sum(balance) as encounter_balance
+    select
+        guarantor_id,
+        sum(balance) as encounter_balance
     from {{ ref('fct_encounter_balances') }}
     group by guarantor_id
 )
+
 select
     t.touch_id,
     t.guarantor_id,
@@ -207,33 +237,35 @@ select
     case t.channel when 'sms' then g.sms_opt_out_at when 'email' then g.email_opt_out_at end
         as opt_out_at,
     cast(substring(t.contact_window_start, 1, 2) as {{ dbt.type_int() }}) * 60
-        + cast(substring(t.contact_window_start, 4, 2) as {{ dbt.type_int() }})
+    + cast(substring(t.contact_window_start, 4, 2) as {{ dbt.type_int() }})
         as send_window_start_minute,
     cast(substring(t.contact_window_end, 1, 2) as {{ dbt.type_int() }}) * 60
-        + cast(substring(t.contact_window_end, 4, 2) as {{ dbt.type_int() }})
+    + cast(substring(t.contact_window_end, 4, 2) as {{ dbt.type_int() }})
         as send_window_end_minute,
     case
-        when s.balance > 0 then coalesce(
-            s.balance = {{ money('coalesce(es.encounter_balance, 0) + coalesce(b.on_account_balance, 0)') }},
-            false)
+        when s.balance > 0
+            then coalesce(
+                    s.balance = {{ money('coalesce(es.encounter_balance, 0) + coalesce(b.on_account_balance, 0)') }},
+                    false
+                )
         else t.move_key is not null   -- a move may state no amount; a cadence step always does
     end as amount_matches_balance
 from touches as t
-inner join guarantors as g on g.guarantor_id = t.guarantor_id
-left join status as s on s.guarantor_id = t.guarantor_id
-left join open_encounters as e on e.guarantor_id = t.guarantor_id
-left join refunded_visits as rv on rv.transaction_id = t.subject_id and t.step = 'refund_confirmation'
-left join latest_visits as lv on lv.guarantor_id = t.guarantor_id
+inner join guarantors as g on t.guarantor_id = g.guarantor_id
+left join status as s on t.guarantor_id = s.guarantor_id
+left join open_encounters as e on t.guarantor_id = e.guarantor_id
+left join refunded_visits as rv on t.subject_id = rv.transaction_id and t.step = 'refund_confirmation'
+left join latest_visits as lv on t.guarantor_id = lv.guarantor_id
 left join offers as o
-    on o.guarantor_id = t.guarantor_id
-    and (t.step = 'plan_offer' or (t.step = 'live_call' and s.segment = 'high_value_engaged'))
-left join plans_in_force as p on p.guarantor_id = t.guarantor_id and p.plan_rank = 1
-left join eob on eob.touch_id = t.touch_id
+    on t.guarantor_id = o.guarantor_id
+        and (t.step = 'plan_offer' or (t.step = 'live_call' and s.segment = 'high_value_engaged'))
+left join plans_in_force as p on t.guarantor_id = p.guarantor_id and p.plan_rank = 1
+left join eob on t.touch_id = eob.touch_id
 left join {{ ref('stg_hardship') }} as h
-    on h.application_id = t.subject_id
-    and t.step in ('hardship_application', 'hardship_decision', 'hardship_review')
-left join {{ ref('int_hardship_status') }} as hs on hs.application_id = h.application_id
-left join guardrails as gr on gr.guarantor_id = t.guarantor_id
-left join balances as b on b.guarantor_id = t.guarantor_id
-left join encounter_sums as es on es.guarantor_id = t.guarantor_id
+    on t.subject_id = h.application_id
+        and t.step in ('hardship_application', 'hardship_decision', 'hardship_review')
+left join {{ ref('int_hardship_status') }} as hs on h.application_id = hs.application_id
+left join guardrails as gr on t.guarantor_id = gr.guarantor_id
+left join balances as b on t.guarantor_id = b.guarantor_id
+left join encounter_sums as es on t.guarantor_id = es.guarantor_id
 cross join policy

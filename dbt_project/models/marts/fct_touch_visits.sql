@@ -9,10 +9,20 @@
 -- credits given on the visit (payments, adjustments, less refunds). pr_*: "why you owe", the
 -- 835's CAS group PR amounts of the effective adjudication (self-pay visits: none).
 with touches as (
-    select touch_id, guarantor_id from {{ ref('fct_touch_audience') }} where move_key is null
+    select
+        touch_id,
+        guarantor_id
+    from {{ ref('fct_touch_audience') }}
+    where move_key is null
 ),
-visits as (select * from {{ ref('fct_encounter_balances') }} where balance > 0),
+
+visits as (
+    select * from {{ ref('fct_encounter_balances') }}
+    where balance > 0
+),
+
 payers as (select * from {{ ref('int_encounter_payers') }})
+
 select
     t.touch_id,
     t.guarantor_id,
@@ -34,5 +44,5 @@ select
     {{ money('coalesce(p.pr_copay, 0)') }} as pr_copay,
     {{ money('coalesce(p.pr_other, 0)') }} as pr_other
 from touches as t
-inner join visits as v on v.guarantor_id = t.guarantor_id
-left join payers as p on p.encounter_id = v.encounter_id
+inner join visits as v on t.guarantor_id = v.guarantor_id
+left join payers as p on v.encounter_id = p.encounter_id

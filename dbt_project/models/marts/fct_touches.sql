@@ -14,12 +14,19 @@
 -- dispute, application, refund or episode), subject_id, move_amount and move_date; cadence
 -- rows leave them null. channel `card` rows are plan card-on-file charges (fct_plan_charges).
 with run as (select {{ as_of_date() }} as as_of_date),
+
 policy as (select policy_version from {{ ref('stg_policy') }}),
+
 candidates as (select * from {{ ref('int_touch_candidates') }}),
+
 holds as (select * from {{ ref('int_touch_holds') }}),
+
 guardrails as (select * from {{ ref('int_touch_guardrails') }}),
+
 first_hold as (
-    select touch_id, rule
+    select
+        touch_id,
+        rule
     from (
         select
             touch_id,
@@ -29,11 +36,15 @@ first_hold as (
     ) as ranked
     where rule_rank = 1
 ),
+
 hold_lists as (
-    select touch_id, {{ dbt.listagg('rule', "','", 'order by rule_priority') }} as hold_rules
+    select
+        touch_id,
+        {{ dbt.listagg('rule', "','", 'order by rule_priority') }} as hold_rules
     from holds
     group by touch_id
 ),
+
 plan as (
     select
         c.touch_id,
@@ -64,9 +75,10 @@ plan as (
         true as is_planned_today
     from candidates as c
     cross join run
-    left join first_hold as fh on fh.touch_id = c.touch_id
-    left join hold_lists as hl on hl.touch_id = c.touch_id
+    left join first_hold as fh on c.touch_id = fh.touch_id
+    left join hold_lists as hl on c.touch_id = hl.touch_id
 ),
+
 ledger as (
     select
         l.touch_id,
@@ -93,17 +105,22 @@ ledger as (
         false as is_planned_today
     from {{ ref('stg_send_ledger') }} as l
     cross join run
-    left join {{ ref('stg_guarantors') }} as g on g.guarantor_id = l.guarantor_id
-    left join {{ ref('stg_policy_cadence') }} as cad on cad.step = l.step
+    left join {{ ref('stg_guarantors') }} as g on l.guarantor_id = g.guarantor_id
+    left join {{ ref('stg_policy_cadence') }} as cad on l.step = cad.step
     where l.as_of_date <= run.as_of_date
-      and l.status in ('sent', 'delivered', 'failed', 'skipped')
-      and not exists (select 1 from plan as p where p.touch_id = l.touch_id)
+        and l.status in ('sent', 'delivered', 'failed', 'skipped')
+        and not exists (
+            select 1 from plan as p
+            where p.touch_id = l.touch_id
+        )
 ),
+
 touches as (
     select * from plan
     union all
     select * from ledger
 )
+
 select
     t.touch_id,
     t.guarantor_id,
@@ -135,4 +152,4 @@ select
 from touches as t
 cross join run
 cross join policy
-left join guardrails as g on g.guarantor_id = t.guarantor_id
+left join guardrails as g on t.guarantor_id = g.guarantor_id

@@ -8,19 +8,25 @@
 -- with data, cumulative_yield = paid ÷ responsibility. One row per (cohort_month,
 -- week_ending); the latest week is the cohort's yield to date. No identifiers.
 with run as (
-    select {{ as_of_date() }} as as_of_date, policy_version from {{ ref('stg_policy') }}
+    select
+        {{ as_of_date() }} as as_of_date,
+        policy_version
+    from {{ ref('stg_policy') }}
 ),
+
 first_cohort as (
     select cast({{ dbt.dateadd('month', '-' ~ (cohort_months() | int - 1),
                  'cast(' ~ dbt.date_trunc('month', 'as_of_date') ~ ' as date)') }} as date) as first_month
     from run
 ),
+
 ledger as (
     select l.*
     from {{ ref('int_balance_ledger') }} as l
     cross join run
     where l.effective_date <= run.as_of_date and l.encounter_id is not null
 ),
+
 charges as (
     select
         l.encounter_id,
@@ -29,33 +35,54 @@ charges as (
     from ledger as l
     cross join first_cohort as f
     where l.event_kind = 'charge'
-      and l.balance_date >= f.first_month
+        and l.balance_date >= f.first_month
 ),
+
 cohorts as (
-    select cohort_month, sum(responsibility) as responsibility, count(*) as encounters
+    select
+        cohort_month,
+        sum(responsibility) as responsibility,
+        count(*) as encounters
     from charges
     group by cohort_month
 ),
+
 payments as (
-    select c.cohort_month, l.effective_date, -l.amount as amount
+    select
+        c.cohort_month,
+        l.effective_date,
+        -l.amount as amount
     from ledger as l
-    inner join charges as c on c.encounter_id = l.encounter_id
+    inner join charges as c on l.encounter_id = c.encounter_id
     where l.event_kind in ('payment', 'payment_reversal')
 ),
+
 weeks as (select * from {{ ref('int_scorecard_weeks') }}),
+
 grid as (
-    select c.cohort_month, c.responsibility, c.encounters, w.week_ending, w.week_start,
-           w.data_end_date, w.is_complete
+    select
+        c.cohort_month,
+        c.responsibility,
+        c.encounters,
+        w.week_ending,
+        w.week_start,
+        w.data_end_date,
+        w.is_complete
     from cohorts as c
-    inner join weeks as w on w.week_ending >= c.cohort_month
+    inner join weeks as w on c.cohort_month <= w.week_ending
 ),
+
 paid as (
-    select g.cohort_month, g.week_ending, sum(p.amount) as paid
+    select
+        g.cohort_month,
+        g.week_ending,
+        sum(p.amount) as paid
     from grid as g
     inner join payments as p
-        on p.cohort_month = g.cohort_month and p.effective_date <= g.data_end_date
+        on g.cohort_month = p.cohort_month and g.data_end_date >= p.effective_date
     group by g.cohort_month, g.week_ending
 )
+
 select
     {{ dbt.concat([dbt.safe_cast('g.cohort_month', dbt.type_string()), "'|'",
                    dbt.safe_cast('g.week_ending', dbt.type_string())]) }} as cohort_week_id,
@@ -66,10 +93,12 @@ select
     g.encounters,
     {{ money('g.responsibility') }} as responsibility,
     {{ money('coalesce(p.paid, 0)') }} as paid,
-    cast(case when g.responsibility <> 0 then coalesce(p.paid, 0) / g.responsibility end
-         as {{ dbt.type_numeric() }}) as cumulative_yield,
+    cast(
+        case when g.responsibility <> 0 then coalesce(p.paid, 0) / g.responsibility end
+        as {{ dbt.type_numeric() }}
+    ) as cumulative_yield,
     run.as_of_date,
     run.policy_version
 from grid as g
 cross join run
-left join paid as p on p.cohort_month = g.cohort_month and p.week_ending = g.week_ending
+left join paid as p on g.cohort_month = p.cohort_month and g.week_ending = p.week_ending

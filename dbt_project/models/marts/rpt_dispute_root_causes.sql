@@ -6,30 +6,41 @@
 -- payer_id 'SELFPAY' for an uninsured visit, 'none' when the dispute names no encounter or the
 -- encounter has no adjudication; carc 'none' when the claim has no adjustment.
 with run as (select {{ as_of_date() }} as as_of_date),
+
 disputes as (
     select d.*
     from {{ ref('int_dispute_status') }} as d
     cross join run
     where d.opened_date <= run.as_of_date
 ),
+
 effective as (
-    select encounter_id, remittance_claim_id, payer_id
+    select
+        encounter_id,
+        remittance_claim_id,
+        payer_id
     from {{ ref('int_encounter_adjudications') }}
     where is_effective
 ),
+
 adjustments as (
     select
         remittance_claim_id,
         {{ dbt.concat(['group_code', "'-'", 'reason_code']) }} as carc,
         row_number() over (
             partition by remittance_claim_id
-            order by abs(amount) desc, group_code, reason_code
+            order by abs(amount) desc, group_code, reason_code asc
         ) as carc_rank
     from {{ ref('stg_remittance_adjustments') }}
 ),
+
 encounters as (
-    select encounter_id, primary_payer_id from {{ ref('stg_encounters') }}
+    select
+        encounter_id,
+        primary_payer_id
+    from {{ ref('stg_encounters') }}
 ),
+
 classified as (
     select
         cast({{ dbt.date_trunc('month', 'd.opened_date') }} as date) as dispute_month,
@@ -45,11 +56,13 @@ classified as (
         d.resolution,
         case when d.resolved_date is not null then d.age_days end as days_to_resolve
     from disputes as d
-    left join encounters as n on n.encounter_id = d.encounter_id
-    left join effective as e on e.encounter_id = d.encounter_id
-    left join adjustments as a on a.remittance_claim_id = e.remittance_claim_id and a.carc_rank = 1
+    left join encounters as n on d.encounter_id = n.encounter_id
+    left join effective as e on d.encounter_id = e.encounter_id
+    left join adjustments as a on e.remittance_claim_id = a.remittance_claim_id and a.carc_rank = 1
 ),
+
 policy as (select policy_version from {{ ref('stg_policy') }})
+
 select
     {{ dbt.hash(dbt.concat([
         dbt.safe_cast('c.dispute_month', dbt.type_string()), "'|'", 'c.reason', "'|'",

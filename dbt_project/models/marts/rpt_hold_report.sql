@@ -2,11 +2,17 @@
 -- held. rule = the first rule that holds it (fct_touches.hold_reason), all_rules = every rule
 -- that applies, citation = the regulation behind the rule where there is one.
 with touches as (
-    select * from {{ ref('fct_touches') }} where is_planned_today and status = 'held'
+    select * from {{ ref('fct_touches') }}
+    where is_planned_today and status = 'held'
 ),
+
 citations as (
-    select distinct rule, citation from {{ ref('int_touch_holds') }}
+    select distinct
+        rule,
+        citation
+    from {{ ref('int_touch_holds') }}
 )
+
 select
     t.touch_id,
     t.guarantor_id,
@@ -20,4 +26,4 @@ select
     t.as_of_date,
     t.policy_version
 from touches as t
-left join citations as c on c.rule = t.hold_reason
+left join citations as c on t.hold_reason = c.rule

@@ -11,17 +11,25 @@
 --     relative change and ranks after those that have one, by |change|; ties by kpi_order)
 --     carries is_suggested_change and the KPI's suggested_change text (seed scorecard_kpis).
 with run as (
-    select {{ as_of_date() }} as as_of_date, policy_version from {{ ref('stg_policy') }}
+    select
+        {{ as_of_date() }} as as_of_date,
+        policy_version
+    from {{ ref('stg_policy') }}
 ),
+
 this_week as (
     select max(week_ending) as week_ending
     from {{ ref('int_scorecard_weeks') }}
     where is_complete
 ),
+
 kpis as (select * from {{ ref('scorecard_kpis') }}),
+
 scorecard as (
-    select * from {{ ref('rpt_weekly_scorecard') }} where segment = 'all'
+    select * from {{ ref('rpt_weekly_scorecard') }}
+    where segment = 'all'
 ),
+
 compared as (
     select
         t.week_ending,
@@ -36,11 +44,12 @@ compared as (
         cur.value - prev.value as change
     from this_week as t
     cross join kpis as k
-    left join scorecard as cur on cur.week_ending = t.week_ending and cur.kpi = k.kpi
+    left join scorecard as cur on t.week_ending = cur.week_ending and k.kpi = cur.kpi
     left join scorecard as prev
         on prev.week_ending = cast({{ dbt.dateadd('day', -7, 't.week_ending') }} as date)
-        and prev.kpi = k.kpi
+            and k.kpi = prev.kpi
 ),
+
 judged as (
     select
         *,
@@ -53,6 +62,7 @@ judged as (
         end as direction_is_healthy
     from compared
 ),
+
 sectioned as (
     select
         *,
@@ -63,6 +73,7 @@ sectioned as (
         end as section
     from judged
 ),
+
 ranked as (
     select
         *,
@@ -77,6 +88,7 @@ ranked as (
         ) as slip_rank
     from sectioned
 )
+
 select
     week_ending,
     previous_week_ending,

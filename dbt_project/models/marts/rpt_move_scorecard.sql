@@ -6,15 +6,25 @@
 -- guarantor's latest touch on or before the complaint (a complaint with no earlier touch is
 -- attributed to `none`). Card-on-file charges are payments, not touches: not here.
 with weeks as (select * from {{ ref('int_scorecard_weeks') }}),
+
 attempts as (
-    select attempt_id, guarantor_id, attempt_date, coalesce(step, 'contact_log') as step
+    select
+        attempt_id,
+        guarantor_id,
+        attempt_date,
+        coalesce(step, 'contact_log') as step
     from {{ ref('int_outreach_attempts') }}
 ),
+
 complaints as (
-    select c.source_id as contact_id, c.guarantor_id, c.occurred_date
+    select
+        c.source_id as contact_id,
+        c.guarantor_id,
+        c.occurred_date
     from {{ ref('int_contact_events') }} as c
     where c.source = 'contact_log' and c.outcome = 'complaint'
 ),
+
 latest_touch as (
     select
         c.contact_id,
@@ -25,16 +35,26 @@ latest_touch as (
         ) as touch_rank
     from complaints as c
     left join attempts as a
-        on a.guarantor_id = c.guarantor_id and a.attempt_date <= c.occurred_date
+        on c.guarantor_id = a.guarantor_id and c.occurred_date >= a.attempt_date
 ),
+
 facts as (
-    select a.attempt_date as fact_date, a.step, 1 as touches, 0 as complaints
+    select
+        a.attempt_date as fact_date,
+        a.step,
+        1 as touches,
+        0 as complaints
     from attempts as a
     union all
-    select l.occurred_date, coalesce(l.step, 'none'), 0, 1
+    select
+        l.occurred_date,
+        coalesce(l.step, 'none'),
+        0,
+        1
     from latest_touch as l
     where l.touch_rank = 1
 ),
+
 weekly as (
     select
         w.week_ending,
@@ -45,7 +65,9 @@ weekly as (
     inner join weeks as w on f.fact_date between w.week_start and w.data_end_date
     group by w.week_ending, f.step
 ),
+
 policy as (select policy_version from {{ ref('stg_policy') }})
+
 select
     {{ dbt.hash(dbt.concat([dbt.safe_cast('w.week_ending', dbt.type_string()), "'|'", 'w.step'])) }}
         as move_week_id,

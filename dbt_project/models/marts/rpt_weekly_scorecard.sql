@@ -18,29 +18,61 @@
 --   denominator = their count, numerator null.
 -- target_value: the policy's kpi_era_posting_lag_target_hours for the ERA lag, else null.
 with run as (
-    select {{ as_of_date() }} as as_of_date, policy_version, kpi_era_posting_lag_target_hours
+    select
+        {{ as_of_date() }} as as_of_date,
+        policy_version,
+        kpi_era_posting_lag_target_hours
     from {{ ref('stg_policy') }}
 ),
+
 kpis as (select * from {{ ref('scorecard_kpis') }}),
+
 weeks as (select * from {{ ref('int_scorecard_weeks') }}),
+
 facts as (
     -- the observations with their week and the segment at the week's start
-    select week_ending, kpi, guarantor_id, segment, numerator, denominator, measure
+    select
+        week_ending,
+        kpi,
+        guarantor_id,
+        segment,
+        numerator,
+        denominator,
+        measure
     from {{ ref('fct_scorecard_observations') }}
 ),
+
 weeks_with_data as (
     select w.*
     from weeks as w
-    where exists (select 1 from facts as f where f.week_ending = w.week_ending)
+    where exists (
+            select 1 from facts as f
+            where f.week_ending = w.week_ending
+        )
 ),
+
 scoped as (
-    select week_ending, 'all' as segment, kpi, numerator, denominator, measure from facts
+    select
+        week_ending,
+        'all' as segment,
+        kpi,
+        numerator,
+        denominator,
+        measure
+    from facts
     union all
-    select f.week_ending, f.segment, f.kpi, f.numerator, f.denominator, f.measure
+    select
+        f.week_ending,
+        f.segment,
+        f.kpi,
+        f.numerator,
+        f.denominator,
+        f.measure
     from facts as f
-    inner join kpis as k on k.kpi = f.kpi
+    inner join kpis as k on f.kpi = k.kpi
     where k.by_segment and f.segment is not null
 ),
+
 ratios as (
     select
         s.week_ending,
@@ -51,10 +83,11 @@ ratios as (
         cast(null as {{ dbt.type_numeric() }}) as median_value,
         count(*) as observations
     from scoped as s
-    inner join kpis as k on k.kpi = s.kpi
+    inner join kpis as k on s.kpi = k.kpi
     where k.aggregation in ('ratio', 'sum')
     group by s.week_ending, s.segment, s.kpi
 ),
+
 medians as (
     select
         s.week_ending,
@@ -65,26 +98,35 @@ medians as (
         cast({{ median('s.measure') }} as {{ dbt.type_numeric() }}) as median_value,
         count(*) as observations
     from scoped as s
-    inner join kpis as k on k.kpi = s.kpi
+    inner join kpis as k on s.kpi = k.kpi
     where k.aggregation = 'median'
     group by s.week_ending, s.segment, s.kpi
 ),
+
 aggregated as (
     select * from ratios
     union all
     select * from medians
 ),
+
 grid as (
     -- every KPI for segment 'all' in every week with data; segments where they have data
-    select w.week_ending, 'all' as segment, k.kpi
+    select
+        w.week_ending,
+        'all' as segment,
+        k.kpi
     from weeks_with_data as w
     cross join kpis as k
     union
-    select a.week_ending, a.segment, a.kpi
+    select
+        a.week_ending,
+        a.segment,
+        a.kpi
     from aggregated as a
-    inner join weeks_with_data as w on w.week_ending = a.week_ending
+    inner join weeks_with_data as w on a.week_ending = w.week_ending
     where a.segment <> 'all'
 )
+
 select
     {{ dbt.concat([dbt.safe_cast('g.week_ending', dbt.type_string()), "'|'", 'g.segment', "'|'", 'g.kpi']) }}
         as scorecard_id,
@@ -117,7 +159,7 @@ select
     run.policy_version
 from grid as g
 cross join run
-inner join kpis as k on k.kpi = g.kpi
-inner join weeks as w on w.week_ending = g.week_ending
+inner join kpis as k on g.kpi = k.kpi
+inner join weeks as w on g.week_ending = w.week_ending
 left join aggregated as a
-    on a.week_ending = g.week_ending and a.segment = g.segment and a.kpi = g.kpi
+    on g.week_ending = a.week_ending and g.segment = a.segment and g.kpi = a.kpi

@@ -6,14 +6,18 @@
 --   + or 00 then 1: NANP, 11 digits; + or 00 then another country code: 8–15 digits;
 --   otherwise a US 10-digit number (a leading 1 is dropped), NANP: area code and exchange 2–9.
 with g as (select * from {{ source('raw', 'guarantors') }}),
+
 states as (select * from {{ ref('state_timezones') }}),
+
 policy as (select * from {{ source('raw', 'policy') }}),
+
 phone_text as (
     select
         guarantor_id,
         {{ regexp_replace_all('lower(trim(phone))', '[ ]*(ext[.]?|x)[ ]*[0-9]+$', '') }} as phone_text
     from g
 ),
+
 phone_parts as (
     select
         guarantor_id,
@@ -27,26 +31,32 @@ phone_parts as (
         end as digits
     from phone_text
 ),
+
 phones as (
     select
         guarantor_id,
         case
             when phone_text is null or phone_text = '' or has_bad_character then null
-            when has_country_code and digits like '1%' then
-                case when length(digits) = 11
-                          and {{ regexp_test('substring(digits, 2)', '^[2-9][0-9]{2}[2-9][0-9]{6}$') }}
-                     then {{ dbt.concat(["'+'", 'digits']) }} end
-            when has_country_code then
-                case when length(digits) between 8 and 15 and digits not like '0%'
-                     then {{ dbt.concat(["'+'", 'digits']) }} end
+            when has_country_code and digits like '1%'
+                then
+                    case when length(digits) = 11
+                            and {{ regexp_test('substring(digits, 2)', '^[2-9][0-9]{2}[2-9][0-9]{6}$') }}
+                            then {{ dbt.concat(["'+'", 'digits']) }}
+                    end
+            when has_country_code
+                then
+                    case when length(digits) between 8 and 15 and digits not like '0%'
+                            then {{ dbt.concat(["'+'", 'digits']) }}
+                    end
             when length(digits) = 11 and digits like '1%'
-                 and {{ regexp_test('substring(digits, 2)', '^[2-9][0-9]{2}[2-9][0-9]{6}$') }}
+                and {{ regexp_test('substring(digits, 2)', '^[2-9][0-9]{2}[2-9][0-9]{6}$') }}
                 then {{ dbt.concat(["'+'", 'digits']) }}
             when length(digits) = 10 and {{ regexp_test('digits', '^[2-9][0-9]{2}[2-9][0-9]{6}$') }}
                 then {{ dbt.concat(["'+1'", 'digits']) }}
         end as phone_e164
     from phone_parts
 )
+
 select
     g.guarantor_id,
     coalesce(g.household_id, g.guarantor_id) as household_id,
@@ -80,5 +90,5 @@ select
     g.updated_at
 from g
 cross join policy
-left join states on states.state = g.state
-left join phones as p on p.guarantor_id = g.guarantor_id
+left join states on g.state = states.state
+left join phones as p on g.guarantor_id = p.guarantor_id

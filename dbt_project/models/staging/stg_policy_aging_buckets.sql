@@ -1,2 +1,7 @@
-select policy_version, bucket_order, aging_bucket, min_days, max_days
+select
+    policy_version,
+    bucket_order,
+    aging_bucket,
+    min_days,
+    max_days
 from {{ source('raw', 'policy_aging_buckets') }}

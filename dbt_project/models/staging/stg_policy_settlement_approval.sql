@@ -1,2 +1,6 @@
-select policy_version, level_order, max_discount_pct, approver
+select
+    policy_version,
+    level_order,
+    max_discount_pct,
+    approver
 from {{ source('raw', 'policy_settlement_approval') }}

@@ -1,7 +1,8 @@
 -- One row per CLP of a loaded 835 transaction, with the order docs/rules.md §1 needs:
 -- payment date, then file name, then position in the file.
 select
-    {{ dbt.concat(['c.file_sha256', "':'", dbt.safe_cast('c.claim_index', dbt.type_string())]) }} as remittance_claim_id,
+    {{ dbt.concat(['c.file_sha256', "':'", dbt.safe_cast('c.claim_index', dbt.type_string())]) }}
+        as remittance_claim_id,
     c.file_sha256,
     c.file_name,
     c.transaction_index,

@@ -26,11 +26,11 @@
     Rule kinds are the semantics of dbt's built-in tests of the same name (nulls pass
     accepted_values and relationships). Portable SQL: one `union all` branch per rule. -#}
 {% test model_rules(model, rules, key=none) %}
-    {%- if rules is string or rules | length == 0 -%}
+{%- if rules is string or rules | length == 0 -%}
         {{ exceptions.raise_compiler_error(
             "model_rules on " ~ model ~ ": `rules` must be a non-empty list of {name, <kind>: ...}") }}
     {%- endif %}
-    {%- set text = dbt.type_string() %}
+{%- set text = dbt.type_string() %}
 
 {% for rule in rules -%}
     {%- set kinds = [] %}

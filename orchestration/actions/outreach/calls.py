@@ -19,27 +19,38 @@ is returned as skipped (``bad number``) and not written.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from datetime import date
-from typing import Callable, Iterable, Mapping
 
 from ..files import csv_bytes, write_to
 from .model import SendResult, Touch, long_date, money, utc_z
-from .visits import why_you_owe_text
 from .sms import normalize_phone, send_window
+from .visits import why_you_owe_text
 
-CALL_COLUMNS = ("touch_id", "guarantor_id", "phone", "call_after", "call_before", "timezone",
-                "priority", "opener", "why_you_owe")
+CALL_COLUMNS = (
+    "touch_id",
+    "guarantor_id",
+    "phone",
+    "call_after",
+    "call_before",
+    "timezone",
+    "priority",
+    "opener",
+    "why_you_owe",
+)
 
 
 def call_opener(touch: Touch | Mapping) -> str:
     t = Touch.coerce(touch)
     if t.visit_date is None:
         raise ValueError(f"touch {t.touch_id}: visit_date is required")
-    return (f"Let's look at this together. Your visit on {long_date(t.visit_date)} shows an amount "
-            f"after insurance of {money(t.balance)}. Would you prefer to take care of it now or "
-            f"set a few smaller dates?")
+    return (
+        f"Let's look at this together. Your visit on {long_date(t.visit_date)} shows an amount "
+        f"after insurance of {money(t.balance)}. Would you prefer to take care of it now or "
+        f"set a few smaller dates?"
+    )
 
 
 def call_priority(balance: Decimal, tiers: Mapping | None = None) -> int:
@@ -51,10 +62,15 @@ def call_priority(balance: Decimal, tiers: Mapping | None = None) -> int:
     return 3
 
 
-def build_call_rows(touches: Iterable[Touch | Mapping], clinic: Mapping, *,
-                    start: str = "08:00", end: str = "21:00", tiers: Mapping | None = None,
-                    window_day: Callable[[Touch, str], date] | None = None,
-                    ) -> tuple[list[dict], list[SendResult]]:
+def build_call_rows(
+    touches: Iterable[Touch | Mapping],
+    clinic: Mapping,
+    *,
+    start: str = "08:00",
+    end: str = "21:00",
+    tiers: Mapping | None = None,
+    window_day: Callable[[Touch, str], date] | None = None,
+) -> tuple[list[dict], list[SendResult]]:
     rows: list[dict] = []
     skipped: list[SendResult] = []
     fallback_tz = clinic.get("timezone") or "UTC"
@@ -71,10 +87,19 @@ def build_call_rows(touches: Iterable[Touch | Mapping], clinic: Mapping, *,
             continue
         tz = t.timezone or fallback_tz
         after, before = send_window(window_day(t, tz) if window_day else t.as_of_date, tz, start, end)
-        rows.append({"touch_id": t.touch_id, "guarantor_id": t.guarantor_id, "phone": phone,
-                     "call_after": after, "call_before": before, "timezone": tz,
-                     "priority": call_priority(t.balance, tiers), "opener": opener,
-                     "why_you_owe": why_you_owe_text(t, separator="; ")})
+        rows.append(
+            {
+                "touch_id": t.touch_id,
+                "guarantor_id": t.guarantor_id,
+                "phone": phone,
+                "call_after": after,
+                "call_before": before,
+                "timezone": tz,
+                "priority": call_priority(t.balance, tiers),
+                "opener": opener,
+                "why_you_owe": why_you_owe_text(t, separator="; "),
+            }
+        )
     rows.sort(key=lambda r: (r["priority"], r["call_after"], r["touch_id"]))
     return rows, skipped
 
@@ -84,5 +109,4 @@ def write_call_list(rows: Iterable[Mapping], path: str | Path, *, overwrite: boo
     out = []
     for r in rows:
         out.append({**r, "call_after": utc_z(r["call_after"]), "call_before": utc_z(r["call_before"])})
-    return write_to(path, csv_bytes(CALL_COLUMNS, out), prefix="calls_", suffix=".csv",
-                    overwrite=overwrite)
+    return write_to(path, csv_bytes(CALL_COLUMNS, out), prefix="calls_", suffix=".csv", overwrite=overwrite)

@@ -19,15 +19,23 @@ no hold). Output: ``<outbox>/<date>/charges/charges_<nnnn>.csv``, written atomic
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from ..files import csv_bytes, write_to
 from .model import SendResult
 
-CHARGE_COLUMNS = ("idempotency_key", "touch_id", "plan_id", "installment_number", "guarantor_id",
-                  "amount", "currency", "charge_date")
+CHARGE_COLUMNS = (
+    "idempotency_key",
+    "touch_id",
+    "plan_id",
+    "installment_number",
+    "guarantor_id",
+    "amount",
+    "currency",
+    "charge_date",
+)
 _CARD_LIKE = re.compile(r"\d{13,}")
 _CENT = Decimal("0.01")
 
@@ -46,11 +54,18 @@ def build_charge_rows(charges: Iterable[Mapping]) -> tuple[list[dict], list[Send
         if amount <= 0:
             skipped.append(SendResult(tid, "skipped", "nothing left to charge"))
             continue
-        rows.append({"idempotency_key": str(c.get("idempotency_key") or tid), "touch_id": tid,
-                     "plan_id": str(c["plan_id"]), "installment_number": int(c["installment_number"]),
-                     "guarantor_id": str(c["guarantor_id"]),
-                     "amount": str(amount.quantize(_CENT)), "currency": "USD",
-                     "charge_date": str(c["as_of_date"])[:10]})
+        rows.append(
+            {
+                "idempotency_key": str(c.get("idempotency_key") or tid),
+                "touch_id": tid,
+                "plan_id": str(c["plan_id"]),
+                "installment_number": int(c["installment_number"]),
+                "guarantor_id": str(c["guarantor_id"]),
+                "amount": str(amount.quantize(_CENT)),
+                "currency": "USD",
+                "charge_date": str(c["as_of_date"])[:10],
+            }
+        )
     return rows, skipped
 
 
@@ -61,11 +76,9 @@ def write_charge_batch(rows: Iterable[Mapping], path: str | Path, *, overwrite: 
     for r in rows:
         extra = set(r) - set(CHARGE_COLUMNS)
         if extra:
-            raise ValueError(f"touch {r.get('touch_id')}: column(s) {sorted(extra)} are not allowed in "
-                             "a charge batch")
+            raise ValueError(f"touch {r.get('touch_id')}: column(s) {sorted(extra)} are not allowed in a charge batch")
         for k in CHARGE_COLUMNS:
             if _CARD_LIKE.search(str(r[k])) and k not in ("idempotency_key", "touch_id"):
                 raise ValueError(f"touch {r['touch_id']}: {k} looks like a card number; refused")
         out.append(r)
-    return write_to(path, csv_bytes(CHARGE_COLUMNS, out), prefix="charges_", suffix=".csv",
-                    overwrite=overwrite)
+    return write_to(path, csv_bytes(CHARGE_COLUMNS, out), prefix="charges_", suffix=".csv", overwrite=overwrite)

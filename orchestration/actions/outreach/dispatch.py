@@ -39,12 +39,12 @@ to the payment processor as a CSV through the same ledger protocol.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from collections.abc import Callable
-from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -59,13 +59,13 @@ log = logging.getLogger(__name__)
 CHANNELS = tuple(REGISTRY)
 FOLDER = {name: m.FOLDER for name, m in REGISTRY.items()}
 WINDOW_CHANNELS = tuple(name for name, m in REGISTRY.items() if m.CONTACT_WINDOW)  # reach a person at a time
-WINDOW_CLOSED = "contact_window_closed"          # the hold rule and the ledger reason
+WINDOW_CLOSED = "contact_window_closed"  # the hold rule and the ledger reason
 
 
 @dataclass
 class ChannelReport:
     channel: str
-    mode: str                                   # send | record
+    mode: str  # send | record
     due: int = 0
     handed_off: int = 0
     skipped: int = 0
@@ -97,27 +97,37 @@ def read_channel(warehouse: Path, channel: str) -> tuple[list[dict], list[dict],
         # every channel's skips, recorded by whichever channel runs first: a run killed
         # between two channels must not lose the later channels' skip records (the next
         # plan, built on the hand-offs already made, no longer lists them as superseded)
-        skipped = _rows(con, "SELECT touch_id, guarantor_id, episode_start, step, channel, as_of_date, "
-                             "hold_reason FROM marts.fct_touches WHERE is_planned_today AND status = 'skipped' "
-                             "ORDER BY touch_id", [])
-        deferred = _rows(con, "SELECT touch_id, guarantor_id, episode_start, step, channel, as_of_date "
-                              "FROM marts.fct_touches WHERE is_planned_today AND status = 'held' "
-                              "AND hold_reason = ? AND channel = ? ORDER BY touch_id",
-                         [WINDOW_CLOSED, channel])
+        skipped = _rows(
+            con,
+            "SELECT touch_id, guarantor_id, episode_start, step, channel, as_of_date, "
+            "hold_reason FROM marts.fct_touches WHERE is_planned_today AND status = 'skipped' "
+            "ORDER BY touch_id",
+            [],
+        )
+        deferred = _rows(
+            con,
+            "SELECT touch_id, guarantor_id, episode_start, step, channel, as_of_date "
+            "FROM marts.fct_touches WHERE is_planned_today AND status = 'held' "
+            "AND hold_reason = ? AND channel = ? ORDER BY touch_id",
+            [WINDOW_CLOSED, channel],
+        )
     finally:
         con.close()
     return due, skipped, deferred
 
 
-def window_day(as_of: date, now: datetime) -> "Callable[[Touch, str], date]":
+def window_day(as_of: date, now: datetime) -> Callable[[Touch, str], date]:
     """The local day a touch is handed off: the as-of date, or the guarantor's today if later."""
+
     def day(t: Touch, tz: str) -> date:
         return max(as_of, now.astimezone(ZoneInfo(tz)).date())
+
     return day
 
 
-def split_by_window(touches: list[Touch], *, now: datetime, day_of, start: str, end: str,
-                    fallback_tz: str) -> tuple[list[Touch], list[SendResult]]:
+def split_by_window(
+    touches: list[Touch], *, now: datetime, day_of, start: str, end: str, fallback_tz: str
+) -> tuple[list[Touch], list[SendResult]]:
     """(touches whose contact window of today is still open at `now`, deferred results for the
     others: their window closed, docs/rules.md §4 "Contact window")."""
     open_: list[Touch] = []
@@ -136,18 +146,27 @@ def _touch(row: dict) -> Touch:
     return Touch.coerce({**row, "due_date": row.get("payment_due_date")})
 
 
-def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of: date,
-             send: bool = True, now: datetime | None = None,
-             environ: dict | None = None) -> ChannelReport:
+def dispatch(
+    channel: str,
+    *,
+    warehouse: Path,
+    outbox: Path,
+    policy: Any,
+    as_of: date,
+    send: bool = True,
+    now: datetime | None = None,
+    environ: dict | None = None,
+) -> ChannelReport:
     """Run the ledger protocol for one channel; returns counts (no personal data)."""
     if channel not in REGISTRY:
         raise ValueError(f"unknown channel {channel!r}")
     module = REGISTRY[channel]
     report = ChannelReport(channel, "send" if send else "record")
-    report.stale_scripts = approvals.stale_scripts((now or datetime.now(timezone.utc)).date())
+    report.stale_scripts = approvals.stale_scripts((now or datetime.now(UTC)).date())
     if report.stale_scripts:
-        log.warning("scripts past their 90-day approval: %s (templates/approvals.yaml)",
-                    ", ".join(report.stale_scripts))
+        log.warning(
+            "scripts past their 90-day approval: %s (templates/approvals.yaml)", ", ".join(report.stale_scripts)
+        )
     clinic = dict(policy["clinic"])
     clinic["final_notice_days"] = policy["placement"]["nonprofit_final_notice_days"]  # final_notice.py
     g = policy["guardrails"]
@@ -160,13 +179,23 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
     # today's plan skips: recorded so the cadence moves on
     if skipped_plan:
         ready = set(ledger.plan(warehouse, skipped_plan, now=now))
-        ledger.mark(warehouse, [SendResult(r["touch_id"], "skipped", r["hold_reason"] or "skipped")
-                                for r in skipped_plan if r["touch_id"] in ready], now=now)
+        ledger.mark(
+            warehouse,
+            [
+                SendResult(r["touch_id"], "skipped", r["hold_reason"] or "skipped")
+                for r in skipped_plan
+                if r["touch_id"] in ready
+            ],
+            now=now,
+        )
     # today's plan deferrals (the run started after the window closed): recorded as deferred
     if deferred_plan and send:
         ready = set(ledger.plan(warehouse, deferred_plan, now=now))
-        deferred_results = [SendResult(r["touch_id"], "failed", WINDOW_CLOSED, retryable=True)
-                            for r in deferred_plan if r["touch_id"] in ready]
+        deferred_results = [
+            SendResult(r["touch_id"], "failed", WINDOW_CLOSED, retryable=True)
+            for r in deferred_plan
+            if r["touch_id"] in ready
+        ]
         ledger.mark(warehouse, deferred_results, now=now)
         report.deferred += len(deferred_results)
 
@@ -181,22 +210,39 @@ def dispatch(channel: str, *, warehouse: Path, outbox: Path, policy: Any, as_of:
         report.skipped = len(results)
         return report
 
-    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
     day_of = window_day(as_of, moment)
     (outbox / as_of.isoformat() / module.FOLDER).mkdir(parents=True, exist_ok=True)
-    url_for = tokens.url_maker(clinic["pay_site"], tokens.load_secret(tokens.default_secret_path(warehouse),
-                                                                       environ=environ))
+    url_for = tokens.url_maker(
+        clinic["pay_site"], tokens.load_secret(tokens.default_secret_path(warehouse), environ=environ)
+    )
     results: list[SendResult] = []
-    if module.CONTACT_WINDOW:            # checked again at hand-off, on the run's clock
-        touches, closed = split_by_window(touches, now=moment, day_of=day_of,
-                                          start=g["contact_window_start"], end=g["contact_window_end"],
-                                          fallback_tz=clinic["timezone"])
+    if module.CONTACT_WINDOW:  # checked again at hand-off, on the run's clock
+        touches, closed = split_by_window(
+            touches,
+            now=moment,
+            day_of=day_of,
+            start=g["contact_window_start"],
+            end=g["contact_window_end"],
+            fallback_tz=clinic["timezone"],
+        )
         results += closed
-    ctx = HandOff(due=due, clinic=clinic, policy=policy, url_for=url_for, warehouse=warehouse,
-                  outbox=outbox, as_of=as_of, now=moment, day_of=day_of, environ=environ,
-                  report=report, folder=module.FOLDER)
+    ctx = HandOff(
+        due=due,
+        clinic=clinic,
+        policy=policy,
+        url_for=url_for,
+        warehouse=warehouse,
+        outbox=outbox,
+        as_of=as_of,
+        now=moment,
+        day_of=day_of,
+        environ=environ,
+        report=report,
+        folder=module.FOLDER,
+    )
     results += module.hand_off(touches, ctx)
-    crash_point(f"mid_send.{channel}")   # fault injection (orchestration/faults.py): handed off, not marked
+    crash_point(f"mid_send.{channel}")  # fault injection (orchestration/faults.py): handed off, not marked
     ledger.mark(warehouse, results, now=now)
     for r in results:
         if r.status == "sent":

@@ -95,11 +95,11 @@ import os
 import re
 import string
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
 from urllib.error import URLError
 
 from ..files import csv_bytes, write_new_numbered, write_to
@@ -110,22 +110,32 @@ log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).with_name("templates")
 MAX_PERSONALIZATIONS = 1000
-MARK_TOUCHES = 1000      # touches marked `sending` at once before their requests go (live mode)
+MARK_TOUCHES = 1000  # touches marked `sending` at once before their requests go (live mode)
 DEFAULT_HOST = "https://api.sendgrid.com"
 ENV_API_KEY = "SENDGRID_API_KEY"
-ENV_HOST = "SENDGRID_API_HOST"   # reliability tests: http://127.0.0.1:<port> (loopback only)
+ENV_HOST = "SENDGRID_API_HOST"  # reliability tests: http://127.0.0.1:<port> (loopback only)
 
 
 def _local_host(url: str) -> str:
     from urllib.parse import urlsplit
+
     u = urlsplit(url.strip())
     if u.scheme != "http" or u.hostname not in ("127.0.0.1", "localhost") or u.path not in ("", "/"):
-        raise ValueError(f"{ENV_HOST} must be http://127.0.0.1:<port> (a local test server); "
-                         "unset it to use SendGrid")
+        raise ValueError(f"{ENV_HOST} must be http://127.0.0.1:<port> (a local test server); unset it to use SendGrid")
     return url.strip().rstrip("/")
+
+
 STEP = "email_context"
-PER_RECIPIENT = ("visit_date", "charge", "insurance_paid", "patient_portion", "why_you_owe",
-                 "amount_due", "due_date", "pay_url")
+PER_RECIPIENT = (
+    "visit_date",
+    "charge",
+    "insurance_paid",
+    "patient_portion",
+    "why_you_owe",
+    "amount_due",
+    "due_date",
+    "pay_url",
+)
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9 $.,:/_-]*$")
 EMAIL_ADDRESS = re.compile(r"^[^@\s<>,;:\"'()\[\]\\]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _API_KEY = re.compile(r"^SG\.[A-Za-z0-9_-]{10,64}\.[A-Za-z0-9_-]{20,128}$")
@@ -152,7 +162,7 @@ def tag(field: str) -> str:
     return f"-pc_{field}-"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(name: str) -> string.Template:
     return string.Template((TEMPLATES / name).read_text(encoding="utf-8"))
 
@@ -169,14 +179,16 @@ def shared_values(clinic: Mapping, asm_group_id: int | None) -> dict[str, str]:
     address, the day-18 subject and the unsubscribe line (text and HTML)."""
     name = str(clinic["name"]).strip()
     help_line = str(clinic.get("help_line") or "").strip()
-    shared = {"clinic_name": name, "help_line": help_line,
-              "help_hours": str(clinic.get("help_hours") or "").strip(),
-              "mail_address": str(clinic.get("mail_address") or "").strip()}
+    shared = {
+        "clinic_name": name,
+        "help_line": help_line,
+        "help_hours": str(clinic.get("help_hours") or "").strip(),
+        "mail_address": str(clinic.get("mail_address") or "").strip(),
+    }
     shared["subject"] = _template("email_context.subject.txt").substitute(shared).strip()
     if asm_group_id is not None:
         shared["unsubscribe_text"] = f"To stop these e-mails, unsubscribe here: {ASM_UNSUBSCRIBE_TAG}"
-        shared["unsubscribe_html"] = (f'<a href="{ASM_UNSUBSCRIBE_TAG}">Unsubscribe</a> '
-                                      "to stop these e-mails.")
+        shared["unsubscribe_html"] = f'<a href="{ASM_UNSUBSCRIBE_TAG}">Unsubscribe</a> to stop these e-mails.'
     else:
         line = f"To stop these e-mails, call us at {help_line} and we will unsubscribe you."
         shared["unsubscribe_text"] = line
@@ -195,11 +207,16 @@ def recipient_values(touch: Touch | Mapping, url: str) -> dict[str, str]:
     def d(v):
         return long_date(v) if v is not None else "not available"
 
-    values = {"visit_date": d(t.visit_date), "charge": m(t.charge),
-              "insurance_paid": m(t.insurance_paid),
-              "patient_portion": m(t.patient_portion), "why_you_owe": why_you_owe_text(t),
-              "amount_due": money(t.balance),
-              "due_date": long_date(t.due_date) if t.due_date else "upon receipt", "pay_url": url}
+    values = {
+        "visit_date": d(t.visit_date),
+        "charge": m(t.charge),
+        "insurance_paid": m(t.insurance_paid),
+        "patient_portion": m(t.patient_portion),
+        "why_you_owe": why_you_owe_text(t),
+        "amount_due": money(t.balance),
+        "due_date": long_date(t.due_date) if t.due_date else "upon receipt",
+        "pay_url": url,
+    }
     for k, v in values.items():
         if not _SAFE_VALUE.match(v):
             raise ValueError(f"touch {t.touch_id}: {k} has characters unsafe for substitution")
@@ -214,8 +231,9 @@ def _fill(shared: dict[str, str], per: dict[str, str]) -> RenderedEmail:
     return RenderedEmail(shared["subject"], text, body)
 
 
-def render_email(touch: Touch | Mapping, clinic: Mapping, url: str, *,
-                 asm_group_id: int | None = None) -> RenderedEmail:
+def render_email(
+    touch: Touch | Mapping, clinic: Mapping, url: str, *, asm_group_id: int | None = None
+) -> RenderedEmail:
     """One recipient's e-mail, fully rendered (what the recipient reads)."""
     return _fill(shared_values(clinic, asm_group_id), recipient_values(touch, url))
 
@@ -238,18 +256,35 @@ class EmailRequest:
     touch_ids: tuple[str, ...]
 
 
-def build_requests(touches: Iterable[Touch | Mapping], clinic: Mapping,
-                   url_for: Callable[[Touch], str], *, from_email: str,
-                   from_name: str | None = None, reply_to: str | None = None,
-                   asm_group_id: int | None = None, categories: Sequence[str] = ("collections", STEP),
-                   batch_size: int = MAX_PERSONALIZATIONS, click_tracking: bool = False,
-                   send_at_for: Callable[[Touch], int | None] | None = None,
-                   ) -> tuple[list[EmailRequest], list[SendResult]]:
+def build_requests(
+    touches: Iterable[Touch | Mapping],
+    clinic: Mapping,
+    url_for: Callable[[Touch], str],
+    *,
+    from_email: str,
+    from_name: str | None = None,
+    reply_to: str | None = None,
+    asm_group_id: int | None = None,
+    categories: Sequence[str] = ("collections", STEP),
+    batch_size: int = MAX_PERSONALIZATIONS,
+    click_tracking: bool = False,
+    send_at_for: Callable[[Touch], int | None] | None = None,
+) -> tuple[list[EmailRequest], list[SendResult]]:
     """SendGrid v3 ``mail/send`` bodies for the touches, and the touches skipped (no/invalid
     address). Touch order is kept within and across requests."""
-    from sendgrid.helpers.mail import (Asm, Category, ClickTracking, CustomArg, From, Mail,
-                                       Personalization, ReplyTo, Substitution, To,
-                                       TrackingSettings)
+    from sendgrid.helpers.mail import (
+        Asm,
+        Category,
+        ClickTracking,
+        CustomArg,
+        From,
+        Mail,
+        Personalization,
+        ReplyTo,
+        Substitution,
+        To,
+        TrackingSettings,
+    )
 
     if not 1 <= batch_size <= MAX_PERSONALIZATIONS:
         raise ValueError(f"batch_size must be 1..{MAX_PERSONALIZATIONS}")
@@ -293,9 +328,12 @@ def build_requests(touches: Iterable[Touch | Mapping], clinic: Mapping,
 
     requests: list[EmailRequest] = []
     for batch in batches:
-        mail = Mail(from_email=From(from_email, from_name or str(clinic["name"]).strip()),
-                    subject=content.subject, plain_text_content=content.text,
-                    html_content=content.html)
+        mail = Mail(
+            from_email=From(from_email, from_name or str(clinic["name"]).strip()),
+            subject=content.subject,
+            plain_text_content=content.text,
+            html_content=content.html,
+        )
         for t, addr, values in batch:
             p = Personalization()
             p.add_to(To(addr))
@@ -304,7 +342,7 @@ def build_requests(touches: Iterable[Touch | Mapping], clinic: Mapping,
             p.add_custom_arg(CustomArg("touch_id", str(t.touch_id)))
             p.add_custom_arg(CustomArg("guarantor_id", str(t.guarantor_id)))
             send_at = send_at_for(t) if send_at_for else None
-            if send_at:            # unix time: SendGrid holds it until the local window opens
+            if send_at:  # unix time: SendGrid holds it until the local window opens
                 p.send_at = int(send_at)
             mail.add_personalization(p, index=len(mail.personalizations))
         for c in categories:
@@ -322,8 +360,9 @@ def build_requests(touches: Iterable[Touch | Mapping], clinic: Mapping,
 def validate_api_key(key: str) -> str:
     k = (key or "").strip()
     if not _API_KEY.match(k):
-        raise ValueError(f"{ENV_API_KEY} is malformed: expected 'SG.<key id>.<secret>' "
-                         "(value not shown); unset it for outbox mode")
+        raise ValueError(
+            f"{ENV_API_KEY} is malformed: expected 'SG.<key id>.<secret>' (value not shown); unset it for outbox mode"
+        )
     return k
 
 
@@ -349,12 +388,22 @@ def _short_error(code: int, body: bytes | str | None) -> str:
 class EmailSender:
     """Sends ``EmailRequest``s live (SendGrid) or writes them to the outbox; see module doc."""
 
-    def __init__(self, api_key: str | None = None, *, outbox_dir: str | Path | None = None,
-                 as_of: date | None = None, host: str = DEFAULT_HOST,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
-                 max_attempts: int = 5, max_total_wait: float = 300.0, backoff_base: float = 2.0,
-                 backoff_cap: float = 60.0, timeout: float = 30.0,
-                 before_send: Callable[[list[str]], None] | None = None):
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        outbox_dir: str | Path | None = None,
+        as_of: date | None = None,
+        host: str = DEFAULT_HOST,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        max_attempts: int = 5,
+        max_total_wait: float = 300.0,
+        backoff_base: float = 2.0,
+        backoff_cap: float = 60.0,
+        timeout: float = 30.0,
+        before_send: Callable[[list[str]], None] | None = None,
+    ):
         self._sleep, self._clock = sleep, clock
         self.max_attempts, self.max_total_wait = max(1, int(max_attempts)), float(max_total_wait)
         self.backoff_base, self.backoff_cap = float(backoff_base), float(backoff_cap)
@@ -369,17 +418,19 @@ class EmailSender:
             self._client = None
         else:
             if before_send is None:
-                raise ValueError("live mode needs before_send (wire it to ledger.mark_sending so a "
-                                 "crash leaves an exact maybe-sent set); pass a no-op to opt out")
+                raise ValueError(
+                    "live mode needs before_send (wire it to ledger.mark_sending so a "
+                    "crash leaves an exact maybe-sent set); pass a no-op to opt out"
+                )
             from sendgrid import SendGridAPIClient
+
             self._client = SendGridAPIClient(api_key=validate_api_key(api_key), host=host)
             self._client.client.timeout = timeout
 
     @classmethod
-    def from_env(cls, *, outbox_dir: str | Path, as_of: date, environ: Mapping | None = None,
-                 **kwargs) -> "EmailSender":
+    def from_env(cls, *, outbox_dir: str | Path, as_of: date, environ: Mapping | None = None, **kwargs) -> EmailSender:
         env = os.environ if environ is None else environ
-        if env.get(ENV_HOST) and "host" not in kwargs:   # tests: a local SendGrid on 127.0.0.1 only
+        if env.get(ENV_HOST) and "host" not in kwargs:  # tests: a local SendGrid on 127.0.0.1 only
             kwargs["host"] = _local_host(env[ENV_HOST])
         return cls(env.get(ENV_API_KEY), outbox_dir=outbox_dir, as_of=as_of, **kwargs)
 
@@ -397,27 +448,31 @@ class EmailSender:
         results: list[SendResult] = []
         budget = [self.max_total_wait]
         abort: str | None = None
-        marked = 0                      # requests[:marked] are marked `sending`
+        marked = 0  # requests[:marked] are marked `sending`
         for n, req in enumerate(requests, 1):
             if not abort and n > marked and self.before_send is not None:
                 end, count = n - 1, 0
                 while end < len(requests) and (end == n - 1 or count + len(requests[end].touch_ids) <= MARK_TOUCHES):
                     count += len(requests[end].touch_ids)
                     end += 1
-                self.before_send([t for r in requests[n - 1:end] for t in r.touch_ids])
+                self.before_send([t for r in requests[n - 1 : end] for t in r.touch_ids])
                 marked = end
             if abort:
-                results += [SendResult(t, "failed", f"not attempted: {abort}", retryable=True)
-                            for t in req.touch_ids]
+                results += [SendResult(t, "failed", f"not attempted: {abort}", retryable=True) for t in req.touch_ids]
                 continue
             res, abort = self._send_one(req, budget)
-            log.info("email request %d/%d: %d touches -> %s", n, len(requests), len(req.touch_ids),
-                     res[0].status + (f" ({res[0].reason})" if res[0].reason else "") if res else "-")
+            log.info(
+                "email request %d/%d: %d touches -> %s",
+                n,
+                len(requests),
+                len(req.touch_ids),
+                res[0].status + (f" ({res[0].reason})" if res[0].reason else "") if res else "-",
+            )
             results += res
         return results
 
     def _now(self) -> datetime:
-        return datetime.fromtimestamp(self._clock(), timezone.utc)
+        return datetime.fromtimestamp(self._clock(), UTC)
 
     def _backoff(self, attempt: int) -> float:
         return min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
@@ -439,8 +494,9 @@ class EmailSender:
 
         ids = list(req.touch_ids)
 
-        def all_(status: str, reason: str | None, *, mid: str | None = None, at=None,
-                 retryable: bool = False) -> list[SendResult]:
+        def all_(
+            status: str, reason: str | None, *, mid: str | None = None, at=None, retryable: bool = False
+        ) -> list[SendResult]:
             return [SendResult(t, status, reason, mid, at, retryable) for t in ids]
 
         attempt = 0
@@ -471,8 +527,7 @@ class EmailSender:
                     return all_("sent", None, mid=mid, at=self._now()), None
                 return all_("failed", f"HTTP {resp.status_code}: unexpected response"), None
             if attempt >= self.max_attempts or wait > budget[0]:
-                return all_("failed", f"not sent: {why}; gave up after {attempt} attempt(s)",
-                            retryable=True), None
+                return all_("failed", f"not sent: {why}; gave up after {attempt} attempt(s)", retryable=True), None
             log.warning("email request: %s; retry %d in %.1fs", why, attempt, wait)
             budget[0] -= wait
             self._sleep(wait)
@@ -484,7 +539,7 @@ class EmailSender:
         start = None
         for req in requests:
             path = write_new_numbered(folder, "request_", ".json", json.dumps(req.body), start=start)
-            start = _number(path) + 1        # the next free number: no folder listing per file
+            start = _number(path) + 1  # the next free number: no folder listing per file
             mid = f"outbox:{day}/email/{path.name}"
             at = self._now()
             results += [SendResult(t, "sent", "outbox", mid, at) for t in req.touch_ids]
@@ -504,5 +559,4 @@ def write_send_log(results: Iterable[SendResult], path: str | Path, *, overwrite
     reason. ``path`` may be the folder ``<outbox>/<date>/email/`` (next free
     ``send_log_<nnnn>.csv``); ``ledger.find_handed_off`` reads its ``sent`` rows as proof."""
     rows = [r.as_row() for r in results]
-    return write_to(path, csv_bytes(SEND_LOG_COLUMNS, rows), prefix="send_log_", suffix=".csv",
-                    overwrite=overwrite)
+    return write_to(path, csv_bytes(SEND_LOG_COLUMNS, rows), prefix="send_log_", suffix=".csv", overwrite=overwrite)

@@ -27,11 +27,20 @@ No clinical detail; the file name is ``<touch_id>.pdf``.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Mapping
 
 from .model import Touch, long_date, money
-from .render import CLOSING_LINE, MARGIN, PAGE_W, draw_help_box, draw_letterhead, draw_ways_to_pay, letter_page, pdf_text
+from .render import (
+    CLOSING_LINE,
+    MARGIN,
+    PAGE_W,
+    draw_help_box,
+    draw_letterhead,
+    draw_ways_to_pay,
+    letter_page,
+    pdf_text,
+)
 from .tokens import short_url
 
 STEP = "final_notice"

@@ -59,9 +59,10 @@ import contextlib
 import csv
 import json
 import logging
-from datetime import date, datetime, timezone
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 import duckdb
 
@@ -84,8 +85,8 @@ CREATE TABLE IF NOT EXISTS ops.send_ledger (
 
 
 def _now(now: datetime | None) -> datetime:
-    n = now or datetime.now(timezone.utc)
-    return n.astimezone(timezone.utc).replace(tzinfo=None) if n.tzinfo else n
+    n = now or datetime.now(UTC)
+    return n.astimezone(UTC).replace(tzinfo=None) if n.tzinfo else n
 
 
 @contextlib.contextmanager
@@ -137,22 +138,40 @@ def plan(target, touches: Iterable[Any], *, now: datetime | None = None) -> list
     for t in touches:
         tid = str(_get(t, "touch_id"))
         if tid not in rows:
-            rows[tid] = {"touch_id": tid, "guarantor_id": str(_get(t, "guarantor_id")),
-                         "episode_start": _d(_get(t, "episode_start")), "step": str(_get(t, "step")),
-                         "channel": str(_get(t, "channel")), "as_of_date": _d(_get(t, "as_of_date"))}
+            rows[tid] = {
+                "touch_id": tid,
+                "guarantor_id": str(_get(t, "guarantor_id")),
+                "episode_start": _d(_get(t, "episode_start")),
+                "step": str(_get(t, "step")),
+                "channel": str(_get(t, "channel")),
+                "as_of_date": _d(_get(t, "as_of_date")),
+            }
     if not rows:
         return []
-    import pyarrow as pa   # here, not at module level: the code location loads without pyarrow
+    import pyarrow as pa  # here, not at module level: the code location loads without pyarrow
+
     order = list(rows)
-    tbl = pa.Table.from_pylist(list(rows.values()), schema=pa.schema([
-        ("touch_id", pa.string()), ("guarantor_id", pa.string()), ("episode_start", pa.date32()),
-        ("step", pa.string()), ("channel", pa.string()), ("as_of_date", pa.date32())]))
+    tbl = pa.Table.from_pylist(
+        list(rows.values()),
+        schema=pa.schema(
+            [
+                ("touch_id", pa.string()),
+                ("guarantor_id", pa.string()),
+                ("episode_start", pa.date32()),
+                ("step", pa.string()),
+                ("channel", pa.string()),
+                ("as_of_date", pa.date32()),
+            ]
+        ),
+    )
     with _tx(target) as con:
         con.register("_ledger_in", tbl)
         try:
-            before = dict(con.execute(
-                f"SELECT i.touch_id, l.status FROM _ledger_in i LEFT JOIN {TABLE} l USING (touch_id)"
-            ).fetchall())
+            before = dict(
+                con.execute(
+                    f"SELECT i.touch_id, l.status FROM _ledger_in i LEFT JOIN {TABLE} l USING (touch_id)"
+                ).fetchall()
+            )
             con.execute(
                 f"""INSERT INTO {TABLE} (touch_id, guarantor_id, episode_start, step, channel,
                         as_of_date, status, status_reason, planned_at, sent_at,
@@ -161,19 +180,24 @@ def plan(target, touches: Iterable[Any], *, now: datetime | None = None) -> list
                            i.as_of_date, 'planned', NULL, ?, NULL, NULL, ?
                     FROM _ledger_in i
                     WHERE NOT EXISTS (SELECT 1 FROM {TABLE} l WHERE l.touch_id = i.touch_id)""",
-                [ts, ts])
+                [ts, ts],
+            )
             con.execute(
                 f"""UPDATE {TABLE} AS l SET status = 'planned', status_reason = NULL,
                         as_of_date = i.as_of_date, planned_at = ?, updated_at = ?
                     FROM _ledger_in i WHERE l.touch_id = i.touch_id AND l.status = 'deferred'""",
-                [ts, ts])
+                [ts, ts],
+            )
         finally:
             con.unregister("_ledger_in")
     ready = [t for t in order if before.get(t) in (None, "deferred")]
     stuck = sum(1 for t in order if before.get(t) in PENDING)
     if stuck:
-        log.warning("send ledger: %d touch(es) still planned/sending from an interrupted run were "
-                    "not re-planned; run recover() first", stuck)
+        log.warning(
+            "send ledger: %d touch(es) still planned/sending from an interrupted run were "
+            "not re-planned; run recover() first",
+            stuck,
+        )
     return ready
 
 
@@ -182,14 +206,17 @@ def mark_sending(target, touch_ids: Iterable[str], *, now: datetime | None = Non
     ids = [str(t) for t in touch_ids]
     if not ids:
         return
-    import pyarrow as pa   # here, not at module level: the code location loads without pyarrow
+    import pyarrow as pa  # here, not at module level: the code location loads without pyarrow
+
     ts = _now(now)
     with _tx(target) as con:
         con.register("_ids", pa.table({"touch_id": pa.array(ids, pa.string())}))
         try:
-            con.execute(f"""UPDATE {TABLE} AS l SET status = 'sending', updated_at = ?
+            con.execute(
+                f"""UPDATE {TABLE} AS l SET status = 'sending', updated_at = ?
                             FROM _ids i WHERE l.touch_id = i.touch_id AND l.status = 'planned'""",
-                        [ts])
+                [ts],
+            )
         finally:
             con.unregister("_ids")
 
@@ -215,32 +242,53 @@ def mark(target, results: Iterable[SendResult], *, now: datetime | None = None) 
         sent_at = None
         if r.status == "sent":
             sent_at = _now(r.sent_at) if r.sent_at else ts
-        recs.append({"touch_id": str(r.touch_id), "status": _ledger_status(r),
-                     "status_reason": r.reason, "sent_at": sent_at,
-                     "provider_message_id": r.message_id})
+        recs.append(
+            {
+                "touch_id": str(r.touch_id),
+                "status": _ledger_status(r),
+                "status_reason": r.reason,
+                "sent_at": sent_at,
+                "provider_message_id": r.message_id,
+            }
+        )
     if not recs:
         return []
-    import pyarrow as pa   # here, not at module level: the code location loads without pyarrow
-    tbl = pa.Table.from_pylist(recs, schema=pa.schema([
-        ("touch_id", pa.string()), ("status", pa.string()), ("status_reason", pa.string()),
-        ("sent_at", pa.timestamp("us")), ("provider_message_id", pa.string())]))
+    import pyarrow as pa  # here, not at module level: the code location loads without pyarrow
+
+    tbl = pa.Table.from_pylist(
+        recs,
+        schema=pa.schema(
+            [
+                ("touch_id", pa.string()),
+                ("status", pa.string()),
+                ("status_reason", pa.string()),
+                ("sent_at", pa.timestamp("us")),
+                ("provider_message_id", pa.string()),
+            ]
+        ),
+    )
     with _tx(target) as con:
         con.register("_mark_in", tbl)
         try:
-            not_updated = [r[0] for r in con.execute(
-                f"""SELECT m.touch_id FROM _mark_in m LEFT JOIN {TABLE} l USING (touch_id)
-                    WHERE l.status IS NULL OR l.status NOT IN ('planned', 'sending')""").fetchall()]
+            not_updated = [
+                r[0]
+                for r in con.execute(
+                    f"""SELECT m.touch_id FROM _mark_in m LEFT JOIN {TABLE} l USING (touch_id)
+                    WHERE l.status IS NULL OR l.status NOT IN ('planned', 'sending')"""
+                ).fetchall()
+            ]
             con.execute(
                 f"""UPDATE {TABLE} AS l SET status = m.status, status_reason = m.status_reason,
                         sent_at = m.sent_at, provider_message_id = m.provider_message_id,
                         updated_at = ?
                     FROM _mark_in m
-                    WHERE l.touch_id = m.touch_id AND l.status IN ('planned', 'sending')""", [ts])
+                    WHERE l.touch_id = m.touch_id AND l.status IN ('planned', 'sending')""",
+                [ts],
+            )
         finally:
             con.unregister("_mark_in")
     if not_updated:
-        log.warning("send ledger: %d result(s) for touches not planned/sending were ignored",
-                    len(not_updated))
+        log.warning("send ledger: %d result(s) for touches not planned/sending were ignored", len(not_updated))
     return not_updated
 
 
@@ -264,9 +312,13 @@ def statuses(target, touch_ids: Iterable[str] | None = None) -> dict[str, str]:
     return {t: s for t, s in rows if wanted is None or t in wanted}
 
 
-def resolve_interrupted(target, *, handed_off: Mapping[str, str] | None = None,
-                        accepted: Mapping[str, tuple[datetime | None, str | None]] | None = None,
-                        now: datetime | None = None) -> dict[str, list[str]]:
+def resolve_interrupted(
+    target,
+    *,
+    handed_off: Mapping[str, str] | None = None,
+    accepted: Mapping[str, tuple[datetime | None, str | None]] | None = None,
+    now: datetime | None = None,
+) -> dict[str, list[str]]:
     """Settle every planned/sending row (see module doc). Returns {ledger status: [touch_id]}."""
     handed_off = handed_off or {}
     accepted = accepted or {}
@@ -280,8 +332,15 @@ def resolve_interrupted(target, *, handed_off: Mapping[str, str] | None = None,
             outcome["sent"].append(tid)
         elif tid in accepted:
             at, mid = accepted[tid]
-            results.append(SendResult(tid, "sent", "recovered: provider event", mid,
-                                      at.replace(tzinfo=timezone.utc) if at and not at.tzinfo else at))
+            results.append(
+                SendResult(
+                    tid,
+                    "sent",
+                    "recovered: provider event",
+                    mid,
+                    at.replace(tzinfo=UTC) if at and not at.tzinfo else at,
+                )
+            )
             outcome["sent"].append(tid)
         elif channel in FILE_CHANNELS or status == "planned":
             results.append(SendResult(tid, "failed", "interrupted before hand-off", retryable=True))
@@ -317,7 +376,7 @@ def find_handed_off(day_dir: str | Path) -> dict[str, str]:
         for p in sorted((day_dir / sub).glob("*.csv")):
             for tid in _csv_touch_ids(p):
                 found.setdefault(tid, rel(p))
-    for p in sorted((day_dir / "statements").glob("**/manifest*.csv")):     # one per batch
+    for p in sorted((day_dir / "statements").glob("**/manifest*.csv")):  # one per batch
         for tid in _csv_touch_ids(p):
             found.setdefault(tid, rel(p))
     for p in sorted((day_dir / "email").glob("request_*.json")):
@@ -332,8 +391,18 @@ def find_handed_off(day_dir: str | Path) -> dict[str, str]:
     return found
 
 
-ACCEPTED_EVENTS = ("processed", "delivered", "deferred", "bounce", "dropped", "open", "click",
-                   "spamreport", "unsubscribe", "group_unsubscribe")
+ACCEPTED_EVENTS = (
+    "processed",
+    "delivered",
+    "deferred",
+    "bounce",
+    "dropped",
+    "open",
+    "click",
+    "spamreport",
+    "unsubscribe",
+    "group_unsubscribe",
+)
 
 
 def accepted_from_events(target, touch_ids: Iterable[str]) -> dict[str, tuple[datetime | None, str | None]]:
@@ -341,15 +410,18 @@ def accepted_from_events(target, touch_ids: Iterable[str]) -> dict[str, tuple[da
     ids = list(touch_ids)
     if not ids:
         return {}
-    import pyarrow as pa   # here, not at module level: the code location loads without pyarrow
+    import pyarrow as pa  # here, not at module level: the code location loads without pyarrow
+
     with _conn(target) as con:
         con.register("_ids", pa.table({"touch_id": pa.array(ids, pa.string())}))
         try:
             rows = con.execute(
                 f"""SELECT e.touch_id, min(e.event_at), min(split_part(e.sg_message_id, '.', 1))
                     FROM raw.sendgrid_events e JOIN _ids i USING (touch_id)
-                    WHERE e.event IN ({', '.join('?' * len(ACCEPTED_EVENTS))})
-                    GROUP BY e.touch_id""", list(ACCEPTED_EVENTS)).fetchall()
+                    WHERE e.event IN ({", ".join("?" * len(ACCEPTED_EVENTS))})
+                    GROUP BY e.touch_id""",
+                list(ACCEPTED_EVENTS),
+            ).fetchall()
         except duckdb.CatalogException:
             return {}
         finally:
@@ -357,8 +429,9 @@ def accepted_from_events(target, touch_ids: Iterable[str]) -> dict[str, tuple[da
     return {t: (at, mid) for t, at, mid in rows}
 
 
-def recover(target, outbox_dir: str | Path, *, use_events: bool = True,
-            now: datetime | None = None) -> dict[str, list[str]]:
+def recover(
+    target, outbox_dir: str | Path, *, use_events: bool = True, now: datetime | None = None
+) -> dict[str, list[str]]:
     """``resolve_interrupted`` with proof gathered from the outbox (and SendGrid events)."""
     rows = pending(target)
     if not rows:
@@ -369,5 +442,6 @@ def recover(target, outbox_dir: str | Path, *, use_events: bool = True,
     accepted = {}
     if use_events:
         accepted = accepted_from_events(
-            target, [r["touch_id"] for r in rows if r["channel"] == "email" and r["touch_id"] not in handed])
+            target, [r["touch_id"] for r in rows if r["channel"] == "email" and r["touch_id"] not in handed]
+        )
     return resolve_interrupted(target, handed_off=handed, accepted=accepted, now=now)

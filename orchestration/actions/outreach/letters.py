@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 
 from ..files import atomic_write, safe_name
 from .manifests import next_manifest, read_manifest, write_manifest
@@ -32,11 +32,12 @@ FOLDER = Path("statements") / "letters"
 MANIFEST_COLUMNS = ("touch_id", "file", "pages", "letter", "sha256")
 BODY_SIZE = 11
 LEADING = 15.0
-BOTTOM = 150.0          # the help box and the closing line live below this
+BOTTOM = 150.0  # the help box and the closing line live below this
 
 
-def render_letter_bytes(touch: Touch | Mapping, clinic: Mapping, url: str | None = None, *,
-                        review_notice_days: int | None = None) -> tuple[bytes, int]:
+def render_letter_bytes(
+    touch: Touch | Mapping, clinic: Mapping, url: str | None = None, *, review_notice_days: int | None = None
+) -> tuple[bytes, int]:
     """The PDF bytes and page count (always 1) of one move letter."""
     from reportlab.lib.utils import simpleSplit
 
@@ -71,9 +72,14 @@ def render_letter_bytes(touch: Touch | Mapping, clinic: Mapping, url: str | None
     return buf.getvalue(), pages
 
 
-def render_batch(touches: Iterable[Touch | Mapping], out_dir: str | Path, *, clinic: Mapping,
-                 url_for: Callable[[Touch], str] | None = None,
-                 review_notice_days: int | None = None) -> dict:
+def render_batch(
+    touches: Iterable[Touch | Mapping],
+    out_dir: str | Path,
+    *,
+    clinic: Mapping,
+    url_for: Callable[[Touch], str] | None = None,
+    review_notice_days: int | None = None,
+) -> dict:
     """Render every letter into ``out_dir`` and write this batch's manifest (``manifest.csv``,
     or the next ``manifest_<nnnn>.csv`` when an earlier batch of the date left: manifests.py).
 
@@ -94,21 +100,28 @@ def render_batch(touches: Iterable[Touch | Mapping], out_dir: str | Path, *, cli
         seen.add(t.touch_id)
         name = f"{t.touch_id}.pdf"
         if name in named:
-            raise ValueError(f"letter of touch {t.touch_id} already named by a manifest of {out}; "
-                             "never re-rendered")
+            raise ValueError(f"letter of touch {t.touch_id} already named by a manifest of {out}; never re-rendered")
         if t.step not in LETTER_STEPS:
             skipped.append(SendResult(t.touch_id, "skipped", f"cannot compose: {t.step} has no letter"))
             continue
         try:
-            data, pages = render_letter_bytes(t, clinic, url_for(t) if url_for else None,
-                                              review_notice_days=review_notice_days)
-        except ValueError as exc:           # names the touch id only
+            data, pages = render_letter_bytes(
+                t, clinic, url_for(t) if url_for else None, review_notice_days=review_notice_days
+            )
+        except ValueError as exc:  # names the touch id only
             skipped.append(SendResult(t.touch_id, "skipped", f"cannot compose: {exc}"))
             continue
         # an orphan PDF of an interrupted run (no manifest names it) may be replaced
         atomic_write(out / name, data, overwrite=True)
-        rows.append({"touch_id": t.touch_id, "file": name, "pages": pages, "letter": t.step,
-                     "sha256": hashlib.sha256(data).hexdigest()})
+        rows.append(
+            {
+                "touch_id": t.touch_id,
+                "file": name,
+                "pages": pages,
+                "letter": t.step,
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+        )
     if rows:
-        write_manifest(next_manifest(out), MANIFEST_COLUMNS, rows)      # never overwrites one that left
+        write_manifest(next_manifest(out), MANIFEST_COLUMNS, rows)  # never overwrites one that left
     return {"rows": rows, "skipped": skipped}

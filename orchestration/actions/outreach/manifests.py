@@ -10,8 +10,8 @@ finds touches to mail) ``manifest_0002.csv``, ``manifest_0003.csv``… (:func:`n
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from ..files import atomic_write, csv_bytes
 

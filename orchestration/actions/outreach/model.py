@@ -13,16 +13,24 @@ categories, subjects) or exception messages; identifiers in those places are the
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Mapping
+from typing import Any
 
 STEPS = ("sms_reminder", "statement_1", "email_context", "live_call", "statement_2")
 # segment moves and servicing touches (moves.py; int_move_candidates)
-MOVE_STEPS = ("plan_offer", "plan_reminder", "plan_charge", "dispute_review",
-              "hardship_application", "hardship_decision", "hardship_review",
-              "refund_confirmation")
+MOVE_STEPS = (
+    "plan_offer",
+    "plan_reminder",
+    "plan_charge",
+    "dispute_review",
+    "hardship_application",
+    "hardship_decision",
+    "hardship_review",
+    "refund_confirmation",
+)
 CHANNELS = ("sms", "mail", "email", "phone")
 VARIANTS = (None, "plan_confirmation")
 
@@ -46,11 +54,11 @@ def utc_z(dt: datetime) -> str:
     """An aware datetime as ISO 8601 UTC with a ``Z`` suffix, to the second."""
     if dt.tzinfo is None:
         raise ValueError("naive datetime: pass an aware datetime")
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _missing(v: Any) -> bool:
@@ -89,24 +97,24 @@ def _to_str(v: Any) -> str | None:
     return s or None
 
 
-to_date, to_decimal = _to_date, _to_dec      # the coercions, for readers of warehouse rows
+to_date, to_decimal = _to_date, _to_dec  # the coercions, for readers of warehouse rows
 
 
 @dataclass(frozen=True, repr=False)
 class Touch:
     touch_id: str
     guarantor_id: str
-    episode_start: date | None            # None only for a move outside an open episode
+    episode_start: date | None  # None only for a move outside an open episode
     step: str
     channel: str
     as_of_date: date
-    balance: Decimal | None               # amount due on the as-of date (None: moves only)
-    visit_date: date | None = None        # service date of the oldest open encounter
+    balance: Decimal | None  # amount due on the as-of date (None: moves only)
+    visit_date: date | None = None  # service date of the oldest open encounter
     charge: Decimal | None = None
     insurance_paid: Decimal | None = None
     patient_portion: Decimal | None = None
     due_date: date | None = None
-    variant: str | None = None            # None or 'plan_confirmation'
+    variant: str | None = None  # None or 'plan_confirmation'
     first_name: str | None = None
     last_name: str | None = None
     address_line1: str | None = None
@@ -116,7 +124,7 @@ class Touch:
     postal_code: str | None = None
     phone: str | None = None
     email: str | None = None
-    timezone: str | None = None           # IANA; None -> the clinic's
+    timezone: str | None = None  # IANA; None -> the clinic's
     # plan_confirmation statements only (all optional; "keep it simple")
     plan_payments: int | None = None
     plan_amount: Decimal | None = None
@@ -124,20 +132,21 @@ class Touch:
     extra: dict = field(default_factory=dict, compare=False)
 
     def __repr__(self) -> str:  # ids only: a Touch may end up in a log or a traceback
-        return (f"Touch(touch_id={self.touch_id!r}, guarantor_id={self.guarantor_id!r}, "
-                f"step={self.step!r}, channel={self.channel!r})")
+        return (
+            f"Touch(touch_id={self.touch_id!r}, guarantor_id={self.guarantor_id!r}, "
+            f"step={self.step!r}, channel={self.channel!r})"
+        )
 
     __str__ = __repr__
 
     @classmethod
-    def coerce(cls, row: "Touch | Mapping[str, Any]") -> "Touch":
+    def coerce(cls, row: Touch | Mapping[str, Any]) -> Touch:
         if isinstance(row, Touch):
             return row
         names = {f.name for f in dataclasses.fields(cls)} - {"extra"}
         data = {k: row[k] for k in names if k in row}
-        required = ("touch_id", "guarantor_id", "episode_start", "step", "channel", "as_of_date",
-                    "balance")
-        if data.get("step") in MOVE_STEPS:   # a refund note or hardship letter may have neither
+        required = ("touch_id", "guarantor_id", "episode_start", "step", "channel", "as_of_date", "balance")
+        if data.get("step") in MOVE_STEPS:  # a refund note or hardship letter may have neither
             required = ("touch_id", "guarantor_id", "step", "channel", "as_of_date")
             data.setdefault("episode_start", None)
             data.setdefault("balance", None)
@@ -150,8 +159,19 @@ class Touch:
         for k in ("balance", "charge", "insurance_paid", "patient_portion", "plan_amount"):
             if k in data:
                 data[k] = _to_dec(data[k])
-        for k in ("first_name", "last_name", "address_line1", "address_line2", "city", "state",
-                  "postal_code", "phone", "email", "timezone", "variant"):
+        for k in (
+            "first_name",
+            "last_name",
+            "address_line1",
+            "address_line2",
+            "city",
+            "state",
+            "postal_code",
+            "phone",
+            "email",
+            "timezone",
+            "variant",
+        ):
             if k in data:
                 data[k] = _to_str(data[k])
         if _missing(data.get("plan_payments")):
@@ -187,7 +207,11 @@ class SendResult:
     retryable: bool = False
 
     def as_row(self) -> dict[str, Any]:
-        return {"touch_id": self.touch_id, "status": self.status, "reason": self.reason or "",
-                "message_id": self.message_id or "",
-                "sent_at": utc_z(self.sent_at) if self.sent_at else "",
-                "retryable": self.retryable}
+        return {
+            "touch_id": self.touch_id,
+            "status": self.status,
+            "reason": self.reason or "",
+            "message_id": self.message_id or "",
+            "sent_at": utc_z(self.sent_at) if self.sent_at else "",
+            "retryable": self.retryable,
+        }

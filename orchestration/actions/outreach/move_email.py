@@ -13,7 +13,7 @@ are ``collections`` and the step; the subject names the clinic only. ``reply_to`
 from __future__ import annotations
 
 import html
-from typing import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from .email import EMAIL_ADDRESS, EmailRequest, shared_values
 from .model import SendResult, Touch
@@ -22,20 +22,38 @@ from .moves import EMAIL_STEPS, email_text
 
 def to_html(text: str) -> str:
     body = html.escape(text, quote=True)
-    return ('<!doctype html><html><body><div style="font-family:Arial,Helvetica,sans-serif;'
-            f'font-size:15px;line-height:1.45;white-space:pre-wrap">{body}</div></body></html>')
+    return (
+        '<!doctype html><html><body><div style="font-family:Arial,Helvetica,sans-serif;'
+        f'font-size:15px;line-height:1.45;white-space:pre-wrap">{body}</div></body></html>'
+    )
 
 
-def build_requests(touches: Iterable[Touch | Mapping], clinic: Mapping,
-                   url_for: Callable[[Touch], str], *, from_email: str,
-                   from_name: str | None = None, reply_to: str | None = None,
-                   asm_group_id: int | None = None, click_tracking: bool = False,
-                   send_at_for: Callable[[Touch], int | None] | None = None,
-                   ) -> tuple[list[EmailRequest], list[SendResult]]:
+def build_requests(
+    touches: Iterable[Touch | Mapping],
+    clinic: Mapping,
+    url_for: Callable[[Touch], str],
+    *,
+    from_email: str,
+    from_name: str | None = None,
+    reply_to: str | None = None,
+    asm_group_id: int | None = None,
+    click_tracking: bool = False,
+    send_at_for: Callable[[Touch], int | None] | None = None,
+) -> tuple[list[EmailRequest], list[SendResult]]:
     """One ``mail/send`` body per touch, and the touches skipped (no/invalid address, or a
     value the template needs is missing)."""
-    from sendgrid.helpers.mail import (Asm, Category, ClickTracking, CustomArg, From, Mail,
-                                       Personalization, ReplyTo, To, TrackingSettings)
+    from sendgrid.helpers.mail import (
+        Asm,
+        Category,
+        ClickTracking,
+        CustomArg,
+        From,
+        Mail,
+        Personalization,
+        ReplyTo,
+        To,
+        TrackingSettings,
+    )
 
     if not EMAIL_ADDRESS.match(from_email or ""):
         raise ValueError("from_email is not a valid address")
@@ -63,8 +81,12 @@ def build_requests(touches: Iterable[Touch | Mapping], clinic: Mapping,
         except ValueError as exc:
             skipped.append(SendResult(t.touch_id, "skipped", f"cannot compose: {exc}"))
             continue
-        mail = Mail(from_email=From(from_email, from_name or str(clinic["name"]).strip()),
-                    subject=subject, plain_text_content=text, html_content=to_html(text))
+        mail = Mail(
+            from_email=From(from_email, from_name or str(clinic["name"]).strip()),
+            subject=subject,
+            plain_text_content=text,
+            html_content=to_html(text),
+        )
         p = Personalization()
         p.add_to(To(addr))
         p.add_custom_arg(CustomArg("touch_id", str(t.touch_id)))

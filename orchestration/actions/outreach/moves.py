@@ -19,11 +19,12 @@ Dec 15, 2026 to May 15, 2027 (the last one $89.20)."), as the playbook's plan cl
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .model import MOVE_STEPS, Touch, long_date, money
 from .sms import MAX_SEGMENTS, is_gsm7, segments, to_gsm7
@@ -32,15 +33,24 @@ TEMPLATES = Path(__file__).with_name("templates")
 
 EMAIL_STEPS = ("plan_offer", "plan_reminder", "dispute_review", "refund_confirmation")
 SMS_STEPS = ("plan_reminder",)
-LETTER_STEPS = ("plan_offer", "hardship_application", "hardship_decision", "hardship_review",
-                "refund_confirmation")
+LETTER_STEPS = ("plan_offer", "hardship_application", "hardship_decision", "hardship_review", "refund_confirmation")
 # approvals.yaml entries of the scripts this module and letters.py use
-SCRIPTS = ("plan_offer", "plan_reminder", "dispute_review", "hardship_application",
-           "hardship_decision", "hardship_review", "refund_confirmation", "call_opener_plan")
+SCRIPTS = (
+    "plan_offer",
+    "plan_reminder",
+    "dispute_review",
+    "hardship_application",
+    "hardship_decision",
+    "hardship_review",
+    "refund_confirmation",
+    "call_opener_plan",
+)
 
-RELIEF_TEXT = {"reduction": "a reduction of your balance",
-               "extended_timeline": "more time to pay your balance",
-               "adjusted_minimum": "smaller monthly payments"}
+RELIEF_TEXT = {
+    "reduction": "a reduction of your balance",
+    "extended_timeline": "more time to pay your balance",
+    "adjusted_minimum": "smaller monthly payments",
+}
 
 
 def is_move(step: str | None) -> bool:
@@ -54,7 +64,7 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def template(name: str) -> string.Template:
     return string.Template((TEMPLATES / name).read_text(encoding="utf-8"))
 
@@ -99,8 +109,10 @@ def approval_line(touch: Touch | Mapping) -> str:
         return ""
     most = int(_x(t, "plan_offer_max_payments"))
     n = int(_x(t, "plan_offer_payments"))
-    return (f"Need more time? We can discuss a plan of up to {most} payments with you "
-            f"(a manager approves plans of more than {n} payments).")
+    return (
+        f"Need more time? We can discuss a plan of up to {most} payments with you "
+        f"(a manager approves plans of more than {n} payments)."
+    )
 
 
 def has_plan_offer(touch: Touch | Mapping) -> bool:
@@ -115,23 +127,32 @@ def plan_call_opener(touch: Touch | Mapping, base_opener: str) -> str:
     day = ordinal(int(_x(t, "plan_offer_day")))
     offer = plan_sentence(t)
     extra = approval_line(t)
-    return (f"{base_opener} Plan to offer: {offer}{' ' + extra if extra else ''} Plan close: "
-            f"Great, we will schedule payments on the {day}. We will send reminders two days "
-            f"before each.")
+    return (
+        f"{base_opener} Plan to offer: {offer}{' ' + extra if extra else ''} Plan close: "
+        f"Great, we will schedule payments on the {day}. We will send reminders two days "
+        f"before each."
+    )
 
 
 # --- values per move -------------------------------------------------------------------------
 def _eob_block(t: Touch) -> str:
     if _x(t, "eob_charge", required=False) is None:
-        return ("We are gathering what your insurance reported for your visit, and we will go "
-                "through it with you.")
+        return "We are gathering what your insurance reported for your visit, and we will go through it with you."
     visit = _x(t, "eob_visit_date", required=False)
-    head = (f"Here is what your insurance reported for your visit on {long_date(_d(visit))}:"
-            if visit is not None else "Here is what your insurance reported:")
-    rows = (("Charge for the visit:", "eob_charge"), ("Insurance paid:", "eob_insurance_paid"),
-            ("Applied to your deductible:", "eob_deductible"), ("Your coinsurance:", "eob_coinsurance"),
-            ("Your copay:", "eob_copay"), ("Other amounts left to you:", "eob_other"),
-            ("What remains for you to pay:", "eob_remains"))
+    head = (
+        f"Here is what your insurance reported for your visit on {long_date(_d(visit))}:"
+        if visit is not None
+        else "Here is what your insurance reported:"
+    )
+    rows = (
+        ("Charge for the visit:", "eob_charge"),
+        ("Insurance paid:", "eob_insurance_paid"),
+        ("Applied to your deductible:", "eob_deductible"),
+        ("Your coinsurance:", "eob_coinsurance"),
+        ("Your copay:", "eob_copay"),
+        ("Other amounts left to you:", "eob_other"),
+        ("What remains for you to pay:", "eob_remains"),
+    )
     lines = [head] + [f"  {label:<30} {_money(_x(t, key, required=False) or 0)}" for label, key in rows]
     return "\n".join(lines)
 
@@ -145,27 +166,32 @@ def _relief_text(t: Touch) -> str:
     return text
 
 
-def values(touch: Touch | Mapping, clinic: Mapping, url: str | None = None, *,
-           review_notice_days: int | None = None) -> dict[str, str]:
+def values(
+    touch: Touch | Mapping, clinic: Mapping, url: str | None = None, *, review_notice_days: int | None = None
+) -> dict[str, str]:
     """Every template value of the touch's move (what the recipient reads)."""
     t = Touch.coerce(touch)
-    v = {"clinic_name": str(clinic["name"]).strip(),
-         "help_line": str(clinic.get("help_line") or "").strip(),
-         "help_hours": str(clinic.get("help_hours") or "").strip(),
-         "mail_address": str(clinic.get("mail_address") or "").strip()}
+    v = {
+        "clinic_name": str(clinic["name"]).strip(),
+        "help_line": str(clinic.get("help_line") or "").strip(),
+        "help_hours": str(clinic.get("help_hours") or "").strip(),
+        "mail_address": str(clinic.get("mail_address") or "").strip(),
+    }
     if url:
         from .tokens import short_url
+
         v["pay_url"] = url
         v["short_pay_url"] = short_url(url)
     if t.step == "plan_offer":
         if t.balance is None or t.balance <= 0:
             raise ValueError(f"touch {t.touch_id}: no positive balance to offer a plan for")
-        v |= {"amount_due": money(t.balance), "plan_sentence": plan_sentence(t),
-              "approval_line": approval_line(t)}
+        v |= {"amount_due": money(t.balance), "plan_sentence": plan_sentence(t), "approval_line": approval_line(t)}
     elif t.step == "plan_reminder":
         v |= {"amount": _money(_x(t, "move_amount")), "due_date": long_date(_d(_x(t, "move_date")))}
         if _x(t, "plan_card_on_file", required=False):
-            v["how_to_pay"] = "We will charge the card you keep on file with us on that day; you do not need to do anything."
+            v["how_to_pay"] = (
+                "We will charge the card you keep on file with us on that day; you do not need to do anything."
+            )
         else:
             v["how_to_pay"] = f"You can pay online: {url}" if url else "You can pay online or by phone."
     elif t.step == "dispute_review":
@@ -178,13 +204,14 @@ def values(touch: Touch | Mapping, clinic: Mapping, url: str | None = None, *,
             raise ValueError(f"touch {t.touch_id}: hardship outcome is not a decision")
         if outcome == "approved":
             start, end = _x(t, "hardship_support_start", required=False), _x(t, "hardship_support_end", required=False)
-            v |= {"relief_text": _relief_text(t),
-                  "support_start": long_date(_d(start)) if start is not None else "today",
-                  "support_end": long_date(_d(end)) if end is not None else "until we review it together",
-                  "review_notice_days": str(review_notice_days if review_notice_days is not None else 30)}
+            v |= {
+                "relief_text": _relief_text(t),
+                "support_start": long_date(_d(start)) if start is not None else "today",
+                "support_end": long_date(_d(end)) if end is not None else "until we review it together",
+                "review_notice_days": str(review_notice_days if review_notice_days is not None else 30),
+            }
     elif t.step == "hardship_review":
-        v |= {"relief_text": _relief_text(t),
-              "support_end": long_date(_d(_x(t, "hardship_support_end")))}
+        v |= {"relief_text": _relief_text(t), "support_end": long_date(_d(_x(t, "hardship_support_end")))}
     elif t.step == "hardship_application":
         pass
     else:
@@ -193,8 +220,7 @@ def values(touch: Touch | Mapping, clinic: Mapping, url: str | None = None, *,
 
 
 # --- e-mail ----------------------------------------------------------------------------------
-def email_text(touch: Touch | Mapping, clinic: Mapping, url: str | None, unsubscribe_text: str
-               ) -> tuple[str, str]:
+def email_text(touch: Touch | Mapping, clinic: Mapping, url: str | None, unsubscribe_text: str) -> tuple[str, str]:
     """(subject, plain text) of a move e-mail. The subject names the clinic only."""
     t = Touch.coerce(touch)
     if t.step not in EMAIL_STEPS:
@@ -202,14 +228,15 @@ def email_text(touch: Touch | Mapping, clinic: Mapping, url: str | None, unsubsc
     v = values(t, clinic, url) | {"unsubscribe_text": unsubscribe_text}
     subject = template(f"{t.step}.subject.txt").substitute(v).strip()
     text = template(f"{t.step}.txt").substitute(v)
-    while "\n\n\n" in text:      # an empty optional line (approval_line, how_to_pay)
+    while "\n\n\n" in text:  # an empty optional line (approval_line, how_to_pay)
         text = text.replace("\n\n\n", "\n\n")
     return subject, text
 
 
 # --- sms -------------------------------------------------------------------------------------
-def sms_body(touch: Touch | Mapping, clinic: Mapping, url: str | None = None, *,
-             max_segments: int = MAX_SEGMENTS) -> str:
+def sms_body(
+    touch: Touch | Mapping, clinic: Mapping, url: str | None = None, *, max_segments: int = MAX_SEGMENTS
+) -> str:
     """Plan reminder text (GSM-7, at most two segments, with the STOP line)."""
     t = Touch.coerce(touch)
     if t.step not in SMS_STEPS:
@@ -240,8 +267,9 @@ def letter_template_name(touch: Touch) -> str:
     return f"letter_{touch.step}.txt"
 
 
-def letter_text(touch: Touch | Mapping, clinic: Mapping, url: str | None = None, *,
-                review_notice_days: int | None = None) -> tuple[str, list[str]]:
+def letter_text(
+    touch: Touch | Mapping, clinic: Mapping, url: str | None = None, *, review_notice_days: int | None = None
+) -> tuple[str, list[str]]:
     """(title, paragraphs) of a move letter; the template's first line is '# <title>'."""
     t = Touch.coerce(touch)
     if t.step not in LETTER_STEPS:

@@ -21,7 +21,7 @@ reportlab, qrcode and PIL are imported inside the functions that use them.
 from __future__ import annotations
 
 import unicodedata
-from typing import Mapping
+from collections.abc import Mapping
 
 from .model import Touch, long_date
 from .tokens import short_url
@@ -54,6 +54,7 @@ def pdf_text(s: object) -> str:
 def qr_matrix(url: str, mask_pattern: int | None = QR_MASK) -> list[list[bool]]:
     import qrcode
     from qrcode.constants import ERROR_CORRECT_M
+
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, mask_pattern=mask_pattern)
     qr.add_data(url)
     qr.make(fit=True)
@@ -63,6 +64,7 @@ def qr_matrix(url: str, mask_pattern: int | None = QR_MASK) -> list[list[bool]]:
 def qr_image(url: str):
     """The QR code of ``url`` as a greyscale PIL image, one pixel per module."""
     from PIL import Image
+
     m = qr_matrix(url)
     n = len(m)
     return Image.frombytes("L", (n, n), bytes(0 if v else 255 for row in m for v in row))
@@ -93,15 +95,27 @@ def draw_letterhead(c, t: Touch, clinic: Mapping, date_label: str) -> None:
     c.drawString(MARGIN, y0, pdf_text(t.full_name))
     c.setFont("Helvetica", 11)
     yy = y0
-    for ln in (t.address_line1, t.address_line2,
-               " ".join(p for p in (f"{t.city}," if t.city else None, t.state, t.postal_code) if p)):
+    for ln in (
+        t.address_line1,
+        t.address_line2,
+        " ".join(p for p in (f"{t.city}," if t.city else None, t.state, t.postal_code) if p),
+    ):
         if ln:
             yy -= 14
             c.drawString(MARGIN, yy, pdf_text(ln))
 
 
-def draw_ways_to_pay(c, url: str, clinic: Mapping, top: float, *, qr_size: float, qr_gap: float,
-                     text_gap: float, online_line: str | None = None) -> tuple[float, float]:
+def draw_ways_to_pay(
+    c,
+    url: str,
+    clinic: Mapping,
+    top: float,
+    *,
+    qr_size: float,
+    qr_gap: float,
+    text_gap: float,
+    online_line: str | None = None,
+) -> tuple[float, float]:
     """The "Ways to pay" heading at ``top``, the QR code of ``url`` below it (``qr_gap``) and,
     beside it from ``top - text_gap``: the short URL, ``online_line`` if given, phone and mail.
     Returns (bottom of the QR code, y below the last text line)."""
@@ -115,13 +129,16 @@ def draw_ways_to_pay(c, url: str, clinic: Mapping, top: float, *, qr_size: float
     tx = MARGIN + qr_size + 18
     tw = right - tx
     ty = top - text_gap
-    items = [("Scan the code with your phone camera, or go to:", "Helvetica"),
-             (short_url(url), "Helvetica-Bold")]
+    items = [("Scan the code with your phone camera, or go to:", "Helvetica"), (short_url(url), "Helvetica-Bold")]
     if online_line:
         items.append((online_line, "Helvetica"))
-    items += [(f"By phone: {pdf_text(clinic.get('help_line', ''))}", "Helvetica"),
-              (f"By mail (check payable to {pdf_text(clinic['name'])}): "
-               f"{pdf_text(clinic.get('mail_address', ''))}", "Helvetica")]
+    items += [
+        (f"By phone: {pdf_text(clinic.get('help_line', ''))}", "Helvetica"),
+        (
+            f"By mail (check payable to {pdf_text(clinic['name'])}): {pdf_text(clinic.get('mail_address', ''))}",
+            "Helvetica",
+        ),
+    ]
     for text, font in items:
         for part in simpleSplit(pdf_text(text), font, 10, tw):
             c.setFont(font, 10)
@@ -131,13 +148,17 @@ def draw_ways_to_pay(c, url: str, clinic: Mapping, top: float, *, qr_size: float
     return qy, ty
 
 
-def draw_help_box(c, clinic: Mapping, y: float, height: float, *, title_drop: float = 20.0,
-                  hours_rise: float = 12.0) -> None:
+def draw_help_box(
+    c, clinic: Mapping, y: float, height: float, *, title_drop: float = 20.0, hours_rise: float = 12.0
+) -> None:
     """The rounded help box from ``y`` (bottom) ``height`` high: the direct line and the hours."""
     right = PAGE_W - MARGIN
     c.roundRect(MARGIN, y, right - MARGIN, height, 6)
     c.setFont("Helvetica-Bold", 11)
-    c.drawString(MARGIN + 12, y + height - title_drop,
-                 f"Questions? Call our billing team directly: {pdf_text(clinic.get('help_line', ''))}")
+    c.drawString(
+        MARGIN + 12,
+        y + height - title_drop,
+        f"Questions? Call our billing team directly: {pdf_text(clinic.get('help_line', ''))}",
+    )
     c.setFont("Helvetica", 10)
     c.drawString(MARGIN + 12, y + hours_rise, f"Hours: {pdf_text(clinic.get('help_hours', ''))}")

@@ -47,9 +47,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from datetime import date, datetime, time, timedelta, timezone
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from ..files import csv_bytes, write_to
@@ -66,11 +66,38 @@ GSM7_BASIC = frozenset(
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
 
 _REPLACEMENTS = {
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'", "´": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "«": '"', "»": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
-    "\u2212": "-", "\u2026": "...", "\u2022": "*", "\u00b7": "*", "\t": " ", "\u00a0": " ",
-    "\u2007": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ", "\u200b": "", "\ufeff": "",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "`": "'",
+    "´": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u2033": '"',
+    "«": '"',
+    "»": '"',
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2015": "-",
+    "\u2212": "-",
+    "\u2026": "...",
+    "\u2022": "*",
+    "\u00b7": "*",
+    "\t": " ",
+    "\u00a0": " ",
+    "\u2007": " ",
+    "\u2009": " ",
+    "\u200a": " ",
+    "\u202f": " ",
+    "\u200b": "",
+    "\ufeff": "",
 }
 
 
@@ -121,8 +148,7 @@ def segments(text: str) -> int:
     return 1 if units <= 70 else math.ceil(units / 67)
 
 
-def sms_body(touch: Touch | Mapping, clinic: Mapping, url: str, *,
-             max_segments: int = MAX_SEGMENTS) -> str:
+def sms_body(touch: Touch | Mapping, clinic: Mapping, url: str, *, max_segments: int = MAX_SEGMENTS) -> str:
     t = Touch.coerce(touch)
     if t.balance is None or t.balance <= 0:
         raise ValueError(f"touch {t.touch_id}: no positive balance to remind about")
@@ -131,8 +157,10 @@ def sms_body(touch: Touch | Mapping, clinic: Mapping, url: str, *,
     clinic_name = to_gsm7(str(clinic["name"]).strip())
     help_line = to_gsm7(str(clinic.get("help_line") or "").strip())
     url = to_gsm7(url)
-    core = (f"You have a balance of {money(t.balance)} from your visit on {long_date(t.visit_date)}."
-            f" Pay now or set a plan: {url}")
+    core = (
+        f"You have a balance of {money(t.balance)} from your visit on {long_date(t.visit_date)}."
+        f" Pay now or set a plan: {url}"
+    )
     stop = "Reply STOP to stop texts."
 
     def compose(name: str, with_help: bool) -> str:
@@ -161,8 +189,7 @@ def _parse_hhmm(value: str) -> time:
     return time(int(h), int(m))
 
 
-def send_window(as_of: date, tz: str, start: str = "08:00", end: str = "21:00"
-                ) -> tuple[datetime, datetime]:
+def send_window(as_of: date, tz: str, start: str = "08:00", end: str = "21:00") -> tuple[datetime, datetime]:
     """(send_after_utc, send_before_utc): ``start``..``end`` local on ``as_of`` in ``tz``."""
     zone = ZoneInfo(tz)
     s, e = _parse_hhmm(start), _parse_hhmm(end)
@@ -170,7 +197,7 @@ def send_window(as_of: date, tz: str, start: str = "08:00", end: str = "21:00"
     local_end = datetime.combine(as_of if e > s else as_of + timedelta(days=1), e, tzinfo=zone)
     # round-trip through UTC normalises a wall time that falls in a DST gap (fold=0 -> the
     # earlier offset); 08:00-21:00 never falls in one in any zone that changes at night.
-    return local_start.astimezone(timezone.utc), local_end.astimezone(timezone.utc)
+    return local_start.astimezone(UTC), local_end.astimezone(UTC)
 
 
 _NANP = re.compile(r"^[2-9]\d{2}[2-9]\d{6}$")
@@ -204,11 +231,16 @@ def normalize_phone(raw: object) -> str | None:
 SMS_COLUMNS = ("touch_id", "phone", "send_after", "send_before", "body")
 
 
-def build_sms_rows(touches: Iterable[Touch | Mapping], clinic: Mapping,
-                   url_for: Callable[[Touch], str], *, start: str = "08:00", end: str = "21:00",
-                   window_day: Callable[[Touch, str], date] | None = None,
-                   compose: Callable[[Touch, Mapping, str], str] | None = None,
-                   ) -> tuple[list[dict], list[SendResult]]:
+def build_sms_rows(
+    touches: Iterable[Touch | Mapping],
+    clinic: Mapping,
+    url_for: Callable[[Touch], str],
+    *,
+    start: str = "08:00",
+    end: str = "21:00",
+    window_day: Callable[[Touch, str], date] | None = None,
+    compose: Callable[[Touch, Mapping, str], str] | None = None,
+) -> tuple[list[dict], list[SendResult]]:
     """Rows for :func:`write_sms_batch` and the touches skipped (``bad number``). ``compose``
     writes the body (default :func:`sms_body`, the day-3 text; ``moves.sms_body`` for moves)."""
     compose = compose or sms_body
@@ -229,8 +261,7 @@ def build_sms_rows(touches: Iterable[Touch | Mapping], clinic: Mapping,
         tz = t.timezone or fallback_tz
         day = window_day(t, tz) if window_day else t.as_of_date
         after, before = send_window(day, tz, start, end)
-        rows.append({"touch_id": t.touch_id, "phone": phone, "send_after": after,
-                     "send_before": before, "body": body})
+        rows.append({"touch_id": t.touch_id, "phone": phone, "send_after": after, "send_before": before, "body": body})
     return rows, skipped
 
 
@@ -246,9 +277,13 @@ def write_sms_batch(rows: Iterable[Mapping], path: str | Path, *, overwrite: boo
         body = str(r["body"])
         if not is_gsm7(body) or segments(body) > MAX_SEGMENTS:
             raise ValueError(f"touch {r['touch_id']}: body is not GSM-7 within {MAX_SEGMENTS} segments")
-        out.append({"touch_id": r["touch_id"], "phone": phone,
-                    "send_after": utc_z(after) if isinstance(after, datetime) else str(after),
-                    "send_before": utc_z(before) if isinstance(before, datetime) else str(before),
-                    "body": body})
-    return write_to(path, csv_bytes(SMS_COLUMNS, out), prefix="sms_", suffix=".csv",
-                    overwrite=overwrite)
+        out.append(
+            {
+                "touch_id": r["touch_id"],
+                "phone": phone,
+                "send_after": utc_z(after) if isinstance(after, datetime) else str(after),
+                "send_before": utc_z(before) if isinstance(before, datetime) else str(before),
+                "body": body,
+            }
+        )
+    return write_to(path, csv_bytes(SMS_COLUMNS, out), prefix="sms_", suffix=".csv", overwrite=overwrite)

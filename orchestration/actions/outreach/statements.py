@@ -46,25 +46,33 @@ import hashlib
 import io
 import json
 import multiprocessing
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
 
 from ..files import atomic_write, safe_name
 from .final_notice import render_final_notice_bytes
 from .manifests import manifests, next_manifest, read_manifest, write_manifest  # noqa: F401 (re-exported)
 from .model import SendResult, Touch, long_date, money
+from .render import (
+    CLOSING_LINE,
+    MARGIN,
+    PAGE_H,
+    PAGE_W,
+    draw_help_box,
+    draw_letterhead,
+    draw_ways_to_pay,
+    letter_page,  # noqa: F401 (qr_matrix re-exported)
+    pdf_text,
+)
 from .tokens import short_url
 from .visits import ZERO, Summary, Visit, summarize, visits_of, why_you_owe
-from .render import (CLOSING_LINE, MARGIN, PAGE_H, PAGE_W, draw_help_box, draw_letterhead, draw_ways_to_pay,
-                     letter_page, pdf_text, qr_matrix)  # noqa: F401 (qr_matrix re-exported)
 
 MANIFEST_COLUMNS = ("touch_id", "file", "pages", "amount_due", "sha256")
-MAX_VISIT_LINES = 5          # past them: "N more visits" (the page stays one page)
-VISIT_HEADERS = ("Charges", "Insurance paid", "Plan adjustments", "Your portion", "Paid and credits",
-                 "Still due")
-VISIT_COLUMNS = (175.0, 250.0, 330.0, 400.0, 485.0, PAGE_W - MARGIN)   # right edges
+MAX_VISIT_LINES = 5  # past them: "N more visits" (the page stays one page)
+VISIT_HEADERS = ("Charges", "Insurance paid", "Plan adjustments", "Your portion", "Paid and credits", "Still due")
+VISIT_COLUMNS = (175.0, 250.0, 330.0, 400.0, 485.0, PAGE_W - MARGIN)  # right edges
 
 
 def plan_line(t: Touch) -> str:
@@ -83,16 +91,18 @@ def summary_rows(s: Summary | None) -> list[tuple[str, str, bool]]:
     = your portion; your portion - your payments and credits = amount due."""
     if s is None:
         return [("Amount due", "-", True)]
-    return [("Charges", money(s.charge), False),
-            ("Insurance paid", money(-s.insurance_paid), False),
-            ("Plan adjustments", money(-s.plan_adjustments), False),
-            ("Your portion", money(s.patient_portion), True),
-            ("Your payments and credits", money(-s.payments_credits), False),
-            ("Amount due", money(s.amount_due), True)]
+    return [
+        ("Charges", money(s.charge), False),
+        ("Insurance paid", money(-s.insurance_paid), False),
+        ("Plan adjustments", money(-s.plan_adjustments), False),
+        ("Your portion", money(s.patient_portion), True),
+        ("Your payments and credits", money(-s.payments_credits), False),
+        ("Amount due", money(s.amount_due), True),
+    ]
 
 
 def draw_visits(c, t: Touch, clinic: Mapping, top: float) -> None:
-    """"Your visits": one compact line per visit (the first ``MAX_VISIT_LINES``; past them
+    """ "Your visits": one compact line per visit (the first ``MAX_VISIT_LINES``; past them
     "N more visits" and where to see them), a total line, and "Why you owe"."""
     from reportlab.lib.utils import simpleSplit
 
@@ -101,7 +111,7 @@ def draw_visits(c, t: Touch, clinic: Mapping, top: float) -> None:
         return
     c.setFont("Helvetica-Bold", 8)
     c.drawString(MARGIN, top, "Your visits")
-    for (head, x) in zip(VISIT_HEADERS, VISIT_COLUMNS):
+    for head, x in zip(VISIT_HEADERS, VISIT_COLUMNS):
         c.drawRightString(x, top, head)
     y = top - 11
     c.setFont("Helvetica", 9)
@@ -113,7 +123,9 @@ def draw_visits(c, t: Touch, clinic: Mapping, top: float) -> None:
     if len(vs) > MAX_VISIT_LINES:
         more = len(vs) - MAX_VISIT_LINES
         site = short_url(clinic["pay_site"]) if clinic.get("pay_site") else "our pay site"
-        c.drawString(MARGIN, y, pdf_text(f"{more} more visit{'s' if more > 1 else ''}: all of them are listed at {site}"))
+        c.drawString(
+            MARGIN, y, pdf_text(f"{more} more visit{'s' if more > 1 else ''}: all of them are listed at {site}")
+        )
         y -= 11
     c.setFont("Helvetica-Bold", 9)
     c.drawString(MARGIN, y, f"Total, {len(vs)} visit{'s' if len(vs) > 1 else ''}")
@@ -124,7 +136,8 @@ def draw_visits(c, t: Touch, clinic: Mapping, top: float) -> None:
     if why:
         y -= 18
         line = "Why you owe (what your insurance reported): " + "; ".join(
-            f"{label} {money(amount)}" for label, amount in why)
+            f"{label} {money(amount)}" for label, amount in why
+        )
         c.setFont("Helvetica", 9)
         for part in simpleSplit(pdf_text(line), "Helvetica", 9, PAGE_W - 2 * MARGIN):
             c.drawString(MARGIN, y, part)
@@ -177,8 +190,16 @@ def render_statement_bytes(touch: Touch | Mapping, clinic: Mapping, url: str) ->
     c.drawCentredString(cx, ay + 14, due)
 
     # ways to pay
-    draw_ways_to_pay(c, url, clinic, 436.0, qr_size=108.0, qr_gap=14.0, text_gap=28.0,
-                     online_line="Pay in full or set up a payment plan online.")
+    draw_ways_to_pay(
+        c,
+        url,
+        clinic,
+        436.0,
+        qr_size=108.0,
+        qr_gap=14.0,
+        text_gap=28.0,
+        online_line="Pay in full or set up a payment plan online.",
+    )
 
     # help box
     draw_help_box(c, clinic, 236.0, 56.0, title_drop=22.0, hours_rise=14.0)
@@ -193,18 +214,29 @@ def render_statement_bytes(touch: Touch | Mapping, clinic: Mapping, url: str) ->
     return buf.getvalue(), pages
 
 
-def render_statement(touch: Touch | Mapping, clinic: Mapping, url: str, path: str | Path, *,
-                     overwrite: bool = False, durable: bool = True) -> dict:
+def render_statement(
+    touch: Touch | Mapping,
+    clinic: Mapping,
+    url: str,
+    path: str | Path,
+    *,
+    overwrite: bool = False,
+    durable: bool = True,
+) -> dict:
     """Render one statement to ``path`` (atomic, 0600). Returns its manifest row."""
     t = Touch.coerce(touch)
-    if t.step == "final_notice":        # the 501(r) final-notice letter goes the statement path
+    if t.step == "final_notice":  # the 501(r) final-notice letter goes the statement path
         data, pages = render_final_notice_bytes(t, clinic, url)
     else:
         data, pages = render_statement_bytes(t, clinic, url)
     p = atomic_write(path, data, overwrite=overwrite, durable=durable)
-    return {"touch_id": t.touch_id, "file": p.name, "pages": pages,
-            "amount_due": str(t.balance.quantize(Decimal("0.01"))),
-            "sha256": hashlib.sha256(data).hexdigest()}
+    return {
+        "touch_id": t.touch_id,
+        "file": p.name,
+        "pages": pages,
+        "amount_due": str(t.balance.quantize(Decimal("0.01"))),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
 
 
 def _render_chunk(args: tuple[list[tuple[Touch, str]], Mapping, str, frozenset]) -> list[dict]:
@@ -212,14 +244,21 @@ def _render_chunk(args: tuple[list[tuple[Touch, str]], Mapping, str, frozenset])
     rows = []
     for t, url in items:
         name = f"{t.touch_id}.pdf"
-        rows.append(render_statement(t, clinic, url, Path(out_dir) / name,
-                                     overwrite=name in replaceable))
+        rows.append(render_statement(t, clinic, url, Path(out_dir) / name, overwrite=name in replaceable))
     return rows
 
 
-def render_batch(touches: Iterable[Touch | Mapping], out_dir: str | Path, *, clinic: Mapping,
-                 url_for: Callable[[Touch], str], workers: int = 2, chunk_size: int = 64,
-                 min_pool_batch: int = 64, mp_context: str | None = "forkserver") -> dict:
+def render_batch(
+    touches: Iterable[Touch | Mapping],
+    out_dir: str | Path,
+    *,
+    clinic: Mapping,
+    url_for: Callable[[Touch], str],
+    workers: int = 2,
+    chunk_size: int = 64,
+    min_pool_batch: int = 64,
+    mp_context: str | None = "forkserver",
+) -> dict:
     """Render every statement into ``out_dir`` and write this batch's manifest (module doc).
 
     Returns ``{"rows": [manifest rows of this batch], "skipped": [SendResult], "statements",
@@ -244,12 +283,13 @@ def render_batch(touches: Iterable[Touch | Mapping], out_dir: str | Path, *, cli
     named = {r["file"] for r in existing}
     clash = [t.touch_id for t, _ in items if f"{t.touch_id}.pdf" in named]
     if clash:
-        raise ValueError(f"{len(clash)} statement(s) already named by a manifest of {out} "
-                         f"(e.g. touch {clash[0]}); never re-rendered")
+        raise ValueError(
+            f"{len(clash)} statement(s) already named by a manifest of {out} (e.g. touch {clash[0]}); never re-rendered"
+        )
     # orphans from an interrupted run (a PDF no manifest names) may be replaced
     replaceable = frozenset(p.name for p in out.glob("*.pdf")) - named
     clinic = dict(clinic)
-    chunks = [items[i:i + chunk_size] for i in range(0, len(items), chunk_size)]
+    chunks = [items[i : i + chunk_size] for i in range(0, len(items), chunk_size)]
     jobs = [(ch, clinic, str(out), replaceable) for ch in chunks]
     if workers <= 1 or len(items) < min_pool_batch:
         parts = [_render_chunk(j) for j in jobs]
@@ -262,10 +302,18 @@ def render_batch(touches: Iterable[Touch | Mapping], out_dir: str | Path, *, cli
     rows = [r for part in parts for r in part]
     if rows:
         manifest = next_manifest(out)
-        totals = {"statements": len(rows), "pages": sum(int(r["pages"]) for r in rows),
-                  "amount_due_total": str(sum((Decimal(r["amount_due"]) for r in rows), Decimal("0.00")))}
+        totals = {
+            "statements": len(rows),
+            "pages": sum(int(r["pages"]) for r in rows),
+            "amount_due_total": str(sum((Decimal(r["amount_due"]) for r in rows), Decimal("0.00"))),
+        }
         # the totals of a batch whose manifest a crash never wrote may be replaced
         atomic_write(manifest.with_suffix(".totals.json"), json.dumps(totals, indent=2) + "\n", overwrite=True)
-        write_manifest(manifest, MANIFEST_COLUMNS, rows)      # last: the hand-off, never overwritten
-    return {"rows": rows, "skipped": skipped, "statements": len(rows), "pages": sum(r["pages"] for r in rows),
-            "amount_due_total": str(sum((Decimal(r["amount_due"]) for r in rows), Decimal("0.00")))}
+        write_manifest(manifest, MANIFEST_COLUMNS, rows)  # last: the hand-off, never overwritten
+    return {
+        "rows": rows,
+        "skipped": skipped,
+        "statements": len(rows),
+        "pages": sum(r["pages"] for r in rows),
+        "amount_due_total": str(sum((Decimal(r["amount_due"]) for r in rows), Decimal("0.00"))),
+    }

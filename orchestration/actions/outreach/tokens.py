@@ -32,8 +32,8 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlsplit
 
 from ..files import atomic_write
@@ -76,8 +76,10 @@ def short_url(url: str) -> str:
 
 def url_maker(pay_site: str, secret: bytes) -> Callable[[object], str]:
     """A ``touch -> pay URL`` function for the batch builders."""
+
     def url_for(touch: object) -> str:
-        return pay_url(pay_site, pay_token(getattr(touch, "touch_id"), secret))
+        return pay_url(pay_site, pay_token(touch.touch_id, secret))
+
     return url_for
 
 
@@ -105,8 +107,7 @@ def load_secret(fallback_path: str | Path | None = None, *, environ: dict | None
     if raw is not None and raw.strip():
         secret = _decode(raw)
         if len(secret) < MIN_SECRET_BYTES:
-            raise PaylinkSecretError(
-                f"{ENV_VAR} decodes to {len(secret)} bytes; at least {MIN_SECRET_BYTES} required")
+            raise PaylinkSecretError(f"{ENV_VAR} decodes to {len(secret)} bytes; at least {MIN_SECRET_BYTES} required")
         return secret
     if fallback_path is None:
         raise PaylinkSecretError(f"{ENV_VAR} is not set and no fallback secret file was given")

@@ -13,11 +13,11 @@ holds money on account not yet applied to a visit.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable
 
 import duckdb
 
@@ -25,10 +25,12 @@ from .model import Touch, to_date, to_decimal
 
 ZERO = Decimal("0.00")
 # "why you owe": the CAS group PR reasons in plain words (CARC 1, 2, 3, the rest)
-WHY_YOU_OWE = (("pr_deductible", "Applied to your deductible"),
-               ("pr_coinsurance", "Your coinsurance"),
-               ("pr_copay", "Your copay"),
-               ("pr_other", "Other amounts your plan says you owe"))
+WHY_YOU_OWE = (
+    ("pr_deductible", "Applied to your deductible"),
+    ("pr_coinsurance", "Your coinsurance"),
+    ("pr_copay", "Your copay"),
+    ("pr_other", "Other amounts your plan says you owe"),
+)
 
 
 @dataclass(frozen=True)
@@ -47,11 +49,11 @@ class Visit:
     self_pay: bool = False
 
     @classmethod
-    def from_row(cls, row: dict) -> "Visit":
-        money = {f.name: to_decimal(row.get(f.name)) or ZERO for f in dataclasses.fields(cls)
-                 if f.type in ("Decimal",)}
-        return cls(service_date=to_date(row["service_date"]), **money,
-                   self_pay=row.get("responsibility_status") == "self_pay")
+    def from_row(cls, row: dict) -> Visit:
+        money = {f.name: to_decimal(row.get(f.name)) or ZERO for f in dataclasses.fields(cls) if f.type in ("Decimal",)}
+        return cls(
+            service_date=to_date(row["service_date"]), **money, self_pay=row.get("responsibility_status") == "self_pay"
+        )
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,10 @@ def read_visits(warehouse: Path, touch_ids: Iterable[str]) -> dict[str, list[Vis
         return {}
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        cur = con.execute("SELECT * FROM marts.fct_touch_visits WHERE touch_id IN (SELECT unnest(?)) "
-                          "ORDER BY touch_id, visit_seq", [ids])
+        cur = con.execute(
+            "SELECT * FROM marts.fct_touch_visits WHERE touch_id IN (SELECT unnest(?)) ORDER BY touch_id, visit_seq",
+            [ids],
+        )
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, r)) for r in cur.fetchall()]
     finally:
@@ -98,10 +102,17 @@ def visits_of(t: Touch) -> list[Visit]:
     if t.charge is None or t.patient_portion is None or t.balance is None:
         return []
     paid = t.insurance_paid or ZERO
-    return [Visit(service_date=t.visit_date, charge=t.charge, insurance_paid=paid,
-                  plan_adjustments=t.charge - paid - t.patient_portion,
-                  patient_portion=t.patient_portion, payments_credits=t.patient_portion - t.balance,
-                  balance=t.balance)]
+    return [
+        Visit(
+            service_date=t.visit_date,
+            charge=t.charge,
+            insurance_paid=paid,
+            plan_adjustments=t.charge - paid - t.patient_portion,
+            patient_portion=t.patient_portion,
+            payments_credits=t.patient_portion - t.balance,
+            balance=t.balance,
+        )
+    ]
 
 
 def summarize(t: Touch) -> Summary | None:
@@ -110,10 +121,14 @@ def summarize(t: Touch) -> Summary | None:
     if not vs or t.balance is None:
         return None
     portion = sum((v.patient_portion for v in vs), ZERO)
-    return Summary(charge=sum((v.charge for v in vs), ZERO),
-                   insurance_paid=sum((v.insurance_paid for v in vs), ZERO),
-                   plan_adjustments=sum((v.plan_adjustments for v in vs), ZERO),
-                   patient_portion=portion, payments_credits=portion - t.balance, amount_due=t.balance)
+    return Summary(
+        charge=sum((v.charge for v in vs), ZERO),
+        insurance_paid=sum((v.insurance_paid for v in vs), ZERO),
+        plan_adjustments=sum((v.plan_adjustments for v in vs), ZERO),
+        patient_portion=portion,
+        payments_credits=portion - t.balance,
+        amount_due=t.balance,
+    )
 
 
 def why_you_owe(t: Touch) -> list[tuple[str, Decimal]]:
@@ -131,8 +146,9 @@ def why_you_owe(t: Touch) -> list[tuple[str, Decimal]]:
 
 
 def why_you_owe_text(t: Touch, *, separator: str = ", ") -> str:
-    """"why you owe" in one line ("Applied to your deductible $750.00, Your coinsurance
+    """ "why you owe" in one line ("Applied to your deductible $750.00, Your coinsurance
     $259.82"); "not reported" when the touch has no visit lines."""
     from .model import money
+
     parts = [f"{label} {money(amount)}" for label, amount in why_you_owe(t)]
     return separator.join(parts) if parts else "not reported"

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import binascii
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from sendgrid.helpers.eventwebhook import EventWebhook
@@ -46,9 +46,15 @@ def load_public_key(public_key: str | bytes) -> ec.EllipticCurvePublicKey:
     return key
 
 
-def verify_signature(public_key: str | bytes | ec.EllipticCurvePublicKey, signature_b64: str,
-                     timestamp: str, raw_body: bytes, *, max_age_seconds: float | None = None,
-                     clock: Callable[[], float] = time.time) -> bool:
+def verify_signature(
+    public_key: str | bytes | ec.EllipticCurvePublicKey,
+    signature_b64: str,
+    timestamp: str,
+    raw_body: bytes,
+    *,
+    max_age_seconds: float | None = None,
+    clock: Callable[[], float] = time.time,
+) -> bool:
     key = public_key if isinstance(public_key, ec.EllipticCurvePublicKey) else load_public_key(public_key)
     if not signature_b64 or not timestamp or not isinstance(raw_body, (bytes, bytearray)):
         return False

@@ -2,7 +2,6 @@
 refund work list and the settlement offers of one as-of date. The work is in `orchestration.actions.placement.run`;
 these functions only wire it. Backfill runs write nothing (send_mode)."""
 
-
 from datetime import date
 
 import dagster as dg
@@ -28,58 +27,78 @@ def _as_of(context: dg.AssetExecutionContext) -> date:
 def _policy_version(collections: CollectionsResource) -> "str | None":
     try:
         return collections.policy().version
-    except Exception:   # the mart rows carry it too; the manifest falls back to theirs
+    except Exception:  # the mart rows carry it too; the manifest falls back to theirs
         return None
 
 
 with daily_assets():
 
-    @dg.asset(key=BATCH, group_name="placement", deps=[ELIGIBILITY, PLACEMENTS],
-              description="The agency placement batch: placement_<batch>.csv and its manifest, "
-                          "gated by the placement_extract GE suite (nothing leaves on failure).",
-              **_COMMON)
-    def placement_batch(context: dg.AssetExecutionContext,
-                        collections: CollectionsResource) -> dg.MaterializeResult:
+    @dg.asset(
+        key=BATCH,
+        group_name="placement",
+        deps=[ELIGIBILITY, PLACEMENTS],
+        description="The agency placement batch: placement_<batch>.csv and its manifest, "
+        "gated by the placement_extract GE suite (nothing leaves on failure).",
+        **_COMMON,
+    )
+    def placement_batch(context: dg.AssetExecutionContext, collections: CollectionsResource) -> dg.MaterializeResult:
         paths = collections.paths
-        report = run.place(warehouse=paths.warehouse, outbox=paths.outbox, as_of=_as_of(context),
-                           policy_version=_policy_version(collections), send=send_mode(context))
+        report = run.place(
+            warehouse=paths.warehouse,
+            outbox=paths.outbox,
+            as_of=_as_of(context),
+            policy_version=_policy_version(collections),
+            send=send_mode(context),
+        )
         context.log.info(f"placement: {report.as_metadata()}")
         return dg.MaterializeResult(metadata=report.as_metadata())
 
-    @dg.asset(key=dg.AssetKey(["placement", "recalls"]), group_name="placement",
-              deps=[PLACEMENTS, BATCH],
-              description="The recall file: placed accounts that paid in full, disputed, got "
-                          "hardship, died or went bankrupt; each recalled once.",
-              **_COMMON)
-    def placement_recalls(context: dg.AssetExecutionContext,
-                          collections: CollectionsResource) -> dg.MaterializeResult:
+    @dg.asset(
+        key=dg.AssetKey(["placement", "recalls"]),
+        group_name="placement",
+        deps=[PLACEMENTS, BATCH],
+        description="The recall file: placed accounts that paid in full, disputed, got "
+        "hardship, died or went bankrupt; each recalled once.",
+        **_COMMON,
+    )
+    def placement_recalls(context: dg.AssetExecutionContext, collections: CollectionsResource) -> dg.MaterializeResult:
         paths = collections.paths
-        report = run.recall(warehouse=paths.warehouse, outbox=paths.outbox, as_of=_as_of(context),
-                            send=send_mode(context))
+        report = run.recall(
+            warehouse=paths.warehouse, outbox=paths.outbox, as_of=_as_of(context), send=send_mode(context)
+        )
         context.log.info(f"recalls: {report.as_metadata()}")
         return dg.MaterializeResult(metadata=report.as_metadata())
 
-    @dg.asset(key=dg.AssetKey(["refunds", "work_list"]), group_name="placement", deps=[REFUND_ITEMS],
-              description="The refund work list CSV of the credits to resolve (docs/rules.md §7).",
-              **_COMMON)
-    def refunds_work_list(context: dg.AssetExecutionContext,
-                          collections: CollectionsResource) -> dg.MaterializeResult:
+    @dg.asset(
+        key=dg.AssetKey(["refunds", "work_list"]),
+        group_name="placement",
+        deps=[REFUND_ITEMS],
+        description="The refund work list CSV of the credits to resolve (docs/rules.md §7).",
+        **_COMMON,
+    )
+    def refunds_work_list(context: dg.AssetExecutionContext, collections: CollectionsResource) -> dg.MaterializeResult:
         paths = collections.paths
-        report = run.refund_work_list(warehouse=paths.warehouse, outbox=paths.outbox,
-                                      as_of=_as_of(context), send=send_mode(context))
+        report = run.refund_work_list(
+            warehouse=paths.warehouse, outbox=paths.outbox, as_of=_as_of(context), send=send_mode(context)
+        )
         context.log.info(f"refunds: {report.as_metadata()}")
         return dg.MaterializeResult(metadata=report.as_metadata())
 
-
-    @dg.asset(key=dg.AssetKey(["settlements", "offers"]), group_name="placement", deps=[SETTLEMENT_OFFERS],
-              description="The settlement offers CSV: proposed offers and the approval level the "
-                          "policy requires (docs/rules.md §6).",
-              **_COMMON)
-    def settlement_offers_file(context: dg.AssetExecutionContext,
-                               collections: CollectionsResource) -> dg.MaterializeResult:
+    @dg.asset(
+        key=dg.AssetKey(["settlements", "offers"]),
+        group_name="placement",
+        deps=[SETTLEMENT_OFFERS],
+        description="The settlement offers CSV: proposed offers and the approval level the "
+        "policy requires (docs/rules.md §6).",
+        **_COMMON,
+    )
+    def settlement_offers_file(
+        context: dg.AssetExecutionContext, collections: CollectionsResource
+    ) -> dg.MaterializeResult:
         paths = collections.paths
-        report = run.settlement_offers(warehouse=paths.warehouse, outbox=paths.outbox,
-                                       as_of=_as_of(context), send=send_mode(context))
+        report = run.settlement_offers(
+            warehouse=paths.warehouse, outbox=paths.outbox, as_of=_as_of(context), send=send_mode(context)
+        )
         context.log.info(f"settlements: {report.as_metadata()}")
         return dg.MaterializeResult(metadata=report.as_metadata())
 

@@ -20,30 +20,74 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import duckdb
 
 from orchestration.actions.files import atomic_write
 
 COLUMNS = [
-    "placement_id", "batch_id", "guarantor_id", "first_name", "last_name", "address_line1",
-    "address_line2", "city", "state", "postal_code", "phone", "encounter_id", "service_date",
-    "balance", "itemization_date", "itemization_amount", "payments_since", "credits_since",
-    "last_payment_date", "documented_attempts", "proof_of_contact", "bureau_reportable",
+    "placement_id",
+    "batch_id",
+    "guarantor_id",
+    "first_name",
+    "last_name",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "phone",
+    "encounter_id",
+    "service_date",
+    "balance",
+    "itemization_date",
+    "itemization_amount",
+    "payments_since",
+    "credits_since",
+    "last_payment_date",
+    "documented_attempts",
+    "proof_of_contact",
+    "bureau_reportable",
 ]
-GATE_COLUMNS = ["policy_version", "guarantor_balance", "placement_min_balance", "gate_open_dispute",
-                "gate_hardship_state", "gate_deceased", "gate_bankrupt", "gate_active_plan",
-                "gate_placed_before"]
+GATE_COLUMNS = [
+    "policy_version",
+    "guarantor_balance",
+    "placement_min_balance",
+    "gate_open_dispute",
+    "gate_hardship_state",
+    "gate_deceased",
+    "gate_bankrupt",
+    "gate_active_plan",
+    "gate_placed_before",
+]
 RECALL_COLUMNS = ["placement_id", "guarantor_id", "recall_reason"]
-REFUND_COLUMNS = ["guarantor_id", "household_id", "credit_amount", "applied_within_household",
-                  "refund_amount", "credit_since", "due_date", "is_overcharge"]
-SETTLEMENT_COLUMNS = ["guarantor_id", "balance", "age_days", "documented_attempts", "discount_pct",
-                      "offer_amount", "approval_level", "next_approval_level", "next_max_discount_pct",
-                      "as_of_date"]
+REFUND_COLUMNS = [
+    "guarantor_id",
+    "household_id",
+    "credit_amount",
+    "applied_within_household",
+    "refund_amount",
+    "credit_since",
+    "due_date",
+    "is_overcharge",
+]
+SETTLEMENT_COLUMNS = [
+    "guarantor_id",
+    "balance",
+    "age_days",
+    "documented_attempts",
+    "discount_pct",
+    "offer_amount",
+    "approval_level",
+    "next_approval_level",
+    "next_max_discount_pct",
+    "as_of_date",
+]
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -210,11 +254,11 @@ def write_batch(rows: list[dict], out_dir: Path, manifest: dict, data: bytes | N
         data = to_csv(rows, COLUMNS)
     full = manifest_for(rows, data, manifest)
     path = atomic_write(out_dir / csv_name(batch), data, overwrite=True)
-    if hashlib.sha256(Path(path).read_bytes()).hexdigest() != full["sha256"]:   # what is on disk
+    if hashlib.sha256(Path(path).read_bytes()).hexdigest() != full["sha256"]:  # what is on disk
         Path(path).unlink(missing_ok=True)
         raise OSError(f"{csv_name(batch)}: the file on disk does not match its bytes; no manifest written")
     try:
         atomic_write(out_dir / manifest_name(batch), json.dumps(full, indent=2, sort_keys=True) + "\n")
-    except FileExistsError:          # a concurrent writer won: its manifest is the truth
+    except FileExistsError:  # a concurrent writer won: its manifest is the truth
         return read_manifest(out_dir, batch)
     return full

@@ -38,10 +38,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import duckdb
 
@@ -73,7 +74,7 @@ class PlacementGateError(RuntimeError):
 @dataclass
 class Report:
     batch_id: str
-    mode: str = "send"                  # send | record (backfill: nothing written)
+    mode: str = "send"  # send | record (backfill: nothing written)
     candidates: int = 0
     placed: int = 0
     already_done: bool = False
@@ -113,7 +114,7 @@ def refunds_dir(outbox: Path, as_of: date) -> Path:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def recover(con: duckdb.DuckDBPyConnection, outbox: Path) -> dict[str, int]:
@@ -121,8 +122,9 @@ def recover(con: duckdb.DuckDBPyConnection, outbox: Path) -> dict[str, int]:
     out = {"placed": 0, "replanned": 0}
     for (batch,) in con.execute(f"SELECT DISTINCT batch_id FROM {LEDGER} WHERE status = 'planned'").fetchall():
         folder = placements_dir(outbox, extract.batch_date(batch))
-        n = con.execute(f"SELECT count(*) FROM {LEDGER} WHERE status = 'planned' AND batch_id = ?",
-                        [batch]).fetchone()[0]
+        n = con.execute(f"SELECT count(*) FROM {LEDGER} WHERE status = 'planned' AND batch_id = ?", [batch]).fetchone()[
+            0
+        ]
         if extract.read_manifest(folder, batch) is not None:
             con.execute(f"UPDATE {LEDGER} SET status = 'placed' WHERE status = 'planned' AND batch_id = ?", [batch])
             out["placed"] += n
@@ -132,8 +134,7 @@ def recover(con: duckdb.DuckDBPyConnection, outbox: Path) -> dict[str, int]:
     return {k: v for k, v in out.items() if v}
 
 
-CONTROL_COLUMNS = ["file_record_count", "manifest_record_count", "file_total_balance",
-                   "manifest_total_balance"]
+CONTROL_COLUMNS = ["file_record_count", "manifest_record_count", "file_total_balance", "manifest_total_balance"]
 
 
 def gate(rows: list[dict], suites_dir: Path | None = None, control: dict | None = None):
@@ -142,19 +143,27 @@ def gate(rows: list[dict], suites_dir: Path | None = None, control: dict | None 
     ``control``: the control totals read back from the file bytes (``extract.control_totals``)
     and the manifest's (``manifest_record_count``, ``manifest_total_balance``), repeated on
     every row so the suite can check they are equal; by default computed from the rows."""
-    import pandas as pd   # here, not at module level: the code location loads without pandas
+    import pandas as pd  # here, not at module level: the code location loads without pandas
 
     from orchestration.quality import great_expectations as gx_gate
     from orchestration.quality.gates import expectations_dir
 
     if control is None:
         data = extract.to_csv(rows, extract.COLUMNS)
-        control = extract.control_totals(data) | {"manifest_record_count": len(rows),
-                                                   "manifest_total_balance": extract.total_balance(rows)}
+        control = extract.control_totals(data) | {
+            "manifest_record_count": len(rows),
+            "manifest_total_balance": extract.total_balance(rows),
+        }
     cols = list(dict.fromkeys(extract.COLUMNS + extract.GATE_COLUMNS))
     df = pd.DataFrame(rows, columns=cols)
-    for c in ("balance", "itemization_amount", "payments_since", "credits_since", "guarantor_balance",
-              "placement_min_balance"):
+    for c in (
+        "balance",
+        "itemization_amount",
+        "payments_since",
+        "credits_since",
+        "guarantor_balance",
+        "placement_min_balance",
+    ):
         df[c] = pd.to_numeric(df[c].map(lambda v: None if v is None else float(v)), errors="coerce")
     for c in ("gate_open_dispute", "gate_deceased", "gate_bankrupt", "gate_active_plan", "gate_placed_before"):
         df[c] = df[c].map(lambda v: None if v is None else int(bool(v)))
@@ -163,8 +172,15 @@ def gate(rows: list[dict], suites_dir: Path | None = None, control: dict | None 
     return gx_gate.validate_dataframe(df, SUITE, suites_dir=suites_dir or expectations_dir())
 
 
-def place(*, warehouse: Path, outbox: Path, as_of: date, policy_version: str | None = None,
-          send: bool = True, suites_dir: Path | None = None) -> Report:
+def place(
+    *,
+    warehouse: Path,
+    outbox: Path,
+    as_of: date,
+    policy_version: str | None = None,
+    send: bool = True,
+    suites_dir: Path | None = None,
+) -> Report:
     """Run the placement protocol for one as-of date; returns counts."""
     batch = extract.batch_id(as_of)
     report = Report(batch, "send" if send else "record")
@@ -181,34 +197,55 @@ def place(*, warehouse: Path, outbox: Path, as_of: date, policy_version: str | N
             return report
         rows = extract.placement_rows(con, as_of)
     report.candidates = len(rows)
-    data = extract.to_csv(rows, extract.COLUMNS)            # the exact bytes the file will hold
-    control = extract.control_totals(data) | {"manifest_record_count": len(rows),
-                                               "manifest_total_balance": extract.total_balance(rows)}
+    data = extract.to_csv(rows, extract.COLUMNS)  # the exact bytes the file will hold
+    control = extract.control_totals(data) | {
+        "manifest_record_count": len(rows),
+        "manifest_total_balance": extract.total_balance(rows),
+    }
     result = gate(rows, suites_dir, control)
-    report.gate = {"success": result.success, "critical_failures": len(result.critical_failures),
-                   "warnings": len(result.warnings)}
+    report.gate = {
+        "success": result.success,
+        "critical_failures": len(result.critical_failures),
+        "warnings": len(result.warnings),
+    }
     if not result.success:
         raise PlacementGateError(result)
     if not rows or not send:
         return report
-    import pandas as pd   # here, not at module level: the code location loads without pandas
+    import pandas as pd  # here, not at module level: the code location loads without pandas
 
-    version = rows[0].get("policy_version") or policy_version   # what dbt computed with
+    version = rows[0].get("policy_version") or policy_version  # what dbt computed with
     created = _now()
-    ledger_rows = pd.DataFrame([{
-        "placement_id": r["placement_id"], "batch_id": batch, "guarantor_id": r["guarantor_id"],
-        "encounter_id": r["encounter_id"], "placed_at": as_of, "balance_placed": r["balance"],
-        "bureau_reportable": bool(r["bureau_reportable"]), "policy_version": version,
-        "status": "planned", "recalled_at": None, "recall_reason": None, "created_at": created,
-    } for r in rows])
+    ledger_rows = pd.DataFrame(
+        [
+            {
+                "placement_id": r["placement_id"],
+                "batch_id": batch,
+                "guarantor_id": r["guarantor_id"],
+                "encounter_id": r["encounter_id"],
+                "placed_at": as_of,
+                "balance_placed": r["balance"],
+                "bureau_reportable": bool(r["bureau_reportable"]),
+                "policy_version": version,
+                "status": "planned",
+                "recalled_at": None,
+                "recall_reason": None,
+                "created_at": created,
+            }
+            for r in rows
+        ]
+    )
     with _connect(warehouse) as con:
         con.register("planned_rows", ledger_rows)
-        con.execute(f"INSERT INTO {LEDGER} SELECT placement_id, batch_id, guarantor_id, encounter_id, "
-                    "CAST(placed_at AS DATE), CAST(balance_placed AS DECIMAL(18,2)), bureau_reportable, "
-                    "policy_version, status, CAST(recalled_at AS DATE), CAST(recall_reason AS VARCHAR), "
-                    "created_at FROM planned_rows")
-    manifest = extract.write_batch(rows, out_dir, {"batch_id": batch, "policy_version": version,
-                                                  "as_of_date": as_of.isoformat()}, data=data)
+        con.execute(
+            f"INSERT INTO {LEDGER} SELECT placement_id, batch_id, guarantor_id, encounter_id, "
+            "CAST(placed_at AS DATE), CAST(balance_placed AS DECIMAL(18,2)), bureau_reportable, "
+            "policy_version, status, CAST(recalled_at AS DATE), CAST(recall_reason AS VARCHAR), "
+            "created_at FROM planned_rows"
+        )
+    manifest = extract.write_batch(
+        rows, out_dir, {"batch_id": batch, "policy_version": version, "as_of_date": as_of.isoformat()}, data=data
+    )
     with _connect(warehouse) as con:
         con.execute(f"UPDATE {LEDGER} SET status = 'placed' WHERE status = 'planned' AND batch_id = ?", [batch])
     report.placed = manifest["record_count"]
@@ -237,7 +274,7 @@ def recall(*, warehouse: Path, outbox: Path, as_of: date, send: bool = True) -> 
     path = placements_dir(outbox, as_of) / recall_name(batch)
     with _connect(warehouse) as con:
         ensure_ledger(con)
-        if path.exists():                 # written by an earlier run of D: replay it, write nothing
+        if path.exists():  # written by an earlier run of D: replay it, write nothing
             with path.open(newline="") as fh:
                 rows = [r for r in csv.DictReader(fh)]
             report.already_done = True
@@ -251,15 +288,18 @@ def recall(*, warehouse: Path, outbox: Path, as_of: date, send: bool = True) -> 
         if not send:
             return report
         for r in rows:
-            con.execute(f"UPDATE {LEDGER} SET status = 'recalled', recalled_at = ?, recall_reason = ? "
-                        "WHERE placement_id = ? AND status = 'placed'",
-                        [as_of, r["recall_reason"], r["placement_id"]])
+            con.execute(
+                f"UPDATE {LEDGER} SET status = 'recalled', recalled_at = ?, recall_reason = ? "
+                "WHERE placement_id = ? AND status = 'placed'",
+                [as_of, r["recall_reason"], r["placement_id"]],
+            )
         report.recalled = len(rows)
     return report
 
 
-REFUND_SQL = "SELECT " + ", ".join(extract.REFUND_COLUMNS) + \
-    " FROM marts.fct_refund_items ORDER BY due_date, guarantor_id"
+REFUND_SQL = (
+    "SELECT " + ", ".join(extract.REFUND_COLUMNS) + " FROM marts.fct_refund_items ORDER BY due_date, guarantor_id"
+)
 
 
 def refunds_name(as_of: date) -> str:
@@ -288,8 +328,9 @@ def refund_work_list(*, warehouse: Path, outbox: Path, as_of: date, send: bool =
     return report
 
 
-SETTLEMENT_SQL = "SELECT " + ", ".join(extract.SETTLEMENT_COLUMNS) + \
-    " FROM marts.fct_settlement_offers ORDER BY guarantor_id"
+SETTLEMENT_SQL = (
+    "SELECT " + ", ".join(extract.SETTLEMENT_COLUMNS) + " FROM marts.fct_settlement_offers ORDER BY guarantor_id"
+)
 
 
 def settlements_dir(outbox: Path, as_of: date) -> Path:

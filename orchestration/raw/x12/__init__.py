@@ -39,6 +39,11 @@ from orchestration.raw.x12.reader import parse_835, parse_835_columns, parse_835
 from orchestration.raw.x12.rows import COLUMNS, MONEY_COLUMNS, Remittance
 
 __all__ = [
-    "COLUMNS", "MONEY_COLUMNS", "X12QuarantineError", "Remittance", "parse_835",
-    "parse_835_columns", "parse_835_rows",
+    "COLUMNS",
+    "MONEY_COLUMNS",
+    "X12QuarantineError",
+    "Remittance",
+    "parse_835",
+    "parse_835_columns",
+    "parse_835_rows",
 ]

@@ -18,8 +18,8 @@ warnings (docs/landing.md, "835 remittances").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from operator import itemgetter
-from typing import Callable
 
 from orchestration.raw.x12.errors import X12QuarantineError
 from orchestration.raw.x12.values import Dates
@@ -63,9 +63,7 @@ def read_isa(text: str, p: int) -> tuple[str, str, str, str, list[str]]:
     if term in "\r\n":
         term = "\n"
     elif term.isalnum() or term == " " or term == sep:
-        raise X12QuarantineError(
-            f"malformed ISA segment: cannot find the segment terminator after ISA16 {comp!r}"
-        )
+        raise X12QuarantineError(f"malformed ISA segment: cannot find the segment terminator after ISA16 {comp!r}")
     els = text[p : k + 2].split(sep)
     return sep, comp, els[11], term, els
 
@@ -144,9 +142,7 @@ def segments(text: str, term: str) -> list[str]:
     else:
         try:
             strip = (
-                " " in "".join(map(_LAST, segs[:-1]))
-                or " " in "".join(map(_FIRST, segs[1:-1]))
-                or segs[-1][:1] == " "
+                " " in "".join(map(_LAST, segs[:-1])) or " " in "".join(map(_FIRST, segs[1:-1])) or segs[-1][:1] == " "
             )
         except IndexError:  # an empty piece: ~~
             strip = " " + term in text or term + " " in text

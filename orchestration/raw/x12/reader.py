@@ -52,8 +52,7 @@ def parse_835(data: bytes) -> Remittance:
 
 def _dict_maker(names: tuple[str, ...], money: tuple[str, ...]):
     """``make(row, decimal_of) -> dict`` for one table: a dict literal (the fastest way)."""
-    items = ", ".join(f"{n!r}: " + (f"m[r[{i}]]" if n in money else f"r[{i}]")
-                      for i, n in enumerate(names))
+    items = ", ".join(f"{n!r}: " + (f"m[r[{i}]]" if n in money else f"r[{i}]") for i, n in enumerate(names))
     scope: dict = {}
     exec(f"def make(r, m):\n    return {{{items}}}\n", scope)  # noqa: S102 -- fixed names
     return scope["make"]
@@ -76,10 +75,12 @@ def parse_835_rows(data: bytes) -> tuple[dict[str, list[tuple]], list[str], list
     """
     rows, state = _parse(data)
     tx_names = COLUMNS["transactions"]
-    out: dict[str, list[tuple]] = {"transactions": [
-        tuple(plain(t[k]) if k == "payment_amount" and t[k] is not None else t[k]
-              for k in tx_names)
-        for t in rows.transactions]}
+    out: dict[str, list[tuple]] = {
+        "transactions": [
+            tuple(plain(t[k]) if k == "payment_amount" and t[k] is not None else t[k] for k in tx_names)
+            for t in rows.transactions
+        ]
+    }
     odd = {} if state.fast else odd_tokens({**state.money, **state.quantities})  # fast: all plain
     with _gc_paused():
         for attr, names, money in ROW_TABLES:
@@ -88,8 +89,9 @@ def parse_835_rows(data: bytes) -> tuple[dict[str, list[tuple]], list[str], list
                 table = list(map(tuple, table))
             if odd and table:
                 at = [names.index(k) for k in money]
-                table = [tuple(odd.get(v, v) if i in at and v is not None else v
-                               for i, v in enumerate(row)) for row in table]
+                table = [
+                    tuple(odd.get(v, v) if i in at and v is not None else v for i, v in enumerate(row)) for row in table
+                ]
             out[attr] = table
     return out, rows.warnings, rows.transactions
 

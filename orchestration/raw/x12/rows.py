@@ -39,42 +39,79 @@ from dataclasses import dataclass, field
 # Column order of the rows built by the reader (``parse_835_columns`` returns these columns).
 COLUMNS: dict[str, tuple[str, ...]] = {
     "transactions": (
-        "transaction_index", "st_control_number", "payer_id", "payer_name", "payment_amount",
-        "credit_debit_flag", "payment_method", "payment_date", "payment_date_source",
-        "trace_number", "payee_id", "claim_count", "status", "hold_reason", "version",
+        "transaction_index",
+        "st_control_number",
+        "payer_id",
+        "payer_name",
+        "payment_amount",
+        "credit_debit_flag",
+        "payment_method",
+        "payment_date",
+        "payment_date_source",
+        "trace_number",
+        "payee_id",
+        "claim_count",
+        "status",
+        "hold_reason",
+        "version",
     ),
     "claims": (
-        "transaction_index", "claim_index", "patient_control_number", "claim_status", "charge",
-        "paid", "patient_responsibility", "claim_filing_indicator", "payer_claim_control_number",
-        "pr_deductible", "pr_coinsurance", "pr_copay", "pr_other", "service_date_start",
-        "service_date_end", "payer_id", "payment_date",
+        "transaction_index",
+        "claim_index",
+        "patient_control_number",
+        "claim_status",
+        "charge",
+        "paid",
+        "patient_responsibility",
+        "claim_filing_indicator",
+        "payer_claim_control_number",
+        "pr_deductible",
+        "pr_coinsurance",
+        "pr_copay",
+        "pr_other",
+        "service_date_start",
+        "service_date_end",
+        "payer_id",
+        "payment_date",
     ),
     "adjustments": (
-        "claim_index", "level", "service_line_index", "group_code", "reason_code", "amount",
+        "claim_index",
+        "level",
+        "service_line_index",
+        "group_code",
+        "reason_code",
+        "amount",
         "quantity",
     ),
     "service_lines": (
-        "claim_index", "service_line_index", "procedure", "charge", "paid", "units",
+        "claim_index",
+        "service_line_index",
+        "procedure",
+        "charge",
+        "paid",
+        "units",
         "service_date",
     ),
     "provider_adjustments": (
-        "transaction_index", "provider_id", "fiscal_period_date", "reason_code", "reference",
+        "transaction_index",
+        "provider_id",
+        "fiscal_period_date",
+        "reason_code",
+        "reference",
         "amount",
     ),
 }
 # the money columns of each table
 MONEY_COLUMNS: dict[str, tuple[str, ...]] = {
     "transactions": ("payment_amount",),
-    "claims": ("charge", "paid", "patient_responsibility", "pr_deductible", "pr_coinsurance",
-               "pr_copay", "pr_other"),
+    "claims": ("charge", "paid", "patient_responsibility", "pr_deductible", "pr_coinsurance", "pr_copay", "pr_other"),
     "adjustments": ("amount", "quantity"),
     "service_lines": ("charge", "paid", "units"),
     "provider_adjustments": ("amount",),
 }
 # (attribute, row layout, money columns) of the tables kept as row lists (not transactions)
 ROW_TABLES = tuple(
-    (t, COLUMNS[t], MONEY_COLUMNS[t])
-    for t in ("claims", "adjustments", "service_lines", "provider_adjustments")
+    (t, COLUMNS[t], MONEY_COLUMNS[t]) for t in ("claims", "adjustments", "service_lines", "provider_adjustments")
 )
 
 
@@ -138,20 +175,42 @@ def new_transaction(transaction_index: int, st_control_number: str, version: str
     }
 
 
-def new_claim(e: list[str], transaction_index: int, claim_index: int, charge: str, paid: str,
-              responsibility: str, payer_id, payment_date) -> list:
+def new_claim(
+    e: list[str],
+    transaction_index: int,
+    claim_index: int,
+    charge: str,
+    paid: str,
+    responsibility: str,
+    payer_id,
+    payment_date,
+) -> list:
     """The row of a CLP (elements ``e``, padded to 8), in ``COLUMNS["claims"]`` order; its PR
     sums and service dates are completed by its CAS and DTM segments and ``close_claim``.
     The CLP branch of ``segments.read_segments`` inlines it for speed (tests/raw/x12/test_rows.py
     checks both build the same row); so does the SVC branch with ``new_service_line``."""
     return [
-        transaction_index, claim_index, e[1].strip(), e[2], charge, paid, responsibility,
-        e[6] or None, e[7] or None, "0", "0", "0", "0", None, None, payer_id, payment_date,
+        transaction_index,
+        claim_index,
+        e[1].strip(),
+        e[2],
+        charge,
+        paid,
+        responsibility,
+        e[6] or None,
+        e[7] or None,
+        "0",
+        "0",
+        "0",
+        "0",
+        None,
+        None,
+        payer_id,
+        payment_date,
     ]
 
 
-def new_service_line(claim_index: int, line_index: int, procedure: str, charge, paid,
-                     units) -> list:
+def new_service_line(claim_index: int, line_index: int, procedure: str, charge, paid, units) -> list:
     """The row of an SVC, in ``COLUMNS["service_lines"]`` order; its DTM sets the date."""
     return [claim_index, line_index, procedure, charge, paid, units, None]
 

@@ -34,19 +34,54 @@ from orchestration.raw.x12.values import (
     composite,
     money,
     money_rules_hold,
-    sum_text as _sum_text,
     why,
+)
+from orchestration.raw.x12.values import (
+    sum_text as _sum_text,
 )
 
 _PR_SLOT = {"1": 0, "2": 1, "3": 2}  # PR reason -> deductible / coinsurance / copay; else other
 
 # Segment ids of 005010X221A1 (plus N2 / envelope ids also seen in 4010 files and TA1).
 _KNOWN = frozenset(
-    "ISA IEA GS GE ST SE TA1 BPR TRN CUR REF DTM N1 N2 N3 N4 PER RDM LX TS3 TS2 CLP CAS NM1 "
-    "MIA MOA AMT QTY SVC LQ PLB".split()
+    [
+        "ISA",
+        "IEA",
+        "GS",
+        "GE",
+        "ST",
+        "SE",
+        "TA1",
+        "BPR",
+        "TRN",
+        "CUR",
+        "REF",
+        "DTM",
+        "N1",
+        "N2",
+        "N3",
+        "N4",
+        "PER",
+        "RDM",
+        "LX",
+        "TS3",
+        "TS2",
+        "CLP",
+        "CAS",
+        "NM1",
+        "MIA",
+        "MOA",
+        "AMT",
+        "QTY",
+        "SVC",
+        "LQ",
+        "PLB",
+    ]
 )
 # Known segments this reader does not need.
-_IGNORED = frozenset("NM1 AMT QTY LX MIA MOA TS3 TS2 N2 N3 N4 PER CUR RDM LQ TA1".split())
+_IGNORED = frozenset(
+    ["NM1", "AMT", "QTY", "LX", "MIA", "MOA", "TS3", "TS2", "N2", "N3", "N4", "PER", "CUR", "RDM", "LQ", "TA1"]
+)
 
 
 class State:
@@ -68,8 +103,7 @@ class State:
     def all_plain(self) -> bool:
         """Every amount and quantity read is a plain number and the money rules hold: the fast
         pass's result stands (else the file is read again in the exact mode)."""
-        return (all_plain(self.money) and all_plain(self.quantities)
-                and money_rules_hold(self.money, self.quantities))
+        return all_plain(self.money) and all_plain(self.quantities) and money_rules_hold(self.money, self.quantities)
 
 
 _NOT_DTM = (None, None)
@@ -290,8 +324,23 @@ def read_segments(  # noqa: C901, PLR0912, PLR0915 -- the hot loop, one function
                         dc[resp] = D(resp)
                     # inlined rows.new_claim() (a call per claim costs ~2 % of the parse)
                     claim = [
-                        tx_index, ci, e[1].strip(), e[2], charge, paid, resp, e[6] or None,
-                        e[7] or None, "0", "0", "0", "0", None, None, hdr_payer, hdr_date,
+                        tx_index,
+                        ci,
+                        e[1].strip(),
+                        e[2],
+                        charge,
+                        paid,
+                        resp,
+                        e[6] or None,
+                        e[7] or None,
+                        "0",
+                        "0",
+                        "0",
+                        "0",
+                        None,
+                        None,
+                        hdr_payer,
+                        hdr_date,
                     ]
                     add_claim(claim)
                     continue
@@ -423,9 +472,7 @@ def read_segments(  # noqa: C901, PLR0912, PLR0915 -- the hot loop, one function
                     tx["trace_number"] = e[2] or None
             elif sid == "ST":
                 if in_st:
-                    raise X12QuarantineError(
-                        f"cut short: transaction ST {st_ctrl} has no SE before the next ST"
-                    )
+                    raise X12QuarantineError(f"cut short: transaction ST {st_ctrl} has no SE before the next ST")
                 if len(e) < 4:
                     e += [""] * (4 - len(e))
                 if e[1] != "835":
@@ -502,18 +549,13 @@ def read_segments(  # noqa: C901, PLR0912, PLR0915 -- the hot loop, one function
             reason = why(exc)
             if in_st:
                 if bad is None:
-                    bad = (
-                        f"malformed {s.split(sep, 1)[0]} segment"
-                        f" (segment {i - st_i + 1} of ST {st_ctrl}): {reason}"
-                    )
+                    bad = f"malformed {s.split(sep, 1)[0]} segment (segment {i - st_i + 1} of ST {st_ctrl}): {reason}"
             else:
                 sid = s.split(sep, 1)[0]
                 warn(f"malformed {sid} segment outside a transaction ignored: {reason}")
 
     if in_st:
-        raise X12QuarantineError(
-            f"cut short: the file ends inside transaction ST {st_ctrl} (no SE)"
-        )
+        raise X12QuarantineError(f"cut short: the file ends inside transaction ST {st_ctrl} (no SE)")
     env.finish(old_versions)
     state.tx_index = tx_index
     state.claim_index = claim_index

@@ -7,16 +7,17 @@ BPR16 is a warning and the group's GS04 stands in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Callable
 
 from orchestration.raw.x12.envelope import Envelope
 from orchestration.raw.x12.values import HALF_CENT, Dates, fmt
 
 
-def payment_date(bpr16: str, dates: Dates, env: Envelope, warn: Callable[[str], None],
-                 where: str) -> tuple[date | None, str | None]:
+def payment_date(
+    bpr16: str, dates: Dates, env: Envelope, warn: Callable[[str], None], where: str
+) -> tuple[date | None, str | None]:
     """(payment date, its source 'BPR16' / 'GS04' / None), warning when BPR16 is not usable."""
     pdate = dates[bpr16] if bpr16 else None
     if pdate is not None:
@@ -36,10 +37,7 @@ def hold_reason(bpr02: Decimal | None, sum_paid: Decimal, sum_plb: Decimal) -> s
     try:
         diff = bpr02 - (sum_paid - sum_plb)
         if diff >= HALF_CENT or -diff >= HALF_CENT:
-            return (
-                f"unbalanced: BPR02 {fmt(bpr02)} != sum CLP04"
-                f" {fmt(sum_paid)} - sum PLB {fmt(sum_plb)}"
-            )
+            return f"unbalanced: BPR02 {fmt(bpr02)} != sum CLP04 {fmt(sum_paid)} - sum PLB {fmt(sum_plb)}"
     except ArithmeticError:  # NaN (fast pass) or out of range
         return "unbalanced: an amount is not a finite number"
     return None

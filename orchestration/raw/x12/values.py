@@ -24,7 +24,7 @@ class BadNumber(InvalidOperation):
 
 
 _MONEY_LIMIT = Decimal(10) ** MONEY_MAX_DIGITS
-_QUANTITY_LIMIT = Decimal(10) ** 14          # DECIMAL(18,4) of the raw tables
+_QUANTITY_LIMIT = Decimal(10) ** 14  # DECIMAL(18,4) of the raw tables
 _CENT = Decimal("0.01")
 _MONEY_RANGE = f"an amount is out of range (more than {MONEY_MAX_DIGITS} digits before the decimal point)"
 _MONEY_DECIMALS = "an amount has more than 2 decimals (money has at most 2 decimals; nothing is rounded)"

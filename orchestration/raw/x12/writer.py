@@ -13,10 +13,11 @@ Separators are fixed: element ``*``, repetition ``^`` (ISA11), component ``:`` (
 segment terminator ``~`` (optionally followed by a line break).  The ISA segment is always
 106 characters including its terminator.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -126,8 +127,22 @@ def claim_blocks(
     claim_level = svc == 0
 
     clp = _join(
-        "CLP*", clp01, "*", status, "*", money_x12(charge), "*", money_x12(paid), "*",
-        money_x12(resp), "*", filing, "*", clp07, "*11*1", TERM,
+        "CLP*",
+        clp01,
+        "*",
+        status,
+        "*",
+        money_x12(charge),
+        "*",
+        money_x12(paid),
+        "*",
+        money_x12(resp),
+        "*",
+        filing,
+        "*",
+        clp07,
+        "*11*1",
+        TERM,
     )
     segs = np.ones(n, np.int64)
 
@@ -159,24 +174,29 @@ def claim_blocks(
     return text.cast(pa.large_string()), segs
 
 
-def _service_lines(amounts: dict, lines: np.ndarray, split, cpts: tuple[pa.Array, pa.Array],
-                   service_date: pa.Array) -> tuple[list[pa.Array], np.ndarray]:
+def _service_lines(
+    amounts: dict, lines: np.ndarray, split, cpts: tuple[pa.Array, pa.Array], service_date: pa.Array
+) -> tuple[list[pa.Array], np.ndarray]:
     """SVC, DTM*472 and CAS segments of the claims with 1 or 2 service lines (0: none), and the
     number of segments per claim. Line 1 gets `split` of every amount and line 2 the rest; a
     one-line claim puts everything on line 1; each line's CO-45 balances it exactly."""
     has, two = lines != 0, lines == 2
     share = np.where(two, np.asarray(split, float), 1.0)
-    first = {k: np.where(has, np.round(np.asarray(v, np.int64) * share).astype(np.int64), 0)
-             for k, v in amounts.items()}
-    first["co45"] = np.where(has, first["charge"] - first["paid"] - first["pr1"] - first["pr2"] - first["pr3"]
-                             - first["oa23"], 0)
+    first = {
+        k: np.where(has, np.round(np.asarray(v, np.int64) * share).astype(np.int64), 0) for k, v in amounts.items()
+    }
+    first["co45"] = np.where(
+        has, first["charge"] - first["paid"] - first["pr1"] - first["pr2"] - first["pr3"] - first["oa23"], 0
+    )
     second = {k: np.where(two, np.asarray(v, np.int64) - first[k], 0) for k, v in amounts.items()}
-    second["co45"] = np.where(two, second["charge"] - second["paid"] - second["pr1"] - second["pr2"] - second["pr3"]
-                              - second["oa23"], 0)
+    second["co45"] = np.where(
+        two, second["charge"] - second["paid"] - second["pr1"] - second["pr2"] - second["pr3"] - second["oa23"], 0
+    )
     parts, segs = [], np.zeros(len(lines), np.int64)
     for cpt, line, m in ((cpts[0], first, has), (cpts[1], second, two)):
-        svc_seg = _opt(m, _join("SVC*HC:", cpt, "*", money_x12(line["charge"]), "*", money_x12(line["paid"]), "**1",
-                                TERM))
+        svc_seg = _opt(
+            m, _join("SVC*HC:", cpt, "*", money_x12(line["charge"]), "*", money_x12(line["paid"]), "**1", TERM)
+        )
         dtm472 = _opt(m, _join("DTM*472*", service_date, TERM))
         s_co, k1 = _cas("CO", [("45", np.where(m, line["co45"], 0))])
         s_oa, k2 = _cas("OA", [("23", np.where(m, line["oa23"], 0))])
@@ -192,9 +212,9 @@ def concat_text(texts: pa.Array, rows=None) -> str:
     arr = texts if rows is None else texts.take(pa.array(np.asarray(rows, np.int64)))
     if len(arr) == 0:
         return ""
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
     data = arr.buffers()[2]
-    return data[int(offsets[0]): int(offsets[-1])].to_pybytes().decode("ascii")
+    return data[int(offsets[0]) : int(offsets[-1])].to_pybytes().decode("ascii")
 
 
 # ----------------------------------------------------------------------------- envelopes
@@ -215,21 +235,21 @@ class Transaction:
     payer: Party
     payee: Party
     payee_tin: str
-    pay_date: str                   # CCYYMMDD (BPR16)
-    production_date: str            # CCYYMMDD (DTM*405)
+    pay_date: str  # CCYYMMDD (BPR16)
+    production_date: str  # CCYYMMDD (DTM*405)
     trace: str
     payer_tin: str
-    method: str = "ACH"             # ACH | CHK
+    method: str = "ACH"  # ACH | CHK
     claims_text: str = ""
     claims_segments: int = 0
-    paid_total: int = 0             # sum of CLP04, cents
-    plb: list = field(default_factory=list)   # (reason[:ref], cents)
+    paid_total: int = 0  # sum of CLP04, cents
+    plb: list = field(default_factory=list)  # (reason[:ref], cents)
     payee_npi: str = ""
-    bpr_delta: int = 0              # defects: add to BPR02 (unbalanced)
-    se_delta: int = 0               # defects: add to SE01 (wrong count)
-    omit_bpr16: bool = False        # defects: BPR16 missing
+    bpr_delta: int = 0  # defects: add to BPR02 (unbalanced)
+    se_delta: int = 0  # defects: add to SE01 (wrong count)
+    omit_bpr16: bool = False  # defects: BPR16 missing
     version: str = VERSION
-    st03: bool = True               # ST03 implementation reference (many payers omit it)
+    st03: bool = True  # ST03 implementation reference (many payers omit it)
 
     @property
     def is_4010(self) -> bool:
@@ -247,38 +267,63 @@ class Transaction:
         elif self.method == "CHK":
             bpr = ["BPR", "I", fmt_amount(amt), "C", "CHK"] + [""] * 11 + [date]
         else:
-            bpr = ["BPR", "I", fmt_amount(amt), "C", "ACH", "CCP", "01", "071000013", "DA",
-                   "4410023871", "1" + self.payer_tin, "", "01", "071923284", "DA", "88120044", date]
+            bpr = [
+                "BPR",
+                "I",
+                fmt_amount(amt),
+                "C",
+                "ACH",
+                "CCP",
+                "01",
+                "071000013",
+                "DA",
+                "4410023871",
+                "1" + self.payer_tin,
+                "",
+                "01",
+                "071923284",
+                "DA",
+                "88120044",
+                date,
+            ]
         while bpr and bpr[-1] == "":
             bpr.pop()
-        head = [
-            f"ST*835*{self.st_control}" + (f"*{self.version}" if self.st03 and not self.is_4010 else ""),
-            ELEM.join(bpr),
-            f"TRN*1*{self.trace}*1{self.payer_tin}",
-            f"DTM*405*{self.production_date}",
-            f"N1*PR*{self.payer.name}*{self.payer.id_qual}*{self.payer.id}",
-            f"N3*{self.payer.address}",
-            f"N4*{self.payer.city}*{self.payer.state}*{self.payer.zip}",
-        ] + ([] if self.is_4010 else ["PER*BL*PROVIDER EDI SUPPORT*TE*8005550199"]) + [
-            f"N1*PE*{self.payee.name}*{self.payee.id_qual}*{self.payee.id}",
-            f"N3*{self.payee.address}",
-            f"N4*{self.payee.city}*{self.payee.state}*{self.payee.zip}",
-            f"REF*TJ*{self.payee_tin}",
-            "LX*1",
-        ]
+        head = (
+            [
+                f"ST*835*{self.st_control}" + (f"*{self.version}" if self.st03 and not self.is_4010 else ""),
+                ELEM.join(bpr),
+                f"TRN*1*{self.trace}*1{self.payer_tin}",
+                f"DTM*405*{self.production_date}",
+                f"N1*PR*{self.payer.name}*{self.payer.id_qual}*{self.payer.id}",
+                f"N3*{self.payer.address}",
+                f"N4*{self.payer.city}*{self.payer.state}*{self.payer.zip}",
+            ]
+            + ([] if self.is_4010 else ["PER*BL*PROVIDER EDI SUPPORT*TE*8005550199"])
+            + [
+                f"N1*PE*{self.payee.name}*{self.payee.id_qual}*{self.payee.id}",
+                f"N3*{self.payee.address}",
+                f"N4*{self.payee.city}*{self.payee.state}*{self.payee.zip}",
+                f"REF*TJ*{self.payee_tin}",
+                "LX*1",
+            ]
+        )
         fiscal = self.pay_date[:4] + "1231"
         plb = [f"PLB*{self.payee_npi}*{fiscal}*{r}*{fmt_amount(a)}" for r, a in self.plb]
         count = len(head) + self.claims_segments + len(plb) + 1 + self.se_delta
         return (
-            TERM.join(head) + TERM + self.claims_text
+            TERM.join(head)
+            + TERM
+            + self.claims_text
             + "".join(p + TERM for p in plb)
-            + f"SE*{count}*{self.st_control}" + TERM
+            + f"SE*{count}*{self.st_control}"
+            + TERM
         )
 
 
-def isa_segment(sender: str, receiver: str, yymmdd: str, hhmm: str, control: int, usage: str = "P",
-                version: str = "00501") -> str:
-    isa11 = "U" if version == "00401" else REP   # 4010: standards identifier; 5010: repetition separator
+def isa_segment(
+    sender: str, receiver: str, yymmdd: str, hhmm: str, control: int, usage: str = "P", version: str = "00501"
+) -> str:
+    isa11 = "U" if version == "00401" else REP  # 4010: standards identifier; 5010: repetition separator
     seg = (
         f"ISA*00*{'':10}*00*{'':10}*ZZ*{sender:<15.15}*ZZ*{receiver:<15.15}*{yymmdd}*{hhmm}"
         f"*{isa11}*{version}*{control:09d}*0*{usage}*{COMP}{TERM}"
@@ -292,8 +337,8 @@ def interchange(
     *,
     sender: str,
     receiver: str,
-    date: str,            # CCYYMMDD
-    time: str,            # HHMM
+    date: str,  # CCYYMMDD
+    time: str,  # HHMM
     isa_control: int,
     gs_control: int,
     newline: bool = False,

@@ -52,11 +52,22 @@ def test_final_notice_pdf_text_amount_and_manifest(notice_clinic, tmp_path):
     assert len(reader.pages) == 1
     text = reader.pages[0].extract_text()
     flat = " ".join(text.split())
-    for needle in ("FINAL NOTICE", "$612.40", "Notice date: Nov 20, 2026", "Please pay or call us by Dec 20, 2026",
-                   "by Dec 20, 2026, we may refer your account to a collection agency",
-                   "Financial assistance is available", "financial assistance policy",
-                   "(555) 010-2400", "Mon-Fri 8am-6pm", "PO Box 100", "Riverbend Family Medicine",
-                   "Marguerite Vanderbilt-Okonkwo7", "7 Main St", "Ways to pay"):
+    for needle in (
+        "FINAL NOTICE",
+        "$612.40",
+        "Notice date: Nov 20, 2026",
+        "Please pay or call us by Dec 20, 2026",
+        "by Dec 20, 2026, we may refer your account to a collection agency",
+        "Financial assistance is available",
+        "financial assistance policy",
+        "(555) 010-2400",
+        "Mon-Fri 8am-6pm",
+        "PO Box 100",
+        "Riverbend Family Medicine",
+        "Marguerite Vanderbilt-Okonkwo7",
+        "7 Main St",
+        "Ways to pay",
+    ):
         assert needle in flat, needle
     assert text.strip().splitlines()[-1] == "Call us if this looks wrong."
     url = pay_url(notice_clinic["pay_site"], pay_token(notice["touch_id"], SECRET))
@@ -71,11 +82,13 @@ def test_final_notice_pdf_text_amount_and_manifest(notice_clinic, tmp_path):
 
 def test_final_notice_refuses_a_zero_balance(notice_clinic):
     with pytest.raises(ValueError, match="no positive balance"):
-        fn.render_final_notice_bytes(make_touch(1, step="final_notice", balance=Decimal("0")),
-                                     notice_clinic, "https://pay.example/p/x")
+        fn.render_final_notice_bytes(
+            make_touch(1, step="final_notice", balance=Decimal("0")), notice_clinic, "https://pay.example/p/x"
+        )
 
 
 def test_final_notice_wording_has_no_clinical_detail(notice_clinic):
     from orchestration.actions.outreach.approvals import CLINICAL
+
     text = " ".join(fn.body_lines(make_touch(1, step="final_notice"), notice_clinic)) + fn.TITLE
     assert not CLINICAL.search(text)

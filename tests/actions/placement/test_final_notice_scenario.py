@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import shutil
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -23,13 +23,17 @@ from orchestration.policy.policy import load_policy
 from orchestration.raw.schema import write_run_context
 from tests.warehouse.harness import Warehouse, copy_warehouse, dbt_build
 from tests.warehouse.test_placement_queues_scorecard import (
-    FRESH_TS, PlacementLanding, ago, contactable, placeable,
+    FRESH_TS,
+    PlacementLanding,
+    ago,
+    contactable,
+    placeable,
 )
 
 pytestmark = pytest.mark.slow(runs=3)
 
 D = date(2026, 11, 18)
-NOW = datetime(2026, 11, 18, 16, 0, tzinfo=timezone.utc)          # 10:00 in Chicago
+NOW = datetime(2026, 11, 18, 16, 0, tzinfo=UTC)  # 10:00 in Chicago
 ENV = {"COLLECTIONS_PAYLINK_SECRET": "ab" * 32}
 
 
@@ -38,22 +42,24 @@ def scenario(tmp_path_factory, dbt_manifest):
     root = tmp_path_factory.mktemp("final_notice")
     lz = PlacementLanding(root)
     lz.policy("clinic", nonprofit_501r=True)
-    contactable(lz, "FEED")                                   # a fresh transactions export
+    contactable(lz, "FEED")  # a fresh transactions export
     lz.txn("T-FEED", "FEED", None, posted_at="2026-06-01", amount="5.00", updated_at=FRESH_TS)
-    placeable(lz, "FN_DUE")                                   # 190 days since statement 1
-    placeable(lz, "FN_EARLY", age=95)                         # 85 days: not yet (needs 120 − 30)
-    placeable(lz, "FN_WINDOW", age=100)                       # 90 days: the notice period opens
+    placeable(lz, "FN_DUE")  # 190 days since statement 1
+    placeable(lz, "FN_EARLY", age=95)  # 85 days: not yet (needs 120 − 30)
+    placeable(lz, "FN_WINDOW", age=100)  # 90 days: the notice period opens
     placeable(lz, "FN_DISPUTE")
     lz.dispute("D-FN", "FN_DISPUTE", opened_at=ago(10))
-    placeable(lz, "FN_NOADDR", address_line1="")              # cannot be mailed: skipped, reason
-    placeable(lz, "FN_SENT", steps={"final_notice": (170, "mail", "sent", None)})   # 30 days ago
+    placeable(lz, "FN_NOADDR", address_line1="")  # cannot be mailed: skipped, reason
+    placeable(lz, "FN_SENT", steps={"final_notice": (170, "mail", "sent", None)})  # 30 days ago
     wh = lz.build(as_of=D)
     return lz, wh
 
 
 def _touches(wh: Warehouse, step: str = "final_notice") -> dict[str, dict]:
-    return {r["guarantor_id"]: r for r in wh.dicts(
-        "SELECT * FROM marts.fct_touches WHERE step = ? AND is_planned_today", [step])}
+    return {
+        r["guarantor_id"]: r
+        for r in wh.dicts("SELECT * FROM marts.fct_touches WHERE step = ? AND is_planned_today", [step])
+    }
 
 
 def _eligibility(wh: Warehouse) -> dict[str, dict]:
@@ -78,17 +84,18 @@ def test_who_is_due_a_final_notice(scenario):
         "FN_WINDOW": ("due", None, "mail"),
         "FN_NOADDR": ("skipped", "no_address", "mail"),
     }
-    audience = wh.dicts("SELECT guarantor_id, balance FROM marts.fct_touch_audience WHERE step = 'final_notice' "
-                        "ORDER BY guarantor_id")
+    audience = wh.dicts(
+        "SELECT guarantor_id, balance FROM marts.fct_touch_audience WHERE step = 'final_notice' ORDER BY guarantor_id"
+    )
     assert [(r["guarantor_id"], str(r["balance"])) for r in audience] == [("FN_DUE", "600.00"), ("FN_WINDOW", "600.00")]
     rules = {g: r["failed_rules"] for g, r in _eligibility(wh).items() if g.startswith("FN_")}
     assert rules == {
         "FN_DUE": "final_notice",
         "FN_EARLY": "days_since_first_statement,final_notice,nonprofit_days_since_first_statement",
-        "FN_WINDOW": "final_notice,nonprofit_days_since_first_statement",   # silent_aged: 90 suffice
+        "FN_WINDOW": "final_notice,nonprofit_days_since_first_statement",  # silent_aged: 90 suffice
         "FN_DISPUTE": "final_notice,open_dispute",
         "FN_NOADDR": "final_notice",
-        "FN_SENT": "",                                    # notice 30 days ago: placeable today
+        "FN_SENT": "",  # notice 30 days ago: placeable today
     }
 
 
@@ -119,12 +126,20 @@ def test_letter_goes_out_and_placement_follows_30_days_later(scenario, tmp_path)
     assert report.handed_off == 2 and report.failed == 0
     folder = outbox / D.isoformat() / "statements"
     manifest = {r["touch_id"]: r for r in csv.DictReader((folder / "manifest.csv").open())}
-    ledger = {r["guarantor_id"]: r for r in Warehouse(path).dicts(
-        "SELECT * FROM ops.send_ledger WHERE step = 'final_notice' AND as_of_date = ?", [D])}
-    assert {g: r["status"] for g, r in ledger.items()} == {"FN_DUE": "sent", "FN_WINDOW": "sent", "FN_NOADDR": "skipped"}
+    ledger = {
+        r["guarantor_id"]: r
+        for r in Warehouse(path).dicts(
+            "SELECT * FROM ops.send_ledger WHERE step = 'final_notice' AND as_of_date = ?", [D]
+        )
+    }
+    assert {g: r["status"] for g, r in ledger.items()} == {
+        "FN_DUE": "sent",
+        "FN_WINDOW": "sent",
+        "FN_NOADDR": "skipped",
+    }
     assert ledger["FN_NOADDR"]["status_reason"] == "no_address"
     notice_id = ledger["FN_DUE"]["touch_id"]
-    assert notice_id == _touches(wh)["FN_DUE"]["touch_id"]       # deterministic: the plan's id
+    assert notice_id == _touches(wh)["FN_DUE"]["touch_id"]  # deterministic: the plan's id
     row = manifest[notice_id]
     assert row["amount_due"] == "600.00" and row["pages"] == "1"
     text = " ".join(PdfReader(str(folder / row["file"])).pages[0].extract_text().split())
@@ -138,7 +153,7 @@ def test_letter_goes_out_and_placement_follows_30_days_later(scenario, tmp_path)
     # D + 29: the notice is not old enough; D + 30: FN_DUE is placed
     w = _rebuild(path, D + timedelta(days=29))
     assert _eligibility(w)["FN_DUE"]["failed_rules"] == "final_notice"
-    assert _touches(w) == {} or "FN_DUE" not in _touches(w)       # never a second notice
+    assert _touches(w) == {} or "FN_DUE" not in _touches(w)  # never a second notice
     out = tmp_path / "placements"
     early = placement_run.place(warehouse=path, outbox=out, as_of=D + timedelta(days=29))
     placed_early = {r["guarantor_id"] for r in Warehouse(path).dicts("SELECT guarantor_id FROM ops.placement_ledger")}
@@ -147,7 +162,9 @@ def test_letter_goes_out_and_placement_follows_30_days_later(scenario, tmp_path)
     w = _rebuild(path, D + timedelta(days=30))
     assert _eligibility(w)["FN_DUE"]["failed_rules"] == ""
     placement_run.place(warehouse=path, outbox=out, as_of=D + timedelta(days=30))
-    placed = {r["guarantor_id"]: r["placed_at"] for r in Warehouse(path).dicts(
-        "SELECT guarantor_id, placed_at FROM ops.placement_ledger")}
+    placed = {
+        r["guarantor_id"]: r["placed_at"]
+        for r in Warehouse(path).dicts("SELECT guarantor_id, placed_at FROM ops.placement_ledger")
+    }
     assert placed["FN_DUE"] == D + timedelta(days=30)
     assert (placed["FN_DUE"] - D).days >= 30

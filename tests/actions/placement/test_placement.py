@@ -21,14 +21,18 @@ NEXT = date(2026, 11, 21)
 SUITES = Path(__file__).resolve().parents[3] / "expectations"
 
 ELIGIBILITY = [  # guarantor, eligible, balance
-    ("G1", True, "300.00"), ("G2", True, "45.50"), ("G3", False, "999.00"),
+    ("G1", True, "300.00"),
+    ("G2", True, "45.50"),
+    ("G3", False, "999.00"),
 ]
 ENCOUNTERS = [  # encounter, guarantor, balance, bureau
-    ("E1a", "G1", "200.00", False), ("E1b", "G1", "100.00", True),
-    ("E2", "G2", "45.50", False), ("E3", "G3", "999.00", True),
+    ("E1a", "G1", "200.00", False),
+    ("E1b", "G1", "100.00", True),
+    ("E2", "G2", "45.50", False),
+    ("E3", "G3", "999.00", True),
 ]
 GUARANTORS = [  # id, first, last, addr, phone
-    ("G1", "=HYPERLINK(\"x\")", "Smith", "1 Main St", "+15551234567"),
+    ("G1", '=HYPERLINK("x")', "Smith", "1 Main St", "+15551234567"),
     ("G2", "Ann", "@Jones", "2 Oak Ave", "(217) 555-0142"),
     ("G3", "Bob", "Brown", "3 Elm St", "(217) 555-0143"),
 ]
@@ -45,16 +49,23 @@ def build(path: Path) -> Path:
         last_payment_date DATE, documented_attempts INTEGER, proof_of_contact_kinds VARCHAR,
         bureau_reportable BOOLEAN, policy_version VARCHAR, as_of_date DATE)""")
     for g, ok, bal in ELIGIBILITY:
-        con.execute("INSERT INTO marts.fct_placement_eligibility VALUES (?, ?, ?, DATE '2026-06-01', ?, "
-                    "10, 5, DATE '2026-07-01', 4, 'delivered_touch', false, 'v-test', DATE '2026-11-20')",
-                    [g, ok, bal, bal])
+        con.execute(
+            "INSERT INTO marts.fct_placement_eligibility VALUES (?, ?, ?, DATE '2026-06-01', ?, "
+            "10, 5, DATE '2026-07-01', 4, 'delivered_touch', false, 'v-test', DATE '2026-11-20')",
+            [g, ok, bal, bal],
+        )
     # the sources the gate reads the protective rules from (independently of `eligible`)
-    con.execute("CREATE TABLE intermediate.int_protective_flags (guarantor_id VARCHAR, has_open_dispute BOOLEAN, "
-                "hardship_state VARCHAR, is_deceased BOOLEAN, is_bankrupt BOOLEAN)")
-    con.execute("INSERT INTO intermediate.int_protective_flags VALUES ('G1', false, 'none', false, false), "
-                "('G2', false, 'none', false, false), ('G3', false, 'none', false, false)")
-    con.execute("CREATE TABLE intermediate.int_plan_status (plan_id VARCHAR, guarantor_id VARCHAR, "
-                "in_good_standing BOOLEAN)")
+    con.execute(
+        "CREATE TABLE intermediate.int_protective_flags (guarantor_id VARCHAR, has_open_dispute BOOLEAN, "
+        "hardship_state VARCHAR, is_deceased BOOLEAN, is_bankrupt BOOLEAN)"
+    )
+    con.execute(
+        "INSERT INTO intermediate.int_protective_flags VALUES ('G1', false, 'none', false, false), "
+        "('G2', false, 'none', false, false), ('G3', false, 'none', false, false)"
+    )
+    con.execute(
+        "CREATE TABLE intermediate.int_plan_status (plan_id VARCHAR, guarantor_id VARCHAR, in_good_standing BOOLEAN)"
+    )
     con.execute("INSERT INTO intermediate.int_plan_status VALUES ('PL-1', 'G1', false)")
     con.execute("CREATE TABLE staging.stg_policy (policy_version VARCHAR, placement_min_balance DECIMAL(18,2))")
     con.execute("INSERT INTO staging.stg_policy VALUES ('v-test', 25)")
@@ -62,14 +73,18 @@ def build(path: Path) -> Path:
         guarantor_id VARCHAR, service_date DATE, balance DECIMAL(18,2), is_bureau_reportable BOOLEAN,
         procedure_code VARCHAR)""")
     for e, g, bal, b in ENCOUNTERS:
-        con.execute("INSERT INTO intermediate.int_placement_encounters VALUES (?, ?, DATE '2026-03-01', ?, ?, "
-                    "'99213')", [e, g, bal, b])
+        con.execute(
+            "INSERT INTO intermediate.int_placement_encounters VALUES (?, ?, DATE '2026-03-01', ?, ?, '99213')",
+            [e, g, bal, b],
+        )
     con.execute("""CREATE TABLE staging.stg_guarantors (guarantor_id VARCHAR, first_name VARCHAR,
         last_name VARCHAR, address_line1 VARCHAR, address_line2 VARCHAR, city VARCHAR, state VARCHAR,
         postal_code VARCHAR, phone VARCHAR, deceased_date DATE, bankruptcy_filed_date DATE)""")
     for g, f, l, a, p in GUARANTORS:
-        con.execute("INSERT INTO staging.stg_guarantors VALUES (?, ?, ?, ?, NULL, 'Springfield', 'IL', "
-                    "'62701', ?, NULL, NULL)", [g, f, l, a, p])
+        con.execute(
+            "INSERT INTO staging.stg_guarantors VALUES (?, ?, ?, ?, NULL, 'Springfield', 'IL', '62701', ?, NULL, NULL)",
+            [g, f, l, a, p],
+        )
     con.execute("""CREATE TABLE marts.fct_placements (placement_id VARCHAR, guarantor_id VARCHAR,
         status VARCHAR, needs_recall BOOLEAN, recall_reasons VARCHAR)""")
     con.execute("""CREATE TABLE marts.fct_refund_items (guarantor_id VARCHAR, household_id VARCHAR,
@@ -79,11 +94,15 @@ def build(path: Path) -> Path:
         age_days INTEGER, documented_attempts INTEGER, discount_pct DECIMAL(5,2), offer_amount DECIMAL(18,2),
         approval_level VARCHAR, next_approval_level VARCHAR, next_max_discount_pct DECIMAL(5,2),
         as_of_date DATE, segment VARCHAR)""")
-    con.execute("INSERT INTO marts.fct_settlement_offers VALUES ('G7', 500, 150, 4, 20, 400, 'collector', "
-                "'manager', 40, DATE '2026-11-20', 'silent_aged'), ('=G6', 80, 130, 3, 20, 64, 'collector', "
-                "'manager', 40, DATE '2026-11-20', 'silent_aged')")
-    con.execute("INSERT INTO marts.fct_refund_items VALUES ('G9', 'H9', 50, 20, 30, DATE '2026-11-10', "
-                "DATE '2026-11-23', false), ('G8', '-H8', 10, 0, 10, DATE '2026-11-19', DATE '2026-11-19', true)")
+    con.execute(
+        "INSERT INTO marts.fct_settlement_offers VALUES ('G7', 500, 150, 4, 20, 400, 'collector', "
+        "'manager', 40, DATE '2026-11-20', 'silent_aged'), ('=G6', 80, 130, 3, 20, 64, 'collector', "
+        "'manager', 40, DATE '2026-11-20', 'silent_aged')"
+    )
+    con.execute(
+        "INSERT INTO marts.fct_refund_items VALUES ('G9', 'H9', 50, 20, 30, DATE '2026-11-10', "
+        "DATE '2026-11-23', false), ('G8', '-H8', 10, 0, 10, DATE '2026-11-19', DATE '2026-11-19', true)"
+    )
     con.close()
     return path
 
@@ -153,7 +172,7 @@ def test_place_writes_csv_and_manifest(wh, outbox):
     for f in folder.iterdir():
         assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
     rows = read_csv(folder / "placement_P20261120.csv")
-    assert rows[0]["first_name"] == "'=HYPERLINK(\"x\")" and rows[0]["phone"] == "'+15551234567"
+    assert rows[0]["first_name"] == '\'=HYPERLINK("x")' and rows[0]["phone"] == "'+15551234567"
     assert rows[2]["last_name"] == "'@Jones"
     assert rows[0]["balance"] == "200.00"
     assert q(wh, "SELECT status, count(*) FROM ops.placement_ledger GROUP BY 1") == [("placed", 3)]
@@ -198,6 +217,7 @@ def test_crash_before_manifest_replans(wh, outbox, monkeypatch):
     def boom(rows, out_dir, manifest, data=None):
         extract.atomic_write(Path(out_dir) / extract.csv_name(manifest["batch_id"]), b"partial")
         raise OSError("disk died")
+
     monkeypatch.setattr(extract, "write_batch", boom)
     with pytest.raises(OSError):
         place(wh, outbox)
@@ -212,8 +232,15 @@ def test_crash_before_manifest_replans(wh, outbox, monkeypatch):
 
 
 def test_write_batch_second_call_is_noop(tmp_path):
-    rows = [{"placement_id": "P1-a", "batch_id": "P1", "guarantor_id": "G", "encounter_id": "E",
-             "balance": Decimal("10.00")}]
+    rows = [
+        {
+            "placement_id": "P1-a",
+            "batch_id": "P1",
+            "guarantor_id": "G",
+            "encounter_id": "E",
+            "balance": Decimal("10.00"),
+        }
+    ]
     meta = {"batch_id": "P20261120", "policy_version": "v", "as_of_date": "2026-11-20"}
     first = extract.write_batch(rows, tmp_path, meta)
     second = extract.write_batch(rows + rows, tmp_path, meta)
@@ -221,9 +248,11 @@ def test_write_batch_second_call_is_noop(tmp_path):
 
 
 def test_gate_failure_writes_nothing(wh, outbox):
-    con = duckdb.connect(str(wh))   # a duplicate encounter row → duplicate placement_id
-    con.execute("INSERT INTO intermediate.int_placement_encounters VALUES ('E2', 'G2', DATE '2026-03-01', "
-                "45.50, false, '99213')")
+    con = duckdb.connect(str(wh))  # a duplicate encounter row → duplicate placement_id
+    con.execute(
+        "INSERT INTO intermediate.int_placement_encounters VALUES ('E2', 'G2', DATE '2026-03-01', "
+        "45.50, false, '99213')"
+    )
     con.close()
     with pytest.raises(run.PlacementGateError, match="placement_extract"):
         place(wh, outbox)
@@ -231,17 +260,27 @@ def test_gate_failure_writes_nothing(wh, outbox):
     assert q(wh, "SELECT count(*) FROM ops.placement_ledger") == [(0,)]
 
 
-PROTECTIVE = {   # a source row that makes an eligible guarantor unplaceable → the gate's rule
-    "dispute": ("UPDATE intermediate.int_protective_flags SET has_open_dispute = true WHERE guarantor_id = 'G2'",
-                "gate_open_dispute"),
-    "hardship_pending": ("UPDATE intermediate.int_protective_flags SET hardship_state = 'pending' "
-                         "WHERE guarantor_id = 'G2'", "gate_hardship_state"),
-    "hardship_active": ("UPDATE intermediate.int_protective_flags SET hardship_state = 'active' "
-                        "WHERE guarantor_id = 'G2'", "gate_hardship_state"),
-    "deceased": ("UPDATE intermediate.int_protective_flags SET is_deceased = true WHERE guarantor_id = 'G1'",
-                 "gate_deceased"),
-    "bankrupt": ("UPDATE intermediate.int_protective_flags SET is_bankrupt = true WHERE guarantor_id = 'G2'",
-                 "gate_bankrupt"),
+PROTECTIVE = {  # a source row that makes an eligible guarantor unplaceable → the gate's rule
+    "dispute": (
+        "UPDATE intermediate.int_protective_flags SET has_open_dispute = true WHERE guarantor_id = 'G2'",
+        "gate_open_dispute",
+    ),
+    "hardship_pending": (
+        "UPDATE intermediate.int_protective_flags SET hardship_state = 'pending' WHERE guarantor_id = 'G2'",
+        "gate_hardship_state",
+    ),
+    "hardship_active": (
+        "UPDATE intermediate.int_protective_flags SET hardship_state = 'active' WHERE guarantor_id = 'G2'",
+        "gate_hardship_state",
+    ),
+    "deceased": (
+        "UPDATE intermediate.int_protective_flags SET is_deceased = true WHERE guarantor_id = 'G1'",
+        "gate_deceased",
+    ),
+    "bankrupt": (
+        "UPDATE intermediate.int_protective_flags SET is_bankrupt = true WHERE guarantor_id = 'G2'",
+        "gate_bankrupt",
+    ),
     "active_plan": ("UPDATE intermediate.int_plan_status SET in_good_standing = true", "gate_active_plan"),
     "min_balance": ("UPDATE staging.stg_policy SET placement_min_balance = 50", "guarantor_balance"),
 }
@@ -263,8 +302,10 @@ def test_gate_passes_on_the_other_side(wh, outbox):
     """Flags of guarantors not in the batch, a defaulted plan and a balance exactly at the
     minimum do not block (a deceased date after D is no flag on D: int_protective_flags)."""
     con = duckdb.connect(str(wh))
-    con.execute("UPDATE intermediate.int_protective_flags SET has_open_dispute = true, is_deceased = true "
-                "WHERE guarantor_id = 'G3'")
+    con.execute(
+        "UPDATE intermediate.int_protective_flags SET has_open_dispute = true, is_deceased = true "
+        "WHERE guarantor_id = 'G3'"
+    )
     con.execute("UPDATE staging.stg_policy SET placement_min_balance = 45.50")
     con.close()
     report = place(wh, outbox)
@@ -296,16 +337,20 @@ def test_recall_once(wh, outbox):
     pid = extract.placement_id("P20261120", "E2")
     other = extract.placement_id("P20261120", "E1a")
     con = duckdb.connect(str(wh))
-    con.execute("INSERT INTO marts.fct_placements VALUES (?, 'G2', 'placed', true, 'dispute,deceased'), "
-                "(?, 'G1', 'placed', false, NULL)", [pid, other])
+    con.execute(
+        "INSERT INTO marts.fct_placements VALUES (?, 'G2', 'placed', true, 'dispute,deceased'), "
+        "(?, 'G1', 'placed', false, NULL)",
+        [pid, other],
+    )
     con.close()
     r = run.recall(warehouse=wh, outbox=outbox, as_of=NEXT)
     assert r.recalled == 1
     path = outbox / "2026-11-21" / "placements" / "recall_P20261121.csv"
     assert read_csv(path) == [{"placement_id": pid, "guarantor_id": "G2", "recall_reason": "dispute,deceased"}]
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert q(wh, "SELECT status, recalled_at, recall_reason FROM ops.placement_ledger WHERE placement_id = ?",
-             [pid]) == [("recalled", NEXT, "dispute,deceased")]
+    assert q(
+        wh, "SELECT status, recalled_at, recall_reason FROM ops.placement_ledger WHERE placement_id = ?", [pid]
+    ) == [("recalled", NEXT, "dispute,deceased")]
     # a re-run of the day and the next day: the mart still says needs_recall, nobody recalled again
     body = path.read_bytes()
     assert run.recall(warehouse=wh, outbox=outbox, as_of=NEXT).already_done
@@ -318,9 +363,12 @@ def test_recall_file_written_but_ledger_not_marked_is_replayed(wh, outbox):
     place(wh, outbox)
     pid = extract.placement_id("P20261120", "E2")
     folder = outbox / "2026-11-21" / "placements"
-    extract.atomic_write(folder / "recall_P20261121.csv",
-                         extract.to_csv([{"placement_id": pid, "guarantor_id": "G2", "recall_reason": "hardship"}],
-                                        extract.RECALL_COLUMNS))
+    extract.atomic_write(
+        folder / "recall_P20261121.csv",
+        extract.to_csv(
+            [{"placement_id": pid, "guarantor_id": "G2", "recall_reason": "hardship"}], extract.RECALL_COLUMNS
+        ),
+    )
     r = run.recall(warehouse=wh, outbox=outbox, as_of=NEXT)
     assert r.already_done and r.recalled == 1
     assert q(wh, "SELECT status FROM ops.placement_ledger WHERE placement_id = ?", [pid]) == [("recalled",)]
@@ -341,6 +389,7 @@ def test_refund_work_list_written_once(wh, outbox):
 
 def test_assets_are_defined():
     from orchestration.actions.placement.assets import placement_assets
+
     keys = {k.to_user_string() for a in placement_assets for k in a.keys}
     assert keys == {"placement/batch", "placement/recalls", "refunds/work_list", "settlements/offers"}
 
@@ -351,8 +400,10 @@ def test_settlement_offers_written_once(wh, outbox):
     assert first.settlement_offers == 2 and first.files == [str(path)]
     rows = read_csv(path)
     assert list(rows[0]) == extract.SETTLEMENT_COLUMNS
-    assert [(r["guarantor_id"], r["offer_amount"], r["approval_level"], r["next_approval_level"]) for r in rows] == \
-        [("'=G6", "64.00", "collector", "manager"), ("G7", "400.00", "collector", "manager")]
+    assert [(r["guarantor_id"], r["offer_amount"], r["approval_level"], r["next_approval_level"]) for r in rows] == [
+        ("'=G6", "64.00", "collector", "manager"),
+        ("G7", "400.00", "collector", "manager"),
+    ]
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     before = path.read_bytes()
     again = run.settlement_offers(warehouse=wh, outbox=outbox, as_of=AS_OF)

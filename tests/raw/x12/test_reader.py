@@ -197,8 +197,11 @@ def test_adjustment_rows(clean):
             "quantity": None,
         },
     ]
-    claim0 = [(a["level"], a["service_line_index"], a["group_code"], a["reason_code"], a["amount"])
-              for a in clean.adjustments if a["claim_index"] == 0]
+    claim0 = [
+        (a["level"], a["service_line_index"], a["group_code"], a["reason_code"], a["amount"])
+        for a in clean.adjustments
+        if a["claim_index"] == 0
+    ]
     assert claim0 == [
         ("claim", None, "PR", "1", D("50.00")),
         ("claim", None, "PR", "2", D("30.00")),
@@ -210,8 +213,18 @@ def test_adjustment_rows(clean):
 
 
 def test_service_lines(clean):
-    rows = [(s["claim_index"], s["service_line_index"], s["procedure"], s["charge"], s["paid"],
-             s["units"], s["service_date"]) for s in clean.service_lines]
+    rows = [
+        (
+            s["claim_index"],
+            s["service_line_index"],
+            s["procedure"],
+            s["charge"],
+            s["paid"],
+            s["units"],
+            s["service_date"],
+        )
+        for s in clean.service_lines
+    ]
     assert rows == [
         (0, 0, "HC:99213", D("300.00"), D("200.00"), D("1"), date(2024, 1, 2)),
         (0, 1, "HC:85025:QW", D("200.00"), D("120.00"), D("2"), date(2024, 1, 3)),
@@ -271,9 +284,7 @@ def test_terminator_and_separator_styles_read_the_same(clean, name):
 
 
 def test_two_interchanges_with_different_separators_in_one_file():
-    data = (FIXTURES / "clean_two_tx_crlf.835").read_bytes() + (
-        FIXTURES / "clean_two_tx_oneline.835"
-    ).read_bytes()
+    data = (FIXTURES / "clean_two_tx_crlf.835").read_bytes() + (FIXTURES / "clean_two_tx_oneline.835").read_bytes()
     r = parse_835(data)
     assert [t["transaction_index"] for t in r.transactions] == [0, 1, 2, 3]
     assert [c["claim_index"] for c in r.claims] == list(range(10))
@@ -385,15 +396,14 @@ def test_unbalanced_transaction_is_held_and_the_others_load():
         ("1002", "loaded", 1),
         ("1003", "held", 1),
     ]
-    assert r.transactions[0]["hold_reason"] == (
-        "unbalanced: BPR02 300.00 != sum CLP04 150.00 - sum PLB 0.00"
-    )
+    assert r.transactions[0]["hold_reason"] == ("unbalanced: BPR02 300.00 != sum CLP04 150.00 - sum PLB 0.00")
     assert r.transactions[1]["hold_reason"] is None
     assert r.transactions[2]["hold_reason"].startswith("malformed CLP segment")
     assert "not a number" in r.transactions[2]["hold_reason"]
     # only the balanced transaction's rows; claim_index still counts the held claim
-    assert [(c["claim_index"], c["transaction_index"], c["patient_control_number"])
-            for c in r.claims] == [(1, 1, "ENC-3002")]
+    assert [(c["claim_index"], c["transaction_index"], c["patient_control_number"]) for c in r.claims] == [
+        (1, 1, "ENC-3002")
+    ]
     assert {a["claim_index"] for a in r.adjustments} == {1}
     assert {s["claim_index"] for s in r.service_lines} == {1}
     assert r.provider_adjustments == []  # the PLB of the held transaction is not emitted
@@ -466,8 +476,7 @@ def test_bad_or_missing_bpr16_uses_gs04():
 def test_bigger_synthetic_file_sanity():
     """A few thousand claims built in memory: counts and sums hold (no timing here)."""
     segs = [
-        "ISA*00*          *00*          *ZZ*S              *ZZ*R              *240101*1200*^*00501"
-        "*000000009*0*P*:",
+        "ISA*00*          *00*          *ZZ*S              *ZZ*R              *240101*1200*^*00501*000000009*0*P*:",
         "GS*HP*S*R*20240101*1200*9*X*005010X221A1",
     ]
     n_tx, per_tx = 4, 500
@@ -482,8 +491,7 @@ def test_bigger_synthetic_file_sanity():
                 "CAS*PR*3*20.00",
                 "REF*6R*1",
             ]
-        tx = [f"ST*835*{t:04d}", f"BPR*I*{80 * per_tx}.00*C*ACH************20240102",
-              "N1*PR*P*XV*P1"] + body
+        tx = [f"ST*835*{t:04d}", f"BPR*I*{80 * per_tx}.00*C*ACH************20240102", "N1*PR*P*XV*P1"] + body
         segs += tx + [f"SE*{len(tx) + 1}*{t:04d}"]
     segs += [f"GE*{n_tx}*9", "IEA*1*000000009"]
     r = parse_835(("~\n".join(segs) + "~\n").encode())
@@ -600,8 +608,11 @@ def test_conformance_keiron_united_healthcare():
     assert sum_clp05(r) == D("220.39")
     assert r.transactions[0]["payer_id"] == "87726"
     assert r.service_lines[0]["procedure"] == "HC:B4152"
-    multi = [(a["reason_code"], a["amount"], a["quantity"]) for a in r.adjustments
-             if a["group_code"] == "PR" and a["claim_index"] == 1]
+    multi = [
+        (a["reason_code"], a["amount"], a["quantity"])
+        for a in r.adjustments
+        if a["group_code"] == "PR" and a["claim_index"] == 1
+    ]
     assert multi == [("2", D("5.13"), None), ("1", D("110"), None)]
     c1 = r.claims[1]
     assert (c1["pr_deductible"], c1["pr_coinsurance"]) == (D("110"), D("5.13"))
@@ -675,7 +686,8 @@ def assert_rows_match(data: bytes) -> None:
         dicts = getattr(rem, table)
         assert len(rows[table]) == len(dicts)
         assert {k: list(v) for k, v in cols[table].items()} == {
-            k: [r[i] for r in rows[table]] for i, k in enumerate(names)}
+            k: [r[i] for r in rows[table]] for i, k in enumerate(names)
+        }
         for row, d in zip(rows[table], dicts):
             for name, value in zip(names, row):
                 if name in MONEY_COLUMNS[table] and value is not None:
@@ -685,8 +697,7 @@ def assert_rows_match(data: bytes) -> None:
                     assert value == d[name] and type(value) is type(d[name]), (name, value)
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.iterdir()
-                                        if p.name != "cut_short.835"))
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.iterdir() if p.name != "cut_short.835"))
 def test_rows_and_columns_match_parse_835_on_fixtures(name):
     assert_rows_match((FIXTURES / name).read_bytes())
 
@@ -706,19 +717,27 @@ def test_rows_and_columns_match_parse_835_on_the_shared_set():
     "clp, cas, charge, paid, resp, pr, amounts",
     [
         # other number formats: the loader gets plain text of the same value
-        (b"CLP*ENC-2001*1*+150*1E2*50.", b"CAS*PR*3*5E1~", "150", "100", "50.", "50",
-         ["50"]),
-        (b"CLP*ENC-2001*1* 150.00*1_00.00*50", b"CAS*PR*3*50.00~", "150.00", "100.00", "50",
-         "50.00", ["50.00"]),
+        (b"CLP*ENC-2001*1*+150*1E2*50.", b"CAS*PR*3*5E1~", "150", "100", "50.", "50", ["50"]),
+        (b"CLP*ENC-2001*1* 150.00*1_00.00*50", b"CAS*PR*3*50.00~", "150.00", "100.00", "50", "50.00", ["50.00"]),
         # trailing zeros past the cent change nothing: the value has 2 decimals
-        (b"CLP*ENC-2001*1*150.000*100.00*50.0000", b"CAS*PR*3*50.00000~", "150.000", "100.00",
-         "50.0000", "50.00000", ["50.00000"]),
+        (
+            b"CLP*ENC-2001*1*150.000*100.00*50.0000",
+            b"CAS*PR*3*50.00000~",
+            "150.000",
+            "100.00",
+            "50.0000",
+            "50.00000",
+            ["50.00000"],
+        ),
     ],
 )
 def test_money_text_of_unusual_amounts(clp, cas, charge, paid, resp, pr, amounts):
-    data = ((FIXTURES / "bare_st.835").read_bytes()
-            .replace(b"CLP*ENC-2001*1*150.00*100.00*50.00", clp)
-            .replace(b"CAS*PR*3*50.00~", cas))
+    data = (
+        (FIXTURES / "bare_st.835")
+        .read_bytes()
+        .replace(b"CLP*ENC-2001*1*150.00*100.00*50.00", clp)
+        .replace(b"CAS*PR*3*50.00~", cas)
+    )
     assert_rows_match(data)
     cols, _, _ = parse_835_columns(data)
     c = cols["claims"]
@@ -727,20 +746,29 @@ def test_money_text_of_unusual_amounts(clp, cas, charge, paid, resp, pr, amounts
     assert list(cols["adjustments"]["amount"]) == amounts
 
 
-@pytest.mark.parametrize("clp, cas, why", [
-    # money has at most 2 decimals in an 835 too (docs/landing.md): nothing is rounded
-    (b"CLP*ENC-2001*1*150.00*100.00*50.005", b"CAS*PR*3*50.005~", "more than 2 decimals"),
-    (b"CLP*ENC-2001*1*150.00*100.00*0.0000002", b"CAS*PR*3*0.0000001**3*0.0000001~", "more than 2 decimals"),
-    (b"CLP*ENC-2001*1*150.00*100.00*50", b"CAS*PR*3*49.999999999999999999999999999**3*"
-     b"0.000000000000000000000000001~", "more than 2 decimals"),
-    # an amount the warehouse cannot hold: a 20-digit CLP03
-    (b"CLP*ENC-2001*1*12345678901234567890*100.00*50.00", b"CAS*PR*3*50.00~", "out of range"),
-    (b"CLP*ENC-2001*1*150.00*100.00*50.00", b"CAS*PR*3*50.00*99999999999999999999~", "quantity is out of range"),
-])
+@pytest.mark.parametrize(
+    "clp, cas, why",
+    [
+        # money has at most 2 decimals in an 835 too (docs/landing.md): nothing is rounded
+        (b"CLP*ENC-2001*1*150.00*100.00*50.005", b"CAS*PR*3*50.005~", "more than 2 decimals"),
+        (b"CLP*ENC-2001*1*150.00*100.00*0.0000002", b"CAS*PR*3*0.0000001**3*0.0000001~", "more than 2 decimals"),
+        (
+            b"CLP*ENC-2001*1*150.00*100.00*50",
+            b"CAS*PR*3*49.999999999999999999999999999**3*0.000000000000000000000000001~",
+            "more than 2 decimals",
+        ),
+        # an amount the warehouse cannot hold: a 20-digit CLP03
+        (b"CLP*ENC-2001*1*12345678901234567890*100.00*50.00", b"CAS*PR*3*50.00~", "out of range"),
+        (b"CLP*ENC-2001*1*150.00*100.00*50.00", b"CAS*PR*3*50.00*99999999999999999999~", "quantity is out of range"),
+    ],
+)
 def test_amounts_that_break_the_money_rules_hold_their_transaction(clp, cas, why):
-    data = ((FIXTURES / "bare_st.835").read_bytes()
-            .replace(b"CLP*ENC-2001*1*150.00*100.00*50.00", clp)
-            .replace(b"CAS*PR*3*50.00~", cas))
+    data = (
+        (FIXTURES / "bare_st.835")
+        .read_bytes()
+        .replace(b"CLP*ENC-2001*1*150.00*100.00*50.00", clp)
+        .replace(b"CAS*PR*3*50.00~", cas)
+    )
     r = parse_835(data)
     assert r.transactions[0]["status"] == "held"
     assert why in r.transactions[0]["hold_reason"]
@@ -749,8 +777,7 @@ def test_amounts_that_break_the_money_rules_hold_their_transaction(clp, cas, why
 
 
 def test_claim_pr_sums_are_exact_across_repeated_reasons():
-    data = (FIXTURES / "bare_st.835").read_bytes().replace(
-        b"CAS*PR*3*50.00~", b"CAS*PR*3*20.10**3*19.95**3*9.95~")
+    data = (FIXTURES / "bare_st.835").read_bytes().replace(b"CAS*PR*3*50.00~", b"CAS*PR*3*20.10**3*19.95**3*9.95~")
     assert_rows_match(data)
     assert parse_835(data).claims[0]["pr_copay"] == D("50.00")
 

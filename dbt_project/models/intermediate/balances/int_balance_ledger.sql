@@ -21,7 +21,9 @@ with responsibility as (
     select * from {{ ref('int_encounter_responsibility') }}
     where responsibility_status <> 'insurance_pending'
 ),
+
 postings as (select * from {{ ref('stg_patient_transactions') }}),
+
 events as (
     select
         {{ dbt.concat(["'charge:'", 'r.encounter_id']) }} as ledger_id,
@@ -52,7 +54,7 @@ events as (
         p.method,
         p.plan_id
     from postings as p
-    inner join responsibility as r on r.encounter_id = p.encounter_id
+    inner join responsibility as r on p.encounter_id = r.encounter_id
     union all
     select
         {{ dbt.concat(["'posting:'", 'p.transaction_id']) }},
@@ -70,11 +72,16 @@ events as (
     from postings as p
     where p.encounter_id is null
 ),
+
 guarantor_days as (
-    select guarantor_id, effective_date, sum(amount) as day_net
+    select
+        guarantor_id,
+        effective_date,
+        sum(amount) as day_net
     from events
     group by guarantor_id, effective_date
 ),
+
 guarantor_running as (
     select
         guarantor_id,
@@ -87,12 +94,17 @@ guarantor_running as (
         lead(effective_date) over (partition by guarantor_id order by effective_date) as next_date
     from guarantor_days
 ),
+
 encounter_days as (
-    select encounter_id, effective_date, sum(amount) as day_net
+    select
+        encounter_id,
+        effective_date,
+        sum(amount) as day_net
     from events
     where encounter_id is not null
     group by encounter_id, effective_date
 ),
+
 encounter_running as (
     select
         encounter_id,
@@ -105,6 +117,7 @@ encounter_running as (
         lead(effective_date) over (partition by encounter_id order by effective_date) as next_date
     from encounter_days
 )
+
 select
     e.ledger_id,
     e.guarantor_id,
@@ -126,6 +139,6 @@ select
     n.next_date as encounter_next_date
 from events as e
 inner join guarantor_running as g
-    on g.guarantor_id = e.guarantor_id and g.effective_date = e.effective_date
+    on e.guarantor_id = g.guarantor_id and e.effective_date = g.effective_date
 left join encounter_running as n
-    on n.encounter_id = e.encounter_id and n.effective_date = e.effective_date
+    on e.encounter_id = n.encounter_id and e.effective_date = n.effective_date

@@ -12,32 +12,45 @@ with claims as (
         ) as chain_seq
     from {{ ref('int_remittance_claims_matched') }}
     where encounter_id is not null
-      and payment_date is not null
-      and claim_status <> '25'
+        and payment_date is not null
+        and claim_status <> '25'
 ),
+
 reversals as (
-    select encounter_id, payer_claim_control_number, chain_seq from claims where is_reversal
+    select
+        encounter_id,
+        payer_claim_control_number,
+        chain_seq
+    from claims
+    where is_reversal
 ),
+
 adjudications as (
-    select * from claims where not is_reversal
+    select * from claims
+    where not is_reversal
 ),
+
 cancelled as (
-    select r.encounter_id, max(a.chain_seq) as cancelled_seq
+    select
+        r.encounter_id,
+        max(a.chain_seq) as cancelled_seq
     from reversals as r
     inner join adjudications as a
-        on a.encounter_id = r.encounter_id
-        and a.payer_claim_control_number = r.payer_claim_control_number
-        and a.chain_seq < r.chain_seq
+        on r.encounter_id = a.encounter_id
+            and r.payer_claim_control_number = a.payer_claim_control_number
+            and r.chain_seq > a.chain_seq
     group by r.encounter_id, r.chain_seq
 ),
+
 surviving as (
     select a.*
     from adjudications as a
     where not exists (
-        select 1 from cancelled as c
-        where c.encounter_id = a.encounter_id and c.cancelled_seq = a.chain_seq
-    )
+            select 1 from cancelled as c
+            where c.encounter_id = a.encounter_id and c.cancelled_seq = a.chain_seq
+        )
 ),
+
 ranked as (
     select
         *,
@@ -46,6 +59,7 @@ ranked as (
         ) as effective_rank
     from surviving
 )
+
 select
     remittance_claim_id,
     encounter_id,

@@ -4,15 +4,17 @@
 -- Insurance-pending encounters, and the postings waiting on them, are not here.
 -- age_days = D − balance date; last_payment_date = the latest payment posted on it (≤ D).
 with run as (select {{ as_of_date() }} as as_of_date),
+
 responsibility as (
     select * from {{ ref('int_encounter_responsibility') }}
     where responsibility_status <> 'insurance_pending'
 ),
+
 postings as (
     select
         l.encounter_id,
         sum(case when l.event_kind = 'payment' then -l.amount else 0 end)
-            - sum(case when l.event_kind = 'payment_reversal' then l.amount else 0 end) as payments,
+        - sum(case when l.event_kind = 'payment_reversal' then l.amount else 0 end) as payments,
         sum(case when l.event_kind = 'adjustment' then -l.amount else 0 end) as adjustments,
         sum(case when l.event_kind = 'refund' then l.amount else 0 end) as refunds,
         sum(l.amount) as posted,
@@ -20,10 +22,11 @@ postings as (
     from {{ ref('int_balance_ledger') }} as l
     cross join run
     where l.event_kind <> 'charge'
-      and l.encounter_id is not null
-      and l.effective_date <= run.as_of_date
+        and l.encounter_id is not null
+        and l.effective_date <= run.as_of_date
     group by l.encounter_id
 )
+
 select
     r.encounter_id,
     r.guarantor_id,
@@ -42,4 +45,4 @@ select
     r.effective_remittance_claim_id
 from responsibility as r
 cross join run
-left join postings as p on p.encounter_id = r.encounter_id
+left join postings as p on r.encounter_id = p.encounter_id

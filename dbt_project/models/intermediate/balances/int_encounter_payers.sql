@@ -14,12 +14,17 @@ with adjudications as (
         ) as level_rank
     from {{ ref('int_encounter_adjudications') }}
 ),
+
 paid as (
-    select encounter_id, sum(paid) as insurance_paid, count(*) as payer_levels
+    select
+        encounter_id,
+        sum(paid) as insurance_paid,
+        count(*) as payer_levels
     from adjudications
     where level_rank = 1
     group by encounter_id
 ),
+
 patient_reasons as (
     select
         a.encounter_id,
@@ -29,11 +34,12 @@ patient_reasons as (
         sum(case when adj.reason_code not in ('1', '2', '3') then adj.amount else 0 end) as pr_other
     from adjudications as a
     inner join {{ ref('stg_remittance_adjustments') }} as adj
-        on adj.remittance_claim_id = a.remittance_claim_id
-        and adj.group_code = 'PR'
+        on a.remittance_claim_id = adj.remittance_claim_id
+            and adj.group_code = 'PR'
     where a.is_effective
     group by a.encounter_id
 )
+
 select
     p.encounter_id,
     p.insurance_paid,
@@ -43,4 +49,4 @@ select
     coalesce(r.pr_copay, 0) as pr_copay,
     coalesce(r.pr_other, 0) as pr_other
 from paid as p
-left join patient_reasons as r on r.encounter_id = p.encounter_id
+left join patient_reasons as r on p.encounter_id = r.encounter_id

@@ -6,9 +6,12 @@ with encounters as (
     select * from {{ ref('stg_encounters') }}
     where service_date <= {{ as_of_date() }}
 ),
+
 effective as (
-    select * from {{ ref('int_encounter_adjudications') }} where is_effective
+    select * from {{ ref('int_encounter_adjudications') }}
+    where is_effective
 )
+
 select
     e.encounter_id,
     e.guarantor_id,
@@ -26,4 +29,4 @@ select
     a.remittance_claim_id as effective_remittance_claim_id,
     coalesce(a.paid, 0) as insurance_paid
 from encounters as e
-left join effective as a on a.encounter_id = e.encounter_id
+left join effective as a on e.encounter_id = a.encounter_id

@@ -4,17 +4,23 @@
 -- guarantor's running balance of the balance ledger went from ≤ 0 to > 0. The ledger's
 -- running balance at D equals int_guarantor_balances.balance.
 with run as (select {{ as_of_date() }} as as_of_date),
+
 balances as (
-    select * from {{ ref('int_guarantor_balances') }} where balance > 0
+    select * from {{ ref('int_guarantor_balances') }}
+    where balance > 0
 ),
+
 starts as (
-    select l.guarantor_id, max(l.effective_date) as episode_start
+    select
+        l.guarantor_id,
+        max(l.effective_date) as episode_start
     from {{ ref('int_balance_ledger') }} as l
     cross join run
     where l.effective_date <= run.as_of_date
-      and {{ starts_episode('l') }}
+        and {{ starts_episode('l') }}
     group by l.guarantor_id
 )
+
 select
     b.guarantor_id,
     s.episode_start,
@@ -24,4 +30,4 @@ select
     {{ days_between('s.episode_start', 'run.as_of_date') }} as episode_age_days
 from balances as b
 cross join run
-left join starts as s on s.guarantor_id = b.guarantor_id
+left join starts as s on b.guarantor_id = s.guarantor_id

@@ -6,9 +6,14 @@ with claims as (
     select * from {{ ref('stg_remittance_claims') }}
     where payment_date is null or payment_date <= {{ as_of_date() }}
 ),
+
 encounters as (
-    select encounter_id, guarantor_id from {{ ref('stg_encounters') }}
+    select
+        encounter_id,
+        guarantor_id
+    from {{ ref('stg_encounters') }}
 )
+
 select
     c.*,
     e.encounter_id,
@@ -20,4 +25,4 @@ select
     end as payer_level,
     c.claim_status = '22' as is_reversal
 from claims as c
-left join encounters as e on e.encounter_id = c.patient_control_number
+left join encounters as e on c.patient_control_number = e.encounter_id

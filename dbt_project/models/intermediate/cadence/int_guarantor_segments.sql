@@ -21,23 +21,31 @@
 --   fresh: 0 ≤ age ≤ fresh_max_age_days; standard: everything else.
 -- "In the last N days" is 0 ≤ date − event ≤ N.
 with run as (
-    select {{ as_of_date() }} as as_of_date, p.*
+    select
+        {{ as_of_date() }} as as_of_date,
+        p.*
     from {{ ref('stg_policy') }} as p
 ),
+
 snapshots as (
     select as_of_date as snapshot_date from run
     union
     select cast({{ dbt.dateadd('day', -1, 'week_start') }} as date) from {{ ref('int_scorecard_weeks') }}
 ),
+
 ledger as (select * from {{ ref('int_balance_ledger') }}),
 
 -- balances and ages at each snapshot ------------------------------------------------------
 open_guarantors as (
-    select distinct s.snapshot_date, l.guarantor_id, l.guarantor_balance_after as balance
+    select distinct
+        s.snapshot_date,
+        l.guarantor_id,
+        l.guarantor_balance_after as balance
     from ledger as l
     inner join snapshots as s on {{ balance_on('l', 'guarantor', 's.snapshot_date') }}
     where l.guarantor_balance_after > 0
 ),
+
 ages as (
     select
         s.snapshot_date,
@@ -51,17 +59,24 @@ ages as (
 
 -- episode and first statement -------------------------------------------------------------
 episode_starts as (
-    select distinct l.guarantor_id, l.effective_date as start_date
+    select distinct
+        l.guarantor_id,
+        l.effective_date as start_date
     from ledger as l
     where {{ starts_episode('l') }}
 ),
+
 episodes as (
-    select o.snapshot_date, o.guarantor_id, max(e.start_date) as episode_start
+    select
+        o.snapshot_date,
+        o.guarantor_id,
+        max(e.start_date) as episode_start
     from open_guarantors as o
     inner join episode_starts as e
-        on e.guarantor_id = o.guarantor_id and e.start_date <= o.snapshot_date
+        on o.guarantor_id = e.guarantor_id and o.snapshot_date >= e.start_date
     group by o.snapshot_date, o.guarantor_id
 ),
+
 statement_1 as (
     select
         l.guarantor_id,
@@ -71,15 +86,20 @@ statement_1 as (
     cross join run
     where l.step = 'statement_1' and l.status in ('sent', 'delivered')
 ),
+
 first_sent as (
-    select e.snapshot_date, e.guarantor_id, min(s.sent_date) as sent_date
+    select
+        e.snapshot_date,
+        e.guarantor_id,
+        min(s.sent_date) as sent_date
     from episodes as e
     inner join statement_1 as s
-        on s.guarantor_id = e.guarantor_id
-        and s.episode_start = e.episode_start
-        and s.sent_date <= e.snapshot_date
+        on e.guarantor_id = s.guarantor_id
+            and e.episode_start = s.episode_start
+            and e.snapshot_date >= s.sent_date
     group by e.snapshot_date, e.guarantor_id
 ),
+
 first_statements as (
     select
         e.snapshot_date,
@@ -90,59 +110,80 @@ first_statements as (
         case when f.sent_date is not null then 'send_ledger' else 'fallback' end as first_statement_source
     from episodes as e
     cross join run
-    left join first_sent as f on f.snapshot_date = e.snapshot_date and f.guarantor_id = e.guarantor_id
+    left join first_sent as f on e.snapshot_date = f.snapshot_date and e.guarantor_id = f.guarantor_id
 ),
 
 -- responses, payments, disputes -----------------------------------------------------------
 responses as (
-    select o.snapshot_date, o.guarantor_id, max(r.response_date) as last_response_date
+    select
+        o.snapshot_date,
+        o.guarantor_id,
+        max(r.response_date) as last_response_date
     from open_guarantors as o
     inner join {{ ref('int_guarantor_responses') }} as r
-        on r.guarantor_id = o.guarantor_id and r.response_date <= o.snapshot_date
+        on o.guarantor_id = r.guarantor_id and o.snapshot_date >= r.response_date
     group by o.snapshot_date, o.guarantor_id
 ),
+
 payments_since_first_statement as (
-    select distinct f.snapshot_date, f.guarantor_id
+    select distinct
+        f.snapshot_date,
+        f.guarantor_id
     from first_statements as f
     inner join {{ ref('stg_patient_transactions') }} as t
-        on t.guarantor_id = f.guarantor_id
-        and t.transaction_type = 'payment'
-        and t.posted_date >= f.first_statement_date
-        and t.posted_date <= f.snapshot_date
+        on f.guarantor_id = t.guarantor_id
+            and t.transaction_type = 'payment'
+            and f.first_statement_date <= t.posted_date
+            and f.snapshot_date >= t.posted_date
 ),
+
 disputes as (select * from {{ ref('int_dispute_status') }}),
+
 open_disputes as (
-    select distinct o.snapshot_date, o.guarantor_id
+    select distinct
+        o.snapshot_date,
+        o.guarantor_id
     from open_guarantors as o
     inner join disputes as d
-        on d.guarantor_id = o.guarantor_id
-        and d.opened_date <= o.snapshot_date
-        and (d.resolved_date is null or d.resolved_date > o.snapshot_date)
+        on o.guarantor_id = d.guarantor_id
+            and o.snapshot_date >= d.opened_date
+            and (d.resolved_date is null or o.snapshot_date < d.resolved_date)
 ),
+
 dispute_contacts as (
-    select o.snapshot_date, o.guarantor_id, c.contact_event_id, c.occurred_date
+    select
+        o.snapshot_date,
+        o.guarantor_id,
+        c.contact_event_id,
+        c.occurred_date
     from open_guarantors as o
     cross join run
     inner join {{ ref('int_contact_events') }} as c
-        on c.guarantor_id = o.guarantor_id
-        and c.outcome = 'dispute_raised'
-        and c.occurred_date <= o.snapshot_date
-        and {{ days_between('c.occurred_date', 'o.snapshot_date') }}
+        on o.guarantor_id = c.guarantor_id
+            and c.outcome = 'dispute_raised'
+            and o.snapshot_date >= c.occurred_date
+            and {{ days_between('c.occurred_date', 'o.snapshot_date') }}
             <= run.segments_dispute_contact_lookback_days
 ),
+
 answered_dispute_contacts as (
-    select distinct c.snapshot_date, c.contact_event_id
+    select distinct
+        c.snapshot_date,
+        c.contact_event_id
     from dispute_contacts as c
     inner join disputes as d
-        on d.guarantor_id = c.guarantor_id
-        and d.resolved_date >= c.occurred_date
-        and d.resolved_date <= c.snapshot_date
+        on c.guarantor_id = d.guarantor_id
+            and c.occurred_date <= d.resolved_date
+            and c.snapshot_date >= d.resolved_date
 ),
+
 recent_dispute_contacts as (
-    select distinct c.snapshot_date, c.guarantor_id
+    select distinct
+        c.snapshot_date,
+        c.guarantor_id
     from dispute_contacts as c
     left join answered_dispute_contacts as a
-        on a.snapshot_date = c.snapshot_date and a.contact_event_id = c.contact_event_id
+        on c.snapshot_date = a.snapshot_date and c.contact_event_id = a.contact_event_id
     where a.contact_event_id is null
 ),
 
@@ -176,15 +217,16 @@ base as (
         run.segments_fresh_max_age_days
     from open_guarantors as o
     cross join run
-    left join ages as a on a.snapshot_date = o.snapshot_date and a.guarantor_id = o.guarantor_id
-    left join first_statements as f on f.snapshot_date = o.snapshot_date and f.guarantor_id = o.guarantor_id
-    left join responses as r on r.snapshot_date = o.snapshot_date and r.guarantor_id = o.guarantor_id
-    left join open_disputes as od on od.snapshot_date = o.snapshot_date and od.guarantor_id = o.guarantor_id
+    left join ages as a on o.snapshot_date = a.snapshot_date and o.guarantor_id = a.guarantor_id
+    left join first_statements as f on o.snapshot_date = f.snapshot_date and o.guarantor_id = f.guarantor_id
+    left join responses as r on o.snapshot_date = r.snapshot_date and o.guarantor_id = r.guarantor_id
+    left join open_disputes as od on o.snapshot_date = od.snapshot_date and o.guarantor_id = od.guarantor_id
     left join recent_dispute_contacts as dc
-        on dc.snapshot_date = o.snapshot_date and dc.guarantor_id = o.guarantor_id
+        on o.snapshot_date = dc.snapshot_date and o.guarantor_id = dc.guarantor_id
     left join payments_since_first_statement as pf
-        on pf.snapshot_date = o.snapshot_date and pf.guarantor_id = o.guarantor_id
+        on o.snapshot_date = pf.snapshot_date and o.guarantor_id = pf.guarantor_id
 )
+
 select
     {{ dbt.concat([dbt.safe_cast('snapshot_date', dbt.type_string()), "'|'", 'guarantor_id']) }} as segment_snapshot_id,
     snapshot_date,

@@ -21,16 +21,24 @@
 -- move_priority decides between one guarantor's touches of the day when the daily cap allows
 -- one (int_touch_holds); cadence steps rank 7, after every move (int_move_candidates).
 with run as (select {{ as_of_date() }} as as_of_date),
+
 episodes as (select * from {{ ref('int_guarantor_episodes') }}),
+
 guardrails as (select * from {{ ref('int_touch_guardrails') }}),
+
 cadence as (select * from {{ ref('stg_policy_cadence') }}),
+
 done as (
-    select distinct l.guarantor_id, l.episode_start, l.step
+    select distinct
+        l.guarantor_id,
+        l.episode_start,
+        l.step
     from {{ ref('stg_send_ledger') }} as l
     cross join run
     where l.status in ('sent', 'delivered', 'skipped', 'failed')
-      and l.as_of_date <= run.as_of_date
+        and l.as_of_date <= run.as_of_date
 ),
+
 due as (
     select
         e.guarantor_id,
@@ -51,15 +59,16 @@ due as (
         g.has_plan_in_good_standing
     from episodes as e
     inner join cadence as c on e.age_days >= c.step_day
-    inner join guardrails as g on g.guarantor_id = e.guarantor_id
+    inner join guardrails as g on e.guarantor_id = g.guarantor_id
     where not exists (
-        select 1
-        from done as d
-        where d.guarantor_id = e.guarantor_id
-          and d.episode_start = e.episode_start
-          and d.step = c.step
-    )
+            select 1
+            from done as d
+            where d.guarantor_id = e.guarantor_id
+                and d.episode_start = e.episode_start
+                and d.step = c.step
+        )
 ),
+
 ranked as (
     select
         *,
@@ -69,11 +78,45 @@ ranked as (
         ) as pick
     from due
 ),
+
 cadence_candidates as (
-select
+    select
     {{ dbt.hash(dbt.concat([
         'guarantor_id', "'|'", dbt.safe_cast('episode_start', dbt.type_string()), "'|'", 'step'
     ])) }} as touch_id,
+        guarantor_id,
+        household_id,
+        episode_start,
+        step,
+        step_order,
+        step_day,
+        channel,
+        case when step = 'statement_2' and has_plan_in_good_standing then 'plan_confirmation' end as variant,
+        age_days,
+        cast({{ dbt.dateadd('day', 'step_day', 'oldest_open_balance_date') }} as date)
+            as step_reached_date,
+        case
+            when block_reason is not null then 'skipped'
+            when pick = 1 then 'candidate'
+            else 'skipped'
+        end as plan_status,
+        case
+            when block_reason is not null then block_reason
+            when pick = 1 then null
+            else 'superseded'
+        end as skip_reason,
+        cast(null as {{ dbt.type_string() }}) as move_key,
+        7 as move_priority,
+        cast(null as {{ dbt.type_string() }}) as subject_id,
+        cast(null as decimal(18, 2)) as move_amount,
+        cast(null as date) as move_date
+    from ranked
+)
+
+select * from cadence_candidates
+union all
+select
+    touch_id,
     guarantor_id,
     household_id,
     episode_start,
@@ -81,41 +124,37 @@ select
     step_order,
     step_day,
     channel,
-    case when step = 'statement_2' and has_plan_in_good_standing then 'plan_confirmation' end as variant,
+    variant,
     age_days,
-    cast({{ dbt.dateadd('day', 'step_day', 'oldest_open_balance_date') }} as date)
-        as step_reached_date,
-    case
-        when block_reason is not null then 'skipped'
-        when pick = 1 then 'candidate'
-        else 'skipped'
-    end as plan_status,
-    case
-        when block_reason is not null then block_reason
-        when pick = 1 then null
-        else 'superseded'
-    end as skip_reason,
-    cast(null as {{ dbt.type_string() }}) as move_key,
-    7 as move_priority,
-    cast(null as {{ dbt.type_string() }}) as subject_id,
-    cast(null as decimal(18, 2)) as move_amount,
-    cast(null as date) as move_date
-from ranked
-)
-select * from cadence_candidates
-union all
-select
-    touch_id, guarantor_id, household_id, episode_start, step, step_order, step_day, channel,
-    variant, age_days, step_reached_date, plan_status, skip_reason, move_key, move_priority,
-    subject_id, move_amount, move_date
+    step_reached_date,
+    plan_status,
+    skip_reason,
+    move_key,
+    move_priority,
+    subject_id,
+    move_amount,
+    move_date
 from {{ ref('int_move_candidates') }}
 union all
 -- nonprofit mode: the 501(r) final-notice letters (int_final_notice_candidates), a cadence-rank
 -- touch
 select
-    touch_id, guarantor_id, household_id, episode_start, step, step_order, step_day, channel,
-    variant, age_days, step_reached_date, plan_status, skip_reason,
-    cast(null as {{ dbt.type_string() }}) as move_key, 7 as move_priority,
-    cast(null as {{ dbt.type_string() }}) as subject_id, cast(null as decimal(18, 2)) as move_amount,
+    touch_id,
+    guarantor_id,
+    household_id,
+    episode_start,
+    step,
+    step_order,
+    step_day,
+    channel,
+    variant,
+    age_days,
+    step_reached_date,
+    plan_status,
+    skip_reason,
+    cast(null as {{ dbt.type_string() }}) as move_key,
+    7 as move_priority,
+    cast(null as {{ dbt.type_string() }}) as subject_id,
+    cast(null as decimal(18, 2)) as move_amount,
     cast(null as date) as move_date
 from {{ ref('int_final_notice_candidates') }}

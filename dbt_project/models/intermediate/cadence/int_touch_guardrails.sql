@@ -42,22 +42,24 @@ with run as (
         guardrails_contact_window_end as contact_window_end
     from {{ ref('stg_policy') }}
 ),
+
 arrivals as (
     select max(coalesce(f.modified_at, f.arrived_at)) as newest_transactions_arrived_at
     from {{ ref('stg_file_ledger') }} as f
     where f.kind = 'patient_transactions'
-      and (
-          f.status in ('loaded', 'loaded_with_warnings', 'duplicate')
-          or (f.status = 'quarantined' and f.size_bytes = 0)
-      )
+        and (
+            f.status in ('loaded', 'loaded_with_warnings', 'duplicate')
+            or (f.status = 'quarantined' and f.size_bytes = 0)
+        )
 ),
+
 settings as (
     select
         run.*,
         a.newest_transactions_arrived_at,
         coalesce(
             a.newest_transactions_arrived_at
-                > {{ dbt.dateadd('minute', '-60 * run.freshness_max_hours', 'run.run_started_at') }},
+            > {{ dbt.dateadd('minute', '-60 * run.freshness_max_hours', 'run.run_started_at') }},
             false
         ) = false as is_data_stale,
         coalesce(
@@ -67,9 +69,13 @@ settings as (
     from run
     cross join arrivals as a
 ),
+
 guarantors as (select * from {{ ref('stg_guarantors') }}),
+
 flags as (select * from {{ ref('int_protective_flags') }}),
+
 contact_events as (select * from {{ ref('int_contact_events') }}),
+
 effects as (
     select
         guarantor_id,
@@ -86,6 +92,7 @@ effects as (
     where effect is not null
     group by guarantor_id
 ),
+
 ledger as (
     select
         l.*,
@@ -94,32 +101,44 @@ ledger as (
     from {{ ref('stg_send_ledger') }} as l
     cross join run
     where l.as_of_date <= run.as_of_date
-      and l.status in ('sent', 'delivered', 'failed')
-      and l.channel <> 'card'
+        and l.status in ('sent', 'delivered', 'failed')
+        and l.channel <> 'card'
 ),
+
 ledger_today as (
-    select l.guarantor_id, count(*) as touches_sent_today
+    select
+        l.guarantor_id,
+        count(*) as touches_sent_today
     from ledger as l
     cross join run
     where l.as_of_date = run.as_of_date or l.sent_date = run.as_of_date
     group by l.guarantor_id
 ),
+
 calls as (
-    select c.guarantor_id, c.occurred_date as call_date
+    select
+        c.guarantor_id,
+        c.occurred_date as call_date
     from contact_events as c
     where c.source = 'contact_log' and c.is_call and c.direction = 'outbound'
     union all
-    select l.guarantor_id, l.sent_date as call_date
+    select
+        l.guarantor_id,
+        l.sent_date as call_date
     from ledger as l
     where l.channel = 'phone' and l.status in ('sent', 'delivered')
 ),
+
 calls_7d as (
-    select c.guarantor_id, count(*) as calls_last_7_days
+    select
+        c.guarantor_id,
+        count(*) as calls_last_7_days
     from calls as c
     cross join run
     where {{ days_between('c.call_date', 'run.as_of_date') }} between 0 and 6
     group by c.guarantor_id
 ),
+
 changes as (
     select t.guarantor_id
     from {{ ref('stg_patient_transactions') }} as t
@@ -136,9 +155,12 @@ changes as (
     cross join run
     where d.opened_date > run.as_of_date
 ),
+
 plans_in_good_standing as (
-    select distinct guarantor_id from {{ ref('int_plan_status') }} where in_good_standing
+    select distinct guarantor_id from {{ ref('int_plan_status') }}
+    where in_good_standing
 ),
+
 windows as (
     select
         g.guarantor_id,
@@ -151,6 +173,7 @@ windows as (
     cross join settings as s
     where g.timezone is not null and s.is_contact_window_valid
 ),
+
 window_ends as (
     select
         w.guarantor_id,
@@ -160,8 +183,9 @@ window_ends as (
             'g.timezone') }} as contact_window_end_at
     from windows as w
     cross join settings as s
-    inner join guarantors as g on g.guarantor_id = w.guarantor_id
+    inner join guarantors as g on w.guarantor_id = g.guarantor_id
 ),
+
 combined as (
     select
         g.guarantor_id,
@@ -188,7 +212,7 @@ combined as (
         coalesce(e.has_email_spam_report, false) as has_email_spam_report,
         coalesce(e.has_email_unsubscribe, false) as has_email_unsubscribe,
         coalesce(trim(g.address_line1), '') = '' or coalesce(trim(g.city), '') = ''
-            or coalesce(trim(g.state), '') = '' or coalesce(trim(g.postal_code), '') = ''
+        or coalesce(trim(g.state), '') = '' or coalesce(trim(g.postal_code), '') = ''
             as has_no_address,
         coalesce(e.has_returned_mail, false) as has_returned_mail,
         g.sms_consent_date is null or g.sms_consent_date > s.as_of_date as has_no_sms_consent,
@@ -216,14 +240,15 @@ combined as (
         s.contact_window_end
     from guarantors as g
     cross join settings as s
-    inner join flags as f on f.guarantor_id = g.guarantor_id
-    left join effects as e on e.guarantor_id = g.guarantor_id
-    left join plans_in_good_standing as pg on pg.guarantor_id = g.guarantor_id
-    left join calls_7d as c7 on c7.guarantor_id = g.guarantor_id
-    left join ledger_today as lt on lt.guarantor_id = g.guarantor_id
-    left join (select distinct guarantor_id from changes) as ch on ch.guarantor_id = g.guarantor_id
-    left join window_ends as we on we.guarantor_id = g.guarantor_id
+    inner join flags as f on g.guarantor_id = f.guarantor_id
+    left join effects as e on g.guarantor_id = e.guarantor_id
+    left join plans_in_good_standing as pg on g.guarantor_id = pg.guarantor_id
+    left join calls_7d as c7 on g.guarantor_id = c7.guarantor_id
+    left join ledger_today as lt on g.guarantor_id = lt.guarantor_id
+    left join (select distinct guarantor_id from changes) as ch on g.guarantor_id = ch.guarantor_id
+    left join window_ends as we on g.guarantor_id = we.guarantor_id
 )
+
 select
     guarantor_id,
     household_id,

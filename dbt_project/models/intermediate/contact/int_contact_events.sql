@@ -33,7 +33,9 @@ with run as (
         guardrails_days_after_connected_call as rest_days
     from {{ ref('stg_policy') }}
 ),
+
 guarantors as (select * from {{ ref('stg_guarantors') }}),
+
 contact_log as (
     select
         {{ dbt.concat(["'contact:'", 'c.contact_id']) }} as contact_event_id,
@@ -58,7 +60,7 @@ contact_log as (
             as is_outbound_call,
         coalesce(
             c.channel in ('call', 'inbound_call')
-                and coalesce(c.outcome, '') not in ('voicemail', 'no_answer', 'wrong_number'),
+            and coalesce(c.outcome, '') not in ('voicemail', 'no_answer', 'wrong_number'),
             false
         ) as is_conversation,
         coalesce(
@@ -69,8 +71,8 @@ contact_log as (
             false
         ) as is_response,
         coalesce(c.direction, 'outbound') = 'outbound'
-            and coalesce(c.channel, '') <> 'inbound_call'
-            and coalesce(c.outcome, '') not in ('returned_mail', 'bounced') as is_outreach_attempt,
+        and coalesce(c.channel, '') <> 'inbound_call'
+        and coalesce(c.outcome, '') not in ('returned_mail', 'bounced') as is_outreach_attempt,
         coalesce(c.outcome = 'delivered', false) as is_delivered,
         case c.outcome
             when 'wrong_number' then 'wrong_number'
@@ -82,6 +84,7 @@ contact_log as (
     cross join run
     where c.occurred_date <= run.as_of_date
 ),
+
 sendgrid as (
     select
         e.*,
@@ -89,20 +92,26 @@ sendgrid as (
     from {{ ref('stg_sendgrid_events') }} as e
     cross join run
     where e.event in ('delivered', 'bounce', 'dropped', 'spamreport', 'unsubscribe', 'group_unsubscribe')
-      and {{ utc_to_local_date('e.event_at', 'run.clinic_timezone') }} <= run.as_of_date
+        and {{ utc_to_local_date('e.event_at', 'run.clinic_timezone') }} <= run.as_of_date
 ),
+
 sendgrid_guarantors as (
-    select s.sg_event_id, coalesce(s.guarantor_id, l.guarantor_id) as guarantor_id
+    select
+        s.sg_event_id,
+        coalesce(s.guarantor_id, l.guarantor_id) as guarantor_id
     from sendgrid as s
-    left join {{ ref('stg_send_ledger') }} as l on l.touch_id = s.touch_id
+    left join {{ ref('stg_send_ledger') }} as l on s.touch_id = l.touch_id
     where coalesce(s.guarantor_id, l.guarantor_id) is not null
     union
-    select s.sg_event_id, g.guarantor_id
+    select
+        s.sg_event_id,
+        g.guarantor_id
     from sendgrid as s
     inner join guarantors as g
         on s.email_sha256 = {{ sha256_hex('lower(trim(g.email))') }}
     where g.email is not null
 ),
+
 sendgrid_events as (
     select
         {{ dbt.concat(["'sendgrid:'", 's.sg_event_id', "':'", 'sg.guarantor_id']) }} as contact_event_id,
@@ -113,7 +122,8 @@ sendgrid_events as (
         s.event_date as occurred_date,
         'email' as channel,
         case when s.event in ('spamreport', 'unsubscribe', 'group_unsubscribe') then 'inbound'
-             else 'outbound' end as direction,
+            else 'outbound'
+        end as direction,
         s.event as outcome,
         false as is_call,
         false as is_outbound_call,
@@ -130,59 +140,71 @@ sendgrid_events as (
         end as log_effect,
         s.email_sha256
     from sendgrid as s
-    inner join sendgrid_guarantors as sg on sg.sg_event_id = s.sg_event_id
+    inner join sendgrid_guarantors as sg on s.sg_event_id = sg.sg_event_id
 ),
+
 events as (
     select * from contact_log
     union all
     select * from sendgrid_events
 ),
+
 effects as (
     select
         e.*,
         case when e.is_conversation and e.is_call then 'call_rest' else e.log_effect end as effect
     from events as e
 ),
+
 -- the number on file when a wrong number was logged: the latest number first seen by then,
 -- else the first number ever seen (the block then holds until that number changes)
 phone_history as (select * from {{ ref('int_guarantor_phone_history') }}),
+
 wrong_number_phones as (
     select
         w.contact_event_id,
         h.phone_e164,
         row_number() over (
             partition by w.contact_event_id
-            order by case when h.valid_from <= w.occurred_at then 0 else 1 end,
-                     case when h.valid_from <= w.occurred_at then h.valid_from end desc,
-                     h.valid_from,
-                     h.seen_seq
+            order by
+                case when h.valid_from <= w.occurred_at then 0 else 1 end,
+                case when h.valid_from <= w.occurred_at then h.valid_from end desc,
+                h.valid_from,
+                h.seen_seq asc
         ) as pick
     from effects as w
-    inner join phone_history as h on h.guarantor_id = w.guarantor_id
+    inner join phone_history as h on w.guarantor_id = h.guarantor_id
     where w.effect = 'wrong_number'
 ),
+
 number_changes as (
-    select w.contact_event_id, min(h.valid_from) as number_changed_at
+    select
+        w.contact_event_id,
+        min(h.valid_from) as number_changed_at
     from effects as w
-    inner join wrong_number_phones as p on p.contact_event_id = w.contact_event_id and p.pick = 1
+    inner join wrong_number_phones as p on w.contact_event_id = p.contact_event_id and p.pick = 1
     inner join phone_history as h
-        on h.guarantor_id = w.guarantor_id
-        and h.valid_from > w.occurred_at
-        and not (h.phone_e164 = p.phone_e164 or (h.phone_e164 is null and p.phone_e164 is null))
+        on w.guarantor_id = h.guarantor_id
+            and w.occurred_at < h.valid_from
+            and not (p.phone_e164 = h.phone_e164 or (h.phone_e164 is null and p.phone_e164 is null))
     where w.effect = 'wrong_number'
     group by w.contact_event_id
 ),
+
 number_conversations as (
-    select w.contact_event_id, min(c.occurred_at) as conversation_at
+    select
+        w.contact_event_id,
+        min(c.occurred_at) as conversation_at
     from effects as w
     inner join effects as c
-        on c.guarantor_id = w.guarantor_id
-        and c.is_conversation
-        and c.is_outbound_call
-        and c.occurred_at > w.occurred_at
+        on w.guarantor_id = c.guarantor_id
+            and c.is_conversation
+            and c.is_outbound_call
+            and w.occurred_at < c.occurred_at
     where w.effect = 'wrong_number'
     group by w.contact_event_id
 ),
+
 wrong_numbers as (
     select
         w.contact_event_id,
@@ -192,24 +214,28 @@ wrong_numbers as (
         nc.number_changed_at,
         cv.conversation_at
     from effects as w
-    left join wrong_number_phones as p on p.contact_event_id = w.contact_event_id and p.pick = 1
-    left join guarantors as g on g.guarantor_id = w.guarantor_id
-    left join number_changes as nc on nc.contact_event_id = w.contact_event_id
-    left join number_conversations as cv on cv.contact_event_id = w.contact_event_id
+    left join wrong_number_phones as p on w.contact_event_id = p.contact_event_id and p.pick = 1
+    left join guarantors as g on w.guarantor_id = g.guarantor_id
+    left join number_changes as nc on w.contact_event_id = nc.contact_event_id
+    left join number_conversations as cv on w.contact_event_id = cv.contact_event_id
     where w.effect = 'wrong_number'
 ),
+
 windows as (
     select
         e.*,
         case
-            when e.effect = 'wrong_number' then
-                case
-                    when wn.has_number_at_event
-                        and not (wn.number_at_event = wn.number_now
-                                 or (wn.number_at_event is null and wn.number_now is null))
-                        then 'number_changed'
-                    when wn.conversation_at is not null then 'conversation'
-                end
+            when e.effect = 'wrong_number'
+                then
+                    case
+                        when wn.has_number_at_event
+                            and not (
+                                wn.number_at_event = wn.number_now
+                                or (wn.number_at_event is null and wn.number_now is null)
+                            )
+                            then 'number_changed'
+                        when wn.conversation_at is not null then 'conversation'
+                    end
             when e.effect in ('returned_mail', 'email_bounced')
                 and g.address_verified_date >= e.occurred_date then 'contact_verified'
             when e.effect = 'email_bounced' and e.email_sha256 is not null and g.email is not null
@@ -219,11 +245,12 @@ windows as (
                 then 'rest_over'
         end as lifted_by,
         case
-            when e.effect = 'wrong_number' then
-                coalesce(
-                    {{ utc_to_local_date('wn.number_changed_at', 'run.clinic_timezone') }},
-                    {{ utc_to_local_date('wn.conversation_at', 'run.clinic_timezone') }}
-                )
+            when e.effect = 'wrong_number'
+                then
+                    coalesce(
+                        {{ utc_to_local_date('wn.number_changed_at', 'run.clinic_timezone') }},
+                        {{ utc_to_local_date('wn.conversation_at', 'run.clinic_timezone') }}
+                    )
             when e.effect = 'call_rest'
                 then cast({{ dbt.dateadd('day', 'run.rest_days + 1', 'e.occurred_date') }} as date)
             when e.effect in ('returned_mail', 'email_bounced')
@@ -232,9 +259,10 @@ windows as (
         wn.number_at_event as wrong_number_e164
     from effects as e
     cross join run
-    left join guarantors as g on g.guarantor_id = e.guarantor_id
-    left join wrong_numbers as wn on wn.contact_event_id = e.contact_event_id
+    left join guarantors as g on e.guarantor_id = g.guarantor_id
+    left join wrong_numbers as wn on e.contact_event_id = wn.contact_event_id
 )
+
 select
     contact_event_id,
     source,

@@ -2,7 +2,9 @@
 -- A dispute opened after the as-of date is kept but is not open; a resolution dated after the
 -- as-of date is not known yet (resolved_date and resolution null, still open).
 with disputes as (select * from {{ ref('stg_disputes') }}),
+
 run as (select {{ as_of_date() }} as as_of_date),
+
 dated as (
     select
         d.*,
@@ -12,6 +14,7 @@ dated as (
     from disputes as d
     cross join run
 )
+
 select
     dispute_id,
     guarantor_id,

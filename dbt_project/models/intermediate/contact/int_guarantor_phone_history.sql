@@ -16,7 +16,9 @@ with current_numbers as (
 )
 {% if is_incremental() %}
 , known as (
-    select guarantor_id, phone_e164
+    select
+        guarantor_id,
+        phone_e164
     from (
         select
             guarantor_id,
@@ -27,7 +29,9 @@ with current_numbers as (
     ) as h
     where recency = 1
 ),
+
 seq as (select coalesce(max(seen_seq), 0) + 1 as next_seq from {{ this }})
+
 select
     c.guarantor_id,
     c.phone_e164,
@@ -36,9 +40,9 @@ select
     {{ as_of_date() }} as first_seen_as_of_date
 from current_numbers as c
 cross join seq
-left join known as k on k.guarantor_id = c.guarantor_id
+left join known as k on c.guarantor_id = k.guarantor_id
 where k.guarantor_id is null
-   or not (c.phone_e164 = k.phone_e164 or (c.phone_e164 is null and k.phone_e164 is null))
+    or not (c.phone_e164 = k.phone_e164 or (c.phone_e164 is null and k.phone_e164 is null))
 {% else %}
 select
     guarantor_id,

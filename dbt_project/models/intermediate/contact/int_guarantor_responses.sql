@@ -4,6 +4,7 @@
 -- plan request). A contact is one event, typed by the first rule that matches in the order
 -- promise_to_pay/plan_requested, inbound, connected_call.
 with run as (select {{ as_of_date() }} as as_of_date),
+
 payments as (
     select
         {{ dbt.concat(["'payment:'", 't.transaction_id']) }} as response_id,
@@ -15,6 +16,7 @@ payments as (
     cross join run
     where t.transaction_type = 'payment' and t.posted_date <= run.as_of_date
 ),
+
 contacts as (
     select
         c.contact_event_id as response_id,
@@ -29,6 +31,7 @@ contacts as (
     from {{ ref('int_contact_events') }} as c
     where c.is_response
 )
+
 select * from payments
 union all
 select * from contacts

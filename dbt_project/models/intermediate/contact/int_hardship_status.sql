@@ -20,6 +20,7 @@ with run as (
         hardship_support_max_months as support_max_months
     from {{ ref('stg_policy') }}
 ),
+
 apps as (
     select
         h.*,
@@ -30,6 +31,7 @@ apps as (
     cross join run
     where h.submitted_date <= run.as_of_date
 ),
+
 periods as (
     select
         a.*,
@@ -46,13 +48,15 @@ periods as (
     from apps as a
     cross join run
 ),
+
 classified as (
     select
         *,
         outcome in ('approved', 'denied')
-            and (decided_date is null or decided_date <= as_of_date) as is_decided
+        and (decided_date is null or decided_date <= as_of_date) as is_decided
     from periods
 ),
+
 stated as (
     select
         *,
@@ -65,6 +69,7 @@ stated as (
         end as application_state
     from classified
 ),
+
 ranked as (
     select
         *,
@@ -78,6 +83,7 @@ ranked as (
         count(*) over (partition by guarantor_id) as applications
     from stated
 )
+
 select
     guarantor_id,
     application_state as hardship_state,
@@ -93,7 +99,7 @@ select
     case when outcome = 'approved' then effective_support_end_date end as effective_support_end_date,
     case when outcome = 'approved' then support_end_source end as support_end_source,
     case when outcome = 'approved' then
-        cast({{ dbt.dateadd('day', '-1 * review_notice_days', 'review_anchor_date') }} as date)
+            cast({{ dbt.dateadd('day', '-1 * review_notice_days', 'review_anchor_date') }} as date)
     end as review_due_date,
     applications
 from ranked

@@ -10,8 +10,12 @@
 -- outbound call for the guarantor on the same local date, that call documents the attempt and
 -- the ledger row is not counted again.
 with run as (
-    select {{ as_of_date() }} as as_of_date, clinic_timezone from {{ ref('stg_policy') }}
+    select
+        {{ as_of_date() }} as as_of_date,
+        clinic_timezone
+    from {{ ref('stg_policy') }}
 ),
+
 ledger as (
     select
         l.touch_id,
@@ -25,15 +29,23 @@ ledger as (
     from {{ ref('stg_send_ledger') }} as l
     cross join run
     where l.status in ('sent', 'delivered')
-      and l.as_of_date < run.as_of_date
-      and l.channel <> 'card'
+        and l.as_of_date < run.as_of_date
+        and l.channel <> 'card'
 ),
+
 contacts as (
-    select * from {{ ref('int_contact_events') }} where is_outreach_attempt
+    select * from {{ ref('int_contact_events') }}
+    where is_outreach_attempt
 ),
+
 logged_calls as (
-    select distinct guarantor_id, occurred_date from contacts where channel = 'phone'
+    select distinct
+        guarantor_id,
+        occurred_date
+    from contacts
+    where channel = 'phone'
 )
+
 select
     {{ dbt.concat(["'ledger:'", 'l.touch_id']) }} as attempt_id,
     l.guarantor_id,
@@ -46,12 +58,12 @@ select
     l.status = 'delivered' as is_delivered
 from ledger as l
 where not (
-    l.channel = 'phone'
-    and exists (
-        select 1 from logged_calls as lc
-        where lc.guarantor_id = l.guarantor_id and lc.occurred_date = l.attempt_date
+        l.channel = 'phone'
+        and exists (
+            select 1 from logged_calls as lc
+            where lc.guarantor_id = l.guarantor_id and lc.occurred_date = l.attempt_date
+        )
     )
-)
 union all
 select
     c.contact_event_id as attempt_id,

@@ -13,14 +13,20 @@
 --   is_on_hold / hold_reasons: a guarantor hold of the cadence (dispute, hardship pending or
 --     active, deceased, bankrupt, placed), rule names sorted and comma-separated.
 with run as (select {{ as_of_date() }} as as_of_date),
+
 guarantors as (select * from {{ ref('stg_guarantors') }}),
+
 disputes as (
-    select guarantor_id, count(*) as open_disputes
+    select
+        guarantor_id,
+        count(*) as open_disputes
     from {{ ref('int_dispute_status') }}
     where is_open
     group by guarantor_id
 ),
+
 hardship as (select * from {{ ref('int_hardship_status') }}),
+
 placements as (
     select
         p.guarantor_id,
@@ -35,6 +41,7 @@ placements as (
     cross join run
     group by p.guarantor_id
 ),
+
 flags as (
     select
         g.guarantor_id,
@@ -55,10 +62,11 @@ flags as (
         run.as_of_date
     from guarantors as g
     cross join run
-    left join disputes as d on d.guarantor_id = g.guarantor_id
-    left join hardship as h on h.guarantor_id = g.guarantor_id
-    left join placements as p on p.guarantor_id = g.guarantor_id
+    left join disputes as d on g.guarantor_id = d.guarantor_id
+    left join hardship as h on g.guarantor_id = h.guarantor_id
+    left join placements as p on g.guarantor_id = p.guarantor_id
 ),
+
 listed as (
     select
         f.*,
@@ -72,6 +80,7 @@ listed as (
         ]) }} as hold_list
     from flags as f
 )
+
 select
     guarantor_id,
     household_id,

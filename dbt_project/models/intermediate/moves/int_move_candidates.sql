@@ -41,15 +41,22 @@ with run as (
         segments_dispute_contact_lookback_days as dispute_lookback
     from {{ ref('stg_policy') }}
 ),
+
 guardrails as (select * from {{ ref('int_touch_guardrails') }}),
+
 episodes as (select * from {{ ref('int_guarantor_episodes') }}),
-status as (select * from {{ ref('int_guarantor_segments') }} where is_as_of_date),
+
+status as (
+    select * from {{ ref('int_guarantor_segments') }}
+    where is_as_of_date
+),
+
 done as (
     select distinct l.touch_id
     from {{ ref('stg_send_ledger') }} as l
     cross join run
     where l.status in ('sent', 'delivered', 'skipped', 'failed')
-      and l.as_of_date <= run.as_of_date
+        and l.as_of_date <= run.as_of_date
 ),
 
 -- plan offers -----------------------------------------------------------------------------
@@ -65,18 +72,22 @@ plan_offers as (
         'email' as primary_channel,
         'mail' as fallback_channel
     from status as s
-    inner join {{ ref('int_plan_offers') }} as o on o.guarantor_id = s.guarantor_id
+    inner join {{ ref('int_plan_offers') }} as o on s.guarantor_id = o.guarantor_id
     where s.segment = 'high_value_engaged' and o.is_qualified
 ),
 
 -- plan servicing --------------------------------------------------------------------------
 installments as (
-    select i.*, p.plan_state, pp.has_card_on_file
+    select
+        i.*,
+        p.plan_state,
+        pp.has_card_on_file
     from {{ ref('int_plan_installments') }} as i
-    inner join {{ ref('int_plan_status') }} as p on p.plan_id = i.plan_id
-    inner join {{ ref('stg_payment_plans') }} as pp on pp.plan_id = i.plan_id
+    inner join {{ ref('int_plan_status') }} as p on i.plan_id = p.plan_id
+    inner join {{ ref('stg_payment_plans') }} as pp on i.plan_id = pp.plan_id
     where i.is_scheduled and not i.is_covered and p.plan_state = 'active'
 ),
+
 plan_reminders as (
     select
         i.guarantor_id,
@@ -92,6 +103,7 @@ plan_reminders as (
     cross join run
     where {{ days_between('run.as_of_date', 'i.due_date') }} between 1 and run.reminder_days
 ),
+
 plan_charges as (
     select
         i.guarantor_id,
@@ -109,12 +121,13 @@ plan_charges as (
     from installments as i
     cross join run
     where i.has_card_on_file
-      and i.due_date <= run.as_of_date
-      and run.as_of_date <= i.grace_end_date
+        and i.due_date <= run.as_of_date
+        and run.as_of_date <= i.grace_end_date
 ),
 
 -- dispute review --------------------------------------------------------------------------
 disputes as (select * from {{ ref('int_dispute_status') }}),
+
 dispute_reviews as (
     select
         d.guarantor_id,
@@ -142,26 +155,30 @@ dispute_reviews as (
     from {{ ref('int_contact_events') }} as c
     cross join run
     where c.outcome = 'dispute_raised'
-      and {{ days_between('c.occurred_date', 'run.as_of_date') }}
-          between 0 and run.dispute_lookback
-      and not exists (
-          select 1 from disputes as d
-          where d.guarantor_id = c.guarantor_id
-            and (
-                d.is_open
-                or (d.opened_date >= c.occurred_date and d.opened_date <= run.as_of_date)
-                or (d.resolved_date is not null and d.resolved_date >= c.occurred_date)
-            )
-      )
+        and {{ days_between('c.occurred_date', 'run.as_of_date') }}
+        between 0 and run.dispute_lookback
+        and not exists (
+            select 1 from disputes as d
+            where d.guarantor_id = c.guarantor_id
+                and (
+                    d.is_open
+                    or (d.opened_date >= c.occurred_date and d.opened_date <= run.as_of_date)
+                    or (d.resolved_date is not null and d.resolved_date >= c.occurred_date)
+                )
+        )
 ),
 
 -- hardship servicing ----------------------------------------------------------------------
 applications as (
-    select h.*, run.as_of_date, run.hardship_lookback
+    select
+        h.*,
+        run.as_of_date,
+        run.hardship_lookback
     from {{ ref('stg_hardship') }} as h
     cross join run
     where h.submitted_date <= run.as_of_date
 ),
+
 hardship_letters as (
     select
         a.guarantor_id,
@@ -175,10 +192,10 @@ hardship_letters as (
         cast(null as {{ dbt.type_string() }}) as fallback_channel
     from applications as a
     where {{ days_between('a.submitted_date', 'a.as_of_date') }} between 0 and a.hardship_lookback
-      and not (
-          a.outcome in ('approved', 'denied')
-          and (a.decided_date is null or a.decided_date <= a.as_of_date)
-      )
+        and not (
+            a.outcome in ('approved', 'denied')
+            and (a.decided_date is null or a.decided_date <= a.as_of_date)
+        )
     union all
     select
         a.guarantor_id,
@@ -192,8 +209,8 @@ hardship_letters as (
         cast(null as {{ dbt.type_string() }})
     from applications as a
     where a.outcome in ('approved', 'denied')
-      and a.decided_date is not null
-      and {{ days_between('a.decided_date', 'a.as_of_date') }} between 0 and a.hardship_lookback
+        and a.decided_date is not null
+        and {{ days_between('a.decided_date', 'a.as_of_date') }} between 0 and a.hardship_lookback
     union all
     select
         h.guarantor_id,
@@ -208,8 +225,8 @@ hardship_letters as (
     from {{ ref('int_hardship_status') }} as h
     cross join run
     where h.hardship_state = 'active'
-      and h.review_due_date is not null
-      and h.review_due_date <= run.as_of_date
+        and h.review_due_date is not null
+        and h.review_due_date <= run.as_of_date
 ),
 
 -- refund confirmations --------------------------------------------------------------------
@@ -227,7 +244,7 @@ refund_notes as (
     from {{ ref('stg_patient_transactions') }} as t
     cross join run
     where t.transaction_type = 'refund'
-      and {{ days_between('t.posted_date', 'run.as_of_date') }} between 0 and run.refund_lookback
+        and {{ days_between('t.posted_date', 'run.as_of_date') }} between 0 and run.refund_lookback
 ),
 
 moves as (
@@ -243,6 +260,7 @@ moves as (
     union all
     select * from refund_notes
 ),
+
 keyed as (
     select
         {{ dbt.hash(dbt.concat(['m.guarantor_id', "'|'", 'm.move_key', "'|'", 'm.step'])) }}
@@ -250,6 +268,7 @@ keyed as (
         m.*
     from moves as m
 ),
+
 blocks as (
     select
         k.*,
@@ -268,9 +287,13 @@ blocks as (
             when 'phone' then g.phone_block_reason
         end as fallback_block
     from keyed as k
-    inner join guardrails as g on g.guarantor_id = k.guarantor_id
-    where not exists (select 1 from done as d where d.touch_id = k.touch_id)
+    inner join guardrails as g on k.guarantor_id = g.guarantor_id
+    where not exists (
+            select 1 from done as d
+            where d.touch_id = k.touch_id
+        )
 )
+
 select
     b.touch_id,
     b.guarantor_id,
@@ -302,4 +325,4 @@ select
     b.move_amount,
     b.move_date
 from blocks as b
-left join episodes as e on e.guarantor_id = b.guarantor_id
+left join episodes as e on b.guarantor_id = e.guarantor_id

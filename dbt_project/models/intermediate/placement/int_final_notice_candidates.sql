@@ -24,20 +24,28 @@ with run as (
         placement_nonprofit_final_notice_days
     from {{ ref('stg_policy') }}
 ),
+
 cadence_end as (
     select max(step_order) as last_step_order from {{ ref('stg_policy_cadence') }}
 ),
+
 episodes as (select * from {{ ref('int_guarantor_episodes') }}),
+
 checks as (select * from {{ ref('int_placement_checks') }}),
+
 guardrails as (select * from {{ ref('int_touch_guardrails') }}),
+
 done as (
-    select distinct l.guarantor_id, l.episode_start
+    select distinct
+        l.guarantor_id,
+        l.episode_start
     from {{ ref('stg_send_ledger') }} as l
     cross join run
     where l.step = 'final_notice'
-      and l.status in ('sent', 'delivered', 'skipped', 'failed')
-      and l.as_of_date <= run.as_of_date
+        and l.status in ('sent', 'delivered', 'skipped', 'failed')
+        and l.as_of_date <= run.as_of_date
 ),
+
 due as (
     select
         e.guarantor_id,
@@ -47,31 +55,32 @@ due as (
         g.mail_block_reason
     from checks as c
     cross join run
-    inner join episodes as e on e.guarantor_id = c.guarantor_id
-    inner join guardrails as g on g.guarantor_id = c.guarantor_id
+    inner join episodes as e on c.guarantor_id = e.guarantor_id
+    inner join guardrails as g on c.guarantor_id = g.guarantor_id
     where run.is_nonprofit_mode
-      and e.episode_start is not null
-      and c.passes_min_balance
-      and c.passes_cadence_complete
-      and c.passes_documented_attempts
-      and c.passes_open_dispute
-      and c.passes_hardship
-      and c.passes_active_plan_in_good_standing
-      and c.passes_deceased
-      and c.passes_bankrupt
-      and c.passes_already_placed
-      and c.passes_recent_payment
-      and c.passes_proof_of_contact
-      and c.final_notice_date is null
-      and c.days_since_first_statement
-          >= c.required_days_since_first_statement - run.placement_nonprofit_final_notice_days
-      and c.days_since_first_statement
-          >= run.placement_nonprofit_days_since_first_statement - run.placement_nonprofit_final_notice_days
-      and not exists (
-          select 1 from done as d
-          where d.guarantor_id = e.guarantor_id and d.episode_start = e.episode_start
-      )
+        and e.episode_start is not null
+        and c.passes_min_balance
+        and c.passes_cadence_complete
+        and c.passes_documented_attempts
+        and c.passes_open_dispute
+        and c.passes_hardship
+        and c.passes_active_plan_in_good_standing
+        and c.passes_deceased
+        and c.passes_bankrupt
+        and c.passes_already_placed
+        and c.passes_recent_payment
+        and c.passes_proof_of_contact
+        and c.final_notice_date is null
+        and c.days_since_first_statement
+        >= c.required_days_since_first_statement - run.placement_nonprofit_final_notice_days
+        and c.days_since_first_statement
+        >= run.placement_nonprofit_days_since_first_statement - run.placement_nonprofit_final_notice_days
+        and not exists (
+            select 1 from done as d
+            where d.guarantor_id = e.guarantor_id and d.episode_start = e.episode_start
+        )
 )
+
 select
     {{ dbt.hash(dbt.concat([
         'd.guarantor_id', "'|'", dbt.safe_cast('d.episode_start', dbt.type_string()), "'|'", "'final_notice'"

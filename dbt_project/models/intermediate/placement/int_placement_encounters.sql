@@ -7,17 +7,24 @@
 -- national credit bureaus' medical-debt policy applies per collection account; a placed
 -- encounter is one account).
 with policy as (
-    select placement_bureau_min_balance, placement_bureau_min_days from {{ ref('stg_policy') }}
+    select
+        placement_bureau_min_balance,
+        placement_bureau_min_days
+    from {{ ref('stg_policy') }}
 ),
+
 guarantors as (
-    select guarantor_id from {{ ref('int_guarantor_balances') }} where balance > 0
+    select guarantor_id from {{ ref('int_guarantor_balances') }}
+    where balance > 0
 ),
+
 encounters as (
     select e.*
     from {{ ref('int_encounter_balances') }} as e
-    inner join guarantors as g on g.guarantor_id = e.guarantor_id
+    inner join guarantors as g on e.guarantor_id = g.guarantor_id
     where e.balance > 0
 )
+
 select
     e.encounter_id,
     e.guarantor_id,
@@ -26,6 +33,6 @@ select
     e.balance_date,
     e.age_days,
     e.balance >= p.placement_bureau_min_balance
-        and e.age_days >= p.placement_bureau_min_days as is_bureau_reportable
+    and e.age_days >= p.placement_bureau_min_days as is_bureau_reportable
 from encounters as e
 cross join policy as p

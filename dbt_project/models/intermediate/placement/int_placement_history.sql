@@ -15,12 +15,14 @@
 -- is_open = status placed. placed_date = the ledger's placed_at, or the first agency event
 -- (for an agency placement reopened after a closing event: the first event after it).
 with run as (select {{ as_of_date() }} as as_of_date),
+
 ledger as (
     select l.*
     from {{ ref('stg_placement_ledger') }} as l
     cross join run
     where l.status in ('placed', 'recalled') and l.placed_at <= run.as_of_date
 ),
+
 activity as (
     select
         a.*,
@@ -29,30 +31,60 @@ activity as (
     cross join run
     where a.occurred_date <= run.as_of_date
 ),
+
 matched as (
-    select l.placement_id, a.activity_id, a.event, a.is_closing, a.occurred_at, a.occurred_date, a.amount
+    select
+        l.placement_id,
+        a.activity_id,
+        a.event,
+        a.is_closing,
+        a.occurred_at,
+        a.occurred_date,
+        a.amount
     from ledger as l
     inner join activity as a
-        on (a.placement_id = l.placement_id)
-        or (
-            a.placement_id is null
-            and a.guarantor_id = l.guarantor_id
-            and a.occurred_date >= l.placed_at
-            and (a.encounter_id is null or l.encounter_id is null or a.encounter_id = l.encounter_id)
-        )
+        on (l.placement_id = a.placement_id)
+            or (
+                a.placement_id is null
+                and l.guarantor_id = a.guarantor_id
+                and l.placed_at <= a.occurred_date
+                and (a.encounter_id is null or l.encounter_id is null or l.encounter_id = a.encounter_id)
+            )
 ),
+
 agency_only as (
     select
         coalesce(a.placement_id, {{ dbt.concat(["'agency:'", 'a.guarantor_id']) }}) as placement_id,
         a.*
     from activity as a
-    where not exists (select 1 from matched as m where m.activity_id = a.activity_id)
+    where not exists (
+            select 1 from matched as m
+            where m.activity_id = a.activity_id
+        )
 ),
+
 events as (
-    select placement_id, activity_id, event, is_closing, occurred_at, occurred_date, amount from matched
+    select
+        placement_id,
+        activity_id,
+        event,
+        is_closing,
+        occurred_at,
+        occurred_date,
+        amount
+    from matched
     union all
-    select placement_id, activity_id, event, is_closing, occurred_at, occurred_date, amount from agency_only
+    select
+        placement_id,
+        activity_id,
+        event,
+        is_closing,
+        occurred_at,
+        occurred_date,
+        amount
+    from agency_only
 ),
+
 ranked as (
     select
         *,
@@ -64,10 +96,27 @@ ranked as (
         ) as recency_of_kind
     from events
 ),
+
 last_closing as (
-    select placement_id, event, occurred_at, occurred_date from ranked where is_closing and recency_of_kind = 1
+    select
+        placement_id,
+        event,
+        occurred_at,
+        occurred_date
+    from ranked
+    where is_closing and recency_of_kind = 1
 ),
-latest as (select placement_id, event, occurred_date, is_closing from ranked where recency = 1),
+
+latest as (
+    select
+        placement_id,
+        event,
+        occurred_date,
+        is_closing
+    from ranked
+    where recency = 1
+),
+
 event_totals as (
     select
         e.placement_id,
@@ -79,9 +128,10 @@ event_totals as (
         min(case when lc.occurred_at is null or e.occurred_at > lc.occurred_at then e.occurred_date end)
             as first_event_after_closing_date
     from events as e
-    left join last_closing as lc on lc.placement_id = e.placement_id
+    left join last_closing as lc on e.placement_id = lc.placement_id
     group by e.placement_id
 ),
+
 pipeline as (
     select
         l.placement_id,
@@ -110,8 +160,9 @@ pipeline as (
         c.event as closing_event
     from ledger as l
     cross join run
-    left join last_closing as c on c.placement_id = l.placement_id
+    left join last_closing as c on l.placement_id = c.placement_id
 ),
+
 agency as (
     select
         o.placement_id,
@@ -122,6 +173,7 @@ agency as (
     from agency_only as o
     group by o.placement_id
 ),
+
 agency_placements as (
     select
         a.placement_id,
@@ -130,7 +182,8 @@ agency_placements as (
         a.guarantor_id,
         a.encounter_id,
         case when lt.is_closing then t.first_event_date
-             else coalesce(t.first_event_after_closing_date, t.first_event_date) end as placed_date,
+            else coalesce(t.first_event_after_closing_date, t.first_event_date)
+        end as placed_date,
         cast(null as decimal(18, 2)) as balance_placed,
         cast(null as boolean) as bureau_reportable,
         cast(null as {{ dbt.type_string() }}) as ledger_status,
@@ -145,14 +198,16 @@ agency_placements as (
         lt.occurred_date as status_date,
         case when lt.is_closing then lt.event end as closing_event
     from agency as a
-    inner join latest as lt on lt.placement_id = a.placement_id
-    inner join event_totals as t on t.placement_id = a.placement_id
+    inner join latest as lt on a.placement_id = lt.placement_id
+    inner join event_totals as t on a.placement_id = t.placement_id
 ),
+
 placements as (
     select * from pipeline
     union all
     select * from agency_placements
 )
+
 select
     p.placement_id,
     p.placement_source,
@@ -177,5 +232,5 @@ select
     coalesce(t.agency_payments, 0) as agency_payments,
     t.last_agency_payment_date
 from placements as p
-left join latest as lt on lt.placement_id = p.placement_id
-left join event_totals as t on t.placement_id = p.placement_id
+left join latest as lt on p.placement_id = lt.placement_id
+left join event_totals as t on p.placement_id = t.placement_id

@@ -18,7 +18,9 @@ with run as (
         segments_first_statement_fallback_days as fallback_days
     from {{ ref('stg_policy') }}
 ),
+
 episodes as (select * from {{ ref('int_guarantor_episodes') }}),
+
 statement_1 as (
     select
         l.guarantor_id,
@@ -34,10 +36,11 @@ statement_1 as (
     from {{ ref('stg_send_ledger') }} as l
     cross join run
     where l.step = 'statement_1'
-      and l.status in ('sent', 'delivered')
-      and l.as_of_date < run.as_of_date
+        and l.status in ('sent', 'delivered')
+        and l.as_of_date < run.as_of_date
     group by l.guarantor_id, l.episode_start
 ),
+
 first_statements as (
     select
         e.guarantor_id,
@@ -48,27 +51,35 @@ first_statements as (
     from episodes as e
     cross join run
     left join statement_1 as s
-        on s.guarantor_id = e.guarantor_id and s.episode_start = e.episode_start
+        on e.guarantor_id = s.guarantor_id and e.episode_start = s.episode_start
 ),
+
 ledger as (
     select l.*
     from {{ ref('int_balance_ledger') }} as l
     cross join run
     where l.effective_date <= run.as_of_date
-      and l.guarantor_id in (select guarantor_id from episodes)
+        and l.guarantor_id in (select guarantor_id from episodes)
 ),
+
 at_itemization as (
-    select f.guarantor_id, max(l.effective_date) as last_day
+    select
+        f.guarantor_id,
+        max(l.effective_date) as last_day
     from first_statements as f
     inner join ledger as l
-        on l.guarantor_id = f.guarantor_id and l.effective_date <= f.first_statement_date
+        on f.guarantor_id = l.guarantor_id and f.first_statement_date >= l.effective_date
     group by f.guarantor_id
 ),
+
 itemization_amounts as (
-    select distinct a.guarantor_id, l.guarantor_balance_after as itemization_amount
+    select distinct
+        a.guarantor_id,
+        l.guarantor_balance_after as itemization_amount
     from at_itemization as a
-    inner join ledger as l on l.guarantor_id = a.guarantor_id and l.effective_date = a.last_day
+    inner join ledger as l on a.guarantor_id = l.guarantor_id and a.last_day = l.effective_date
 ),
+
 split as (
     select
         f.guarantor_id,
@@ -79,9 +90,10 @@ split as (
             as credits_since
     from first_statements as f
     inner join ledger as l
-        on l.guarantor_id = f.guarantor_id and l.effective_date > f.first_statement_date
+        on f.guarantor_id = l.guarantor_id and f.first_statement_date < l.effective_date
     group by f.guarantor_id
 )
+
 select
     f.guarantor_id,
     f.episode_start,
@@ -96,6 +108,6 @@ select
     b.last_payment_date
 from first_statements as f
 cross join run
-left join itemization_amounts as i on i.guarantor_id = f.guarantor_id
-left join split as s on s.guarantor_id = f.guarantor_id
-left join {{ ref('int_guarantor_balances') }} as b on b.guarantor_id = f.guarantor_id
+left join itemization_amounts as i on f.guarantor_id = i.guarantor_id
+left join split as s on f.guarantor_id = s.guarantor_id
+left join {{ ref('int_guarantor_balances') }} as b on f.guarantor_id = b.guarantor_id

@@ -4,11 +4,16 @@
 -- first level, which also covers 0 %) up to its own. A discount d needs the approver of the
 -- band with min_discount_pct < d ≤ max_discount_pct (or d = 0 and the first band).
 with policy as (select policy_version from {{ ref('stg_policy') }}),
+
 approval as (
-    select a.level_order, cast(a.max_discount_pct as decimal(5, 2)) as max_discount_pct, a.approver
+    select
+        a.level_order,
+        cast(a.max_discount_pct as decimal(5, 2)) as max_discount_pct,
+        a.approver
     from {{ ref('stg_policy_settlement_approval') }} as a
-    inner join policy as p on p.policy_version = a.policy_version
+    inner join policy as p on a.policy_version = p.policy_version
 )
+
 select
     approver,
     level_order,

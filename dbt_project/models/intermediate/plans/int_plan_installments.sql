@@ -20,14 +20,16 @@ with policy as (
         plans_missed_installments_to_default
     from {{ ref('stg_policy') }}
 ),
+
 plans_raw as (
     select *
     from {{ ref('stg_payment_plans') }}
     where created_date <= {{ as_of_date() }}
-      and first_due_date is not null
-      and (installment_amount is not null or total_amount is not null)
-      and (installment_count is not null or (installment_amount > 0 and total_amount is not null))
+        and first_due_date is not null
+        and (installment_amount is not null or total_amount is not null)
+        and (installment_count is not null or (installment_amount > 0 and total_amount is not null))
 ),
+
 plans as (
     select
         plan_id,
@@ -49,15 +51,17 @@ plans as (
         end as export_end_date
     from plans_raw
 ),
+
 plans_sized as (
     select
         plans.*,
         coalesce(
-            exported_installment_amount,
-            cast(floor(100 * total_amount / installment_count) / 100 as decimal(18, 2))
+            plans.exported_installment_amount,
+            cast(floor(100 * plans.total_amount / plans.installment_count) / 100 as decimal(18, 2))
         ) as installment_amount
     from plans
 ),
+
 schedule as (
     select
         p.plan_id,
@@ -79,8 +83,9 @@ schedule as (
             else p.installment_amount
         end as amount_due
     from plans_sized as p
-    inner join {{ numbers(1000) }} as seq on seq.num < p.installment_count
+    inner join {{ numbers(1000) }} as seq on p.installment_count > seq.num
 ),
+
 scheduled as (
     select
         s.*,
@@ -92,6 +97,7 @@ scheduled as (
     from schedule as s
     cross join policy
 ),
+
 plan_money as (
     select
         plan_id,
@@ -99,9 +105,10 @@ plan_money as (
         case when transaction_type = 'payment' then amount else -amount end as amount
     from {{ ref('stg_patient_transactions') }}
     where plan_id is not null
-      and transaction_type in ('payment', 'payment_reversal')
-      and posted_date <= {{ as_of_date() }}
+        and transaction_type in ('payment', 'payment_reversal')
+        and posted_date <= {{ as_of_date() }}
 ),
+
 paid as (
     select
         s.plan_id,
@@ -110,9 +117,10 @@ paid as (
             as cumulative_paid_by_grace,
         coalesce(sum(m.amount), 0) as cumulative_paid_to_date
     from scheduled as s
-    left join plan_money as m on m.plan_id = s.plan_id
+    left join plan_money as m on s.plan_id = m.plan_id
     group by s.plan_id, s.installment_number
 ),
+
 judged as (
     select
         s.*,
@@ -121,11 +129,12 @@ judged as (
         s.cumulative_due - s.amount_due as earlier_cumulative_due,
         -- judged: grace over before the as-of date, and due while the export had not ended it
         s.grace_end_date < {{ as_of_date() }}
-            and (s.export_end_date is null or s.due_date <= s.export_end_date) as is_judged
+        and (s.export_end_date is null or s.due_date <= s.export_end_date) as is_judged
     from scheduled as s
     inner join paid as p
-        on p.plan_id = s.plan_id and p.installment_number = s.installment_number
+        on s.plan_id = p.plan_id and s.installment_number = p.installment_number
 ),
+
 missed_running as (
     select
         j.*,
@@ -136,26 +145,31 @@ missed_running as (
             ) as missed_through_here
     from judged as j
 ),
+
 default_point as (
     -- the computed default: the first installment whose miss reaches the policy count
-    select m.plan_id, min(m.grace_end_date) as computed_default_date
+    select
+        m.plan_id,
+        min(m.grace_end_date) as computed_default_date
     from missed_running as m
     cross join policy
     where m.missed_through_here >= policy.plans_missed_installments_to_default
-      and m.is_judged
-      and m.cumulative_paid_by_grace < m.cumulative_due
+        and m.is_judged
+        and m.cumulative_paid_by_grace < m.cumulative_due
     group by m.plan_id
 ),
+
 final as (
     select
         m.*,
         d.computed_default_date,
         (m.export_end_date is null or m.due_date <= m.export_end_date)
-            and (d.computed_default_date is null or m.due_date <= d.computed_default_date)
+        and (d.computed_default_date is null or m.due_date <= d.computed_default_date)
             as is_scheduled
     from missed_running as m
-    left join default_point as d on d.plan_id = m.plan_id
+    left join default_point as d on m.plan_id = d.plan_id
 )
+
 select
     {{ dbt.concat(['plan_id', "'-'", 'cast(installment_number as ' ~ dbt.type_string() ~ ')']) }}
         as installment_id,

@@ -20,9 +20,15 @@ with run as (
         plans_first_installment_min_days as first_min_days
     from {{ ref('stg_policy') }}
 ),
+
 balances as (
-    select guarantor_id, balance from {{ ref('int_guarantor_balances') }} where balance > 0
+    select
+        guarantor_id,
+        balance
+    from {{ ref('int_guarantor_balances') }}
+    where balance > 0
 ),
+
 terms as (
     select
         b.guarantor_id,
@@ -32,17 +38,20 @@ terms as (
     inner join {{ ref('stg_policy_plan_terms') }} as t
         on t.balance_below is null or b.balance < t.balance_below
 ),
+
 in_force as (
     select distinct guarantor_id
     from {{ ref('int_plan_status') }}
     where plan_state in ('active', 'paused')
 ),
+
 earliest as (
     select
         run.*,
         cast({{ dbt.dateadd('day', 'run.first_min_days', 'run.as_of_date') }} as date) as earliest_date
     from run
 ),
+
 first_day as (
     select
         e.*,
@@ -52,6 +61,7 @@ first_day as (
         ) }} as date) as day_in_month
     from earliest as e
 ),
+
 first_due as (
     select
         f.*,
@@ -61,6 +71,7 @@ first_due as (
         end as first_due_date
     from first_day as f
 ),
+
 offers as (
     select
         b.guarantor_id,
@@ -76,9 +87,10 @@ offers as (
         r.as_of_date
     from balances as b
     cross join first_due as r
-    inner join terms as t on t.guarantor_id = b.guarantor_id and t.term_rank = 1
-    left join in_force as p on p.guarantor_id = b.guarantor_id
+    inner join terms as t on b.guarantor_id = t.guarantor_id and t.term_rank = 1
+    left join in_force as p on b.guarantor_id = p.guarantor_id
 ),
+
 sized as (
     select
         o.*,
@@ -86,6 +98,7 @@ sized as (
             as installment_amount
     from offers as o
 )
+
 select
     guarantor_id,
     {{ money('balance') }} as balance,

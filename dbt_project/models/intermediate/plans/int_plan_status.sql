@@ -9,16 +9,21 @@
 --     resumes the plan;
 --   active: otherwise (including plans whose first installment is not judged yet).
 with policy as (
-    select plans_missed_installments_to_default, plans_call_within_days_after_miss
+    select
+        plans_missed_installments_to_default,
+        plans_call_within_days_after_miss
     from {{ ref('stg_policy') }}
 ),
+
 plans as (
     select * from {{ ref('stg_payment_plans') }}
     where created_date <= {{ as_of_date() }}
 ),
+
 installments as (
     select * from {{ ref('int_plan_installments') }}
 ),
+
 counts as (
     select
         plan_id,
@@ -34,6 +39,7 @@ counts as (
     where is_scheduled
     group by plan_id
 ),
+
 latest_judged as (
     select
         i.plan_id,
@@ -44,17 +50,26 @@ latest_judged as (
         i.cumulative_paid_to_date
     from installments as i
     inner join counts as c
-        on c.plan_id = i.plan_id and c.latest_judged_number = i.installment_number
+        on i.plan_id = c.plan_id and i.installment_number = c.latest_judged_number
 ),
+
 first_installment as (
-    select plan_id, kept from installments where installment_number = 1
+    select
+        plan_id,
+        kept
+    from installments
+    where installment_number = 1
 ),
+
 upcoming as (
-    select plan_id, min(due_date) as next_due_date
+    select
+        plan_id,
+        min(due_date) as next_due_date
     from installments
     where is_scheduled and due_date >= {{ as_of_date() }} and not is_covered
     group by plan_id
 ),
+
 stated as (
     select
         p.plan_id,
@@ -65,7 +80,7 @@ stated as (
         p.frequency,
         p.installment_count,
         p.status is not null
-            and (p.status_changed_date is null or p.status_changed_date <= {{ as_of_date() }})
+        and (p.status_changed_date is null or p.status_changed_date <= {{ as_of_date() }})
             as is_export_status_in_effect,
         coalesce(c.installments_due, 0) as installments_due,
         coalesce(c.installments_kept, 0) as installments_kept,
@@ -83,11 +98,12 @@ stated as (
         policy.plans_call_within_days_after_miss
     from plans as p
     cross join policy
-    left join counts as c on c.plan_id = p.plan_id
-    left join latest_judged as lj on lj.plan_id = p.plan_id
-    left join first_installment as fi on fi.plan_id = p.plan_id
-    left join upcoming as u on u.plan_id = p.plan_id
+    left join counts as c on p.plan_id = c.plan_id
+    left join latest_judged as lj on p.plan_id = lj.plan_id
+    left join first_installment as fi on p.plan_id = fi.plan_id
+    left join upcoming as u on p.plan_id = u.plan_id
 ),
+
 states as (
     select
         *,
@@ -100,6 +116,7 @@ states as (
         end as plan_state
     from stated
 )
+
 select
     plan_id,
     guarantor_id,
@@ -119,7 +136,9 @@ select
     case when plan_state in ('active', 'paused') then next_due_date end as next_due_date,
     case
         when plan_state = 'paused'
-            then cast({{ dbt.dateadd('day', 'plans_call_within_days_after_miss', 'latest_judged_grace_end_date') }} as date)
+            then cast(
+                    {{ dbt.dateadd('day', 'plans_call_within_days_after_miss', 'latest_judged_grace_end_date') }} as date
+                )
     end as call_due_date,
     case
         when plan_state = 'defaulted' and is_export_status_in_effect and status = 'defaulted'

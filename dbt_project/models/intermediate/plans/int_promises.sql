@@ -8,6 +8,7 @@
 with policy as (
     select plans_grace_days from {{ ref('stg_policy') }}
 ),
+
 promises as (
     select
         c.contact_id,
@@ -19,10 +20,11 @@ promises as (
     from {{ ref('stg_contact_log') }} as c
     cross join policy
     where c.outcome = 'promise_to_pay'
-      and c.promised_amount is not null
-      and c.promised_date is not null
-      and c.occurred_date <= {{ as_of_date() }}
+        and c.promised_amount is not null
+        and c.promised_date is not null
+        and c.occurred_date <= {{ as_of_date() }}
 ),
+
 money_in as (
     select
         guarantor_id,
@@ -30,19 +32,21 @@ money_in as (
         case when transaction_type = 'payment' then amount else -amount end as amount
     from {{ ref('stg_patient_transactions') }}
     where transaction_type in ('payment', 'payment_reversal')
-      and posted_date <= {{ as_of_date() }}
+        and posted_date <= {{ as_of_date() }}
 ),
+
 paid as (
     select
         p.contact_id,
         coalesce(sum(m.amount), 0) as amount_paid
     from promises as p
     left join money_in as m
-        on m.guarantor_id = p.guarantor_id
-        and m.posted_date >= p.promise_date
-        and m.posted_date <= p.grace_end_date
+        on p.guarantor_id = m.guarantor_id
+            and p.promise_date <= m.posted_date
+            and p.grace_end_date >= m.posted_date
     group by p.contact_id
 )
+
 select
     p.contact_id,
     p.guarantor_id,
@@ -59,4 +63,4 @@ select
     end as kept,
     p.promised_date <= {{ as_of_date() }} as is_due
 from promises as p
-inner join paid on paid.contact_id = p.contact_id
+inner join paid on p.contact_id = paid.contact_id

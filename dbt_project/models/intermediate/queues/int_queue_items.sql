@@ -37,22 +37,31 @@ with run as (
         p.*
     from {{ ref('stg_policy') }} as p
 ),
+
 status as (
-    select b.guarantor_id, b.balance, s.tier
+    select
+        b.guarantor_id,
+        b.balance,
+        s.tier
     from {{ ref('int_guarantor_balances') }} as b
     left join {{ ref('int_guarantor_segments') }} as s
-        on s.guarantor_id = b.guarantor_id and s.is_as_of_date
+        on b.guarantor_id = s.guarantor_id and s.is_as_of_date
     where b.balance <> 0
 ),
 
 -- returned contact ------------------------------------------------------------------------
 open_returns as (
-    select c.guarantor_id, c.effect as kind, min(c.occurred_date) as first_date, count(*) as events
+    select
+        c.guarantor_id,
+        c.effect as kind,
+        min(c.occurred_date) as first_date,
+        count(*) as events
     from {{ ref('int_contact_events') }} as c
-    inner join status as s on s.guarantor_id = c.guarantor_id
+    inner join status as s on c.guarantor_id = s.guarantor_id
     where c.effect in ('returned_mail', 'wrong_number', 'email_bounced') and c.is_in_effect
     group by c.guarantor_id, c.effect
 ),
+
 returned_contact as (
     select
         'returned_contact' as queue,
@@ -85,10 +94,10 @@ new_balance as (
         e.encounter_id
     from {{ ref('int_encounter_balances') }} as e
     cross join run
-    inner join status as s on s.guarantor_id = e.guarantor_id and s.balance > 0
+    inner join status as s on e.guarantor_id = s.guarantor_id and s.balance > 0
     where e.balance > 0
-      and e.age_days >= 0
-      and e.age_days < run.queues_new_balance_max_age_days
+        and e.age_days >= 0
+        and e.age_days < run.queues_new_balance_max_age_days
 ),
 
 -- plans and follow-ups due this week ------------------------------------------------------
@@ -108,6 +117,7 @@ plan_calls as (
     from {{ ref('int_plan_status') }} as p
     where p.plan_state = 'paused' and p.call_due_date is not null
 ),
+
 installments_due as (
     select
         'plans_due' as queue,
@@ -123,13 +133,14 @@ installments_due as (
         cast(null as {{ dbt.type_string() }}) as encounter_id
     from {{ ref('int_plan_installments') }} as i
     cross join run
-    inner join {{ ref('int_plan_status') }} as ps on ps.plan_id = i.plan_id
+    inner join {{ ref('int_plan_status') }} as ps on i.plan_id = ps.plan_id
     where i.is_scheduled
-      and not i.is_covered
-      and ps.plan_state in ('active', 'paused')
-      and i.due_date >= run.as_of_date
-      and i.due_date < run.window_end
+        and not i.is_covered
+        and ps.plan_state in ('active', 'paused')
+        and i.due_date >= run.as_of_date
+        and i.due_date < run.window_end
 ),
+
 promises_due as (
     select
         'plans_due' as queue,
@@ -150,15 +161,15 @@ promises_due as (
     from {{ ref('int_promises') }} as p
     cross join run
     where (
-            p.kept is null
-            and not p.is_fulfilled
-            and p.promised_date < run.window_end
-        )
-        or (
-            p.kept = false
-            and p.grace_end_date
-                >= cast({{ dbt.dateadd('day', '-1 * run.queues_plans_due_within_days', 'run.as_of_date') }} as date)
-        )
+        p.kept is null
+        and not p.is_fulfilled
+        and p.promised_date < run.window_end
+    )
+    or (
+        p.kept = false
+        and p.grace_end_date
+        >= cast({{ dbt.dateadd('day', '-1 * run.queues_plans_due_within_days', 'run.as_of_date') }} as date)
+    )
 ),
 
 -- disputes --------------------------------------------------------------------------------
@@ -187,7 +198,9 @@ hardship_review as (
         case h.hardship_state when 'pending' then 1 else 2 end as priority,
         case h.hardship_state when 'pending' then h.submitted_date else h.review_due_date end as due_date,
         case h.hardship_state
-            when 'pending' then {{ dbt.concat(["'hardship application pending since '", dbt.safe_cast('h.submitted_date', dbt.type_string())]) }}
+            when
+                'pending'
+                then {{ dbt.concat(["'hardship application pending since '", dbt.safe_cast('h.submitted_date', dbt.type_string())]) }}
             else {{ dbt.concat(["'hardship support ends '", dbt.safe_cast('h.effective_support_end_date', dbt.type_string()), "': review and re-verify'"]) }}
         end as reason,
         {{ dbt.concat(['h.application_id', "'|'", 'h.hardship_state']) }} as source_key,
@@ -195,10 +208,10 @@ hardship_review as (
     from {{ ref('int_hardship_status') }} as h
     cross join run
     where h.hardship_state = 'pending'
-       or (
+        or (
             h.hardship_state = 'active'
             and h.review_due_date < run.window_end
-       )
+        )
 ),
 
 -- placement review ------------------------------------------------------------------------
@@ -216,7 +229,7 @@ placement_review as (
         e.guarantor_id as source_key,
         cast(null as {{ dbt.type_string() }}) as encounter_id
     from {{ ref('int_placement_checks') }} as e
-    left join status as s on s.guarantor_id = e.guarantor_id
+    left join status as s on e.guarantor_id = s.guarantor_id
     where e.is_eligible
 ),
 
@@ -260,6 +273,7 @@ audit_ranked as (
     cross join run
     where s.balance > 0
 ),
+
 mini_audit as (
     select
         'mini_audit' as queue,
@@ -276,16 +290,26 @@ mini_audit as (
 
 items as (
     select * from returned_contact
-    union all select * from new_balance
-    union all select * from plan_calls
-    union all select * from installments_due
-    union all select * from promises_due
-    union all select * from disputes_open
-    union all select * from hardship_review
-    union all select * from placement_review
-    union all select * from refunds_due
-    union all select * from mini_audit
+    union all
+    select * from new_balance
+    union all
+    select * from plan_calls
+    union all
+    select * from installments_due
+    union all
+    select * from promises_due
+    union all
+    select * from disputes_open
+    union all
+    select * from hardship_review
+    union all
+    select * from placement_review
+    union all
+    select * from refunds_due
+    union all
+    select * from mini_audit
 )
+
 select
     {{ dbt.hash(dbt.concat(['i.queue', "'|'", 'i.source_key'])) }} as item_id,
     i.queue,

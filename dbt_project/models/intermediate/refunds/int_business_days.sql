@@ -5,8 +5,13 @@
 -- the business days on or before the date, so "N business days after d" is the first business
 -- day whose seq is seq(d) + N (docs/rules.md §7 refund due dates).
 with holidays as (
-    select holiday_date, holiday_year, holiday_name from {{ ref('business_holidays') }}
+    select
+        holiday_date,
+        holiday_year,
+        holiday_name
+    from {{ ref('business_holidays') }}
 ),
+
 bounds as (
     select
         cast({{ dbt.concat(["cast(min(holiday_year) as " ~ dbt.type_string() ~ ")", "'-01-01'"]) }} as date)
@@ -15,12 +20,14 @@ bounds as (
             as end_date
     from holidays
 ),
+
 dates as (
     select cast({{ dbt.dateadd('day', 'seq.num', 'bounds.start_date') }} as date) as calendar_date
     from bounds
     cross join {{ numbers(10000) }} as seq
     where seq.num <= {{ days_between('bounds.start_date', 'bounds.end_date') }}
 ),
+
 -- 1970-01-05 was a Monday: weekday_number 0 = Monday … 6 = Sunday
 weekdays as (
     select
@@ -28,14 +35,16 @@ weekdays as (
         {{ days_between("cast('1970-01-05' as date)", 'calendar_date') }} as days_from_monday
     from dates
 ),
+
 flagged as (
     select
         w.calendar_date,
         w.days_from_monday - 7 * cast(floor(w.days_from_monday / 7.0) as integer) as weekday_number,
         h.holiday_name
     from weekdays as w
-    left join holidays as h on h.holiday_date = w.calendar_date
+    left join holidays as h on w.calendar_date = h.holiday_date
 ),
+
 business as (
     select
         calendar_date,
@@ -49,6 +58,7 @@ business as (
         weekday_number < 5 and holiday_name is null as is_business_day
     from flagged
 )
+
 select
     calendar_date,
     weekday_number,

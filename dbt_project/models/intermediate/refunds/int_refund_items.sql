@@ -22,6 +22,7 @@ with policy as (
         refunds_overcharge_same_day
     from {{ ref('stg_policy') }}
 ),
+
 members as (
     select
         b.guarantor_id,
@@ -29,8 +30,9 @@ members as (
         b.balance,
         b.open_encounter_balance
     from {{ ref('int_guarantor_balances') }} as b
-    left join {{ ref('stg_guarantors') }} as g on g.guarantor_id = b.guarantor_id
+    left join {{ ref('stg_guarantors') }} as g on b.guarantor_id = g.guarantor_id
 ),
+
 credits as (
     select
         guarantor_id,
@@ -40,12 +42,16 @@ credits as (
     from members
     where balance < 0
 ),
+
 household_open as (
-    select household_id, sum(balance) as household_open_balance
+    select
+        household_id,
+        sum(balance) as household_open_balance
     from members
     where balance > 0
     group by household_id
 ),
+
 allocation as (
     select
         c.*,
@@ -55,18 +61,20 @@ allocation as (
             rows between unbounded preceding and current row
         ) as cumulative_credit
     from credits as c
-    left join household_open as h on h.household_id = c.household_id
+    left join household_open as h on c.household_id = h.household_id
 ),
+
 allocated as (
     select
         *,
         case when cumulative_credit <= pool then cumulative_credit else pool end
-            - case
-                when cumulative_credit - credit_amount <= pool then cumulative_credit - credit_amount
-                else pool
-            end as applied_within_household
+        - case
+            when cumulative_credit - credit_amount <= pool then cumulative_credit - credit_amount
+            else pool
+        end as applied_within_household
     from allocation
 ),
+
 -- credit_since: the last day (≤ D) the guarantor's running balance of the balance ledger went
 -- from ≥ 0 to < 0 (the ledger's one posting-date rule: a copay on an insurance-pending visit
 -- counts from its adjudication)
@@ -74,29 +82,36 @@ ledger as (
     select l.*
     from {{ ref('int_balance_ledger') }} as l
     where l.effective_date <= {{ as_of_date() }}
-      and l.guarantor_id in (select guarantor_id from credits)
+        and l.guarantor_id in (select guarantor_id from credits)
 ),
+
 credit_start as (
-    select guarantor_id, max(effective_date) as credit_since
+    select
+        guarantor_id,
+        max(effective_date) as credit_since
     from ledger
     where guarantor_balance_after < 0 and guarantor_balance_after - guarantor_day_net >= 0
     group by guarantor_id
 ),
+
 overcharges as (
     select distinct l.guarantor_id
     from ledger as l
-    inner join credit_start as s on s.guarantor_id = l.guarantor_id
-    left join {{ ref('int_encounter_balances') }} as e on e.encounter_id = l.encounter_id
+    inner join credit_start as s on l.guarantor_id = s.guarantor_id
+    left join {{ ref('int_encounter_balances') }} as e on l.encounter_id = e.encounter_id
     where l.reason = 'overcharge'
-      and l.event_kind in ('adjustment', 'payment')
-      and (l.effective_date >= s.credit_since or e.balance < 0)
+        and l.event_kind in ('adjustment', 'payment')
+        and (l.effective_date >= s.credit_since or e.balance < 0)
 ),
+
 calendar as (
     select * from {{ ref('int_business_days') }}
 ),
+
 calendar_start as (
     select min(calendar_date) as first_date from calendar
 ),
+
 items as (
     select
         a.guarantor_id,
@@ -108,9 +123,10 @@ items as (
         s.credit_since,
         o.guarantor_id is not null as is_overcharge
     from allocated as a
-    left join credit_start as s on s.guarantor_id = a.guarantor_id
-    left join overcharges as o on o.guarantor_id = a.guarantor_id
+    left join credit_start as s on a.guarantor_id = s.guarantor_id
+    left join overcharges as o on a.guarantor_id = o.guarantor_id
 ),
+
 sweeps as (
     select
         i.guarantor_id,
@@ -119,10 +135,11 @@ sweeps as (
     cross join policy
     cross join calendar_start as cs
     inner join calendar as cal
-        on cal.weekday_name = policy.sweep_weekday
-        and cal.calendar_date >= case when i.credit_since < cs.first_date then cs.first_date else i.credit_since end
+        on policy.sweep_weekday = cal.weekday_name
+            and cal.calendar_date >= case when i.credit_since < cs.first_date then cs.first_date else i.credit_since end
     group by i.guarantor_id
 ),
+
 sweep_due as (
     select
         s.guarantor_id,
@@ -130,13 +147,14 @@ sweep_due as (
         min(due.calendar_date) as business_due_date
     from sweeps as s
     cross join policy
-    inner join calendar as sweep_day on sweep_day.calendar_date = s.sweep_date
+    inner join calendar as sweep_day on s.sweep_date = sweep_day.calendar_date
     inner join calendar as due
         on due.is_business_day
-        and due.calendar_date >= s.sweep_date
-        and due.business_day_seq >= sweep_day.business_day_seq + policy.refunds_due_business_days
+            and s.sweep_date <= due.calendar_date
+            and due.business_day_seq >= sweep_day.business_day_seq + policy.refunds_due_business_days
     group by s.guarantor_id, s.sweep_date
 ),
+
 dated as (
     select
         i.*,
@@ -148,8 +166,9 @@ dated as (
         policy.policy_version
     from items as i
     cross join policy
-    left join sweep_due as sd on sd.guarantor_id = i.guarantor_id
+    left join sweep_due as sd on i.guarantor_id = sd.guarantor_id
 )
+
 select
     guarantor_id,
     household_id,

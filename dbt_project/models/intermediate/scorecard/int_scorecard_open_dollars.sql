@@ -5,11 +5,13 @@
 -- cutoff_date, from the balance ledger's running encounter balances.
 -- One row per (cutoff_date, guarantor) with open_dollars > 0.
 with weeks as (select * from {{ ref('int_scorecard_weeks') }}),
+
 cutoffs as (
     select week_start as cutoff_date from weeks
     union
     select trailing_start_date from weeks
 ),
+
 balances as (
     select distinct
         c.cutoff_date,
@@ -21,6 +23,7 @@ balances as (
         on {{ balance_on('l', 'encounter', 'cast(' ~ dbt.dateadd('day', -1, 'c.cutoff_date') ~ ' as date)') }}
     where l.encounter_id is not null
 )
+
 select
     {{ dbt.concat([dbt.safe_cast('cutoff_date', dbt.type_string()), "'|'", 'guarantor_id']) }} as open_dollars_id,
     cutoff_date,

@@ -9,10 +9,14 @@ with run as (
         {{ weekday_index('kpi_week_ends_on') }} as end_index
     from {{ ref('stg_policy') }}
 ),
+
 current_week as (
-    select as_of_date, {{ week_ending('as_of_date', 'end_index') }} as week_ending
+    select
+        as_of_date,
+        {{ week_ending('as_of_date', 'end_index') }} as week_ending
     from run
 ),
+
 weeks as (
     select
         cast({{ dbt.dateadd('day', '-7 * seq.num', 'c.week_ending') }} as date) as week_ending,
@@ -21,6 +25,7 @@ weeks as (
     from current_week as c
     cross join {{ numbers(scorecard_weeks() | int + 1) }} as seq
 )
+
 select
     week_ending,
     cast({{ dbt.dateadd('day', -6, 'week_ending') }} as date) as week_start,

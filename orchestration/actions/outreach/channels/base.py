@@ -29,17 +29,18 @@ from ..model import SendResult, Touch
 @dataclass
 class HandOff:
     """Today's context of one channel's hand-off (built by ``dispatch.dispatch``)."""
-    due: list[dict]                 # the channel's due rows as read from the warehouse
-    clinic: dict                    # policy ``clinic`` plus ``final_notice_days``
+
+    due: list[dict]  # the channel's due rows as read from the warehouse
+    clinic: dict  # policy ``clinic`` plus ``final_notice_days``
     policy: Any
     url_for: Callable[[Touch], str]
     warehouse: Path
     outbox: Path
     as_of: date
-    now: datetime                   # the run's clock, UTC
-    day_of: Callable[[Touch, str], date]    # the local day a touch is handed off
+    now: datetime  # the run's clock, UTC
+    day_of: Callable[[Touch, str], date]  # the local day a touch is handed off
     environ: dict | None
-    report: Any                     # dispatch.ChannelReport: files, mode
+    report: Any  # dispatch.ChannelReport: files, mode
     folder: str
 
     @property

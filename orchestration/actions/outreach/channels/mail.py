@@ -17,7 +17,7 @@ def hand_off(touches: list[Touch], ctx: HandOff) -> list[SendResult]:
     move_touches = [t for t in touches if moves.is_move(t.step)]
     results: list[SendResult] = []
     if cadence:
-        cadence = visits.with_visits(cadence, ctx.warehouse)     # the statement's visit lines
+        cadence = visits.with_visits(cadence, ctx.warehouse)  # the statement's visit lines
         out_dir = ctx.out_dir
         batch = statements.render_batch(cadence, out_dir, clinic=ctx.clinic, url_for=ctx.url_for)
         ctx.report.files += [str(out_dir / r["file"]) for r in batch["rows"]]
@@ -25,10 +25,14 @@ def hand_off(touches: list[Touch], ctx: HandOff) -> list[SendResult]:
         results += final(batch["skipped"])
     if move_touches:
         letter_dir = ctx.day_dir / letters.FOLDER
-        batch = letters.render_batch(move_touches, letter_dir, clinic=ctx.clinic, url_for=ctx.url_for,
-                                     review_notice_days=ctx.policy["hardship"]["review_notice_days"])
+        batch = letters.render_batch(
+            move_touches,
+            letter_dir,
+            clinic=ctx.clinic,
+            url_for=ctx.url_for,
+            review_notice_days=ctx.policy["hardship"]["review_notice_days"],
+        )
         ctx.report.files += [str(letter_dir / r["file"]) for r in batch["rows"]]
-        results += [SendResult(r["touch_id"], "sent", None, f"file:letters/{r['file']}")
-                    for r in batch["rows"]]
+        results += [SendResult(r["touch_id"], "sent", None, f"file:letters/{r['file']}") for r in batch["rows"]]
         results += final(batch["skipped"])
     return results

@@ -14,9 +14,10 @@ CONTACT_WINDOW = True
 
 def hand_off(touches: list[Touch], ctx: HandOff) -> list[SendResult]:
     start, end = ctx.window
-    touches = visits.with_visits(touches, ctx.warehouse)      # "why you owe" for the caller
-    rows, skipped = calls.build_call_rows(touches, ctx.clinic, start=start, end=end,
-                                          tiers=ctx.policy["tiers"], window_day=ctx.day_of)
+    touches = visits.with_visits(touches, ctx.warehouse)  # "why you owe" for the caller
+    rows, skipped = calls.build_call_rows(
+        touches, ctx.clinic, start=start, end=end, tiers=ctx.policy["tiers"], window_day=ctx.day_of
+    )
     with_offer = {t.touch_id: t for t in touches if moves.has_plan_offer(t)}
     for r in rows:
         if r["touch_id"] in with_offer:
