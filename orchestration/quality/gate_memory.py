@@ -129,7 +129,7 @@ def attribute(df, suite: dict, result, scope_files: list[tuple[str, str]], table
     names every file in scope."""
     _, _, _, unit, offset = locator(table)
     by_sha = {sha: FileFailures(name, sha) for sha, name in scope_files}
-    for exp, outcome in zip(suite["expectations"], result.outcomes):
+    for exp, outcome in zip(suite["expectations"], result.outcomes, strict=True):
         if outcome.success or outcome.severity != "critical":
             continue
         what = f"{outcome.expectation.removeprefix('expect_')} on {outcome.column or 'the table'}: {outcome.detail}"

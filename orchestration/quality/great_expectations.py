@@ -386,7 +386,7 @@ def validate_dataframe(df: pandas.DataFrame, suite_name: str, suites_dir: Path |
         frame, prepared = _prepare(df[needed], [e for _, e in runnable])
         gx = _gx()
         built = []
-        for (i, _), exp in zip(runnable, prepared):
+        for (i, _), exp in zip(runnable, prepared, strict=True):
             tagged = {**exp, "meta": {**(exp.get("meta") or {}), "_suite_index": i}}
             built.append(_build(tagged, path, i))
         suite = gx.ExpectationSuite(name=suite_name, expectations=built)

@@ -27,7 +27,7 @@ from orchestration.raw.schema import SQL_TYPES
 DATE_RE = r"\d{4}-\d{2}-\d{2}"
 TS_RE = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}(:?\d{2})?)?"
 MONEY_RE = r"-?(\d+(\.\d{1,2})?|\.\d{1,2})"
-MONEY_IN_RANGE_RE = r"-?(\d{1,%d}(\.\d{1,2})?|\.\d{1,2})" % MONEY_MAX_DIGITS
+MONEY_IN_RANGE_RE = r"-?(\d{1," + str(MONEY_MAX_DIGITS) + r"}(\.\d{1,2})?|\.\d{1,2})"
 NUMBER_RE = r"-?(\d+(\.\d+)?|\.\d+)"
 INT_RE = r"-?\d+"
 # C0 controls but tab, line feed and carriage return (legal inside a quoted CSV value), DEL and

@@ -110,9 +110,9 @@ def load_era_files(con: duckdb.DuckDBPyConnection, files: list[LandingFile]) -> 
             results = pool.imap(functools.partial(_parse_chunk, spill=spill), jobs)
         else:
             results = map(_parse_chunk, jobs)
-        for chunk, (verdicts, tables) in zip(chunks, results):
-            outcomes += [_outcome(f, v) for f, v in zip(chunk, verdicts)]
-            loaded = [f for f, v in zip(chunk, verdicts) if v[0] != "quarantined"]
+        for chunk, (verdicts, tables) in zip(chunks, results, strict=True):
+            outcomes += [_outcome(f, v) for f, v in zip(chunk, verdicts, strict=True)]
+            loaded = [f for f, v in zip(chunk, verdicts, strict=True) if v[0] != "quarantined"]
             stamps = {"file_sha256": [f.sha256 for f in loaded], "file_name": [f.name for f in loaded]}
             for table, data in tables.items():
                 _insert(con, table, _unspill(data), stamps, now)

@@ -5,7 +5,8 @@ Hashing is skipped for a file whose (name, size, mtime) the ledger already holds
 
 What is read (docs/landing.md, "Layout" and "Files being written"):
 - regular files only, and nothing outside the landing folder: a symbolic link whose target is
-  outside it (the kind folders themselves may be links the operator set up), a dangling link, a folder or a pipe named like a data file, and a file that cannot
+  outside it (the kind folders themselves may be links the operator set up), a dangling link,
+  a folder or a pipe named like a data file, and a file that cannot
   be read (permissions) each get one ledger row with status `refused` and the reason, and are
   looked at again on every run (a fixed permission loads the file);
 - settled files only: a file modified less than `landing.settle_seconds` (policy) before the

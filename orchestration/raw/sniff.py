@@ -15,7 +15,9 @@ HEAD_BYTES = 64 * 1024
 
 EXPECTS = {
     "csv": "the contract expects comma-separated UTF-8 text with one header row (docs/landing.md)",
-    "era": "the contract expects an X12 835 text file: segments ISA/GS/ST…SE/GE/IEA with upper-case ids (docs/landing.md)",
+    "era": (
+        "the contract expects an X12 835 text file: segments ISA/GS/ST…SE/GE/IEA with upper-case ids (docs/landing.md)"
+    ),
     "events": "the contract expects one JSON array of SendGrid events per file ([{…}, {…}], docs/landing.md)",
 }
 

@@ -121,7 +121,7 @@ def write_remittances(out: Path, texts: ClaimTexts, claims: dict, seed: int, say
     ends = np.r_[starts[1:], n]
     n_transactions = 0
     step = max(len(starts) // 10, 1)
-    for number, (start, end) in enumerate(zip(starts.tolist(), ends.tolist())):
+    for number, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
         code, day = int(claims["payer"][start]), int(claims["day"][start])
         payer, pay_date = PAYERS[code], day_date(day).strftime("%Y%m%d")
         production_date = day_date(day - 2).strftime("%Y%m%d")

@@ -55,7 +55,7 @@ def write_sendgrid_events(
         (instants + dates.utc_offset_seconds(instants // SECONDS_PER_DAY)) // SECONDS_PER_DAY, as_of_day
     )
     by_day: dict[int, list] = {}
-    for day, (_, event) in zip(local_day.tolist(), events):
+    for day, (_, event) in zip(local_day.tolist(), events, strict=True):
         by_day.setdefault(day, []).append(event)
     for day in sorted(by_day):
         name = day_date(day).strftime("%Y%m%d")
@@ -97,6 +97,7 @@ def _messages(
             opened.tolist(),
             clicked.tolist(),
             touch.tolist(),
+            strict=True,
         )
     )
 

@@ -11,7 +11,8 @@
   ``placement_<batch>.manifest.json``, atomic, mode 0600, never overwriting what a manifest
   names; the file is read back and its SHA-256 compared before the manifest is written;
 * ``control_totals(data)`` -> record count and Σ balance parsed back from the CSV bytes, for
-  the gate's "control totals equal the manifest" check. The file layout: docs/placement.md. The rules (who is eligible, the itemization, the bureau flag) are all in dbt.
+  the gate's "control totals equal the manifest" check. The file layout: docs/placement.md.
+  The rules (who is eligible, the itemization, the bureau flag) are all in dbt.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ def manifest_name(batch: str) -> str:
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
     cur = con.execute(sql, params or [])
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 PLACEMENT_SQL = """
