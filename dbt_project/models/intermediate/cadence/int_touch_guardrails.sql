@@ -245,7 +245,7 @@ combined as (
     left join plans_in_good_standing as pg on g.guarantor_id = pg.guarantor_id
     left join calls_7d as c7 on g.guarantor_id = c7.guarantor_id
     left join ledger_today as lt on g.guarantor_id = lt.guarantor_id
-    left join (select distinct guarantor_id from changes) as ch on g.guarantor_id = ch.guarantor_id
+    left join changes as ch on g.guarantor_id = ch.guarantor_id  -- a union: one row per guarantor
     left join window_ends as we on g.guarantor_id = we.guarantor_id
 )
 
