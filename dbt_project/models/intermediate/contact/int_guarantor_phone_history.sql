@@ -13,9 +13,9 @@ with current_numbers as (
         phone_e164,
         coalesce(updated_at, cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})) as valid_from
     from {{ ref('stg_guarantors') }}
-)
-{% if is_incremental() %}
-, known as (
+){% if is_incremental() %},
+
+known as (
     select
         guarantor_id,
         phone_e164
