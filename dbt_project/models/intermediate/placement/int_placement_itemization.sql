@@ -59,7 +59,7 @@ ledger as (
     from {{ ref('int_balance_ledger') }} as l
     cross join run
     where l.effective_date <= run.as_of_date
-        and l.guarantor_id in (select guarantor_id from episodes)
+        and l.guarantor_id in (select episodes.guarantor_id from episodes)
 ),
 
 at_itemization as (

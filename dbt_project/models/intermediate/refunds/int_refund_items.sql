@@ -82,7 +82,7 @@ ledger as (
     select l.*
     from {{ ref('int_balance_ledger') }} as l
     where l.effective_date <= {{ as_of_date() }}
-        and l.guarantor_id in (select guarantor_id from credits)
+        and l.guarantor_id in (select credits.guarantor_id from credits)
 ),
 
 credit_start as (
