@@ -137,7 +137,8 @@ select
     case
         when plan_state = 'paused'
             then cast(
-                    {{ dbt.dateadd('day', 'plans_call_within_days_after_miss', 'latest_judged_grace_end_date') }} as date
+                    {{ dbt.dateadd('day', 'plans_call_within_days_after_miss', 'latest_judged_grace_end_date') }}
+                    as date
                 )
     end as call_due_date,
     case
