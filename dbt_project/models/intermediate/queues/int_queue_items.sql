@@ -111,8 +111,9 @@ plan_calls as (
             "'missed installment '", dbt.safe_cast('p.latest_judged_installment', dbt.type_string()),
             "': call, then resume the plan'",
         ]) }} as reason,
-        {{ dbt.concat(["'call|'", 'p.plan_id', "'|'", dbt.safe_cast('p.latest_judged_installment', dbt.type_string())]) }}
-            as source_key,
+        {{ dbt.concat([
+            "'call|'", 'p.plan_id', "'|'", dbt.safe_cast('p.latest_judged_installment', dbt.type_string()),
+        ]) }} as source_key,
         cast(null as {{ dbt.type_string() }}) as encounter_id
     from {{ ref('int_plan_status') }} as p
     where p.plan_state = 'paused' and p.call_due_date is not null
@@ -198,10 +199,13 @@ hardship_review as (
         case h.hardship_state when 'pending' then 1 else 2 end as priority,
         case h.hardship_state when 'pending' then h.submitted_date else h.review_due_date end as due_date,
         case h.hardship_state
-            when
-                'pending'
-                then {{ dbt.concat(["'hardship application pending since '", dbt.safe_cast('h.submitted_date', dbt.type_string())]) }}
-            else {{ dbt.concat(["'hardship support ends '", dbt.safe_cast('h.effective_support_end_date', dbt.type_string()), "': review and re-verify'"]) }}
+            when 'pending' then {{ dbt.concat([
+                "'hardship application pending since '", dbt.safe_cast('h.submitted_date', dbt.type_string()),
+            ]) }}
+            else {{ dbt.concat([
+                "'hardship support ends '", dbt.safe_cast('h.effective_support_end_date', dbt.type_string()),
+                "': review and re-verify'",
+            ]) }}
         end as reason,
         {{ dbt.concat(['h.application_id', "'|'", 'h.hardship_state']) }} as source_key,
         cast(null as {{ dbt.type_string() }}) as encounter_id
@@ -249,7 +253,10 @@ refunds_due as (
                 "'refund '", dbt.safe_cast('r.refund_amount', dbt.type_string()),
                 "case when r.is_overcharge then ' (overcharge)' else '' end",
             ]) }}
-            else {{ dbt.concat(["'apply credit '", dbt.safe_cast('r.applied_within_household', dbt.type_string()), "' within household'"]) }}
+            else {{ dbt.concat([
+                "'apply credit '", dbt.safe_cast('r.applied_within_household', dbt.type_string()),
+                "' within household'",
+            ]) }}
         end as reason,
         r.guarantor_id as source_key,
         cast(null as {{ dbt.type_string() }}) as encounter_id
