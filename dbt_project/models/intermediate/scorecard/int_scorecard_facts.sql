@@ -156,7 +156,7 @@ day_n_balances as (
     from day_n as d
     cross join run
     inner join ledger as l
-        on l.encounter_id = d.encounter_id
+        on d.encounter_id = l.encounter_id
             and {{ balance_on('l', 'encounter', 'd.day_n_date') }}
     where d.day_n_date <= run.as_of_date
 ),
