@@ -90,22 +90,22 @@ ranked as (
 )
 
 select
-    week_ending,
-    previous_week_ending,
-    kpi,
-    kpi_order,
-    unit,
-    healthy_direction,
-    this_week_value,
-    last_week_value,
-    change,
-    cast(relative_change as {{ dbt.type_numeric() }}) as relative_change,
-    direction_is_healthy,
-    section,
-    section_order,
-    section = 'slip' and slip_rank = 1 as is_suggested_change,
-    case when section = 'slip' and slip_rank = 1 then suggestion_text end as suggested_change,
+    r.week_ending,
+    r.previous_week_ending,
+    r.kpi,
+    r.kpi_order,
+    r.unit,
+    r.healthy_direction,
+    r.this_week_value,
+    r.last_week_value,
+    r.change,
+    cast(r.relative_change as {{ dbt.type_numeric() }}) as relative_change,
+    r.direction_is_healthy,
+    r.section,
+    r.section_order,
+    r.section = 'slip' and r.slip_rank = 1 as is_suggested_change,
+    case when r.section = 'slip' and r.slip_rank = 1 then r.suggestion_text end as suggested_change,
     run.as_of_date,
     run.policy_version
-from ranked
+from ranked as r
 cross join run
