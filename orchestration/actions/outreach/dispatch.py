@@ -83,7 +83,7 @@ class ChannelReport:
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
     cur = con.execute(sql, params)
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 def read_channel(warehouse: Path, channel: str) -> tuple[list[dict], list[dict], list[dict]]:

@@ -302,7 +302,7 @@ def pending(target, *, as_of_date: date | None = None) -> list[dict]:
     with _conn(target) as con:
         cur = con.execute(sql + " ORDER BY touch_id", args)
         cols = [c[0] for c in cur.description]
-        return [dict(zip(cols, r)) for r in cur.fetchall()]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 def statuses(target, touch_ids: Iterable[str] | None = None) -> dict[str, str]:

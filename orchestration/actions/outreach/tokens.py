@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import os
@@ -113,10 +114,8 @@ def load_secret(fallback_path: str | Path | None = None, *, environ: dict | None
         raise PaylinkSecretError(f"{ENV_VAR} is not set and no fallback secret file was given")
     path = Path(fallback_path)
     if not path.exists():
-        try:
+        with contextlib.suppress(FileExistsError):  # another process created it first: use theirs
             atomic_write(path, secrets.token_hex(32) + "\n", overwrite=False)
-        except FileExistsError:
-            pass  # another process created it first: use theirs
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         os.chmod(path, 0o600)
