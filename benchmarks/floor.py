@@ -109,9 +109,8 @@ from balances where balance > 0 group by all order by 1
 
 
 def _bucket_sql() -> str:
-    cases = " ".join(
-        f"when age_days <= {hi} then '{lo}-{hi}'" for lo, hi in zip([0] + [b + 1 for b in BUCKETS], BUCKETS)
-    )
+    lows = [0] + [b + 1 for b in BUCKETS]  # one more than BUCKETS: the last opens the "+" bucket
+    cases = " ".join(f"when age_days <= {hi} then '{lo}-{hi}'" for lo, hi in zip(lows, BUCKETS, strict=False))
     return f"case {cases} else '{BUCKETS[-1] + 1}+' end"
 
 

@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "machine": machine,
                 "date": date.today().isoformat(),
-                "figures": [dict(zip(("figure", "measured", "target", "met"), r)) for r in rows],
+                "figures": [dict(zip(("figure", "measured", "target", "met"), r, strict=True)) for r in rows],
                 "runs": steps_log,
             },
             indent=2,

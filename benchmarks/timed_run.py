@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 
@@ -84,10 +85,8 @@ class MemorySampler:
         job = self._me.memory_info().rss
         children = 0
         for c in self._me.children(recursive=True):
-            try:
+            with contextlib.suppress(psutil.Error):  # ended between listing and reading
                 children += c.memory_info().rss
-            except psutil.Error:  # ended between listing and reading
-                pass
         mb = 1024 * 1024
         self.peak_mb = max(self.peak_mb, (job + children) / mb)
         self.peak_job_mb = max(self.peak_job_mb, job / mb)

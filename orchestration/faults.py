@@ -14,7 +14,8 @@ Points (one line each where they sit):
 |-------------------------|--------------------------------------------------------------|
 | ``after_ingest``        | orchestration/quality/ingest_assets.py: raw tables written and committed, checks not yet reported |
 | ``mid_dbt``             | orchestration/warehouse/assets.py: after the n-th dbt event of ``dbt build`` |
-| ``mid_send.<channel>``  | outreach dispatch: the channel's batch handed off (file written / SendGrid answered), the ledger not yet marked |
+| ``mid_send.<channel>``  | outreach dispatch: the channel's batch handed off (file written or SendGrid |
+|                         | answered), the ledger not yet marked                         |
 | ``mid_placement_write`` | placement batch: the temporary file written and fsync'd, not yet renamed |
 
 Unset (production), ``crash_point`` costs one dictionary lookup.

@@ -48,9 +48,8 @@ def main(argv: list[str] | None = None) -> int:
                     if not rows:
                         print("no open gate failures")
                     for check, name, detail, first, last in rows:
-                        print(
-                            f"{name}  [{check}] failing since {first:%Y-%m-%d %H:%M} UTC (last {last:%Y-%m-%d %H:%M}): {detail}"
-                        )
+                        since, latest = f"{first:%Y-%m-%d %H:%M}", f"{last:%Y-%m-%d %H:%M}"
+                        print(f"{name}  [{check}] failing since {since} UTC (last {latest}): {detail}")
                     return 0 if args.list or not rows else 2
                 by = args.by or getpass.getuser()
                 missing = []

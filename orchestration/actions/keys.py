@@ -1,10 +1,12 @@
 """The keys the pipeline uses: read only from the environment, checked before anything is sent.
 
-| variable                     | used for                                  | when unset                                   |
-|------------------------------|-------------------------------------------|----------------------------------------------|
-| `SENDGRID_API_KEY`           | live e-mail through SendGrid              | outbox mode: request bodies are written to the outbox, nothing leaves the machine |
-| `COLLECTIONS_PAYLINK_SECRET` | HMAC key of the quick-pay link tokens (`orchestration/actions/outreach/tokens.py`) | a random per-warehouse key file `<warehouse>.paylink-secret` (0600, under the git-ignored `var/`) |
-| `COLLECTIONS_REQUIRE_KEYS=1` | production: both keys above must be set   | (the fallbacks above are allowed)            |
+- `SENDGRID_API_KEY`: live e-mail through SendGrid. Unset: outbox mode, request bodies are
+  written to the outbox and nothing leaves the machine.
+- `COLLECTIONS_PAYLINK_SECRET`: HMAC key of the quick-pay link tokens
+  (`orchestration/actions/outreach/tokens.py`). Unset: a random per-warehouse key file
+  `<warehouse>.paylink-secret` (0600, under the git-ignored `var/`).
+- `COLLECTIONS_REQUIRE_KEYS=1`: production, both keys above must be set (else the fallbacks
+  above are allowed).
 
 `check_keys()` runs when a step of the daily job starts (`CollectionsResource`), so a
 malformed key -- or, with `COLLECTIONS_REQUIRE_KEYS=1`, a missing one -- stops the run with a

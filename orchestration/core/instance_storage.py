@@ -76,10 +76,9 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
-        with self._db_lock:  # one connection per file, used by one thread at a time
-            with self._engine(shard).connect() as conn:
-                with conn.begin():
-                    yield conn
+        # one connection per file, used by one thread at a time
+        with self._db_lock, self._engine(shard).connect() as conn, conn.begin():
+            yield conn
 
     def dispose(self) -> None:
         with self._db_lock:

@@ -7,7 +7,10 @@
 | COLLECTIONS_OUTBOX_DIR        | ./var/outbox             |
 | COLLECTIONS_SERVING_DIR       | ./var/serving            |
 | COLLECTIONS_POLICY_PATH       | ./var/policy.yaml if it exists, else the shipped default |
-| COLLECTIONS_DUCKDB_MEMORY_LIMIT | 2GB: DuckDB's memory cap in the loaders and in dbt (it spills to disk past it; DuckDB's own default is 80 % of RAM) |
+| COLLECTIONS_DUCKDB_MEMORY_LIMIT | 2GB (see below)        |
+
+COLLECTIONS_DUCKDB_MEMORY_LIMIT is DuckDB's memory cap in the loaders and in dbt: it spills to
+disk past it (DuckDB's own default is 80 % of RAM).
 """
 
 from __future__ import annotations

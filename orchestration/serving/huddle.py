@@ -193,10 +193,13 @@ def sparkline(trend: tuple[tuple[date, float | None], ...], colour: str, width: 
     if points:
         lo, hi = min(v for _, v in points), max(v for _, v in points)
         n = max(len(trend) - 1, 1)
-        xy = lambda i, v: (
-            round(3 + i * (width - 6) / n, 1),  # noqa: E731
-            round(height - 4 - (0.5 if hi == lo else (v - lo) / (hi - lo)) * (height - 8), 1),
-        )
+
+        def xy(i, v):
+            return (
+                round(3 + i * (width - 6) / n, 1),
+                round(height - 4 - (0.5 if hi == lo else (v - lo) / (hi - lo)) * (height - 8), 1),
+            )
+
         segments, current, last_i = [], [], None
         for i, v in points:
             if last_i is not None and i != last_i + 1:
