@@ -4,6 +4,7 @@ connection) and a log of every request. Shared by tests/actions and tests/reliab
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -51,10 +52,8 @@ class FakeSendGrid:
                     kind = "ok"
                 if kind == "drop":
                     self.close_connection = True
-                    try:
+                    with contextlib.suppress(OSError):
                         self.connection.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
                     return
                 if kind == "ok":
                     with fake.lock:

@@ -240,7 +240,7 @@ def test_outbox_mode_writes_the_exact_bodies(clinic, tmp_path, sendgrid_server):
     folder = tmp_path / "2026-11-20" / "email"
     files = sorted(folder.iterdir())
     assert [f.name for f in files] == ["request_0001.json", "request_0002.json", "request_0003.json"]
-    for f, r in zip(files, reqs):
+    for f, r in zip(files, reqs, strict=True):
         assert f.read_bytes() == json.dumps(r.body).encode()  # what the client would POST
         assert stat.S_IMODE(f.stat().st_mode) == 0o600
     assert {r.status for r in results} == {"sent"}

@@ -220,7 +220,7 @@ def test_letters_read_back(clinic, tmp_path, step, extra, expected):
     page = " ".join(PdfReader(str(pdf)).pages[0].extract_text().split())
     for e in expected:
         assert e in page
-    rows = list(csv.DictReader(open(tmp_path / "manifest.csv")))
+    rows = list(csv.DictReader((tmp_path / "manifest.csv").read_text().splitlines()))
     assert rows == [
         {
             "touch_id": "T000008",
@@ -265,7 +265,7 @@ def test_charge_batch_private_idempotent_and_card_free(tmp_path):
     assert [s.reason for s in skipped] == ["nothing left to charge"]
     path = charges.write_charge_batch(rows, tmp_path)
     assert path.name == "charges_0001.csv" and stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    got = list(csv.DictReader(open(path)))
+    got = list(csv.DictReader(path.read_text().splitlines()))
     assert got == [
         {
             "idempotency_key": "a" * 32,

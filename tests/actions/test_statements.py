@@ -36,7 +36,7 @@ def test_render_batch_pdfs_manifest_and_qr(clinic, tmp_path):
     rows = list(csv.DictReader((out / "manifest.csv").open()))
     assert [r["touch_id"] for r in rows] == [t["touch_id"] for t in touches]
     assert list(rows[0]) == ["touch_id", "file", "pages", "amount_due", "sha256"]
-    for t, row in zip(touches, rows):
+    for t, row in zip(touches, rows, strict=True):
         pdf = out / row["file"]
         assert row["file"] == f"{t['touch_id']}.pdf" and row["pages"] == "1"
         assert row["amount_due"] == str(t["balance"].quantize(Decimal("0.01")))

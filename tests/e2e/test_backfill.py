@@ -95,7 +95,7 @@ def _marts(warehouse: Path) -> dict[str, list[tuple]]:
 
 def _differences(daily: list[dict], backfill: list[dict]) -> list[str]:
     out = []
-    for day, d, b in zip(DAYS, daily, backfill):
+    for day, d, b in zip(DAYS, daily, backfill, strict=True):
         for table in sorted(set(d) | set(b)):
             rows_d, rows_b = d.get(table, []), b.get(table, [])
             if rows_d != rows_b:

@@ -1,4 +1,5 @@
-"""The CSV rules of the landing contract (docs/landing.md): each bad input gets its exact reason, and the good rows beside it load."""
+"""The CSV rules of the landing contract (docs/landing.md): each bad input gets its exact reason,
+and the good rows beside it load."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
-"""Fixtures of the PHI hygiene tests (test_phi.py imports them; `phi_` prefix).
+"""Fixtures of the PHI hygiene tests (test_phi.py; `phi_` prefix).
 
-They live here, not in tests/reliability/conftest.py, so that the conftest of the fault tests
-stays theirs. The run itself is the session's first run (tests/conftest.py `first_run_capture`).
+Their code lives here, not in tests/reliability/conftest.py, so that the conftest of the fault
+tests stays theirs; the conftest only imports them (a test module that imported them would
+shadow them with its test parameters, ruff F811). The run itself is the session's first run
+(tests/conftest.py `first_run_capture`).
 """
 
 from __future__ import annotations

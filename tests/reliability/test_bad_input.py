@@ -299,7 +299,9 @@ CATALOGUE: list[Case] = [
         ledger={GC: (LOADED, None)},
         keys={"guarantors": {"G1", "G2", "G10", "G11", "G12"}},
         values={
-            "SELECT last_name || '|' || first_name FROM raw.guarantors WHERE guarantor_id = 'G12'": 'O"Neil, Jr|Mary\nAnn'
+            "SELECT last_name || '|' || first_name FROM raw.guarantors WHERE guarantor_id = 'G12'": (
+                'O"Neil, Jr|Mary\nAnn'
+            )
         },
     ),
     Case(
@@ -885,7 +887,9 @@ CATALOGUE: list[Case] = [
         keys={"remittance_claims": {"E1"}},
         values={
             "SELECT count(*) FROM raw.remittance_claims WHERE file_name = 'era/two.835'": 1,
-            "SELECT hold_reason FROM raw.remittance_transactions WHERE st_control_number = '0003'": "unbalanced: BPR02 41.00 != sum CLP04 40.00 - sum PLB 0.00",
+            "SELECT hold_reason FROM raw.remittance_transactions WHERE st_control_number = '0003'": (
+                "unbalanced: BPR02 41.00 != sum CLP04 40.00 - sum PLB 0.00"
+            ),
         },
     ),
     Case(

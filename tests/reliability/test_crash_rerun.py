@@ -303,15 +303,18 @@ def test_crash_point_kills_at_the_nth_hit_only_when_set():
         "from orchestration.faults import crash_point\n"
         "for i in range(5):\n    print(i, flush=True)\n    crash_point('mid_send.sms')\nprint('end')"
     )
-    run = lambda spec: subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT_ROOT,
-        capture_output=True,  # noqa: E731
-        text=True,
-        timeout=60,
-        env={k: v for k, v in os.environ.items() if k != "COLLECTIONS_CRASH_AT"}
-        | ({"COLLECTIONS_CRASH_AT": spec} if spec else {}),
-    )
+
+    def run(spec):
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={k: v for k, v in os.environ.items() if k != "COLLECTIONS_CRASH_AT"}
+            | ({"COLLECTIONS_CRASH_AT": spec} if spec else {}),
+        )
+
     done = run(None)
     assert done.returncode == 0 and done.stdout.split() == ["0", "1", "2", "3", "4", "end"]
     killed = run("mid_send:3")

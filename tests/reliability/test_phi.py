@@ -20,7 +20,7 @@ import duckdb
 import pytest
 
 from orchestration.actions.outreach.model import money
-from tests.reliability.phi_fixtures import phi_files, phi_run, phi_values  # noqa: F401 (fixtures)
+from tests.reliability.phi_fixtures import phi_files
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.session_clinic]
 

@@ -43,13 +43,13 @@ def latest(rows: list[dict], key: str) -> dict[str, dict]:
 def parse_835(text: str) -> dict:
     """Independent checker: returns envelopes, transactions and claims; raises on faults."""
     assert text.startswith("ISA"), "not an ISA"
-    elem, comp, term = text[3], text[104], text[105]
+    elem, term = text[3], text[105]
     assert len(text[: text.index(term) + 1]) == 106
     segs = [s.strip("\r\n") for s in text.split(term)]
     segs = [s for s in segs if s]
     out = {"isa": [], "transactions": [], "claims": [], "problems": []}
     isa = gs = st = None
-    st_count = gs_count = 0
+    gs_count = 0
     claim = None
     for s in segs:
         e = s.split(elem)
@@ -152,7 +152,7 @@ def era_files(root: Path) -> list[Path]:
 
 def adjudications(root: Path) -> dict[str, list]:
     by_enc = defaultdict(list)
-    for pos, p in enumerate(era_files(root)):
+    for p in era_files(root):
         for i, c in enumerate(parse_835(p.read_text())["claims"]):
             by_enc[c["clp01"]].append((c["pay_date"], p.name, i, c))
     return by_enc

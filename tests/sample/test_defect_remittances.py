@@ -43,7 +43,7 @@ def test_835_defects_name_real_encounters(sample_clinic):
     enc_ids = {r["encounter_id"] for r in read_kind(root, "encounters")}
     unm = parse_835((root / "era/defect_unmatched_claim.835").read_text())
     assert [c["clp01"] for c in unm["claims"]] == ["EDEF-NO-SUCH-ENCOUNTER"]
-    for name, v in summary["defects"]["era"].items():
+    for v in summary["defects"]["era"].values():
         for key in ("held", "loaded", "clp01"):
             assert set(v.get(key, [])) <= enc_ids
 

@@ -16,7 +16,8 @@ def _warehouse(path, dollars):
     con = duckdb.connect(str(path))
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     con.execute(
-        "CREATE OR REPLACE TABLE marts.rpt_aging AS SELECT * FROM (VALUES ('0-30', ?), ('31-60', ?)) t(aging_bucket, dollars)",
+        "CREATE OR REPLACE TABLE marts.rpt_aging AS "
+        "SELECT * FROM (VALUES ('0-30', ?), ('31-60', ?)) t(aging_bucket, dollars)",
         [dollars, dollars],
     )
     con.execute(

@@ -1,8 +1,8 @@
 """The same dbt project on DuckDB and on Apache Spark, from the same clinic, gives the same marts.
 
 One generated clinic (150 guarantors, with the landing defects) goes through the real daily
-job on DuckDB (its dbt tests left to the builds below), so the raw layer, the send ledger and the placement ledger hold what a real day
-leaves. Then, from that one state:
+job on DuckDB (its dbt tests left to the builds below), so the raw layer, the send ledger and the
+placement ledger hold what a real day leaves. Then, from that one state:
   * `dbt build` on DuckDB (the default target);
   * the raw and ops tables exported as Parquet (orchestration.raw.export_parquet), registered
     on Spark (`dbt run-operation register_raw_parquet`) and `dbt build --target spark`

@@ -65,7 +65,7 @@ class Warehouse:
         try:
             cur = con.execute(sql, params or [])
             names = [d[0] for d in cur.description]
-            return [dict(zip(names, r)) for r in cur.fetchall()]
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
         finally:
             con.close()
 

@@ -91,7 +91,7 @@ class PlacementLanding(Landing):
         landing = super().write()
         # ERA files arrive era_lag_hours before they are loaded (file time = arrival)
         now = time.time()
-        for path, hours in zip(sorted((landing / "era").glob("*.835")), self.era_lag_hours):
+        for path, hours in zip(sorted((landing / "era").glob("*.835")), self.era_lag_hours, strict=False):
             t = now - hours * 3600
             os.utime(path, (t, t))
         return landing

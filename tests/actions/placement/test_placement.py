@@ -80,10 +80,10 @@ def build(path: Path) -> Path:
     con.execute("""CREATE TABLE staging.stg_guarantors (guarantor_id VARCHAR, first_name VARCHAR,
         last_name VARCHAR, address_line1 VARCHAR, address_line2 VARCHAR, city VARCHAR, state VARCHAR,
         postal_code VARCHAR, phone VARCHAR, deceased_date DATE, bankruptcy_filed_date DATE)""")
-    for g, f, l, a, p in GUARANTORS:
+    for g, first, last, a, p in GUARANTORS:
         con.execute(
             "INSERT INTO staging.stg_guarantors VALUES (?, ?, ?, ?, NULL, 'Springfield', 'IL', '62701', ?, NULL, NULL)",
-            [g, f, l, a, p],
+            [g, first, last, a, p],
         )
     con.execute("""CREATE TABLE marts.fct_placements (placement_id VARCHAR, guarantor_id VARCHAR,
         status VARCHAR, needs_recall BOOLEAN, recall_reasons VARCHAR)""")

@@ -8,6 +8,7 @@ Two sets:
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import date
 from decimal import Decimal
@@ -688,8 +689,8 @@ def assert_rows_match(data: bytes) -> None:
         assert {k: list(v) for k, v in cols[table].items()} == {
             k: [r[i] for r in rows[table]] for i, k in enumerate(names)
         }
-        for row, d in zip(rows[table], dicts):
-            for name, value in zip(names, row):
+        for row, d in zip(rows[table], dicts, strict=True):
+            for name, value in zip(names, row, strict=True):
                 if name in MONEY_COLUMNS[table] and value is not None:
                     assert isinstance(value, str) and re.fullmatch(PLAIN, value), (name, value)
                     assert Decimal(value) == d[name], (name, value, d[name])
@@ -707,10 +708,8 @@ def test_rows_and_columns_match_parse_835_on_the_shared_set():
     if not files:
         pytest.skip("shared conformance data not present")
     for path in files:
-        try:
+        with contextlib.suppress(X12QuarantineError):
             assert_rows_match(path.read_bytes())
-        except X12QuarantineError:
-            pass
 
 
 @pytest.mark.parametrize(
