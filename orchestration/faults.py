@@ -12,7 +12,7 @@ Points (one line each where they sit):
 
 | point                   | where                                                        |
 |-------------------------|--------------------------------------------------------------|
-| ``after_ingest``        | orchestration/quality/ingest_assets.py: raw tables written and committed, checks not yet reported |
+| ``after_ingest``        | quality/ingest_assets.py: raw tables written, checks not yet reported |
 | ``mid_dbt``             | orchestration/warehouse/assets.py: after the n-th dbt event of ``dbt build`` |
 | ``mid_send.<channel>``  | outreach dispatch: the channel's batch handed off (file written or SendGrid |
 |                         | answered), the ledger not yet marked                         |

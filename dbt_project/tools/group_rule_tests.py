@@ -6,7 +6,8 @@ dbt pays a fixed cost per node (docs/benchmarks.md); a model's `not_null`, `uniq
 replaces, so no assertion is lost and a failure still names it. A test with `severity: warn`
 goes into `model_rules_<model>_warn`. `relationships` rules go into
 `model_rules_<model>_relationships`: a test that reads another model blocks only the children
-of both (dbt build), so they stay out of the test that gates every child of the model. Idempotent: run it again after adding tests the old way.
+of both (dbt build), so they stay out of the test that gates every child of the model.
+Idempotent: run it again after adding tests the old way.
 
     .venv/bin/python dbt_project/tools/group_rule_tests.py        # rewrites the .yml files
 

@@ -16,6 +16,7 @@ Nothing here logs file contents.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import io
@@ -83,10 +84,8 @@ def atomic_write(
         tmp = ""
     finally:
         if tmp:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
-            except FileNotFoundError:
-                pass
     if durable:
         _fsync_dir(path.parent)
     return path

@@ -73,30 +73,31 @@ class FaultSite:
         env = dict(self.env)
         if crash_at:
             env["COLLECTIONS_CRASH_AT"] = crash_at
-        log = open(self.root / f"{log_name}.log", "w")
+        log = open(self.root / f"{log_name}.log", "w")  # noqa: SIM115 - closed once the child has it
         # the schedule's 06:00 start on the date (orchestration/core/clock.py): the contact windows
         # of the day are open whatever the real hour
         from orchestration.core.clock import nominal_start
         from orchestration.policy.policy import load_policy
 
         clock = nominal_start(as_of, load_policy().clinic_tz).isoformat()
-        return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "orchestration.run",
-                "--as-of",
-                as_of.isoformat(),
-                "--quiet",
-                "--clock",
-                clock,
-                *args,
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with log:  # the child has its own copy of the file
+            return subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "orchestration.run",
+                    "--as-of",
+                    as_of.isoformat(),
+                    "--quiet",
+                    "--clock",
+                    clock,
+                    *args,
+                ],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def run(
         self, *args: str, crash_at: str | None = None, log_name: str = "run", timeout: float = 1800

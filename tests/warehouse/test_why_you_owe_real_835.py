@@ -46,7 +46,7 @@ def real(tmp_path_factory, dbt_manifest):
     contactable(lz, "G-REAL")
     seen: set[str] = set()
     for cols in files.values():
-        for pcn, charge in zip(cols["claims"]["patient_control_number"], cols["claims"]["charge"]):
+        for pcn, charge in zip(cols["claims"]["patient_control_number"], cols["claims"]["charge"], strict=False):
             if pcn not in seen:
                 seen.add(pcn)
                 lz.encounter(
@@ -86,7 +86,9 @@ def test_pr_lines_equal_the_835_cas_pr_amounts(real):
         sha, index = claims[r["remittance_claim_id"]]
         adj = sha_to_cols[sha]["adjustments"]
         split = {k: Decimal("0") for k in ("pr_deductible", "pr_coinsurance", "pr_copay", "pr_other")}
-        for ci, group, reason, amount in zip(adj["claim_index"], adj["group_code"], adj["reason_code"], adj["amount"]):
+        for ci, group, reason, amount in zip(
+            adj["claim_index"], adj["group_code"], adj["reason_code"], adj["amount"], strict=False
+        ):
             if ci == index and group == "PR":
                 split[BUCKET.get(reason, "pr_other")] += Decimal(str(amount))
         expected[eid] = split

@@ -2,7 +2,8 @@
 
 Columns (docs/outputs.md): ``touch_id, guarantor_id, phone, call_after, call_before, timezone,
 priority, opener, why_you_owe``; ``why_you_owe`` is the 835's split of the patient's portion
-(CAS group PR: deductible, coinsurance, copay, other) in plain words, so staff can say it. ``call_after``/``call_before`` are the guarantor's local 08:00-21:00 on the
+(CAS group PR: deductible, coinsurance, copay, other) in plain words, so staff can say it.
+``call_after``/``call_before`` are the guarantor's local 08:00-21:00 on the
 as-of date in UTC (``...Z``; the same DST-correct window as SMS, policy
 ``guardrails.contact_window_start/end``). ``opener`` is the playbook's call opener with the visit
 date and the amount after insurance (the amount due on the as-of date)::

@@ -23,7 +23,7 @@ Contact window (08:00–21:00 in the guarantor's time zone, docs/rules.md §4 "C
 a text, e-mail or call leaves inside today's window — the as-of date's, or the guarantor's
 today when the run is later. A touch the plan already held as `contact_window_closed` (the
 run started after the window closed) and a touch whose window has closed by the time of the
-hand-off (``now``, the run's clock: orchestration/clock.py) are recorded `deferred` with that
+hand-off (``now``, the run's clock: orchestration/core/clock.py) are recorded `deferred` with that
 reason: not handed off, not sent, not an attempt, planned again by the next run. SMS rows and
 call-list rows carry today's window in UTC for the gateway and the staff; e-mail that is not
 open yet is scheduled with SendGrid's `send_at` for the window's opening.

@@ -111,13 +111,13 @@ def draw_visits(c, t: Touch, clinic: Mapping, top: float) -> None:
         return
     c.setFont("Helvetica-Bold", 8)
     c.drawString(MARGIN, top, "Your visits")
-    for head, x in zip(VISIT_HEADERS, VISIT_COLUMNS):
+    for head, x in zip(VISIT_HEADERS, VISIT_COLUMNS, strict=False):
         c.drawRightString(x, top, head)
     y = top - 11
     c.setFont("Helvetica", 9)
     for v in vs[:MAX_VISIT_LINES]:
         c.drawString(MARGIN, y, long_date(v.service_date) if v.service_date else "-")
-        for value, x in zip(visit_amounts(v), VISIT_COLUMNS):
+        for value, x in zip(visit_amounts(v), VISIT_COLUMNS, strict=False):
             c.drawRightString(x, y, money(value))
         y -= 11
     if len(vs) > MAX_VISIT_LINES:
@@ -129,8 +129,8 @@ def draw_visits(c, t: Touch, clinic: Mapping, top: float) -> None:
         y -= 11
     c.setFont("Helvetica-Bold", 9)
     c.drawString(MARGIN, y, f"Total, {len(vs)} visit{'s' if len(vs) > 1 else ''}")
-    totals = [sum(col, ZERO) for col in zip(*(visit_amounts(v) for v in vs))]
-    for value, x in zip(totals, VISIT_COLUMNS):
+    totals = [sum(col, ZERO) for col in zip(*(visit_amounts(v) for v in vs), strict=False)]
+    for value, x in zip(totals, VISIT_COLUMNS, strict=False):
         c.drawRightString(x, y, money(value))
     why = why_you_owe(t)
     if why:

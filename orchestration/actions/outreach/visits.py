@@ -78,7 +78,7 @@ def read_visits(warehouse: Path, touch_ids: Iterable[str]) -> dict[str, list[Vis
             [ids],
         )
         names = [d[0] for d in cur.description]
-        rows = [dict(zip(names, r)) for r in cur.fetchall()]
+        rows = [dict(zip(names, r, strict=False)) for r in cur.fetchall()]
     finally:
         con.close()
     out: dict[str, list[Visit]] = {}

@@ -118,7 +118,7 @@ def _gc_paused():
 def _transpose(rows: list, names: tuple[str, ...]) -> dict[str, list]:
     if not rows:
         return {n: [] for n in names}
-    return dict(zip(names, zip(*rows)))
+    return dict(zip(names, zip(*rows, strict=False), strict=False))
 
 
 def _parse(data: bytes) -> tuple[Rows, State]:
@@ -154,7 +154,7 @@ def _parse_text(text: str, state: State) -> Rows:
         if lead:
             out.warnings.append(f"ignored {len(lead)} characters before the first ISA")
         bounds = starts + [len(text)]
-        for a, b in zip(bounds, bounds[1:]):
+        for a, b in zip(bounds, bounds[1:], strict=False):
             sep, comp, _rep, term, _els = read_isa(text, a)
             read_segments(segments(text[a:b], term), sep, comp, out, state, envelope=True)
     else:

@@ -16,6 +16,8 @@ hits); everything that runs once per transaction or interchange lives in ``envel
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from orchestration.raw.x12.envelope import Envelope, count_ok, same_control
 from orchestration.raw.x12.errors import X12QuarantineError
 from orchestration.raw.x12.rows import (
@@ -119,10 +121,7 @@ class _DtmMemo(dict):
 
     def __missing__(self, s: str):
         e = s.split(self.sep)
-        if e[0] != "DTM" or len(e) < 2:
-            r = _NOT_DTM
-        else:
-            r = (e[1], self.dates[e[2]] if len(e) > 2 else None)
+        r = _NOT_DTM if e[0] != "DTM" or len(e) < 2 else (e[1], self.dates[e[2]] if len(e) > 2 else None)
         self[s] = r
         return r
 

@@ -54,7 +54,7 @@ def strict_quantity(s: str) -> Decimal:
 
 
 # an amount text that may break the money rules: a third decimal or 11+ digits in a row
-_SUSPECT_MONEY = re.compile(r"\.[0-9]{3}|[0-9]{%d}" % (MONEY_MAX_DIGITS + 1))
+_SUSPECT_MONEY = re.compile(r"\.[0-9]{3}|[0-9]{" + str(MONEY_MAX_DIGITS + 1) + "}")
 
 
 def money_rules_hold(memo: dict, quantities: dict) -> bool:

@@ -16,7 +16,7 @@ from orchestration.raw.x12.rows import (
 def test_claim_row_in_column_order():
     e = ["CLP", " PCN1 ", "1", "100", "80", "20", "12", "ICN9"]
     row = new_claim(e, 3, 7, "100", "80", "20", "PAYER", None)
-    assert dict(zip(COLUMNS["claims"], row)) == {
+    assert dict(zip(COLUMNS["claims"], row, strict=False)) == {
         "transaction_index": 3,
         "claim_index": 7,
         "patient_control_number": "PCN1",
@@ -41,7 +41,7 @@ def test_claim_row_in_column_order():
 
 def test_service_line_and_transaction_rows():
     row = new_service_line(7, 0, "HC:99213", "50", "40", "1")
-    assert dict(zip(COLUMNS["service_lines"], row)) == {
+    assert dict(zip(COLUMNS["service_lines"], row, strict=False)) == {
         "claim_index": 7,
         "service_line_index": 0,
         "procedure": "HC:99213",

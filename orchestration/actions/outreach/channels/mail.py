@@ -1,5 +1,6 @@
 """Channel ``mail``: statements (with their visit lines, ``visits.py``) and final notices
-(``statements.py``, ``final_notice.py``) and the move letters (``letters.py``, under ``statements/letters/``), PDFs with their manifests."""
+(``statements.py``, ``final_notice.py``) and the move letters (``letters.py``, under
+``statements/letters/``), PDFs with their manifests."""
 
 from __future__ import annotations
 
