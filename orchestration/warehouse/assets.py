@@ -30,7 +30,8 @@ LAYERS = ("staging", "intermediate", "marts")
 def dbt_group_name(dbt_resource_props: Mapping[str, Any]) -> str:
     """The lineage group of a dbt node, by layer and, in intermediate/, by domain folder:
     `staging`, `intermediate_<folder>` (balances, cadence, contact, ...), `marts`; seeds are
-    `reference`, sources (the raw tables the loaders write) `ingest`."""
+    `reference`, sources (the raw tables the loaders write) `ingest`; the semantic layer's
+    models (models/metrics/) are `marts`."""
     resource_type = dbt_resource_props["resource_type"]
     if resource_type == "source":
         return "ingest"
@@ -40,6 +41,8 @@ def dbt_group_name(dbt_resource_props: Mapping[str, Any]) -> str:
     layer = fqn[1] if len(fqn) > 2 else None
     if layer == "intermediate" and len(fqn) > 3:
         return f"intermediate_{fqn[2]}"
+    if layer == "metrics":  # the semantic layer's time spine, built beside the marts (docs/metrics.md)
+        return "marts"
     return layer if layer in LAYERS else "warehouse"
 
 

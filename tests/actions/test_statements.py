@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 
+from orchestration.actions.outreach import render
 from orchestration.actions.outreach import statements as st
 from orchestration.actions.outreach.tokens import pay_token, pay_url, url_maker
 from tests.actions.conftest import SECRET, make_touch
@@ -73,7 +74,7 @@ def test_render_batch_pdfs_manifest_and_qr(clinic, tmp_path):
         images = reader.pages[0].images
         assert len(images) == 1
         img = images[0].image.convert("L")
-        matrix = st.qr_matrix(url)
+        matrix = render.qr_matrix(url)
         assert img.size == (len(matrix), len(matrix))
         assert all((img.getpixel((x, y)) < 128) == matrix[y][x] for y in range(len(matrix)) for x in range(len(matrix)))
     assert stat.S_IMODE((out / "manifest.csv").stat().st_mode) == 0o600

@@ -18,6 +18,7 @@ from orchestration.core.settings import PROJECT_ROOT
 from tests.actions.conftest import API_KEY
 from tests.dbt_parse_cache import partial_parse_env
 from tests.fake_sendgrid import FakeSendGrid
+from tests.reliability.phi_fixtures import phi_run, phi_values  # noqa: F401  fixtures of test_phi.py
 
 FAULT_AS_OF = date(2026, 11, 20)
 

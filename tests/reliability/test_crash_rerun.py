@@ -51,7 +51,10 @@ RUN_COLUMNS = {
 }
 # rows that measure the runs themselves: hours from an ERA file's arrival to its load (the
 # crashed site loaded its files at another moment than the reference)
-RUN_TIME_ROWS = {"rpt_weekly_scorecard": "kpi <> 'era_posting_lag_hours'"}
+RUN_TIME_ROWS = {
+    "rpt_weekly_scorecard": "kpi <> 'era_posting_lag_hours'",
+    "fct_scorecard_observations": "kpi <> 'era_posting_lag_hours'",
+}
 
 
 def marts_snapshot(warehouse: Path) -> dict[str, list[tuple]]:

@@ -119,6 +119,10 @@ def _write_audience(warehouse, rows: list[dict]) -> None:
         con.execute("""CREATE OR REPLACE TABLE marts.fct_touches AS SELECT touch_id, guarantor_id,
                        episode_start, step, channel, as_of_date, CAST(NULL AS VARCHAR) AS hold_reason,
                        true AS is_planned_today, 'due' AS status FROM batch""")
+        # no visit lines: a touch's statement and e-mail show its own summary (outreach/visits.py)
+        con.execute(
+            "CREATE OR REPLACE TABLE marts.fct_touch_visits AS SELECT touch_id, 1 AS visit_seq FROM batch WHERE false"
+        )
         ledger.ensure_table(con)
     finally:
         con.close()

@@ -30,6 +30,7 @@ def test_the_definitions_group_every_dbt_model_by_layer_and_domain(dbt_manifest)
     groups = {key.path[-1]: graph.get(key).group_name for key in graph.get_all_asset_keys()}
     assert groups["stg_guarantors"] == "staging"
     assert groups["fct_touches"] == "marts" and groups["rpt_aging"] == "marts"
+    assert groups["metricflow_time_spine"] == "marts"
     assert groups["guarantors"] == "ingest"  # source raw.guarantors, written by the loaders
     assert groups["state_timezones"] == "reference"
     for folder in sorted(p for p in (MODELS / "intermediate").iterdir() if p.is_dir()):

@@ -63,7 +63,7 @@ from .render import (
     draw_help_box,
     draw_letterhead,
     draw_ways_to_pay,
-    letter_page,  # noqa: F401 (qr_matrix re-exported)
+    letter_page,
     pdf_text,
 )
 from .tokens import short_url
