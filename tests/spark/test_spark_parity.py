@@ -204,7 +204,8 @@ def test_every_model_and_test_passes_on_both(builds):
 
     duck, spark = counts(builds["duck"]), counts(builds["spark_res"])
     assert duck == spark
-    assert duck["model"] >= 50 and duck["test"] >= 250 and duck["seed"] >= 3
+    # one model_rules test per model holds its rules (docs/dbt-tests.md): ~120 tests, 420+ rules
+    assert duck["model"] >= 50 and duck["test"] >= 100 and duck["seed"] >= 3
 
 
 def test_export_holds_the_ledgers_the_models_read(builds):

@@ -55,7 +55,14 @@ matched as (
 agency_only as (
     select
         coalesce(a.placement_id, {{ dbt.concat(["'agency:'", 'a.guarantor_id']) }}) as placement_id,
-        a.*
+        a.activity_id,
+        a.guarantor_id,
+        a.encounter_id,
+        a.event,
+        a.is_closing,
+        a.occurred_at,
+        a.occurred_date,
+        a.amount
     from activity as a
     where not exists (
             select 1 from matched as m
