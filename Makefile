@@ -56,6 +56,8 @@ format: $(STAMP) ## rewrite what the linters can fix by themselves (then `make l
 install-spark: $(STAMP) ## add dbt-spark and pyspark (requirements-spark.lock) to the same venv
 	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements-spark.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@# pyspark in the venv stops pytest-xdist workers: the next `make test` syncs requirements.lock again
+	@rm -f $(STAMP)
 
 test-spark: install-spark prepare ## the dbt models on Spark (local) against DuckDB; needs Java 17 (docs/scaling.md)
 	@# one process (-n0): one Spark session at a time, and pyspark exits when imported in an xdist worker

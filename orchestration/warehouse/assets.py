@@ -28,21 +28,19 @@ LAYERS = ("staging", "intermediate", "marts")
 
 
 def dbt_group_name(dbt_resource_props: Mapping[str, Any]) -> str:
-    """The lineage group of a dbt node, by layer and, in intermediate/, by domain folder:
-    `staging`, `intermediate_<folder>` (balances, cadence, contact, ...), `marts`; seeds are
-    `reference`, sources (the raw tables the loaders write) `ingest`; the semantic layer's
-    models (models/metrics/) are `marts`."""
+    """The lineage group of a dbt node, by layer (the schema it is built in, else its top
+    folder) and, in intermediate/, by domain folder: `staging`, `intermediate_<folder>`
+    (balances, cadence, contact, ...), `marts` (with the semantic layer's time spine, built
+    there); seeds are `reference`, sources (the raw tables the loaders write) `ingest`."""
     resource_type = dbt_resource_props["resource_type"]
     if resource_type == "source":
         return "ingest"
     if resource_type == "seed":
         return "reference"
     fqn = list(dbt_resource_props.get("fqn") or [])  # [project, layer, (folder, ...), name]
-    layer = fqn[1] if len(fqn) > 2 else None
+    layer = (dbt_resource_props.get("config") or {}).get("schema") or (fqn[1] if len(fqn) > 2 else None)
     if layer == "intermediate" and len(fqn) > 3:
         return f"intermediate_{fqn[2]}"
-    if layer == "metrics":  # the semantic layer's time spine, built beside the marts (docs/metrics.md)
-        return "marts"
     return layer if layer in LAYERS else "warehouse"
 
 

@@ -21,6 +21,8 @@ def test_group_names_from_the_node_path():
         == "intermediate_balances"
     )
     assert dbt_group_name({"resource_type": "model", "fqn": ["collections", "marts", "fct_x"]}) == "marts"
+    spine = {"resource_type": "model", "fqn": ["collections", "metrics", "spine"], "config": {"schema": "marts"}}
+    assert dbt_group_name(spine) == "marts"  # grouped by the schema it is built in
 
 
 def test_the_definitions_group_every_dbt_model_by_layer_and_domain(dbt_manifest):

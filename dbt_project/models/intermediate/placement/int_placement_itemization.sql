@@ -28,10 +28,9 @@ statement_1 as (
         -- the clinic-local day it went out; the plan's date when that day is unknown or later
         -- than this run's D (a backfill or re-run of an earlier date, made on a later real day)
         min(case
-            when l.sent_at is null
-                or {{ utc_to_local_date('l.sent_at', 'run.clinic_timezone') }} > run.as_of_date
-                then l.as_of_date
-            else {{ utc_to_local_date('l.sent_at', 'run.clinic_timezone') }}
+            when {{ utc_to_local_date('l.sent_at', 'run.clinic_timezone') }} <= run.as_of_date
+                then {{ utc_to_local_date('l.sent_at', 'run.clinic_timezone') }}
+            else l.as_of_date
         end) as sent_date
     from {{ ref('stg_send_ledger') }} as l
     cross join run
