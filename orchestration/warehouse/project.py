@@ -7,11 +7,13 @@ loading the Dagster definitions (`DbtProject.prepare_if_dev` acts only under `da
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
@@ -102,27 +104,57 @@ def manifest_is_fresh() -> bool:
     return MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_source_mtime()
 
 
+PARSE_ARTIFACTS = ("manifest.json", "semantic_manifest.json", PARTIAL_PARSE)
+
+
 def ensure_manifest(force: bool = False) -> Path:
-    """Run `dbt parse` when the manifest is missing or older than the project's files."""
-    if force or not manifest_is_fresh():
-        export_warehouse_path()  # the same profile as the daily run, so dbt's partial parse holds
-        env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-        dbt = Path(sys.executable).with_name("dbt")
+    """Run `dbt parse` when the manifest is missing or older than the project's files.
+
+    dbt writes target/manifest.json in place, so a Dagster process loading the definitions at
+    that moment would read half a file. The parse writes into a folder of its own and its
+    artifacts replace the project's atomically; a lock makes concurrent callers parse once."""
+    if not force and manifest_is_fresh():
+        return MANIFEST
+    target = MANIFEST.parent
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if force or not manifest_is_fresh():
+            _parse_into(target)
+    return MANIFEST
+
+
+def _parse_into(target: Path) -> None:
+    export_warehouse_path()  # the same profile as the daily run, so dbt's partial parse holds
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    work = Path(tempfile.mkdtemp(prefix=".parse-", dir=target))
+    try:
+        if (target / PARTIAL_PARSE).is_file():
+            shutil.copyfile(target / PARTIAL_PARSE, work / PARTIAL_PARSE)
         subprocess.run(
             [
-                str(dbt),
+                str(Path(sys.executable).with_name("dbt")),
                 "parse",
                 "--quiet",
                 "--project-dir",
                 str(DBT_PROJECT_DIR),
                 "--profiles-dir",
                 str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(work),
+                "--log-path",
+                str(work),
             ],
             check=True,
             env=env,
             cwd=DBT_PROJECT_DIR,
         )
-    return MANIFEST
+        for name in PARSE_ARTIFACTS:  # the manifest last: its mtime says the set is fresh
+            if name != "manifest.json" and (work / name).is_file():
+                os.replace(work / name, target / name)
+        os.replace(work / "manifest.json", target / "manifest.json")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def keep_partial_parse(run_target: Path) -> None:
@@ -156,7 +188,7 @@ def prune_target(keep: int = 5) -> None:
     if not target.is_dir():
         return
     runs = sorted(
-        (p for p in target.iterdir() if p.is_dir() and p.name not in ("compiled", "run")),
+        (p for p in target.iterdir() if p.is_dir() and p.name not in ("compiled", "run") and p.name[0] != "."),
         key=lambda p: p.stat().st_mtime,
         reverse=True,
     )

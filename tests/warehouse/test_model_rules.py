@@ -83,6 +83,10 @@ def _failing_rows(wh: Warehouse, test_name: str) -> set[tuple[str, str | None]]:
             str(DBT_PROJECT_DIR),
             "--profiles-dir",
             str(DBT_PROJECT_DIR),
+            "--target-path",  # never the project's target/ (a Dagster run may be reading it)
+            str(_target_path()),
+            "--log-path",
+            str(_target_path()),
             "--quiet",
             "--no-use-colors",
             "--limit",
