@@ -163,6 +163,66 @@ def _type_rules(col: Column, v: str, ctx: CastContext) -> list[tuple[str, str]]:
     return rules
 
 
+def valid(col: Column, v: str, ctx: CastContext) -> str:
+    """A predicate TRUE exactly when no rule of `checks(col, v, ctx)` is TRUE (never NULL): the
+    column's part of a row's reject mask, with each cast and regex evaluated once.
+
+    The rules of `checks` each repeat the value's format test (a reject says which rule broke);
+    this is their conjunction, written so that a value is read as few times as it can be: the
+    control-character regex only on text (a date, number, boolean, enum or zone name that
+    passes its own test holds no control character), and each regex behind the `try_cast`
+    that rejects most bad values without it. tests/raw/test_checked_casts.py holds the two
+    equal on the bad-input catalogue and on edge values of every type."""
+    ok = f"length({v}) <= {col.max_chars} AND {_valid_value(col, v, ctx)}"
+    if col.references:
+        key = "guarantor_id" if col.references == "guarantors" else "encounter_id"
+        ok += f" AND {v} IN (SELECT {key} FROM raw.{col.references} WHERE {key} IS NOT NULL)"
+    empty = "false" if col.required else "true"
+    return f"CASE WHEN {v} IS NULL THEN {empty} ELSE coalesce({ok}, false) END"
+
+
+def _valid_value(col: Column, v: str, ctx: CastContext) -> str:
+    """The type rules of a non-empty value within its length, as one positive test."""
+    t = col.type
+    if t == "date":
+        d = f"try_cast({v} AS DATE)"
+        ok = f"{d} BETWEEN DATE '{DATE_MIN}' AND DATE '{DATE_MAX}'"
+        if col.not_future:
+            ok += f" AND {d} <= DATE '{ctx.today.isoformat()}'"
+        return f"{ok} AND regexp_full_match({v}, '{DATE_RE}')"
+    if t in ("timestamp", "datetime"):
+        ts = f"try_cast({v} AS TIMESTAMPTZ)"
+        lo, hi = DATE_MIN + timedelta(days=1), DATE_MAX - timedelta(days=1)
+        ok = f"{ts} BETWEEN TIMESTAMPTZ '{lo} 00:00:00+00' AND TIMESTAMPTZ '{hi} 00:00:00+00'"
+        if col.name == "updated_at" and ctx.updated_at_max is not None:
+            ok += f" AND {ts} <= TIMESTAMPTZ '{ctx.updated_at_max.isoformat(sep=' ')}+00'"
+        return f"{ok} AND (regexp_full_match({v}, '{TS_RE}') OR regexp_full_match({v}, '{DATE_RE}'))"
+    if t == "money":
+        ok = f"regexp_full_match({v}, '{MONEY_IN_RANGE_RE}')"
+        x = f"try_cast({v} AS DECIMAL(18,2))"
+        if col.min_value is not None:
+            ok += f" AND NOT coalesce({x} < {col.min_value}, false)"
+        if col.strict_positive:
+            ok += f" AND NOT coalesce({x} = 0, false)"
+        return ok
+    if t == "int":
+        n = f"try_cast({v} AS {SQL_TYPES['int']})"
+        ok = f"{n} IS NOT NULL AND regexp_full_match({v}, '{INT_RE}')"
+        if col.min_value is not None:
+            ok += f" AND {n} >= {col.min_value:g}"
+        return ok
+    if t == "pct":
+        x = f"try_cast({v} AS DOUBLE)"
+        return f"{x} BETWEEN 0 AND 100 AND regexp_full_match({v}, '{NUMBER_RE}')"
+    if t == "bool":
+        return f"lower({v}) IN ('true', 'false')"
+    if t == "enum":
+        return f"lower({v}) IN ({', '.join(_q(x.lower()) for x in col.values)})"
+    if t == "timezone":
+        return f"{v} IN (SELECT name FROM _tz_names)"
+    return f"NOT regexp_matches({v}, '{CONTROL_RE}')"
+
+
 def typed(col: Column, v: str, ctx: CastContext) -> list[tuple[str, str]]:
     """(SQL expression, output name) of the stored value(s) of a checked column."""
     t = col.type
