@@ -1,10 +1,12 @@
 """Load one landing CSV into its raw table: validate every row in SQL, reject bad rows with a
 reason, upsert the good ones by key (docs/landing.md, "General rules for every CSV").
 
-The whole file is read as text by DuckDB (fast at millions of rows); each contract rule becomes
-one SQL predicate (`orchestration/raw/checked_casts.py`), so a row breaking any rule -- a wrong
-type, a value the warehouse type cannot hold, a control character, an `updated_at` in the
-future -- goes to `raw.load_rejects` (file, line, column, reason) and the rest of the file loads.
+The whole file is read as text by DuckDB (fast at millions of rows), then typed in one pass: one
+`CREATE TABLE … AS` computes each row's stored values and its reject mask (every contract rule
+of `orchestration/raw/checked_casts.py`, each cast and regex evaluated once per value). A row
+breaking any rule -- a wrong type, a value the warehouse type cannot hold, a control character,
+an `updated_at` in the future -- goes to `raw.load_rejects` (file, line, column, reason: the
+rules are broken down one by one on the rejected rows only) and the rest of the file loads.
 
 Before any row is read the file as a whole is checked: a format the contract does not take
 (gzip, zip, TSV, an Excel `sep=` line, JSON…; `orchestration/raw/sniff.py`) is quarantined with
@@ -25,7 +27,7 @@ import duckdb
 
 from orchestration.landing.contract import TableSpec
 from orchestration.raw import sniff
-from orchestration.raw.checked_casts import CastContext, checks, timezone_names, typed, valid
+from orchestration.raw.checked_casts import CastContext, cast, checks, timezone_names, typed, valid
 from orchestration.raw.files import FileOutcome, LandingFile, utcnow
 from orchestration.raw.schema import LINEAGE_COLUMNS, stored_columns
 
@@ -318,21 +320,26 @@ def load_csv(
     now = utcnow()
     stamp = f"TIMESTAMP '{now.isoformat(sep=' ')}'"
     carried = [c for c in spec.columns if c.name in normalized]
-    trimmed = ", ".join(f"nullif(trim({_ident(normalized[c.name])}), '') AS {_ident(c.name)}" for c in carried)
+    trimmed = "".join(f", nullif(trim({_ident(normalized[c.name])}), '') AS {_ident(c.name)}" for c in carried)
+    # each value's try_cast, computed once and read by both its stored value and the mask
+    casts = {c.name: _ident(f"__cast_{c.name}") for c in carried if cast(c, _ident(c.name))}
+    cast_cols = "".join(f", {cast(c, _ident(c.name))} AS {casts[c.name]}" for c in carried if c.name in casts)
     exprs = []
     present: set[str] = set()  # stored columns this file carries
     for name, sql_type, col in stored_columns(spec):
         if col is None:
             continue  # derived, produced with its instant column
         if col.name in normalized:
-            for e, n in typed(col, _ident(col.name), ctx):
+            for e, n in typed(col, _ident(col.name), ctx, casts.get(col.name)):
                 exprs.append(f"{e} AS {n}")
                 present.add(n)
         else:
             exprs.append(f"CAST(NULL AS {sql_type}) AS {name}")
             if col.is_instant and col.name != "updated_at":
                 exprs.append(f"CAST(NULL AS DATE) AS {col.stem}_date")
-    mask = " AND ".join([f"{_ident(OVERFLOW)} IS NULL"] + [valid(c, _ident(c.name), ctx) for c in carried])
+    mask = " AND ".join(
+        [f"{_ident(OVERFLOW)} IS NULL"] + [valid(c, _ident(c.name), ctx, casts.get(c.name)) for c in carried]
+    )
     exprs += [
         f"{_q(f.name)} AS _file_name",
         f"{_q(f.sha256)} AS _file_sha256",
@@ -342,7 +349,7 @@ def load_csv(
     ]
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _t AS SELECT {', '.join(exprs)} FROM "
-        f"(SELECT _line, {_ident(OVERFLOW)}{', ' if trimmed else ''}{trimmed} FROM _in)"
+        f"(SELECT *{cast_cols} FROM (SELECT _line, {_ident(OVERFLOW)}{trimmed} FROM _in))"
     )
     out.rows_rejected = con.execute("SELECT count(*) FROM _t WHERE NOT _ok").fetchone()[0]
     if out.rows_rejected:
