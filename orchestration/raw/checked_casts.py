@@ -8,11 +8,15 @@ For a column `col` and a SQL expression `v` of its trimmed text (NULL when empty
   written with `try_cast` and the contract's limits, so a value the warehouse type cannot hold
   -- a 20-digit number, NaN, a year 0 date, an instant past 9999 -- is a reject, never a
   DuckDB conversion error that stops the file;
+* `valid(col, v, ctx)` -> a predicate TRUE exactly when no predicate of `checks` is: the
+  column's part of a row's reject mask, each cast and regex evaluated once (a regex behind
+  the `try_cast` that already rejects most bad values);
 * `typed(col, v, ctx)` -> [(expression, output name)]: the stored value(s), with `try_cast` too
   (a row that passed every check casts to the same value; a row that did not is never stored).
 
-Both are plain expressions over one value, so a loader can evaluate them row by row in one pass
-(a reject mask per row) or column by column; `orchestration/raw/csv_loader.py` uses them.
+All are plain expressions over one value. `orchestration/raw/csv_loader.py` evaluates `typed`
+and `valid` for every row in one pass, and `checks` only on the rows the mask rejects (one
+reject per broken rule).
 """
 
 from __future__ import annotations
@@ -163,11 +167,82 @@ def _type_rules(col: Column, v: str, ctx: CastContext) -> list[tuple[str, str]]:
     return rules
 
 
-def typed(col: Column, v: str, ctx: CastContext) -> list[tuple[str, str]]:
-    """(SQL expression, output name) of the stored value(s) of a checked column."""
+_CAST_TYPES = {"date": "DATE", "timestamp": "TIMESTAMPTZ", "datetime": "TIMESTAMPTZ", "money": "DECIMAL(18,2)"}
+_CAST_TYPES["int"] = SQL_TYPES["int"]
+
+
+def cast(col: Column, v: str) -> str | None:
+    """The `try_cast` of a value that both `valid` and `typed` read (None for a type without
+    one): a loader may compute it once per value and pass it to both as `x`."""
+    return f"try_cast({v} AS {_CAST_TYPES[col.type]})" if col.type in _CAST_TYPES else None
+
+
+def valid(col: Column, v: str, ctx: CastContext, x: str | None = None) -> str:
+    """A predicate TRUE exactly when no rule of `checks(col, v, ctx)` is TRUE (never NULL): the
+    column's part of a row's reject mask, with each cast and regex evaluated once.
+
+    The rules of `checks` each repeat the value's format test (a reject says which rule broke);
+    this is their conjunction, written so that a value is read as few times as it can be: the
+    control-character regex only on text (a date, number, boolean, enum or zone name that
+    passes its own test holds no control character), and each regex behind the `try_cast`
+    that rejects most bad values without it. tests/raw/test_checked_casts.py holds the two
+    equal on the bad-input catalogue and on edge values of every type."""
+    ok = f"length({v}) <= {col.max_chars} AND {_valid_value(col, v, ctx, x or cast(col, v))}"
+    if col.references:
+        key = "guarantor_id" if col.references == "guarantors" else "encounter_id"
+        ok += f" AND {v} IN (SELECT {key} FROM raw.{col.references} WHERE {key} IS NOT NULL)"
+    empty = "false" if col.required else "true"
+    return f"CASE WHEN {v} IS NULL THEN {empty} ELSE coalesce({ok}, false) END"
+
+
+def _valid_value(col: Column, v: str, ctx: CastContext, x: str | None) -> str:
+    """The type rules of a non-empty value within its length, as one positive test."""
     t = col.type
+    if t == "date":
+        d = x
+        ok = f"{d} BETWEEN DATE '{DATE_MIN}' AND DATE '{DATE_MAX}'"
+        if col.not_future:
+            ok += f" AND {d} <= DATE '{ctx.today.isoformat()}'"
+        return f"{ok} AND regexp_full_match({v}, '{DATE_RE}')"
     if t in ("timestamp", "datetime"):
-        ts = f"try_cast({v} AS TIMESTAMPTZ)"
+        ts = x
+        lo, hi = DATE_MIN + timedelta(days=1), DATE_MAX - timedelta(days=1)
+        ok = f"{ts} BETWEEN TIMESTAMPTZ '{lo} 00:00:00+00' AND TIMESTAMPTZ '{hi} 00:00:00+00'"
+        if col.name == "updated_at" and ctx.updated_at_max is not None:
+            ok += f" AND {ts} <= TIMESTAMPTZ '{ctx.updated_at_max.isoformat(sep=' ')}+00'"
+        return f"{ok} AND (regexp_full_match({v}, '{TS_RE}') OR regexp_full_match({v}, '{DATE_RE}'))"
+    if t == "money":
+        ok = f"regexp_full_match({v}, '{MONEY_IN_RANGE_RE}')"
+        if col.min_value is not None:
+            ok += f" AND NOT coalesce({x} < {col.min_value}, false)"
+        if col.strict_positive:
+            ok += f" AND NOT coalesce({x} = 0, false)"
+        return ok
+    if t == "int":
+        n = x
+        ok = f"{n} IS NOT NULL AND regexp_full_match({v}, '{INT_RE}')"
+        if col.min_value is not None:
+            ok += f" AND {n} >= {col.min_value:g}"
+        return ok
+    if t == "pct":
+        pct = f"try_cast({v} AS DOUBLE)"
+        return f"{pct} BETWEEN 0 AND 100 AND regexp_full_match({v}, '{NUMBER_RE}')"
+    if t == "bool":
+        return f"lower({v}) IN ('true', 'false')"
+    if t == "enum":
+        return f"lower({v}) IN ({', '.join(_q(value.lower()) for value in col.values)})"
+    if t == "timezone":
+        return f"{v} IN (SELECT name FROM _tz_names)"
+    return f"NOT regexp_matches({v}, '{CONTROL_RE}')"
+
+
+def typed(col: Column, v: str, ctx: CastContext, x: str | None = None) -> list[tuple[str, str]]:
+    """(SQL expression, output name) of the stored value(s) of a checked column; `x` is
+    `cast(col, v)` when the caller computed it."""
+    t = col.type
+    x = x or cast(col, v)
+    if t in ("timestamp", "datetime"):
+        ts = x
         out = [(f"timezone('UTC', {ts})", col.name)]
         if col.name != "updated_at":
             out.append((f"CAST(timezone({_q(ctx.clinic_tz)}, {ts}) AS DATE)", f"{col.stem}_date"))
@@ -178,4 +253,4 @@ def typed(col: Column, v: str, ctx: CastContext) -> list[tuple[str, str]]:
         return [(f"try_cast(lower({v}) AS {SQL_TYPES[t]})", col.name)]
     if t in ("text", "timezone"):
         return [(v, col.name)]
-    return [(f"try_cast({v} AS {SQL_TYPES[t]})", col.name)]
+    return [(x or f"try_cast({v} AS {SQL_TYPES[t]})", col.name)]

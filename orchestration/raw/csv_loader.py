@@ -1,10 +1,12 @@
 """Load one landing CSV into its raw table: validate every row in SQL, reject bad rows with a
 reason, upsert the good ones by key (docs/landing.md, "General rules for every CSV").
 
-The whole file is read as text by DuckDB (fast at millions of rows); each contract rule becomes
-one SQL predicate (`orchestration/raw/checked_casts.py`), so a row breaking any rule -- a wrong
-type, a value the warehouse type cannot hold, a control character, an `updated_at` in the
-future -- goes to `raw.load_rejects` (file, line, column, reason) and the rest of the file loads.
+The whole file is read as text by DuckDB (fast at millions of rows), then typed in one pass: one
+`CREATE TABLE … AS` computes each row's stored values and its reject mask (every contract rule
+of `orchestration/raw/checked_casts.py`, each cast and regex evaluated once per value). A row
+breaking any rule -- a wrong type, a value the warehouse type cannot hold, a control character,
+an `updated_at` in the future -- goes to `raw.load_rejects` (file, line, column, reason: the
+rules are broken down one by one on the rejected rows only) and the rest of the file loads.
 
 Before any row is read the file as a whole is checked: a format the contract does not take
 (gzip, zip, TSV, an Excel `sep=` line, JSON…; `orchestration/raw/sniff.py`) is quarantined with
@@ -25,7 +27,7 @@ import duckdb
 
 from orchestration.landing.contract import TableSpec
 from orchestration.raw import sniff
-from orchestration.raw.checked_casts import CastContext, checks, timezone_names, typed
+from orchestration.raw.checked_casts import CastContext, cast, checks, timezone_names, typed, valid
 from orchestration.raw.files import FileOutcome, LandingFile, utcnow
 from orchestration.raw.schema import LINEAGE_COLUMNS, stored_columns
 
@@ -160,6 +162,14 @@ def _drop_dos_eof(con: duckdb.DuckDBPyConnection, f: LandingFile, header: list[s
     return True
 
 
+# a file's row `n` is newer than the stored row `o` of its key: a later updated_at, else (equal
+# or unknown) the later file name
+_NEWER = """(
+    (n.updated_at IS NOT NULL AND o.updated_at IS NOT NULL AND n.updated_at > o.updated_at)
+    OR ((n.updated_at IS NULL OR o.updated_at IS NULL OR n.updated_at = o.updated_at)
+        AND n._file_name >= o._file_name))"""
+
+
 class SerialReadNeeded(Exception):
     """The file needs the serial reader; the failed read aborted the caller's transaction,
     so the caller rolls back and calls `load_csv` again with ``serial=True``."""
@@ -230,6 +240,49 @@ def _refuse_file(f: LandingFile, spec: TableSpec, head: bytes) -> FileOutcome | 
     return None
 
 
+def _write_rejects(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    f: LandingFile,
+    header: list[str],
+    normalized: dict[str, str],
+    ctx: CastContext,
+    stamp: str,
+    bad_rows: int,
+) -> None:
+    """The rows the mask rejects, one reject per broken rule (`checks`): each rule is evaluated
+    on those few rows only. Every rejected row must get at least one reject."""
+    rules: list[tuple[str, str, str, str]] = []  # (column, predicate, reason, value expr)
+    for col in spec.columns:
+        if col.name not in normalized:
+            continue
+        v = f"nullif(trim({_ident(normalized[col.name])}), '')"
+        for predicate, reason in checks(col, v, ctx):
+            value = "NULL" if reason.startswith(("missing", "value too long")) else f"left({v}, 200)"
+            rules.append((col.name, predicate, reason, value))
+    rules.append(
+        ("(row)", f"{_ident(OVERFLOW)} IS NOT NULL", f"row has more fields than the header ({len(header)})", "NULL")
+    )
+    flags = ", ".join(f"coalesce({p}, false) AS __rule_{i}" for i, (_, p, _, _) in enumerate(rules))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _bad AS SELECT *, {flags} FROM _in "
+        "WHERE _line IN (SELECT _line FROM _t WHERE NOT _ok)"
+    )
+    explained = " OR ".join(f"__rule_{i}" for i in range(len(rules)))
+    if con.execute(f"SELECT count(*) FROM _bad WHERE {explained}").fetchone()[0] != bad_rows:
+        # the mask (checked_casts.valid) and the rules (checked_casts.checks) disagree: a bug,
+        # never a row dropped without a reason (the file is quarantined with the error)
+        raise RuntimeError(f"{spec.name}: a rejected row breaks no rule of checked_casts.checks")
+    con.execute(
+        "INSERT INTO raw.load_rejects "
+        + " UNION ALL ".join(
+            f"SELECT {_q(f.name)}, {_q(f.sha256)}, {_q(spec.name)}, _line, {_q(c)}, {_q(r)}, {val}, "
+            f"{stamp} FROM _bad WHERE __rule_{i}"
+            for i, (c, _, r, val) in enumerate(rules)
+        )
+    )
+
+
 def load_csv(
     con: duckdb.DuckDBPyConnection, spec: TableSpec, f: LandingFile, ctx: CastContext, serial: bool = False
 ) -> FileOutcome:
@@ -262,89 +315,83 @@ def load_csv(
     out.extra_columns = [h for n, h in normalized.items() if n not in known]
     out.rows_read = con.execute("SELECT count(*) FROM _in").fetchone()[0]
 
-    # every contract rule as a predicate that is TRUE for a bad row (checked_casts)
+    # one pass: each row's typed values and its reject mask (`_ok`: no contract rule broken)
     _ensure_tz_names(con)
-    rules: list[tuple[str, str, str, str]] = []  # (column, predicate, reason, value expr)
-    for col in spec.columns:
-        if col.name not in normalized:
-            continue
-        v = f"nullif(trim({_ident(normalized[col.name])}), '')"
-        for predicate, reason in checks(col, v, ctx):
-            value = "NULL" if reason.startswith(("missing", "value too long")) else f"left({v}, 200)"
-            rules.append((col.name, predicate, reason, value))
-    rules.append(
-        ("(row)", f"{_ident(OVERFLOW)} IS NOT NULL", f"row has more fields than the header ({len(header)})", "NULL")
-    )
-    # one vectorized pass computes every predicate as a boolean column; only the few bad
-    # rows are then broken down into (line, column, reason)
-    flags = ", ".join(f"coalesce({p}, false) AS __rule_{i}" for i, (_, p, _, _) in enumerate(rules))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _chk AS SELECT _line, {flags} FROM _in")
-    any_bad = " OR ".join(f"__rule_{i}" for i in range(len(rules)))
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _bad AS SELECT _in.*, k.* EXCLUDE (_line) FROM _in JOIN "
-        f"(SELECT * FROM _chk WHERE {any_bad}) AS k USING (_line)"
-    )
     now = utcnow()
-    out.rows_rejected = con.execute("SELECT count(*) FROM _bad").fetchone()[0]
-    if out.rows_rejected:  # the few bad rows, one reject per broken rule (the flags of _chk)
-        con.execute(
-            "INSERT INTO raw.load_rejects "
-            + " UNION ALL ".join(
-                f"SELECT {_q(f.name)}, {_q(f.sha256)}, {_q(spec.name)}, _line, {_q(c)}, {_q(r)}, {val}, "
-                f"TIMESTAMP '{now.isoformat(sep=' ')}' FROM _bad WHERE __rule_{i}"
-                for i, (c, _, r, val) in enumerate(rules)
-            )
-        )
-
-    # typed good rows, latest version per key within the file
+    stamp = f"TIMESTAMP '{now.isoformat(sep=' ')}'"
+    carried = [c for c in spec.columns if c.name in normalized]
+    trimmed = "".join(f", nullif(trim({_ident(normalized[c.name])}), '') AS {_ident(c.name)}" for c in carried)
+    # each value's try_cast, computed once and read by both its stored value and the mask
+    casts = {c.name: _ident(f"__cast_{c.name}") for c in carried if cast(c, _ident(c.name))}
+    cast_cols = "".join(f", {cast(c, _ident(c.name))} AS {casts[c.name]}" for c in carried if c.name in casts)
     exprs = []
     present: set[str] = set()  # stored columns this file carries
     for name, sql_type, col in stored_columns(spec):
         if col is None:
             continue  # derived, produced with its instant column
         if col.name in normalized:
-            for e, n in typed(col, f"nullif(trim({_ident(normalized[col.name])}), '')", ctx):
+            for e, n in typed(col, _ident(col.name), ctx, casts.get(col.name)):
                 exprs.append(f"{e} AS {n}")
                 present.add(n)
         else:
             exprs.append(f"CAST(NULL AS {sql_type}) AS {name}")
             if col.is_instant and col.name != "updated_at":
                 exprs.append(f"CAST(NULL AS DATE) AS {col.stem}_date")
+    mask = " AND ".join(
+        [f"{_ident(OVERFLOW)} IS NULL"] + [valid(c, _ident(c.name), ctx, casts.get(c.name)) for c in carried]
+    )
     exprs += [
         f"{_q(f.name)} AS _file_name",
         f"{_q(f.sha256)} AS _file_sha256",
         "_line",
-        f"TIMESTAMP '{now.isoformat(sep=' ')}' AS _loaded_at",
+        f"{stamp} AS _loaded_at",
+        f"{mask} AS _ok",
     ]
-    key = spec.key
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _new AS SELECT {', '.join(exprs)} FROM _in "
-        f"WHERE _line NOT IN (SELECT _line FROM _bad)"
+        f"CREATE OR REPLACE TEMP TABLE _t AS SELECT {', '.join(exprs)} FROM "
+        f"(SELECT *{cast_cols} FROM (SELECT _line, {_ident(OVERFLOW)}{trimmed} FROM _in))"
     )
-    rows, keys = con.execute(f"SELECT count(*), count(DISTINCT {key}) FROM _new").fetchone()
+    out.rows_rejected = con.execute("SELECT count(*) FROM _t WHERE NOT _ok").fetchone()[0]
+    if out.rows_rejected:
+        _write_rejects(con, spec, f, header, normalized, ctx, stamp, out.rows_rejected)
+
+    # the good rows, latest version per key within the file
+    key = spec.key
+    new = "(SELECT * FROM _t WHERE _ok)"
+    rows, keys = con.execute(f"SELECT count(*), count(DISTINCT {key}) FROM {new}").fetchone()
     if rows != keys:  # a key repeats within the file: its latest version stands for the file
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _new AS SELECT * FROM _new QUALIFY row_number() OVER "
+            f"CREATE OR REPLACE TEMP TABLE _new AS SELECT * FROM {new} QUALIFY row_number() OVER "
             f"(PARTITION BY {key} ORDER BY updated_at DESC NULLS LAST, _line DESC) = 1"
         )
+        new = "_new"
     cols = [n for n, _, _ in stored_columns(spec)] + [n for n, _ in LINEAGE_COLUMNS]
+    names = ", ".join(cols)
+    lineage = {n for n, _ in LINEAGE_COLUMNS}
     if con.execute(f"SELECT count(*) FROM raw.{spec.name}").fetchone()[0] == 0:
-        con.execute(f"INSERT INTO raw.{spec.name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _new")
+        con.execute(f"INSERT INTO raw.{spec.name} ({names}) SELECT {names} FROM {new}")
+    elif all(c in present or c in lineage for c in cols):
+        # the file carries every column: its rows replace their keys' stored rows, but for the
+        # keys whose stored version is newer (later updated_at, else a later file name) -- the
+        # few that lose are found by one join, the winners are never copied to a temp table
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _lose AS
+            SELECT n.{key} FROM {new} n JOIN raw.{spec.name} o ON o.{key} = n.{key}
+            WHERE NOT ({_NEWER})""")
+        winners = f"{key} NOT IN (SELECT {key} FROM _lose)"
+        con.execute(f"DELETE FROM raw.{spec.name} WHERE {key} IN (SELECT {key} FROM {new} WHERE {winners})")
+        con.execute(f"INSERT INTO raw.{spec.name} ({names}) SELECT {names} FROM {new} WHERE {winners}")
     else:
-        # a newer version wins: later updated_at, else (equal or unknown) the later file name;
-        # it takes the columns this file carries, the others keep their stored values
-        lineage = {n for n, _ in LINEAGE_COLUMNS}
+        # a partial-column delta: the winners take the columns this file carries, the others
+        # keep their stored values
         pick = ", ".join(f"n.{c}" if c in present or c in lineage else f"o.{c}" for c in cols)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _win AS
-            SELECT {pick} FROM _new n LEFT JOIN raw.{spec.name} o ON o.{key} = n.{key}
-            WHERE o.{key} IS NULL
-               OR (n.updated_at IS NOT NULL AND o.updated_at IS NOT NULL AND n.updated_at > o.updated_at)
-               OR ((n.updated_at IS NULL OR o.updated_at IS NULL OR n.updated_at = o.updated_at)
-                   AND n._file_name >= o._file_name)""")
+            SELECT {pick} FROM {new} n LEFT JOIN raw.{spec.name} o ON o.{key} = n.{key}
+            WHERE o.{key} IS NULL OR {_NEWER}""")
         con.execute(f"DELETE FROM raw.{spec.name} WHERE {key} IN (SELECT {key} FROM _win)")
-        con.execute(f"INSERT INTO raw.{spec.name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _win")
+        con.execute(f"INSERT INTO raw.{spec.name} ({names}) SELECT {names} FROM _win")
     out.rows_loaded = out.rows_read - out.rows_rejected
-    for t in ("_in", "_chk", "_bad", "_new", "_win"):
+    for t in ("_in", "_t", "_bad", "_new", "_lose", "_win"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return out
