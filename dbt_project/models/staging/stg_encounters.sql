@@ -11,5 +11,6 @@ select
     secondary_payer_id,
     primary_payer_id = 'SELFPAY' as is_self_pay,
     claim_submitted_at as claim_submitted_date,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('raw', 'encounters') }}

@@ -11,5 +11,6 @@ select
     case when type in ('payment', 'adjustment') then -amount else amount end as balance_effect,
     method,
     plan_id,
-    updated_at
+    updated_at,
+    _loaded_at as loaded_at
 from {{ source('raw', 'patient_transactions') }}

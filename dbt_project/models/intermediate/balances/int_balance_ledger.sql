@@ -17,9 +17,21 @@
 --   balance on any date X is guarantor_balance_after of the row with effective_date ≤ X <
 --   guarantor_next_date (macro balance_on); encounter_day_net / encounter_balance_after /
 --   encounter_next_date: the same per encounter (null for on-account money).
+-- Incremental history (macros/history.sql): a build rebuilds only the guarantors whose rows can
+-- have changed since the last one; history_* are the marks of the build that computed a row.
+{{ config(
+    materialized=history_materialization(),
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook=[
+        "{{ history_prepare(balance_history_changes(), balance_history_upstream(), balance_history_rebuild_when()) }}",
+        "{{ history_delete() }}",
+    ],
+) }}
 with responsibility as (
     select * from {{ ref('int_encounter_responsibility') }}
     where responsibility_status <> 'insurance_pending'
+        and {{ history_is_rebuilt('guarantor_id') }}
 ),
 
 postings as (select * from {{ ref('stg_patient_transactions') }}),
@@ -71,6 +83,7 @@ events as (
         p.plan_id
     from postings as p
     where p.encounter_id is null
+        and {{ history_is_rebuilt('p.guarantor_id') }}
 ),
 
 guarantor_days as (
@@ -136,7 +149,8 @@ select
     g.next_date as guarantor_next_date,
     {{ money('n.day_net') }} as encounter_day_net,
     {{ money('n.balance_after') }} as encounter_balance_after,
-    n.next_date as encounter_next_date
+    n.next_date as encounter_next_date,
+    {{ history_marks(balance_history_loaded_at(), balance_history_upstream()) }}
 from events as e
 inner join guarantor_running as g
     on e.guarantor_id = g.guarantor_id and e.effective_date = g.effective_date
