@@ -15,11 +15,16 @@
 -- (models/metrics/_metrics__metrics.yml) add them up exactly as rpt_weekly_scorecard does.
 with facts as (select * from {{ ref('int_scorecard_facts') }}),
 
-weeks as (
+-- every day of the scorecard's weeks with its week and the segments' snapshot date of that week
+-- (the day before week_start): an equality join of the facts on fact_date, not a range join
+week_days as (
     select
-        week_start,
-        week_ending
-    from {{ ref('int_scorecard_weeks') }}
+        cast({{ dbt.dateadd('day', 'seq.num', 'w.week_start') }} as date) as day_date,
+        w.week_start,
+        w.week_ending,
+        cast({{ dbt.dateadd('day', -1, 'w.week_start') }} as date) as segment_date
+    from {{ ref('int_scorecard_weeks') }} as w
+    cross join {{ numbers(7) }} as seq
 ),
 
 segments as (
@@ -107,10 +112,8 @@ select
     f.denominator,
     f.measure
 from facts as f
-inner join weeks as w on f.fact_date >= w.week_start and f.fact_date <= w.week_ending
-left join segments as s
-    on f.guarantor_id = s.guarantor_id
-        and s.snapshot_date = cast({{ dbt.dateadd('day', -1, 'w.week_start') }} as date)
+inner join week_days as w on f.fact_date = w.day_date
+left join segments as s on f.guarantor_id = s.guarantor_id and w.segment_date = s.snapshot_date
 left join guarantors as g on f.guarantor_id = g.guarantor_id
 left join postings as p on f.source_id = p.source_id
 left join event_encounters as ee on f.source_id = ee.source_id
