@@ -29,9 +29,12 @@ sample: $(STAMP) ## write the sample clinic into ./var/landing (and its policy t
 	@test -f var/policy.yaml || cp orchestration/policy/default_policy.yaml var/policy.yaml
 	$(BIN)/python -m orchestration.sample --out var/landing --guarantors $(GUARANTORS) --seed $(SEED) --as-of $(AS_OF) --force
 
-run: prepare ## the whole daily job for AS_OF=YYYY-MM-DD (BACKFILL=1: an earlier date, nothing sent)
-	$(BIN)/python -m orchestration.run --as-of $(AS_OF) $(if $(WAIT),--wait) $(if $(BACKFILL),--backfill)
+run: prepare ## the whole daily job for AS_OF=YYYY-MM-DD (BACKFILL=1: an earlier date, nothing sent; CLOCK=scheduled or an instant: a rehearsal)
+	$(BIN)/python -m orchestration.run --as-of $(AS_OF) $(if $(WAIT),--wait) $(if $(BACKFILL),--backfill) $(if $(CLOCK),--clock $(CLOCK))
 
+# the sample clinic is as of AS_OF, its files arrived the evening before: the demo rehearses
+# that day's 06:00 scheduled run (a run started today would find the export stale and hold every touch)
+demo: CLOCK = scheduled
 demo: sample run ## install, build the sample clinic, run the daily job, say where to look
 	@echo
 	@echo "Where to look:"

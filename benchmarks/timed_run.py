@@ -25,8 +25,18 @@ def main() -> int:
 
     ensure_dagster_home()
     ensure_manifest()
+    from datetime import date
+
     import dagster as dg
 
+    from orchestration.core.clock import CLOCK_TAG
+    from orchestration.core.settings import Paths
+    from orchestration.run import scheduled_clock
+
+    # the run of D as the daily schedule starts it (06:00 clinic time on D): the clinic's files
+    # arrived the evening before, so a run started today would hold every touch as stale data
+    clock = scheduled_clock(date.fromisoformat(args.as_of), Paths.from_env().policy)
+    tags = {CLOCK_TAG: clock} if clock else {}
     with dg.DagsterInstance.get() as instance:
         if args.executor == "in_process":
             from orchestration.definitions import defs
@@ -37,11 +47,12 @@ def main() -> int:
                 instance=instance,
                 raise_on_error=False,
                 run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+                tags=tags,
             )
             run_id, ok = result.run_id, result.success
         else:
             job = dg.reconstructable(_multiprocess_job)
-            with dg.execute_job(job, instance=instance, tags={"dagster/partition": args.as_of}) as result:
+            with dg.execute_job(job, instance=instance, tags={"dagster/partition": args.as_of, **tags}) as result:
                 run_id, ok = result.run_id, result.success
         records = instance.all_logs(run_id)
     if not ok:

@@ -231,6 +231,24 @@ def refuse_out_of_order(warehouse: Path, as_of: date) -> None:
         raise RunRefused(why)
 
 
+SCHEDULED = "scheduled"
+
+
+def scheduled_clock(as_of: date, policy_path: Path) -> str | None:
+    """The instant the daily schedule starts the run of `as_of` (06:00 clinic time), for a
+    rehearsal of that day on past data (`make demo`, the benchmarks): the sample clinic's files
+    arrived the evening before D, so a run started today would find them stale and hold every
+    touch. None when the policy cannot be read: the run then fails at its first step, naming it."""
+    from orchestration.core.clock import nominal_start
+    from orchestration.policy.policy import load_policy
+
+    try:
+        clinic_tz = load_policy(policy_path).clinic_tz
+    except Exception:  # reported by the run itself (docs/operations.md)
+        return None
+    return nominal_start(as_of, clinic_tz).isoformat()
+
+
 def _run_locked(as_of: date, paths, backfill: bool = False, clock: str | None = None):
     from orchestration.core.instance import ensure_dagster_home
 
@@ -285,11 +303,12 @@ def main(argv: list[str] | None = None) -> int:
         "--clock",
         metavar="INSTANT",
         help="rehearsal: take the run to have started at this ISO 8601 instant "
-        "(with offset, e.g. 2026-11-20T06:00:00-06:00); the freshness and "
-        "contact-window rules use that clock (orchestration/core/clock.py)",
+        "(with offset, e.g. 2026-11-20T06:00:00-06:00), or `scheduled`: at the daily schedule's "
+        "start on the as-of date (06:00 clinic time); the freshness and contact-window rules use "
+        "that clock (orchestration/core/clock.py)",
     )
     args = parser.parse_args(argv)
-    if args.clock:
+    if args.clock and args.clock != SCHEDULED:
         from orchestration.core.clock import parse_instant
 
         try:
@@ -300,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration.core.settings import Paths
 
     paths = Paths.from_env()
+    if args.clock == SCHEDULED:
+        args.clock = scheduled_clock(args.as_of, paths.policy)
     print(f"daily job for {args.as_of}: landing {paths.landing}, warehouse {paths.warehouse}", flush=True)
     try:
         # the lock first: a second run refuses (or waits) before importing anything heavy, and
