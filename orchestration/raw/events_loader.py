@@ -33,24 +33,13 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from orchestration.landing.contract import DATE_MAX, DATE_MIN
+from orchestration.landing.contract import DATE_MAX, DATE_MIN, SENDGRID_EVENTS
 from orchestration.raw import sniff
 from orchestration.raw.files import FileOutcome, LandingFile, utcnow
 from orchestration.raw.schema import OTHER_RAW_TABLES
 
-EVENTS = {
-    "processed",
-    "delivered",
-    "deferred",
-    "bounce",
-    "dropped",
-    "open",
-    "click",
-    "spamreport",
-    "unsubscribe",
-    "group_unsubscribe",
-    "group_resubscribe",
-}
+# the contract's events and group_resubscribe, which docs/landing.md also takes
+EVENTS = {*SENDGRID_EVENTS, "group_resubscribe"}
 _LO = datetime(DATE_MIN.year, DATE_MIN.month, DATE_MIN.day)
 _HI = datetime(DATE_MAX.year, DATE_MAX.month, DATE_MAX.day)
 NO_RECIPIENT = "cannot identify a recipient (no email, guarantor_id or touch_id)"

@@ -104,7 +104,8 @@ def manifest_is_fresh() -> bool:
     return MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_source_mtime()
 
 
-PARSE_ARTIFACTS = ("manifest.json", "semantic_manifest.json", PARTIAL_PARSE)
+# moved into target/ in this order: the manifest last, its mtime says the set is fresh
+PARSE_ARTIFACTS = ("semantic_manifest.json", PARTIAL_PARSE, "manifest.json")
 
 
 def ensure_manifest(force: bool = False) -> Path:
@@ -149,10 +150,9 @@ def _parse_into(target: Path) -> None:
             env=env,
             cwd=DBT_PROJECT_DIR,
         )
-        for name in PARSE_ARTIFACTS:  # the manifest last: its mtime says the set is fresh
-            if name != "manifest.json" and (work / name).is_file():
+        for name in PARSE_ARTIFACTS:
+            if (work / name).is_file():
                 os.replace(work / name, target / name)
-        os.replace(work / "manifest.json", target / "manifest.json")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -66,6 +66,8 @@ from typing import Any
 
 import duckdb
 
+from orchestration.landing.contract import SENDGRID_EVENTS
+
 from .model import SendResult
 
 log = logging.getLogger(__name__)
@@ -391,18 +393,8 @@ def find_handed_off(day_dir: str | Path) -> dict[str, str]:
     return found
 
 
-ACCEPTED_EVENTS = (
-    "processed",
-    "delivered",
-    "deferred",
-    "bounce",
-    "dropped",
-    "open",
-    "click",
-    "spamreport",
-    "unsubscribe",
-    "group_unsubscribe",
-)
+# any event of the landing contract proves SendGrid accepted the message (docs/landing.md)
+ACCEPTED_EVENTS = SENDGRID_EVENTS
 
 
 def accepted_from_events(target, touch_ids: Iterable[str]) -> dict[str, tuple[datetime | None, str | None]]:
