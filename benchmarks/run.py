@@ -11,10 +11,14 @@
    the models floor, dbt's own compiled SQL of every model run in one DuckDB connection over
    the warehouse the job loaded (no dbt, no Dagster, no tests); each run's ratio to them;
 4. the 835 parser against pyx12 on a sample of the small clinic's files (identical totals);
-5. statement PDFs per second with both cores, and 10,000 emails to a local SendGrid stand-in.
+5. statement PDFs per second with both cores, and 10,000 emails to a local SendGrid stand-in;
+6. on each clinic, a next day (the day before D with D's files held back, then D) whose
+   warehouse is then built again incrementally and from scratch, every intermediate table and
+   mart compared row for row (benchmarks/incremental_check.py); on the large clinic that is the
+   next-day run of 2. (`--no-check-large` skips its ~2 extra builds there).
 
     python -m benchmarks.run [--small 5000] [--large 1000000 | --large 0] [--repeats 3]
-                             [--large-repeats 1] [--out benchmarks/out]
+                             [--large-repeats 1] [--no-check-large] [--out benchmarks/out]
 
 Results: the table on stdout, benchmarks/out/results.json and benchmarks/out/summary.md
 (copied into docs/benchmarks.md). Each daily run uses the persistent Dagster instance of its
@@ -122,8 +126,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--large-repeats", type=int, default=1)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
+    ap.add_argument(
+        "--no-check-large",
+        dest="check_large",
+        action="store_false",
+        help="skip comparing the large clinic's next day with a full rebuild (two more dbt builds)",
+    )
     args = ap.parse_args(argv)
     from benchmarks.floor import run_floor, run_models_floor
+    from benchmarks.incremental_check import check as incremental_check
     from benchmarks.ingest_835 import compare_with_pyx12
     from benchmarks.outreach import bench_email, bench_pdfs
     from orchestration.warehouse.project import ensure_manifest
@@ -168,6 +179,31 @@ def main(argv: list[str] | None = None) -> int:
         None,
     )
     row(f"{args.small:,}: whole daily job / models floor", f"{wall / models_floor['wall_s']:.1f}x", "-", None)
+
+    def compare_with_full_refresh(clinic_size: int, warehouse: Path) -> None:
+        result = incremental_check(warehouse)
+        steps_log.setdefault("incremental_checks", []).append({"guarantors": clinic_size, **result})
+        row(
+            f"{clinic_size:,}: the next day's marts and intermediate tables (incremental) vs a full rebuild",
+            f"{result['tables']} tables ({len(result['kept_by_runs'])} kept by runs left out), "
+            + ("all equal" if not result["differing"] else f"{len(result['differing'])} differ: {result['differing']}"),
+            "all equal",
+            not result["differing"],
+        )
+
+    _fresh(work)  # the small clinic's next day: D-1 with D's files held back, then D
+    run_landing = work / "run_landing"
+    shutil.rmtree(run_landing, ignore_errors=True)
+    hold_back(landing, run_landing, AS_OF, include_day=False)
+    daily_run(work, run_landing, AS_OF - timedelta(days=1))
+    hold_back(landing, run_landing, AS_OF, include_day=True)
+    small_next = daily_run(work, run_landing, AS_OF)
+    steps_log["small_next"] = [small_next]
+    row(
+        f"{args.small:,}: next day's whole daily job", f"{small_next['wall_s']:.1f} s [{_steps(small_next)}]", "-", None
+    )
+    compare_with_full_refresh(args.small, work / "warehouse.duckdb")
+    shutil.rmtree(run_landing, ignore_errors=True)
 
     # 2. + 3. the large clinic and the floor
     if args.large:
@@ -224,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
             "<= 1.5x",
             first / models_floor["wall_s"] <= 1.5,
         )
+        if args.check_large:  # the last next day's warehouse
+            compare_with_full_refresh(args.large, work / "warehouse.duckdb")
         floor_s, _ = run_floor(run_landing, day_before, exclude_day=AS_OF)
         row("floor: DuckDB alone, aging from the same files", f"{floor_s:.1f} s", "-", None)
         row("first run / floor", f"{first / floor_s:.1f}x", "<= 5x", first / floor_s <= 5)
