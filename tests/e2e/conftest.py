@@ -6,6 +6,7 @@ re-run of the same date that the modules checking what a re-run leaves alone sha
 
 from __future__ import annotations
 
+import functools
 import os
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -28,13 +29,19 @@ def scheduled_start(as_of: date) -> datetime:
 
 
 def run_daily(
-    as_of: date = AS_OF, *, run_config: dict | None = None, logs: list | None = None, started_at: datetime | None = None
+    as_of: date = AS_OF,
+    *,
+    run_config: dict | None = None,
+    logs: list | None = None,
+    started_at: datetime | None = None,
+    dbt_tests: bool = True,
 ):
     """The real daily job, in process, for one partition, started (orchestration/core/clock.py) at
     `started_at` — by default the schedule's 06:00 clinic time on `as_of`, so the contact
     window of the day is open whatever the real hour. dbt partial-parses from the project's
     saved parse (tests/dbt_parse_cache.py); `logs`, when given, receives the run's event-log
-    entries."""
+    entries. `dbt_tests=False`: the job without the dbt tests (`daily_job_without_dbt_tests`),
+    for a test of a later gate on data whose dbt tests another run of the session makes."""
     import dagster as dg
 
     from orchestration.core.clock import CLOCK_TAG
@@ -43,7 +50,7 @@ def run_daily(
     from tests.dbt_parse_cache import partial_parse_for
 
     warehouse = export_warehouse_path()
-    job = defs.resolve_job_def("daily_job")
+    job = defs.resolve_job_def("daily_job") if dbt_tests else daily_job_without_dbt_tests()
     tags = {CLOCK_TAG: (started_at or scheduled_start(as_of)).isoformat()}
     with partial_parse_for(warehouse), dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(
@@ -58,6 +65,7 @@ def run_daily(
         return result
 
 
+@functools.cache
 def daily_job_without_dbt_tests():
     """The daily job with every asset and the Great Expectations gates, without the dbt tests:
     they gate, they change no mart, and they are half of a run's time. For tests that need what a

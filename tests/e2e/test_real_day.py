@@ -24,7 +24,7 @@ from tests.e2e.conftest import environment, run_daily
 from tests.scenarios.people import contactable, feed, owes
 from tests.warehouse.harness import Landing
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow(runs=4)]  # scheduling: tests/conftest.py
 
 D = date(2026, 11, 20)
 MORNING = {  # guarantor: (state, age)

@@ -16,6 +16,8 @@ import pytest
 from tests.scenarios.people import contactable, owes, touches
 from tests.warehouse.harness import Landing, Warehouse, copy_warehouse, dbt_build
 
+pytestmark = pytest.mark.slow(runs=2)  # scheduling: tests/conftest.py
+
 D = date(2026, 11, 20)
 
 

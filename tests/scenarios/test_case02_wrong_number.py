@@ -15,6 +15,8 @@ import pytest
 from tests.scenarios.people import contactable, feed, owes, touches
 from tests.warehouse.harness import Landing
 
+pytestmark = pytest.mark.slow(runs=3)  # scheduling: tests/conftest.py
+
 D1, D2, D3 = date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22)
 
 

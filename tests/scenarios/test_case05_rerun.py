@@ -22,6 +22,8 @@ from orchestration.raw.schema import write_run_context
 from tests.scenarios.people import contactable, feed, owes, touches
 from tests.warehouse.harness import Landing, Warehouse, dbt_build
 
+pytestmark = pytest.mark.slow(runs=2)  # scheduling: tests/conftest.py
+
 D = date(2026, 11, 20)
 ENV = {"COLLECTIONS_PAYLINK_SECRET": "ab" * 32}
 CHANNELS = ("card", "sms", "email", "mail", "phone")
