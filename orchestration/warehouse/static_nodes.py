@@ -216,8 +216,8 @@ def build_args(static: StaticNodes, skip: bool) -> list[str]:
 
 
 def relation_fingerprints(con: duckdb.DuckDBPyConnection, relations: Mapping[str, str]) -> dict[str, str | None]:
-    """Each relation as it is now: a view's stored SQL, a table's row count and hash of its rows
-    (md5); None when it does not exist (or is not of that kind)."""
+    """Each relation as it is now: a view's stored SQL (md5), a table's row count and hash of its
+    rows; None when it does not exist, is not of that kind, or is a view that no longer binds."""
     views = {
         f"{s}.{n}": sql
         for s, n, sql in con.execute(
@@ -232,7 +232,7 @@ def relation_fingerprints(con: duckdb.DuckDBPyConnection, relations: Mapping[str
     for rel, kind in relations.items():
         if kind == "view":
             sql = views.get(rel)
-            out[rel] = None if sql is None else hashlib.md5(sql.encode()).hexdigest()
+            out[rel] = None if sql is None or not _binds(con, rel) else hashlib.md5(sql.encode()).hexdigest()
         elif rel in tables:
             schema, name = rel.split(".", 1)
             n, h = con.execute(f'SELECT count(*), bit_xor(hash(t)) FROM "{schema}"."{name}" AS t').fetchone()
@@ -240,6 +240,16 @@ def relation_fingerprints(con: duckdb.DuckDBPyConnection, relations: Mapping[str
         else:
             out[rel] = None
     return out
+
+
+def _binds(con: duckdb.DuckDBPyConnection, rel: str) -> bool:
+    """The view still reads what it names (a column or table it selects may be gone)."""
+    schema, name = rel.split(".", 1)
+    try:
+        con.execute(f'SELECT * FROM "{schema}"."{name}" LIMIT 0').fetchall()
+    except duckdb.Error:
+        return False
+    return True
 
 
 def read_recorded(con: duckdb.DuckDBPyConnection) -> Recorded | None:

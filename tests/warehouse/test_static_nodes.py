@@ -134,6 +134,10 @@ def test_the_second_run_skips_only_on_the_same_definitions_and_relations(tmp_pat
     con.execute("UPDATE reference.seed_b SET tz = 'America/New_York'")  # a seed loaded by another version
     assert not plan_static_build(con, STATIC, subset=False)[0]
     record_static_build(con, STATIC, "run-3")
+    con.execute("CREATE OR REPLACE TABLE raw.a AS SELECT 1 AS y")  # what the view reads is gone
+    assert not plan_static_build(con, STATIC, subset=False)[0]
+    con.execute("CREATE OR REPLACE TABLE raw.a AS SELECT 1 AS x")
+    assert plan_static_build(con, STATIC, subset=False)[0]
     con.execute("DROP VIEW staging.stg_a")  # gone
     assert not plan_static_build(con, STATIC, subset=False)[0]
     con.close()
