@@ -7,6 +7,7 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 
 from orchestration.core.asset_settings import daily_asset
 from orchestration.core.clock import run_clock
@@ -22,7 +23,7 @@ from orchestration.warehouse.static_nodes import (
     build_args,
     plan_static_build,
     record_static_build,
-    static_nodes_of,
+    static_nodes,
 )
 
 LAYER_OWNERS = {
@@ -78,7 +79,7 @@ def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, collec
     while their definitions are unchanged (static_nodes.py): still materialized in Dagster."""
     prune_target()
     started = run_clock(context, collections.policy().clinic_tz).started_at  # docs/rules.md §4
-    static = static_nodes_of(MANIFEST)
+    static = static_nodes(get_manifest_and_translator_from_dbt_assets([context.assets_def])[0])  # its manifest
     with collections.warehouse() as con:  # closed before dbt opens the file
         write_run_context(con, context.partition_key, context.run_id, started)
         skip, recorded = plan_static_build(con, static, subset=context.is_subset)
