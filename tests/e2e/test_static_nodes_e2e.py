@@ -27,6 +27,10 @@ def _materializations(result) -> dict[str, dict]:
     return out
 
 
+def _steps(result, event_type: str) -> set[str]:
+    return {e.step_key for e in result.all_events if e.event_type_value == event_type}
+
+
 def test_the_second_run_leaves_the_static_nodes_out_and_still_runs_the_staging_rules(first_run, rerun, dbt_manifest):
     from orchestration.warehouse.static_nodes import static_nodes
 
@@ -48,6 +52,10 @@ def test_the_second_run_leaves_the_static_nodes_out_and_still_runs_the_staging_r
         assert built_second[key]["rebuilt"] is False  # unchanged, still materialized for the date
     assert built_second["marts/rpt_aging"].get("rebuilt") is None  # the tables are rebuilt
     assert "serving/published" in built_second  # downstream of the time spine: runs
+    # no step skipped for the checks not evaluated (the static tables' rules): every step of the
+    # first run ran again
+    assert _steps(result, "STEP_SKIPPED") == set()
+    assert _steps(result, "STEP_SUCCESS") == _steps(first_run, "STEP_SUCCESS")
 
     ((run_id,),) = query("SELECT run_id FROM ops.dbt_static_nodes")
     assert run_id == first_run.run_id  # recorded by the run that built them
