@@ -7,6 +7,7 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 
 from orchestration.core.asset_settings import daily_asset
 from orchestration.core.clock import run_clock
@@ -16,6 +17,14 @@ from orchestration.faults import crash_points
 from orchestration.raw.schema import write_run_context
 from orchestration.warehouse.project import MANIFEST, dbt_project, keep_partial_parse, prune_target
 from orchestration.warehouse.rule_failures import is_rules_check, name_failing_rows
+from orchestration.warehouse.static_nodes import (
+    Recorded,
+    StaticNodes,
+    build_args,
+    plan_static_build,
+    record_static_build,
+    static_nodes,
+)
 
 LAYER_OWNERS = {
     "staging": "team:analytics-engineering",
@@ -66,13 +75,18 @@ translator = CollectionsTranslator(settings=DagsterDbtTranslatorSettings(enable_
 def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, collections: CollectionsResource):
     """`dbt build` for the partition's as-of date (and the run's start: orchestration/core/clock.py):
     staging → intermediate → marts, tests as gates. A failed `model_rules` test's check names
-    its failing rules and keys (rule_failures.py)."""
+    its failing rules and keys (rule_failures.py). The views, seeds and time spine are left out
+    while their definitions are unchanged (static_nodes.py): still materialized in Dagster."""
     prune_target()
     started = run_clock(context, collections.policy().clinic_tz).started_at  # docs/rules.md §4
+    static = static_nodes(get_manifest_and_translator_from_dbt_assets([context.assets_def])[0])  # its manifest
     with collections.warehouse() as con:  # closed before dbt opens the file
         write_run_context(con, context.partition_key, context.run_id, started)
+        skip, recorded = plan_static_build(con, static, subset=context.is_subset)
     export_warehouse_path()  # dbt's profile reads the loaders' warehouse path from the environment
-    build = dbt.cli(["build"], context=context)
+    if skip:
+        yield from _unchanged(context, static, recorded)
+    build = dbt.cli(build_args(static, skip), context=context)
     failed_rules = []  # named after the build: dbt holds the warehouse file while it runs
     try:
         for event in crash_points("mid_dbt", build.stream()):  # faults.py: no-op unless set
@@ -86,8 +100,22 @@ def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, collec
         raise
     else:
         yield from _named(failed_rules, collections, build.target_path)
+        if not skip and not context.is_subset:
+            with collections.warehouse() as con:
+                record_static_build(con, static, context.run_id)
     finally:
         keep_partial_parse(build.target_path)  # the next run skips dbt's full parse
+
+
+def _unchanged(context: dg.AssetExecutionContext, static: StaticNodes, recorded: Recorded):
+    """The static models and seeds left out of this build: materialized as they stand (the
+    relation the recorded run built, unchanged), so the lineage shows them and the assets
+    downstream of them run."""
+    for props in static.assets:
+        key = translator.get_asset_key(props)
+        if key in context.selected_asset_keys:
+            meta = {"rebuilt": False, "built_by_run": recorded.run_id or ""}
+            yield dg.MaterializeResult(asset_key=key, metadata=meta)
 
 
 def _named(events, collections: CollectionsResource, target):
