@@ -57,19 +57,12 @@ postings as (
     from {{ ref('stg_patient_transactions') }}
 ),
 
+-- the events about an encounter that are not the encounter itself: disputes and placements
+-- (the encounter and charge events name their encounter in source_id: they join the encounters
+-- on it directly, below)
 event_encounters as (
     select
-        {{ dbt.concat(["'encounter:'", 'encounter_id']) }} as source_id,
-        encounter_id
-    from encounters
-    union all
-    select
-        {{ dbt.concat(["'charge:'", 'encounter_id']) }},
-        encounter_id
-    from encounters
-    union all
-    select
-        {{ dbt.concat(["'dispute:'", 'dispute_id']) }},
+        {{ dbt.concat(["'dispute:'", 'dispute_id']) }} as source_id,
         encounter_id
     from {{ ref('int_dispute_status') }}
     union all
@@ -105,7 +98,7 @@ select
         when f.guarantor_id is null then null
         else coalesce(s.segment, 'no_open_balance')
     end as segment,
-    coalesce(p.encounter_id, ee.encounter_id) as encounter_id,
+    coalesce(p.encounter_id, ee.encounter_id, e.encounter_id) as encounter_id,
     e.primary_payer_id as payer_id,
     coalesce(p.method, cc.channel) as channel,
     f.numerator,
@@ -118,4 +111,14 @@ left join guarantors as g on f.guarantor_id = g.guarantor_id
 left join postings as p on f.source_id = p.source_id
 left join event_encounters as ee on f.source_id = ee.source_id
 left join contact_channels as cc on f.source_id = cc.source_id
-left join encounters as e on e.encounter_id = coalesce(p.encounter_id, ee.encounter_id)
+-- the encounter of a payment, dispute or placement; an encounter or charge event's own
+-- ('encounter:' || encounter_id, 'charge:' || encounter_id): null when no encounter has it
+left join encounters as e
+    on e.encounter_id = coalesce(
+            p.encounter_id,
+            ee.encounter_id,
+            case
+                when f.source_id like 'encounter:%' then substring(f.source_id, 11)
+                when f.source_id like 'charge:%' then substring(f.source_id, 8)
+            end
+        )

@@ -36,21 +36,52 @@ snapshots as (
 ledger as (select * from {{ ref('int_balance_ledger') }}),
 
 -- balances and ages at each snapshot ------------------------------------------------------
-open_guarantors as (
-    select distinct
-        s.snapshot_date,
+-- one row per guarantor day with a balance > 0 (the ledger rows of one guarantor and day share
+-- its balance, day net and next date) and the episode it is in: the last such day on or before
+-- it that started an episode (a start has a balance > 0, so none is left out)
+open_days as (
+    select
         l.guarantor_id,
-        l.guarantor_balance_after as balance
+        l.effective_date,
+        l.guarantor_next_date,
+        l.guarantor_balance_after,
+        l.guarantor_day_net
     from ledger as l
-    inner join snapshots as s on {{ balance_on('l', 'guarantor', 's.snapshot_date') }}
     where l.guarantor_balance_after > 0
+    group by l.guarantor_id, l.effective_date, l.guarantor_next_date, l.guarantor_balance_after, l.guarantor_day_net
 ),
 
+open_day_episodes as (
+    select
+        d.guarantor_id,
+        d.effective_date,
+        d.guarantor_next_date,
+        d.guarantor_balance_after,
+        max(case when {{ starts_episode('d') }} then d.effective_date end) over (
+            partition by d.guarantor_id order by d.effective_date
+            rows between unbounded preceding and current row
+        ) as episode_start
+    from open_days as d
+),
+
+-- the day holding each snapshot's balance: no ledger day of the guarantor lies between it and
+-- the snapshot, so its episode is the last one started on or before the snapshot
+open_guarantors as (
+    select
+        s.snapshot_date,
+        d.guarantor_id,
+        d.guarantor_balance_after as balance,
+        d.episode_start
+    from open_day_episodes as d
+    inner join snapshots as s on {{ balance_on('d', 'guarantor', 's.snapshot_date') }}
+),
+
+-- the age of the oldest open encounter: days from the earliest balance date
 ages as (
     select
         s.snapshot_date,
         l.guarantor_id,
-        max({{ days_between('l.balance_date', 's.snapshot_date') }}) as age_days
+        {{ days_between('min(l.balance_date)', 's.snapshot_date') }} as age_days
     from ledger as l
     inner join snapshots as s on {{ balance_on('l', 'encounter', 's.snapshot_date') }}
     where l.encounter_id is not null and l.encounter_balance_after > 0
@@ -58,25 +89,6 @@ ages as (
 ),
 
 -- episode and first statement -------------------------------------------------------------
-episode_starts as (
-    select distinct
-        l.guarantor_id,
-        l.effective_date as start_date
-    from ledger as l
-    where {{ starts_episode('l') }}
-),
-
-episodes as (
-    select
-        o.snapshot_date,
-        o.guarantor_id,
-        max(e.start_date) as episode_start
-    from open_guarantors as o
-    inner join episode_starts as e
-        on o.guarantor_id = e.guarantor_id and o.snapshot_date >= e.start_date
-    group by o.snapshot_date, o.guarantor_id
-),
-
 statement_1 as (
     select
         l.guarantor_id,
@@ -89,52 +101,92 @@ statement_1 as (
 
 first_sent as (
     select
-        e.snapshot_date,
-        e.guarantor_id,
+        o.snapshot_date,
+        o.guarantor_id,
         min(s.sent_date) as sent_date
-    from episodes as e
+    from open_guarantors as o
     inner join statement_1 as s
-        on e.guarantor_id = s.guarantor_id
-            and e.episode_start = s.episode_start
-            and e.snapshot_date >= s.sent_date
-    group by e.snapshot_date, e.guarantor_id
+        on o.guarantor_id = s.guarantor_id
+            and o.episode_start = s.episode_start
+            and o.snapshot_date >= s.sent_date
+    group by o.snapshot_date, o.guarantor_id
 ),
 
 first_statements as (
     select
-        e.snapshot_date,
-        e.guarantor_id,
-        e.episode_start,
-        {{ first_statement_date('f.sent_date', 'e.episode_start', 'run.segments_first_statement_fallback_days') }}
+        o.snapshot_date,
+        o.guarantor_id,
+        o.balance,
+        o.episode_start,
+        {{ first_statement_date('f.sent_date', 'o.episode_start', 'run.segments_first_statement_fallback_days') }}
             as first_statement_date,
-        case when f.sent_date is not null then 'send_ledger' else 'fallback' end as first_statement_source
-    from episodes as e
+        case
+            when o.episode_start is null then null
+            when f.sent_date is not null then 'send_ledger'
+            else 'fallback'
+        end as first_statement_source
+    from open_guarantors as o
     cross join run
-    left join first_sent as f on e.snapshot_date = f.snapshot_date and e.guarantor_id = f.guarantor_id
+    left join first_sent as f on o.snapshot_date = f.snapshot_date and o.guarantor_id = f.guarantor_id
 ),
 
 -- responses, payments, disputes -----------------------------------------------------------
+-- the responses a snapshot can see: those before the first snapshot folded into the latest of
+-- each guarantor (every snapshot sees them all), then each one up to the last snapshot
+snapshot_range as (
+    select
+        min(snapshot_date) as first_snapshot_date,
+        max(snapshot_date) as last_snapshot_date
+    from snapshots
+),
+
+response_dates as (
+    select
+        r.guarantor_id,
+        max(r.response_date) as response_date
+    from {{ ref('int_guarantor_responses') }} as r
+    cross join snapshot_range as b
+    where r.response_date < b.first_snapshot_date
+    group by r.guarantor_id
+    union all
+    select
+        r.guarantor_id,
+        r.response_date
+    from {{ ref('int_guarantor_responses') }} as r
+    cross join snapshot_range as b
+    where r.response_date >= b.first_snapshot_date and r.response_date <= b.last_snapshot_date
+),
+
 responses as (
     select
         o.snapshot_date,
         o.guarantor_id,
         max(r.response_date) as last_response_date
     from open_guarantors as o
-    inner join {{ ref('int_guarantor_responses') }} as r
+    inner join response_dates as r
         on o.guarantor_id = r.guarantor_id and o.snapshot_date >= r.response_date
     group by o.snapshot_date, o.guarantor_id
 ),
 
+payments as (
+    select
+        guarantor_id,
+        posted_date
+    from {{ ref('stg_patient_transactions') }}
+    where transaction_type = 'payment'
+),
+
 payments_since_first_statement as (
-    select distinct
+    select
         f.snapshot_date,
         f.guarantor_id
     from first_statements as f
-    inner join {{ ref('stg_patient_transactions') }} as t
-        on f.guarantor_id = t.guarantor_id
-            and t.transaction_type = 'payment'
-            and f.first_statement_date <= t.posted_date
-            and f.snapshot_date >= t.posted_date
+    where exists (
+            select 1 from payments as t
+            where t.guarantor_id = f.guarantor_id
+                and f.first_statement_date <= t.posted_date
+                and f.snapshot_date >= t.posted_date
+        )
 ),
 
 disputes as (select * from {{ ref('int_dispute_status') }}),
@@ -199,9 +251,9 @@ base as (
             when o.balance < run.tiers_medium_below then 'medium'
             else 'high'
         end as tier,
-        f.episode_start,
-        f.first_statement_date,
-        f.first_statement_source,
+        o.episode_start,
+        o.first_statement_date,
+        o.first_statement_source,
         r.last_response_date,
         {{ days_between('r.last_response_date', 'o.snapshot_date') }} as days_since_response,
         od.guarantor_id is not null as has_open_dispute,
@@ -215,10 +267,9 @@ base as (
         run.segments_early_stall_min_age_days,
         run.segments_early_stall_max_age_days,
         run.segments_fresh_max_age_days
-    from open_guarantors as o
+    from first_statements as o
     cross join run
     left join ages as a on o.snapshot_date = a.snapshot_date and o.guarantor_id = a.guarantor_id
-    left join first_statements as f on o.snapshot_date = f.snapshot_date and o.guarantor_id = f.guarantor_id
     left join responses as r on o.snapshot_date = r.snapshot_date and o.guarantor_id = r.guarantor_id
     left join open_disputes as od on o.snapshot_date = od.snapshot_date and o.guarantor_id = od.guarantor_id
     left join recent_dispute_contacts as dc

@@ -12,16 +12,28 @@ cutoffs as (
     select trailing_start_date from weeks
 ),
 
-balances as (
-    select distinct
-        c.cutoff_date,
+-- one row per encounter day with a balance > 0 (the ledger rows of one encounter and day share
+-- its balance and next date), before the cutoffs multiply them
+open_encounter_days as (
+    select
         l.guarantor_id,
         l.encounter_id,
-        l.encounter_balance_after as balance
+        l.effective_date,
+        l.encounter_next_date,
+        l.encounter_balance_after
     from {{ ref('int_balance_ledger') }} as l
+    where l.encounter_id is not null and l.encounter_balance_after > 0
+    group by l.guarantor_id, l.encounter_id, l.effective_date, l.encounter_next_date, l.encounter_balance_after
+),
+
+balances as (
+    select
+        c.cutoff_date,
+        d.guarantor_id,
+        d.encounter_balance_after as balance
+    from open_encounter_days as d
     inner join cutoffs as c
-        on {{ balance_on('l', 'encounter', 'cast(' ~ dbt.dateadd('day', -1, 'c.cutoff_date') ~ ' as date)') }}
-    where l.encounter_id is not null
+        on {{ balance_on('d', 'encounter', 'cast(' ~ dbt.dateadd('day', -1, 'c.cutoff_date') ~ ' as date)') }}
 )
 
 select
@@ -30,5 +42,4 @@ select
     guarantor_id,
     {{ money('sum(balance)') }} as open_dollars
 from balances
-where balance > 0
 group by cutoff_date, guarantor_id
