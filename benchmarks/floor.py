@@ -29,7 +29,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import date
@@ -142,27 +141,22 @@ def run_floor(landing: Path, as_of: date, exclude_day: date | None = None) -> tu
 def compile_models(warehouse: Path, as_of: date, target: Path) -> dict:
     """`dbt compile` of every model for the as-of date against `warehouse`; the manifest."""
     from orchestration.core.settings import DBT_PROJECT_DIR
+    from orchestration.warehouse.project import DBT_EXECUTABLE, dbt_args
 
     env = {**os.environ, "COLLECTIONS_WAREHOUSE_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     env.pop("DBT_PARTIAL_PARSE_FILE_PATH", None)
     out = subprocess.run(
         [
-            str(Path(sys.executable).with_name("dbt")),
-            "compile",
-            "--quiet",
-            "--full-refresh",
-            "--select",
-            "resource_type:model",
-            "--vars",
-            json.dumps({"as_of_date": as_of.isoformat()}),
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target),
+            DBT_EXECUTABLE,
+            *dbt_args(
+                "compile",
+                target,
+                "--full-refresh",
+                "--select",
+                "resource_type:model",
+                "--vars",
+                json.dumps({"as_of_date": as_of.isoformat()}),
+            ),
         ],
         env=env,
         cwd=DBT_PROJECT_DIR,

@@ -34,27 +34,16 @@ def rebuilt_copy(warehouse: Path, work: Path, full_refresh: bool) -> Path:
     """A copy of `warehouse` in `work` (same file name: the database name in dbt's SQL) with
     every model built again by `dbt run [--full-refresh]` for the run in raw.run_context."""
     from orchestration.core.settings import DBT_PROJECT_DIR
+    from orchestration.warehouse.project import DBT_EXECUTABLE, dbt_args
 
     work.mkdir(parents=True)
     copy = work / warehouse.name
     shutil.copyfile(warehouse, copy)
     target = work / "target"
     env = {**os.environ, "COLLECTIONS_WAREHOUSE_PATH": str(copy), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    args = dbt_args("run", target, *(["--full-refresh"] if full_refresh else []))
     out = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            "run",
-            "--quiet",
-            *(["--full-refresh"] if full_refresh else []),
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target),
-        ],
+        [DBT_EXECUTABLE, *args],
         env=env,
         cwd=DBT_PROJECT_DIR,
         capture_output=True,

@@ -85,20 +85,10 @@ def source_parse() -> Path:
                     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
                 }
             )
+            from orchestration.warehouse.project import DBT_EXECUTABLE, dbt_args
+
             subprocess.run(
-                [
-                    str(Path(sys.executable).with_name("dbt")),
-                    "parse",
-                    "--quiet",
-                    "--project-dir",
-                    str(DBT_PROJECT_DIR),
-                    "--profiles-dir",
-                    str(DBT_PROJECT_DIR),
-                    "--target-path",
-                    str(work),
-                    "--log-path",
-                    str(work),
-                ],
+                [DBT_EXECUTABLE, *dbt_args("parse", work)],
                 env=env,
                 cwd=DBT_PROJECT_DIR,
                 check=True,

@@ -22,6 +22,27 @@ from dagster_dbt.compat import DBT_PYTHON_VERSION
 from orchestration.core.settings import DBT_PROJECT_DIR, export_warehouse_path
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))  # the venv's dbt, beside its python
+
+
+def dbt_args(command: str, target: Path, *extra: str) -> list[str]:
+    """The arguments of `dbt <command>` on this project, quiet, writing its artifacts and log
+    into `target` (without the executable: DBT_EXECUTABLE for a subprocess, none for dbtRunner)."""
+    return [
+        command,
+        "--quiet",
+        *extra,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target),
+    ]
+
+
 MANIFEST = dbt_project.manifest_path
 PARTIAL_PARSE = "partial_parse.msgpack"
 
@@ -133,19 +154,7 @@ def _parse_into(target: Path) -> None:
         if (target / PARTIAL_PARSE).is_file():
             shutil.copyfile(target / PARTIAL_PARSE, work / PARTIAL_PARSE)
         subprocess.run(
-            [
-                str(Path(sys.executable).with_name("dbt")),
-                "parse",
-                "--quiet",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(work),
-                "--log-path",
-                str(work),
-            ],
+            [DBT_EXECUTABLE, *dbt_args("parse", work)],
             check=True,
             env=env,
             cwd=DBT_PROJECT_DIR,

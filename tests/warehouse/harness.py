@@ -35,7 +35,6 @@ from typing import Any
 import duckdb
 import yaml
 
-from orchestration.core.settings import DBT_PROJECT_DIR
 from orchestration.landing.contract import CSV_BY_NAME
 from orchestration.policy.policy import DEFAULT_POLICY_PATH, load_policy
 from orchestration.raw.ingest import ingest
@@ -423,23 +422,12 @@ def dbt_build(warehouse: Path, select: str | None = None, indirect_selection: st
     named warehouse.duckdb."""
     from dbt.cli.main import dbtRunner
 
+    from orchestration.warehouse.project import dbt_args
     from tests.dbt_parse_cache import partial_parse_for
 
     os.environ["COLLECTIONS_WAREHOUSE_PATH"] = str(warehouse)
     target = _target_path()
-    args = [
-        "build",
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(target),
-        "--log-path",
-        str(target),
-        "--quiet",
-        "--no-use-colors",
-    ]
+    args = dbt_args("build", target, "--no-use-colors")
     if select:
         args += ["--select", select]
     if indirect_selection:
