@@ -72,9 +72,9 @@ def kept_by_runs() -> set[str]:
 def differences(
     incremental: Path, fresh: Path, schemas: tuple[str, ...] = SCHEMAS, skip: frozenset[str] = frozenset()
 ) -> dict[str, int]:
-    """Rows in one warehouse and not the other (EXCEPT ALL both ways), per table of `schemas`
-    in either but `skip`; a table missing on one side counts as -1. The `history_*` columns are
-    left out."""
+    """Rows in one warehouse and not the other (EXCEPT ALL both ways, when the tables' row
+    count and sum of row hashes differ), per table of `schemas` in either but `skip`; a table
+    missing on one side counts as -1. The `history_*` columns are left out."""
     import duckdb
 
     from orchestration.core.settings import duckdb_memory_limit
@@ -103,6 +103,16 @@ def differences(
             cols = ", ".join(f'"{c}"' for c in sides["inc"] if not c.startswith("history_"))
             a = f"SELECT {cols} FROM inc.{schema}.{table}"
             b = f"SELECT {cols} FROM fre.{schema}.{table}"
+            # the rows' count and sum of row hashes, a multiset fingerprint, first: one scan of
+            # each side; EXCEPT ALL (a sort or hash of both sides) counts the rows only when they
+            # differ (at 1M guarantors: minutes for the 22M scorecard observations)
+            fingerprint = f"SELECT count(*), sum(hash({cols})::HUGEINT) FROM "
+            if (
+                con.execute(fingerprint + f"inc.{schema}.{table}").fetchone()
+                == con.execute(fingerprint + f"fre.{schema}.{table}").fetchone()
+            ):
+                out[name] = 0
+                continue
             out[name] = con.execute(
                 f"SELECT (SELECT count(*) FROM ({a} EXCEPT ALL {b})) + (SELECT count(*) FROM ({b} EXCEPT ALL {a}))"
             ).fetchone()[0]
