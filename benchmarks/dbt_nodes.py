@@ -17,28 +17,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 
 def _dbt(project: Path, warehouse: Path, target: Path, extra: list[str]) -> dict:
-    from orchestration.warehouse.project import DBT_FLAGS
+    from benchmarks.dbt_cli import run_dbt
+    from orchestration.warehouse.project import DBT_FLAGS, dbt_args
 
-    env = {**os.environ, "COLLECTIONS_WAREHOUSE_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    cmd = [str(Path(sys.executable).with_name("dbt")), *DBT_FLAGS, "build", *extra]
-    cmd += ["--project-dir", str(project), "--profiles-dir", str(project)]
-    cmd += ["--target-path", str(target), "--log-path", str(target)]
     r0, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
-    p = subprocess.run(cmd, env=env, cwd=project, capture_output=True, text=True)
+    # not quiet: the nodes are read from dbt's `Done.` line
+    p = run_dbt([*DBT_FLAGS, *dbt_args("build", target, *extra, project=project, quiet=False)], warehouse, project)
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if p.returncode != 0:
-        raise SystemExit(p.stdout[-3000:])
     done = [line.split("Done.")[-1].strip() for line in p.stdout.splitlines() if "Done. PASS" in line]
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     return {"cpu_s": round(cpu, 2), "wall_s": round(time.perf_counter() - t0, 2), "nodes": done[-1] if done else "?"}

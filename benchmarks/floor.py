@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import tempfile
 import time
 from datetime import date
@@ -140,31 +138,21 @@ def run_floor(landing: Path, as_of: date, exclude_day: date | None = None) -> tu
 # ------------------------------------------------------------------------------ models floor
 def compile_models(warehouse: Path, as_of: date, target: Path) -> dict:
     """`dbt compile` of every model for the as-of date against `warehouse`; the manifest."""
-    from orchestration.core.settings import DBT_PROJECT_DIR
-    from orchestration.warehouse.project import DBT_EXECUTABLE, dbt_args
+    from benchmarks.dbt_cli import run_dbt
+    from orchestration.warehouse.project import dbt_args
 
-    env = {**os.environ, "COLLECTIONS_WAREHOUSE_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    env.pop("DBT_PARTIAL_PARSE_FILE_PATH", None)
-    out = subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            *dbt_args(
-                "compile",
-                target,
-                "--full-refresh",
-                "--select",
-                "resource_type:model",
-                "--vars",
-                json.dumps({"as_of_date": as_of.isoformat()}),
-            ),
-        ],
-        env=env,
-        cwd=DBT_PROJECT_DIR,
-        capture_output=True,
-        text=True,
+    run_dbt(
+        dbt_args(
+            "compile",
+            target,
+            "--full-refresh",
+            "--select",
+            "resource_type:model",
+            "--vars",
+            json.dumps({"as_of_date": as_of.isoformat()}),
+        ),
+        warehouse,
     )
-    if out.returncode != 0:
-        raise SystemExit(f"dbt compile failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
     return json.loads((target / "manifest.json").read_text())
 
 

@@ -19,9 +19,7 @@ them again by design (docs/rules.md, "Wrong number"), so they are named and left
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,24 +31,13 @@ SCHEMAS = ("intermediate", "marts")
 def rebuilt_copy(warehouse: Path, work: Path, full_refresh: bool) -> Path:
     """A copy of `warehouse` in `work` (same file name: the database name in dbt's SQL) with
     every model built again by `dbt run [--full-refresh]` for the run in raw.run_context."""
-    from orchestration.core.settings import DBT_PROJECT_DIR
-    from orchestration.warehouse.project import DBT_EXECUTABLE, dbt_args
+    from benchmarks.dbt_cli import run_dbt
+    from orchestration.warehouse.project import dbt_args
 
     work.mkdir(parents=True)
     copy = work / warehouse.name
     shutil.copyfile(warehouse, copy)
-    target = work / "target"
-    env = {**os.environ, "COLLECTIONS_WAREHOUSE_PATH": str(copy), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    args = dbt_args("run", target, *(["--full-refresh"] if full_refresh else []))
-    out = subprocess.run(
-        [DBT_EXECUTABLE, *args],
-        env=env,
-        cwd=DBT_PROJECT_DIR,
-        capture_output=True,
-        text=True,
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"dbt run (full refresh: {full_refresh}) failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+    run_dbt(dbt_args("run", work / "target", *(["--full-refresh"] if full_refresh else [])), copy)
     return copy
 
 

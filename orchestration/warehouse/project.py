@@ -25,17 +25,18 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))  # the venv's dbt, beside its python
 
 
-def dbt_args(command: str, target: Path, *extra: str) -> list[str]:
-    """The arguments of `dbt <command>` on this project, quiet, writing its artifacts and log
-    into `target` (without the executable: DBT_EXECUTABLE for a subprocess, none for dbtRunner)."""
+def dbt_args(command: str, target: Path, *extra: str, project: Path = DBT_PROJECT_DIR, quiet: bool = True) -> list[str]:
+    """The arguments of `dbt <command>` on a dbt project (this one unless told), quiet unless
+    told, writing its artifacts and log into `target` (without the executable: DBT_EXECUTABLE
+    for a subprocess, none for dbtRunner)."""
     return [
         command,
-        "--quiet",
+        *(["--quiet"] if quiet else []),
         *extra,
         "--project-dir",
-        str(DBT_PROJECT_DIR),
+        str(project),
         "--profiles-dir",
-        str(DBT_PROJECT_DIR),
+        str(project),
         "--target-path",
         str(target),
         "--log-path",
