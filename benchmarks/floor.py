@@ -167,15 +167,25 @@ def model_statements(manifest: dict) -> list[tuple[str, str]]:
     order: list[str] = []
     state: dict[str, str] = {}
 
+    def upstream(uid: str) -> list[str]:
+        """The stored models `uid` reads: an ephemeral model's own parents in its place (its
+        SQL is inlined in `uid`'s compiled_code, so they must be built before `uid`)."""
+        out: list[str] = []
+        for dep in manifest["nodes"][uid]["depends_on"]["nodes"]:
+            if dep in models:
+                out.append(dep)
+            elif manifest["nodes"].get(dep, {}).get("resource_type") == "model":  # ephemeral
+                out.extend(upstream(dep))
+        return out
+
     def visit(uid: str) -> None:  # depth-first topological order
         if state.get(uid) == "done":
             return
         if state.get(uid) == "visiting":
             raise ValueError(f"cycle through {uid}")
         state[uid] = "visiting"
-        for dep in manifest["nodes"][uid]["depends_on"]["nodes"]:
-            if dep in models:
-                visit(dep)
+        for dep in upstream(uid):
+            visit(dep)
         state[uid] = "done"
         order.append(uid)
 

@@ -196,3 +196,21 @@ def test_describe_lists_the_first_keys_per_rule_and_counts_the_rest():
         "rule not_null_y: 1 failing row(s): (no key)",
         "rule unique_x: 12 failing row(s): K00, K01, K02, K03, K04, K05, K06, K07, K08, K09 (+2 more)",
     ]
+
+
+def test_the_ephemeral_scorecard_facts_rules_are_rules_of_the_observations(dbt_manifest):
+    """int_scorecard_facts is not stored (docs/dbt-tests.md, "Rules of a model that is not
+    stored"): no test reads it; its five rules, under their names, are rules of its only reader,
+    fct_scorecard_observations, in a test that reads that mart alone (it gates every child)."""
+    nodes = json.loads(dbt_manifest.read_text())["nodes"]
+    facts, obs = "model.collections.int_scorecard_facts", "model.collections.fct_scorecard_observations"
+    assert nodes[facts]["config"]["materialized"] == "ephemeral"
+    assert [u for u, n in nodes.items() if facts in n["depends_on"].get("nodes", [])] == [obs]
+    tests = {n["name"]: n for n in nodes.values() if n["resource_type"] == "test" and n.get("attached_node") == obs}
+    rules = {name: {r["name"]: r for r in n["test_metadata"]["kwargs"]["rules"]} for name, n in tests.items()}
+    own = rules["model_rules_fct_scorecard_observations"]
+    assert {"unique_fact_id", "not_null_fact_id", "not_null_kpi", "not_null_fact_date"} <= set(own)
+    assert tests["model_rules_fct_scorecard_observations"]["depends_on"]["nodes"] == [obs]
+    (kpi,) = rules["model_rules_fct_scorecard_observations_relationships"].values()
+    assert kpi["name"] == "relationships_kpi"
+    assert kpi["relationships"] == {"column": "kpi", "to": "ref('scorecard_kpis')", "field": "kpi"}

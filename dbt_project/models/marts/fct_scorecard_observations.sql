@@ -13,6 +13,9 @@
 --     (sms, email, letter, call, …), the payment method for payments (text_to_pay, card, …).
 -- numerator / denominator / measure are int_scorecard_facts' own: the metrics
 -- (models/metrics/_metrics__metrics.yml) add them up exactly as rpt_weekly_scorecard does.
+-- int_scorecard_facts is ephemeral (its SQL is inlined here, never stored): one row here per
+-- fact, so the facts' rules are this model's (docs/dbt-tests.md, "Rules of a model that is not
+-- stored").
 with facts as (select * from {{ ref('int_scorecard_facts') }}),
 
 -- every day of the scorecard's weeks with its week and the segments' snapshot date of that week
