@@ -50,9 +50,10 @@ def _fresh(work: Path) -> None:
         shutil.rmtree(work / d, ignore_errors=True)
 
 
-def daily_run(work: Path, landing: Path, as_of: date, handoff: bool = True) -> dict:
-    """One daily job in its own process on work/'s warehouse: wall, per-step seconds, peak MB.
-    handoff=False leaves out rendering and hand-off (benchmarks/timed_run.py --without-handoff)."""
+def daily_run(work: Path, landing: Path, as_of: date, handoff: bool = True, samples: Path | None = None) -> dict:
+    """One daily job in its own process on work/'s warehouse: wall, per-step seconds, peak MB
+    (whole run and per step). handoff=False leaves out rendering and hand-off
+    (benchmarks/timed_run.py --without-handoff); samples: write every memory sample there."""
     from orchestration.core.settings import folder_env
 
     env = {
@@ -65,7 +66,8 @@ def daily_run(work: Path, landing: Path, as_of: date, handoff: bool = True) -> d
     t0 = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks.timed_run", "--as-of", as_of.isoformat()]
-        + ([] if handoff else ["--without-handoff"]),
+        + ([] if handoff else ["--without-handoff"])
+        + ([] if samples is None else ["--samples", str(samples)]),
         env=env,
         capture_output=True,
         text=True,
@@ -80,6 +82,7 @@ def daily_run(work: Path, landing: Path, as_of: date, handoff: bool = True) -> d
         "peak_rss_mb": steps.pop("peak_rss_mb"),
         "peak_rss_job_mb": steps.pop("peak_rss_job_mb"),
         "peak_rss_child_mb": steps.pop("peak_rss_child_mb"),
+        "step_peak_mb": steps.pop("step_peak_mb", {}),  # step -> [total, job, children] MB
         "steps": steps,
     }
 
@@ -117,6 +120,12 @@ def hold_back(landing: Path, run_landing: Path, day: date, include_day: bool) ->
 def _steps(r: dict) -> str:
     big = sorted(r["steps"].items(), key=lambda kv: -kv[1])[:4]
     return ", ".join(f"{k} {v:.1f} s" for k, v in big)
+
+
+def top_peaks(r: dict, n: int = 3) -> str:
+    """The n steps with the highest peak memory (process and children) of one daily run."""
+    big = sorted(r.get("step_peak_mb", {}).items(), key=lambda kv: -kv[1][0])[:n]
+    return ", ".join(f"{k} {v[0]:,.0f} MB" for k, v in big)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         row(
             f"{args.large:,} guarantors, first run peak memory (the job process and its children at one time)",
             f"{peak:,.0f} MB [job process alone {top['peak_rss_job_mb']:,.0f} MB, children (dbt) "
-            f"{top['peak_rss_child_mb']:,.0f} MB]",
+            f"{top['peak_rss_child_mb']:,.0f} MB; steps: {top_peaks(top)}]",
             "<= 4,096 MB",
             peak <= 4096,
         )

@@ -18,6 +18,7 @@ def main() -> int:
         help="leave out the steps that render and hand off (statements, email, SMS, calls, card "
         "charges): ingest, every mart, the gates, the touch plan, placement and serving",
     )
+    ap.add_argument("--samples", help="also write every memory sample and step span (JSON) to this file")
     args = ap.parse_args()
     sampler = MemorySampler()
     from orchestration.core.instance import ensure_dagster_home
@@ -58,7 +59,7 @@ def main() -> int:
     if not ok:
         print("run failed", file=sys.stderr)
         return 1
-    starts, stages = {}, {}
+    starts, stages, spans = {}, {}, {}
     for rec in records:
         e = rec.dagster_event
         if e is None:
@@ -67,11 +68,29 @@ def main() -> int:
             starts[e.step_key] = rec.timestamp
         elif e.event_type_value == "STEP_SUCCESS":
             stages[e.step_key] = rec.timestamp - starts[e.step_key]
+            spans[e.step_key] = (starts[e.step_key], rec.timestamp)
     sampler.stop()
     stages["peak_rss_mb"] = sampler.peak_mb
     stages["peak_rss_job_mb"], stages["peak_rss_child_mb"] = sampler.peak_job_mb, sampler.peak_children_mb
+    stages["step_peak_mb"] = step_peaks(sampler.samples, spans)
+    if args.samples:
+        with open(args.samples, "w") as f:
+            json.dump({"samples": sampler.samples, "spans": spans}, f)
     print(json.dumps(stages))
     return 0
+
+
+def step_peaks(samples: list[tuple[float, float, float]], spans: dict[str, tuple[float, float]]) -> dict:
+    """Each step's peak: the largest sample (epoch seconds, job MB, children MB) taken while it
+    ran (start <= t <= end), as {step: [total MB, job MB, children MB]} at that sample. A step
+    shorter than the sampling interval may have no sample and is left out. With the in-process
+    executor one step runs at a time, so a sample belongs to one step."""
+    peaks: dict[str, list[float]] = {}
+    for step, (start, end) in spans.items():
+        inside = [(job + children, job, children) for t, job, children in samples if start <= t <= end]
+        if inside:
+            peaks[step] = [round(v, 1) for v in max(inside)]
+    return peaks
 
 
 class MemorySampler:
@@ -86,11 +105,14 @@ class MemorySampler:
 
         self._me = psutil.Process()
         self.peak_mb = self.peak_job_mb = self.peak_children_mb = 0.0
+        self.samples: list[tuple[float, float, float]] = []  # (epoch seconds, job MB, children MB)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
         self._thread.start()
 
     def _sample(self) -> None:
+        import time
+
         import psutil
 
         job = self._me.memory_info().rss
@@ -99,6 +121,7 @@ class MemorySampler:
             with contextlib.suppress(psutil.Error):  # ended between listing and reading
                 children += c.memory_info().rss
         mb = 1024 * 1024
+        self.samples.append((time.time(), job / mb, children / mb))
         self.peak_mb = max(self.peak_mb, (job + children) / mb)
         self.peak_job_mb = max(self.peak_job_mb, job / mb)
         self.peak_children_mb = max(self.peak_children_mb, children / mb)

@@ -124,9 +124,9 @@ def failing_mask(df, exp: dict):
 def attribute(df, suite: dict, result, scope_files: list[tuple[str, str]], table: str) -> list[FileFailures]:
     """The files (and their lines, claims or events) behind every failed critical expectation.
 
-    `df` holds the validated rows plus `_gate_sha`, `_gate_file` and `_gate_pos` (the file and
-    position of each row). An expectation about the whole frame (or a type not known here)
-    names every file in scope."""
+    `df` holds the validated rows plus `_gate_sha` and `_gate_pos` (the file, by its SHA-256,
+    and the position of each row; the file's name comes from `scope_files`). An expectation
+    about the whole frame (or a type not known here) names every file in scope."""
     _, _, _, unit, offset = locator(table)
     by_sha = {sha: FileFailures(name, sha) for sha, name in scope_files}
     for exp, outcome in zip(suite["expectations"], result.outcomes, strict=True):
@@ -144,7 +144,7 @@ def attribute(df, suite: dict, result, scope_files: list[tuple[str, str]], table
             shown = ", ".join(str(p) for p in positions[:MAX_LINES])
             more = f" (+{len(positions) - MAX_LINES} more)" if len(positions) > MAX_LINES else ""
             label = f"{unit}{'s' if len(positions) != 1 else ''} {shown}{more}" if positions else "rows"
-            ff = by_sha.setdefault(sha, FileFailures(str(rows["_gate_file"].iloc[0]), sha))
+            ff = by_sha.setdefault(sha, FileFailures(sha, sha))  # every row's file is in scope
             ff.problems.append(f"{label}: {what}")
     return [ff for ff in by_sha.values() if ff.problems]
 

@@ -55,7 +55,7 @@ def run_raw_table_check(con: duckdb.DuckDBPyConnection, spec: dg.AssetCheckSpec,
     from orchestration.quality import great_expectations as gx_gate
 
     table = spec.asset_key.path[-1]
-    file_col, sha_col, pos_col, _, _ = gate_memory.locator(table)
+    _, sha_col, pos_col, _, _ = gate_memory.locator(table)
     suite_name = f"raw_{table}"
     suite = gx_gate.read_suite(suite_name, expectations_dir())
     scope_files = gate_memory.scope(con, spec.name, run_id)
@@ -71,18 +71,23 @@ def run_raw_table_check(con: duckdb.DuckDBPyConnection, spec: dg.AssetCheckSpec,
         ).fetchall()
         if c in referenced
     ]
+    # the file of a row is its SHA-256 (the suites read that column anyway; the file names
+    # come from scope_files): no second copy of a string per row (docs/benchmarks.md, memory)
     select = ", ".join(
-        [f'"{c}"' for c in present]
-        + [f"{sha_col} AS _gate_sha", f"{file_col} AS _gate_file", f"{pos_col} AS _gate_pos"]
+        [f'"{c}"' for c in present] + ([] if sha_col in present else [sha_col]) + [f"{pos_col} AS _gate_pos"]
     )
-    df = con.execute(
+    df = fetch_frame(
+        con,
         f"SELECT {select} FROM raw.{table} WHERE {sha_col} IN (SELECT unnest(?::VARCHAR[]))",
         [[sha for sha, _ in scope_files]],
-    ).df()
-    result = gx_gate.validate_dataframe(
-        df.drop(columns=["_gate_sha", "_gate_file", "_gate_pos"]), suite_name, suites_dir=expectations_dir()
     )
-    failed = [] if result.success else gate_memory.attribute(df, suite, result, scope_files, table)
+    result = gx_gate.validate_dataframe(df[present], suite_name, suites_dir=expectations_dir())
+    failed = (
+        []
+        if result.success
+        else gate_memory.attribute(df.assign(_gate_sha=df[sha_col]), suite, result, scope_files, table)
+    )
+    del df
     gate_memory.record(con, spec.name, table, run_id, failed, scope_files)
     severity = dg.AssetCheckSeverity.ERROR if not result.success else dg.AssetCheckSeverity.WARN
     metadata = result.as_metadata()
@@ -100,6 +105,32 @@ def run_raw_table_check(con: duckdb.DuckDBPyConnection, spec: dg.AssetCheckSpec,
         metadata=metadata,
         description=description,
     )
+
+
+def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None, vectors: int = 100):
+    """A query's rows as one pandas frame, converted a few hundred thousand rows at a time: the
+    same frame as `.df()` (same dtypes), without `.df()`'s transient of every string of the
+    result as a Python object at once (about 4x the frame at 1M guarantors)."""
+    import pandas as pd
+
+    result = con.execute(sql, params or [])
+    parts = []
+    while len(part := result.fetch_df_chunk(vectors)):
+        parts.append(part)
+    if len(parts) <= 1:
+        return parts[0] if parts else part  # no rows: the empty chunk has the columns
+    frame = pd.concat(parts, ignore_index=True)
+    del parts
+    return frame
+
+
+def release_freed_memory() -> None:
+    """Give back to the system what freed frames leave in pyarrow's allocator pool (pandas'
+    strings are Arrow arrays): mimalloc keeps it otherwise, and the job process would carry
+    it into the dbt step (docs/benchmarks.md)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 class RawChecksAlongside:
@@ -131,6 +162,7 @@ class RawChecksAlongside:
                     self._done[table] = run_raw_table_check(self._cursor, self._specs[table], self._run_id)
                 except BaseException as exc:  # raised again by results()
                     self._error = exc
+                release_freed_memory()
 
     def abandon(self) -> None:
         """The load failed: skip the suites not started yet and let the thread end."""
@@ -156,7 +188,11 @@ def validate_table(warehouse: Path, table: str, suite: str):
 
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        df = con.execute(f"SELECT * FROM {table}").df()
+        df = fetch_frame(con, f"SELECT * FROM {table}")
     finally:
         con.close()
-    return gx_gate.validate_dataframe(df, suite, suites_dir=expectations_dir())
+    try:
+        return gx_gate.validate_dataframe(df, suite, suites_dir=expectations_dir())
+    finally:
+        del df
+        release_freed_memory()
