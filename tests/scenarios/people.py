@@ -8,6 +8,16 @@ from datetime import date, timedelta
 
 from tests.warehouse.harness import Landing, Warehouse
 
+# What a scenario builds (`Landing.build(select=...)`, tests/README.md "Making a test fast"): the
+# models the cases read, their parents and the dbt tests on them, not the whole project (whose
+# dbt tests run on the session clinic's first run).
+# the day's plan and its holds (marts.fct_touches, marts.rpt_hold_report, int_touch_guardrails)
+PLAN = "+fct_touches +rpt_hold_report"
+# what the channels' hand-off (orchestration/actions: `dispatch`) reads, and the attempts it feeds
+HANDOFF = (
+    PLAN + " +fct_touch_audience +fct_touch_visits +fct_plan_charges +fct_settlement_offers +int_outreach_attempts"
+)
+
 
 def contactable(lz: Landing, gid: str, **kw) -> dict:
     """A guarantor every channel can reach: consents, a phone, an e-mail, a verified address.

@@ -13,12 +13,14 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pytest
 
-from tests.scenarios.people import contactable, owes, touches
+from tests.scenarios.people import PLAN, contactable, owes, touches
 from tests.warehouse.harness import Landing, Warehouse, copy_warehouse, dbt_build
 
 pytestmark = pytest.mark.slow(runs=2)  # scheduling: tests/conftest.py
 
 D = date(2026, 11, 20)
+# the plan again from the guardrails on: their children that PLAN built (dbt intersection `,`)
+REPLAN = "int_touch_guardrails+,+fct_touches int_touch_guardrails+,+rpt_hold_report"
 
 
 def clinic(lz: Landing) -> None:
@@ -36,7 +38,7 @@ def clinic(lz: Landing) -> None:
 def nightly(tmp_path_factory, dbt_manifest) -> Warehouse:
     lz = Landing(tmp_path_factory.mktemp("nightly"))
     clinic(lz)
-    return lz.build(D)  # every file arrives 23:00 on D−1; the run starts 06:00 on D
+    return lz.build(D, select=PLAN)  # every file arrives 23:00 on D−1; the run starts 06:00 on D
 
 
 def test_nightly_export_the_evening_before_is_fresh(nightly):
@@ -56,7 +58,7 @@ def quiet(tmp_path_factory, dbt_manifest) -> tuple[Landing, Warehouse]:
     clinic(lz)
     lz.arrive("patient_transactions", lz.local(D - timedelta(days=3), 23))  # the last full export
     lz.empty_export("patient_transactions", lz.local(D - timedelta(days=1), 23))  # last night: nothing new
-    return lz, lz.build(D)
+    return lz, lz.build(D, select=PLAN)
 
 
 def test_a_quiet_days_empty_export_counts_as_an_arrival(quiet):
@@ -78,7 +80,7 @@ def _rebuild_without_last_nights_export(wh: Warehouse, folder, *, resent_at: dat
             )
     finally:
         con.close()
-    dbt_build(copy, select="int_touch_guardrails+")
+    dbt_build(copy, select=REPLAN)
     return Warehouse(copy)
 
 
@@ -112,7 +114,7 @@ def test_24_hours_and_a_minute_after_the_arrival_is_stale(nightly, tmp_path):
         con.execute("UPDATE raw.run_context SET run_started_at = TIMESTAMP '2026-11-21 05:01:00'")  # 23:01 CT
     finally:
         con.close()
-    dbt_build(copy, select="int_touch_guardrails+")
+    dbt_build(copy, select=REPLAN)
     late = Warehouse(copy)
     assert late.one("SELECT is_data_stale FROM intermediate.int_touch_guardrails WHERE guarantor_id = 'F1'") is True
     assert touches(late, "F2")["statement_1"] == ("held", "stale_data")

@@ -12,12 +12,14 @@ from datetime import date
 
 import pytest
 
-from tests.scenarios.people import contactable, feed, owes, touches
+from tests.scenarios.people import PLAN, contactable, feed, owes, touches
 from tests.warehouse.harness import Landing
 
 pytestmark = pytest.mark.slow(runs=3)  # scheduling: tests/conftest.py
 
 D1, D2, D3 = date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 22)
+# what the cases read: the plan, the wrong-number queue, the phone history, the contact events
+SELECT = PLAN + " +fct_queue_items +int_guarantor_phone_history +int_contact_events"
 
 
 def blocks(wh, gid: str) -> tuple:
@@ -48,7 +50,7 @@ def nights(tmp_path_factory, dbt_manifest):
     lz.contact("C-W2", "W2", occurred_at="2026-11-18T16:00:00Z", outcome="wrong_number")
     lz.contact("C-W2-OK", "W2", occurred_at="2026-11-19T17:00:00Z", outcome="connected")  # reached on it
     feed(lz, D1)
-    day1 = lz.build(D1)
+    day1 = lz.build(D1, select=SELECT)
     first = {
         "blocks": {g: blocks(day1, g) for g in ("W1", "W2")},
         "touches": touches(day1, "W1"),
@@ -67,12 +69,12 @@ def nights(tmp_path_factory, dbt_manifest):
         updated_at="2026-11-20T20:00:00Z",
     )
     feed(lz, D2)
-    day2 = lz.build(D2)
+    day2 = lz.build(D2, select=SELECT)
     second = {"blocks": blocks(day2, "W1"), "touches": touches(day2, "W1"), "queue": wrong_number_items(day2)}
     # D3's export: a new number
     w1.update(phone="(312) 555-0199", updated_at="2026-11-21T20:00:00Z")
     feed(lz, D3)
-    day3 = lz.build(D3)
+    day3 = lz.build(D3, select=SELECT)
     third = {
         "blocks": blocks(day3, "W1"),
         "touches": touches(day3, "W1"),

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from tests.scenarios.people import contactable, feed, hold_rules, owes, touches
+from tests.scenarios.people import PLAN, contactable, feed, hold_rules, owes, touches
 from tests.warehouse.harness import Landing
 
 D = date(2026, 11, 20)
@@ -44,7 +44,7 @@ def wh(tmp_path_factory, dbt_manifest):
     owes(lz, "R_EIGHT_DAYS", D, 27)
     lz.contact("C-R8", "R_EIGHT_DAYS", occurred_at="2026-11-12T16:00:00Z", outcome="refused")  # D − 8
     feed(lz, D)
-    return lz.build(D)
+    return lz.build(D, select=PLAN)
 
 
 @pytest.mark.parametrize("gid", [g for g, *_ in REACHED])

@@ -19,7 +19,7 @@ import pytest
 
 from orchestration.actions.outreach.dispatch import dispatch
 from orchestration.policy.policy import load_policy
-from tests.scenarios.people import contactable, feed, owes, touches
+from tests.scenarios.people import HANDOFF, contactable, feed, owes, touches
 from tests.warehouse.harness import Landing, Warehouse, dbt_build
 
 pytestmark = pytest.mark.slow(runs=2)  # scheduling: tests/conftest.py
@@ -43,7 +43,7 @@ def evening(tmp_path_factory, dbt_manifest):
         contactable(lz, gid, state=state, household_id=gid)
         owes(lz, gid, D, age)
     feed(lz, D)
-    wh = lz.build(D, run_started_at=lz.local(D, 20, 30))  # the sensor's late-evening run
+    wh = lz.build(D, run_started_at=lz.local(D, 20, 30), select=HANDOFF)  # the sensor's late-evening run
     return lz, wh
 
 
@@ -116,7 +116,7 @@ def test_deferred_is_no_attempt_and_goes_out_the_next_morning(handed_off):
         )
     finally:
         con.close()
-    dbt_build(path)
+    dbt_build(path, select=HANDOFF, indirect_selection="cautious")
     wh = Warehouse(path)
     attempts = {r[0] for r in wh.rows("SELECT guarantor_id FROM intermediate.int_outreach_attempts")}
     assert attempts == {"P_SMS", "E_MAIL"}

@@ -19,7 +19,7 @@ import pytest
 from orchestration.actions.outreach.dispatch import dispatch
 from orchestration.policy.policy import load_policy
 from orchestration.raw.schema import write_run_context
-from tests.scenarios.people import contactable, feed, owes, touches
+from tests.scenarios.people import HANDOFF, contactable, feed, owes, touches
 from tests.warehouse.harness import Landing, Warehouse, dbt_build
 
 pytestmark = pytest.mark.slow(runs=2)  # scheduling: tests/conftest.py
@@ -57,7 +57,7 @@ def day(tmp_path_factory, dbt_manifest):
         first_due_date="2026-11-22",
     )  # first installment due in two days
     feed(lz, D)
-    wh = lz.build(D)
+    wh = lz.build(D, select=HANDOFF)
     root = tmp_path_factory.mktemp("rerun_run")
     path, outbox = root / "warehouse.duckdb", root / "outbox"
     shutil.copy(wh.path, path)
@@ -69,7 +69,7 @@ def day(tmp_path_factory, dbt_manifest):
         write_run_context(con, D, "rerun", lz.local(D, 11))
     finally:
         con.close()
-    dbt_build(path)
+    dbt_build(path, select=HANDOFF, indirect_selection="cautious")
     second_plan = touches(Warehouse(path), "G_PLAN")
     run_outreach(lz, path, outbox, 11)
     return {

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from orchestration.actions.outreach.dispatch import dispatch
 from orchestration.policy.policy import load_policy
-from tests.scenarios.people import contactable, feed, owes
+from tests.scenarios.people import HANDOFF, contactable, feed, owes
 from tests.warehouse.harness import Landing
 
 D = date(2026, 11, 20)
@@ -41,7 +41,7 @@ def scenario(tmp_path_factory, dbt_manifest):
         else:  # paid the first, missed Oct 15 and Nov 15 (judged after their 3-day grace)
             lz.txn(f"T-{gid}-0", gid, f"E-{gid}", posted_at="2026-09-15", amount="100.00", plan_id=f"PL-{gid}")
     feed(lz, D)
-    wh = lz.build(D)
+    wh = lz.build(D, select=HANDOFF + " +int_plan_status")
     root = tmp_path_factory.mktemp("plan_confirmation_out")
     path, outbox = root / "warehouse.duckdb", root / "outbox"
     shutil.copy(wh.path, path)

@@ -28,7 +28,7 @@ def wh(tmp_path_factory, dbt_manifest):
         "E-COPAY", payment_date="2026-02-20", charge="200.00", paid="150.00", pr="20.00", clp07="CC1", copay="20.00"
     )
     feed(lz, D)
-    return lz.build(D)
+    return lz.build(D, select="+int_balance_ledger +fct_refund_items +fct_queue_items")
 
 
 def test_the_copay_is_effective_on_the_adjudication(wh):

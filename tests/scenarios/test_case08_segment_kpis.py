@@ -30,7 +30,7 @@ def wh(tmp_path_factory, dbt_manifest):
     lz.encounter("E-NEW", "S_NEW", service_date="2026-11-17", total_charge="100.00")
     lz.txn("T-NEW", "S_NEW", "E-NEW", posted_at="2026-11-18", amount="40.00")
     feed(lz, D)  # an on-account payment of an unrelated guarantor
-    return lz.build(D)
+    return lz.build(D, select="+rpt_weekly_scorecard +int_guarantor_segments")
 
 
 def kpi(wh, name: str, segment: str = "all") -> dict | None:

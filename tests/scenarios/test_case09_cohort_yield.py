@@ -28,7 +28,7 @@ def wh(tmp_path_factory, dbt_manifest):
     # insurance pending on D: not yet anyone's responsibility, in no cohort
     lz.encounter("E-PEND", "C_NOV", service_date="2026-11-05", total_charge="900.00", primary_payer_id="AETNA")
     feed(lz, D)
-    return lz.build(D)
+    return lz.build(D, select="+rpt_cohort_yield")
 
 
 def cohort(wh, month: date) -> dict[date, tuple]:

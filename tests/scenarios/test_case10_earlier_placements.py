@@ -33,7 +33,11 @@ def wh(tmp_path_factory, dbt_manifest):
     placeable(lz, "X_AGENCY_ONLY")
     lz.agency("AG-1", "X_AGENCY_ONLY", occurred_at=ago(300), event="acknowledged", placement_id="HIST-9")
     lz.agency("AG-2", "X_AGENCY_ONLY", occurred_at=ago(250), event="closed_uncollectible", placement_id="HIST-9")
-    return lz.build(D)
+    return lz.build(
+        D,
+        select="+fct_placement_eligibility +int_placement_history +fct_queue_items +int_placement_encounters "
+        "+int_plan_status +int_protective_flags",  # and what the placement extract reads
+    )
 
 
 def test_any_earlier_placement_blocks_eligibility(wh):

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from tests.scenarios.people import contactable, feed, owes, touches
+from tests.scenarios.people import PLAN, contactable, feed, owes, touches
 from tests.warehouse.harness import Landing
 
 D = date(2026, 11, 20)
@@ -37,7 +37,7 @@ def wh(tmp_path_factory, dbt_manifest):
             support_end=end,
         )
     feed(lz, D)
-    return lz.build(D)
+    return lz.build(D, select=PLAN + " +int_hardship_status +fct_queue_items +fct_touch_audience")
 
 
 def test_a_blank_support_end_ends_at_the_policy_maximum(wh):

@@ -53,7 +53,7 @@ def wh(tmp_path_factory, dbt_manifest):
             first_due_date=(D + timedelta(days=days)).isoformat(),
         )
     feed(lz, D)
-    return lz.build(D)
+    return lz.build(D, select="+fct_queue_items")
 
 
 def test_new_balances_are_those_under_30_days(wh):

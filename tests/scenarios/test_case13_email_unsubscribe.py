@@ -15,7 +15,7 @@ from orchestration.actions.outreach.email import ASM_UNSUBSCRIBE_TAG
 from orchestration.policy.policy import load_policy
 from tests.actions.conftest import API_KEY
 from tests.fake_sendgrid import FakeSendGrid
-from tests.scenarios.people import contactable, feed, owes, touches
+from tests.scenarios.people import HANDOFF, contactable, feed, owes, touches
 from tests.warehouse.harness import Landing
 
 D = date(2026, 11, 20)
@@ -37,7 +37,7 @@ def _day(tmp_path_factory, name: str, *, unsubscribed: bool):
             asm_group_id=21000,
         )
     feed(lz, D)
-    wh = lz.build(D)
+    wh = lz.build(D, select=HANDOFF)
     fake = FakeSendGrid().start()
     try:
         environ = {"SENDGRID_API_KEY": API_KEY, "SENDGRID_API_HOST": fake.url, "COLLECTIONS_PAYLINK_SECRET": "ab" * 32}

@@ -416,24 +416,25 @@ def copy_warehouse(source: Path, folder: Path) -> Path:
     return folder / "warehouse.duckdb"
 
 
-def dbt_build(warehouse: Path, select: str | None = None, indirect_selection: str | None = None) -> None:
+def dbt_build(
+    warehouse: Path, select: str | None = None, indirect_selection: str | None = None, *, command: str = "build"
+) -> None:
     """`dbt build` in this process (dbt's programmatic runner); raises on any failure. dbt
     partial-parses from the project's saved parse (tests/dbt_parse_cache.py) when the file is
-    named warehouse.duckdb."""
+    named warehouse.duckdb. `command="run"`: the models without their dbt tests, for a copy
+    whose rows a test compares with a warehouse whose build ran them."""
     from dbt.cli.main import dbtRunner
 
     from orchestration.warehouse.project import dbt_args
-    from tests.dbt_parse_cache import partial_parse_for
 
     os.environ["COLLECTIONS_WAREHOUSE_PATH"] = str(warehouse)
     target = _target_path()
-    args = dbt_args("build", target, "--no-use-colors")
+    args = dbt_args(command, target, "--no-use-colors")
     if select:
         args += ["--select", select]
     if indirect_selection:
         args += ["--indirect-selection", indirect_selection]
-    with partial_parse_for(warehouse):
-        res = dbtRunner().invoke(args)
+    res = dbtRunner(manifest=_manifest(warehouse)).invoke(args)
     _release_duckdb()
     if not res.success:
         failures = []
@@ -441,6 +442,31 @@ def dbt_build(warehouse: Path, select: str | None = None, indirect_selection: st
             if getattr(r, "status", None) not in ("success", "pass", "warn", "skipped"):
                 failures.append(f"{r.node.name}: {r.status} {r.message}")
         raise AssertionError("dbt build failed:\n" + "\n".join(failures or [str(res.exception)]))
+
+
+_MANIFESTS: dict[str, Any] = {}
+
+
+def _manifest(warehouse: Path):
+    """The project parsed once per test process (dbt partial-parses from the saved parse,
+    tests/dbt_parse_cache.py) and handed to every later `dbt_build` of a warehouse file of the
+    same name: dbt's programmatic runner then skips parsing (~3 s a build). A parse holds the
+    project's files and the DuckDB database name (the file's stem, written into every node);
+    neither changes during a session (no model reads an environment variable: only
+    profiles.yml does, and the profile is read again by each build)."""
+    from dbt.cli.main import dbtRunner
+
+    from orchestration.warehouse.project import dbt_args
+    from tests.dbt_parse_cache import partial_parse_for
+
+    key = warehouse.stem
+    if key not in _MANIFESTS:
+        with partial_parse_for(warehouse):
+            res = dbtRunner().invoke(dbt_args("parse", _target_path(), "--no-use-colors"))
+        if not res.success:
+            raise AssertionError(f"dbt parse failed: {res.exception}")
+        _MANIFESTS[key] = res.result
+    return _MANIFESTS[key]
 
 
 def _release_duckdb() -> None:

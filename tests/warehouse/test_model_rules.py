@@ -19,7 +19,7 @@ from orchestration.policy.policy import load_policy
 from orchestration.raw.ingest import ingest
 from orchestration.raw.schema import ensure_schema, write_run_context
 from orchestration.warehouse.rule_failures import describe, failing_rows
-from tests.warehouse.harness import Landing, Warehouse, _release_duckdb, _target_path, dbt_build
+from tests.warehouse.harness import Landing, Warehouse, _manifest, _release_duckdb, _target_path, dbt_build
 
 AS_OF = date(2026, 11, 20)
 
@@ -74,7 +74,7 @@ def _failing_rows(wh: Warehouse, test_name: str) -> set[tuple[str, str | None]]:
     from dbt.cli.main import dbtRunner
 
     os.environ["COLLECTIONS_WAREHOUSE_PATH"] = str(wh.path)
-    res = dbtRunner().invoke(
+    res = dbtRunner(manifest=_manifest(wh.path)).invoke(
         [
             "show",
             "--select",

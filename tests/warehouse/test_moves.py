@@ -269,7 +269,11 @@ def wh(tmp_path_factory, dbt_manifest):
         status="sent",
         sent_at="2026-10-20 16:00:00",
     )
-    return lz.build(AS_OF)
+    return lz.build(  # the models the tests read, their parents and their dbt tests
+        AS_OF,
+        select="+fct_touch_audience +fct_touches +rpt_move_scorecard +rpt_hold_report +fct_queue_items "
+        "+rpt_dispute_root_causes +fct_plan_charges +int_plan_status +int_plan_offers +int_outreach_attempts",
+    )
 
 
 def touch(wh, gid, step):

@@ -16,6 +16,11 @@ import pytest
 from tests.warehouse.harness import Landing, Warehouse, copy_warehouse, dbt_build
 
 pytestmark = pytest.mark.slow(runs=1)  # scheduling: tests/conftest.py
+# the models the tests read, their parents and their dbt tests (tests/README.md, "Making a test fast")
+SELECT = (
+    "+fct_touches +rpt_hold_report +dim_guarantor_status +int_protective_flags +int_hardship_status "
+    "+int_guarantor_responses +int_dispute_status"
+)
 
 AS_OF = date(2026, 11, 20)
 FRESH_TS = "2026-11-20T12:00:00Z"  # a posting row's updated_at (freshness reads file arrivals)
@@ -235,7 +240,7 @@ def wh(tmp_path_factory, dbt_manifest):
     lz.txn("T-PD", "C_PENDING", "E-PD", posted_at="2026-10-01", amount="30.00")
     lz.txn("T-PD-OA", "C_PENDING", None, posted_at="2026-10-15", type="refund", amount="10.00")
     lz.claim("E-PD", payment_date="2026-11-05", charge="300.00", paid="200.00", pr="100.00", clp07="PD1")
-    return lz.build(AS_OF)
+    return lz.build(AS_OF, select=SELECT)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -570,7 +575,7 @@ def test_stale_transactions_export_holds_every_touch(wh, tmp_path):
         )
     finally:
         con.close()
-    dbt_build(stale, select="int_touch_guardrails+")
+    dbt_build(stale, select="int_touch_guardrails+,+fct_touches int_touch_guardrails+,+rpt_hold_report")
     st = Warehouse(stale)
     assert touches(st, "S_FRESH") == {"sms_reminder": ("held", "stale_data")}
     assert st.one("SELECT count(*) FROM marts.fct_touches WHERE status = 'due'") == 0

@@ -26,7 +26,7 @@ from orchestration.warehouse.static_nodes import (
     skip_static,
     static_nodes,
 )
-from tests.warehouse.harness import Landing, _release_duckdb, _target_path
+from tests.warehouse.harness import Landing, _manifest, _release_duckdb, _target_path
 
 AS_OF = date(2026, 11, 20)
 
@@ -159,14 +159,11 @@ def _build(warehouse, *args: str):
     """`dbt build` in this process; its results by node name (nothing raised)."""
     from dbt.cli.main import dbtRunner
 
-    from tests.dbt_parse_cache import partial_parse_for
-
     os.environ["COLLECTIONS_WAREHOUSE_PATH"] = str(warehouse)
     target = _target_path()
     common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     common += ["--target-path", str(target), "--log-path", str(target), "--quiet", "--no-use-colors"]
-    with partial_parse_for(warehouse):
-        res = dbtRunner().invoke([*args, *common])
+    res = dbtRunner(manifest=_manifest(warehouse)).invoke([*args, *common])
     _release_duckdb()
     return {r.node.name: str(r.status) for r in res.result or []}
 

@@ -61,7 +61,7 @@ def real(tmp_path_factory, dbt_manifest):
         target = era / f"real_{p.stem}.835"
         target.write_bytes(p.read_bytes())
         os.utime(target, (arrived, arrived))
-    return lz.build(D), files
+    return lz.build(D, select="+int_encounter_payers +int_encounter_adjudications +stg_remittance_claims"), files
 
 
 def test_pr_lines_equal_the_835_cas_pr_amounts(real):
