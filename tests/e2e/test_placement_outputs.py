@@ -115,8 +115,9 @@ def placed(base, tmp_path_factory):
             if p.is_file() and p.parent.name in ("placements", "refunds", "settlements")
         }
         ledger_before = query("SELECT placement_id, status FROM ops.placement_ledger ORDER BY 1")
-        # the re-run of D+1 on the same files: their dbt tests ran in the first D+1 run
-        rerun = _ok(run_daily(D1, dbt_tests=False))
+        # the re-run of D+1 with its dbt tests: the same files, but the models now read the
+        # ledgers the first D+1 run wrote (what a real re-run's gates see)
+        rerun = _ok(run_daily(D1))
         yield {
             "env": env,
             "out": out,
@@ -241,7 +242,7 @@ def test_recall_after_a_dispute_once(placed):
         d2 = query("SELECT guarantor_id FROM ops.placement_ledger WHERE batch_id = ?", [extract.batch_id(D2)])
         assert not placed_d1 & {g for (g,) in d2}
         before = recall_path.read_bytes()
-        _ok(run_daily(D2, dbt_tests=False))  # re-run: recalled once (its files' dbt tests ran just above)
+        _ok(run_daily(D2))  # re-run: recalled once
         assert recall_path.read_bytes() == before
         assert query("SELECT count(*) FROM ops.placement_ledger WHERE guarantor_id = ? AND status = 'recalled'", [gid])[
             0
