@@ -453,7 +453,10 @@ def _manifest(warehouse: Path):
     same name: dbt's programmatic runner then skips parsing (~3 s a build). A parse holds the
     project's files and the DuckDB database name (the file's stem, written into every node);
     neither changes during a session (no model reads an environment variable: only
-    profiles.yml does, and the profile is read again by each build)."""
+    profiles.yml does, and the profile is read again by each build). Each build gets its own
+    copy: a build writes into the nodes it compiles (an ephemeral model's CTE is injected into
+    its reader's compiled SQL once and marked done), so a second build on the same object would
+    reference a CTE it no longer defines."""
     from dbt.cli.main import dbtRunner
 
     from orchestration.warehouse.project import dbt_args
@@ -466,7 +469,7 @@ def _manifest(warehouse: Path):
         if not res.success:
             raise AssertionError(f"dbt parse failed: {res.exception}")
         _MANIFESTS[key] = res.result
-    return _MANIFESTS[key]
+    return _MANIFESTS[key].deepcopy()
 
 
 def _release_duckdb() -> None:
