@@ -72,32 +72,6 @@ def duckdb_memory_limit() -> str:
     return os.environ.get("COLLECTIONS_DUCKDB_MEMORY_LIMIT", "2GB")
 
 
-# DuckDB's units (KB = 1000 bytes, KiB = 1024 bytes)
-_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
-_UNITS |= {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
-
-
-def share_of_memory_limit(limit: str, fraction: float) -> str:
-    """`fraction` of a DuckDB memory_limit such as "2GB" or "1.5 GiB", in MB; a limit it cannot
-    read (a percentage, say) is returned as it is."""
-    import re
-
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", limit)
-    if m is None or m.group(2).upper() not in _UNITS:
-        return limit
-    return f"{int(float(m.group(1)) * _UNITS[m.group(2).upper()] * fraction) // 10**6}MB"
-
-
-def ingest_memory_limit() -> str:
-    """DuckDB's memory_limit in the ingest step, where the raw gates' pandas frames (Great
-    Expectations, on a second thread) share the process with the loaders' DuckDB: three
-    quarters of the writers' cap, so that the two together stay under the job's memory target
-    (docs/benchmarks.md, "Changes this session")."""
-    return os.environ.get("COLLECTIONS_DUCKDB_INGEST_MEMORY_LIMIT") or share_of_memory_limit(
-        duckdb_memory_limit(), 0.75
-    )
-
-
 def export_warehouse_path() -> Path:
     """dbt's profile reads COLLECTIONS_WAREHOUSE_PATH; make it the same file the loaders use."""
     path = Paths.from_env().warehouse

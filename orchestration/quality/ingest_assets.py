@@ -13,7 +13,6 @@ import dagster as dg
 from orchestration.core.asset_settings import daily_asset
 from orchestration.core.partitions import is_backfill
 from orchestration.core.resources import CollectionsResource
-from orchestration.core.settings import ingest_memory_limit
 from orchestration.faults import crash_point
 from orchestration.quality.gates import RawChecksAlongside, raw_table_checks
 from orchestration.quality.great_expectations import prepare_in_background
@@ -69,8 +68,6 @@ def ingest_landing(context: dg.AssetExecutionContext, collections: CollectionsRe
         refused = None if is_backfill(context) else out_of_order(as_of, last_completed(con))
         if refused:  # runs in order (orchestration/run_history.py); the CLI refuses before this
             raise dg.Failure(description=f"refused: {refused}")
-        # the loaders' DuckDB leaves room for the suites' frames (orchestration/core/settings.py)
-        con.execute(f"SET memory_limit = '{ingest_memory_limit()}'")
         gates = RawChecksAlongside(con, context.run_id)  # each kind's suite runs as soon as it is loaded
         try:
             report = ingest(
