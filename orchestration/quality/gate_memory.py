@@ -22,17 +22,18 @@ import duckdb
 
 from orchestration.raw.files import LOADED_STATUSES, utcnow
 
-# raw table -> (file name column, file SHA-256 column, position column, what a position is, offset)
+# raw table -> (file SHA-256 column, position column, what a position is, offset); a file's
+# name comes from the file ledger (scope)
 LOCATORS = {
-    "remittance_claims": ("file_name", "file_sha256", "claim_index", "claim", 1),
-    "sendgrid_events": ("_file_name", "_file_sha256", "_line", "event", 0),
+    "remittance_claims": ("file_sha256", "claim_index", "claim", 1),
+    "sendgrid_events": ("_file_sha256", "_line", "event", 0),
 }
-CSV_LOCATOR = ("_file_name", "_file_sha256", "_line", "line", 0)
+CSV_LOCATOR = ("_file_sha256", "_line", "line", 0)
 RELEASE_COMMAND = "python -m orchestration.release"
 MAX_LINES = 10  # positions listed per file and expectation
 
 
-def locator(table: str) -> tuple[str, str, str, str, int]:
+def locator(table: str) -> tuple[str, str, str, int]:
     return LOCATORS.get(table, CSV_LOCATOR)
 
 
@@ -124,10 +125,11 @@ def failing_mask(df, exp: dict):
 def attribute(df, suite: dict, result, scope_files: list[tuple[str, str]], table: str) -> list[FileFailures]:
     """The files (and their lines, claims or events) behind every failed critical expectation.
 
-    `df` holds the validated rows plus `_gate_sha` and `_gate_pos` (the file, by its SHA-256,
-    and the position of each row; the file's name comes from `scope_files`). An expectation
-    about the whole frame (or a type not known here) names every file in scope."""
-    _, _, _, unit, offset = locator(table)
+    `df` holds the validated rows of the files in `scope_files`, with the table's file SHA-256
+    column and `_gate_pos` (the position of each row in its file); a file's name comes from
+    `scope_files`. An expectation about the whole frame (or a type not known here) names every
+    file in scope."""
+    sha_col, _, unit, offset = locator(table)
     by_sha = {sha: FileFailures(name, sha) for sha, name in scope_files}
     for exp, outcome in zip(suite["expectations"], result.outcomes, strict=True):
         if outcome.success or outcome.severity != "critical":
@@ -139,13 +141,12 @@ def attribute(df, suite: dict, result, scope_files: list[tuple[str, str]], table
                 ff.problems.append(what)
             continue
         bad = df[mask]
-        for sha, rows in bad.groupby("_gate_sha", sort=True):
+        for sha, rows in bad.groupby(sha_col, sort=True):
             positions = sorted(int(p) + offset for p in rows["_gate_pos"].dropna())
             shown = ", ".join(str(p) for p in positions[:MAX_LINES])
             more = f" (+{len(positions) - MAX_LINES} more)" if len(positions) > MAX_LINES else ""
             label = f"{unit}{'s' if len(positions) != 1 else ''} {shown}{more}" if positions else "rows"
-            ff = by_sha.setdefault(sha, FileFailures(sha, sha))  # every row's file is in scope
-            ff.problems.append(f"{label}: {what}")
+            by_sha[sha].problems.append(f"{label}: {what}")  # the rows were read by these files
     return [ff for ff in by_sha.values() if ff.problems]
 
 

@@ -55,7 +55,7 @@ def run_raw_table_check(con: duckdb.DuckDBPyConnection, spec: dg.AssetCheckSpec,
     from orchestration.quality import great_expectations as gx_gate
 
     table = spec.asset_key.path[-1]
-    _, sha_col, pos_col, _, _ = gate_memory.locator(table)
+    sha_col, pos_col, _, _ = gate_memory.locator(table)
     suite_name = f"raw_{table}"
     suite = gx_gate.read_suite(suite_name, expectations_dir())
     scope_files = gate_memory.scope(con, spec.name, run_id)
@@ -82,11 +82,7 @@ def run_raw_table_check(con: duckdb.DuckDBPyConnection, spec: dg.AssetCheckSpec,
         [[sha for sha, _ in scope_files]],
     )
     result = gx_gate.validate_dataframe(df[present], suite_name, suites_dir=expectations_dir())
-    failed = (
-        []
-        if result.success
-        else gate_memory.attribute(df.assign(_gate_sha=df[sha_col]), suite, result, scope_files, table)
-    )
+    failed = [] if result.success else gate_memory.attribute(df, suite, result, scope_files, table)
     del df
     gate_memory.record(con, spec.name, table, run_id, failed, scope_files)
     severity = dg.AssetCheckSeverity.ERROR if not result.success else dg.AssetCheckSeverity.WARN
