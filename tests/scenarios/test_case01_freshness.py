@@ -14,13 +14,13 @@ import duckdb
 import pytest
 
 from tests.scenarios.people import PLAN, contactable, owes, touches
-from tests.warehouse.harness import Landing, Warehouse, copy_warehouse, dbt_build
+from tests.warehouse.harness import Landing, Warehouse, copy_warehouse, dbt_build, rebuild_selection
 
 pytestmark = pytest.mark.slow(runs=2)  # scheduling: tests/conftest.py
 
 D = date(2026, 11, 20)
-# the plan again from the guardrails on: their children that PLAN built (dbt intersection `,`)
-REPLAN = "int_touch_guardrails+,+fct_touches int_touch_guardrails+,+rpt_hold_report"
+# the plan again from the guardrails on: their children that PLAN built
+REPLAN = rebuild_selection("int_touch_guardrails", PLAN)
 
 
 def clinic(lz: Landing) -> None:

@@ -13,7 +13,7 @@ from decimal import Decimal as D
 import duckdb
 import pytest
 
-from tests.warehouse.harness import Landing, Warehouse, copy_warehouse, dbt_build
+from tests.warehouse.harness import Landing, Warehouse, copy_warehouse, dbt_build, rebuild_selection
 
 pytestmark = pytest.mark.slow(runs=1)  # scheduling: tests/conftest.py
 # the models the tests read, their parents and their dbt tests (tests/README.md, "Making a test fast")
@@ -575,7 +575,7 @@ def test_stale_transactions_export_holds_every_touch(wh, tmp_path):
         )
     finally:
         con.close()
-    dbt_build(stale, select="int_touch_guardrails+,+fct_touches int_touch_guardrails+,+rpt_hold_report")
+    dbt_build(stale, select=rebuild_selection("int_touch_guardrails", "+fct_touches +rpt_hold_report"))
     st = Warehouse(stale)
     assert touches(st, "S_FRESH") == {"sms_reminder": ("held", "stale_data")}
     assert st.one("SELECT count(*) FROM marts.fct_touches WHERE status = 'due'") == 0
