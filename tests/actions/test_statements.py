@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import stat
 from datetime import date
 from decimal import Decimal
@@ -123,3 +124,45 @@ def test_plan_confirmation_variant_and_no_due_date(clinic, tmp_path):
     assert "Your payment plan: 3 payments of $100.00, next payment due Dec 15, 2026" in text
     # the plan line takes the title of the amount box; "Amount due" stays only in the summary box
     assert text.count("Amount due") == 1 and "Due upon receipt" in text and "$1,235.56" in text
+
+
+def test_a_batch_reaches_the_disk_once_before_its_manifest(clinic, tmp_path, monkeypatch):
+    """Statements are written without a per-file fsync and made durable together (one
+    file-system sync) before the manifest that hands them off is written, itself durably."""
+    from orchestration.actions import files
+
+    events = []
+    real_fsync = os.fsync
+    real_syncfs = files._syncfs
+
+    def fsync(fd):
+        events.append(("fsync", os.path.basename(os.readlink(f"/proc/self/fd/{fd}"))))
+        real_fsync(fd)
+
+    def syncfs(folder):
+        events.append(("syncfs", sorted(p.name for p in folder.glob("*.pdf"))))
+        return real_syncfs(folder)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(files, "_syncfs", syncfs)
+    url_for = url_maker(clinic["pay_site"], SECRET)
+    st.render_batch(_touches(3), tmp_path, clinic=clinic, url_for=url_for, workers=1)
+    assert not [e for e in events if e[0] == "fsync" and e[1].endswith(".pdf")]
+    kinds = [e[0] for e in events]
+    assert kinds.count("syncfs") == 1
+    assert events[kinds.index("syncfs")][1] == ["T000001.pdf", "T000002.pdf", "T000003.pdf"]
+    manifest_fsyncs = [i for i, e in enumerate(events) if e[0] == "fsync" and "manifest.csv" in e[1]]
+    assert manifest_fsyncs and kinds.index("syncfs") < manifest_fsyncs[0]
+
+
+def test_sync_written_without_syncfs_fsyncs_each_file_and_folder(tmp_path, monkeypatch):
+    from orchestration.actions import files
+
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(files, "_syncfs", lambda folder: False)
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(os.readlink(f"/proc/self/fd/{fd}")) or real_fsync(fd))
+    paths = [files.atomic_write(tmp_path / f"{i}.pdf", b"%PDF", durable=False) for i in range(2)]
+    assert synced == []
+    files.sync_written(paths)
+    assert sorted(synced) == sorted([str(tmp_path / "0.pdf"), str(tmp_path / "1.pdf"), str(tmp_path)])

@@ -22,7 +22,7 @@ import io
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from ..files import atomic_write, safe_name
+from ..files import atomic_write, safe_name, sync_written
 from .manifests import next_manifest, read_manifest, write_manifest
 from .model import SendResult, Touch
 from .moves import LETTER_STEPS, letter_text
@@ -111,8 +111,9 @@ def render_batch(
         except ValueError as exc:  # names the touch id only
             skipped.append(SendResult(t.touch_id, "skipped", f"cannot compose: {exc}"))
             continue
-        # an orphan PDF of an interrupted run (no manifest names it) may be replaced
-        atomic_write(out / name, data, overwrite=True)
+        # an orphan PDF of an interrupted run (no manifest names it) may be replaced; durable
+        # as a batch, before the manifest (sync_written below)
+        atomic_write(out / name, data, overwrite=True, durable=False)
         rows.append(
             {
                 "touch_id": t.touch_id,
@@ -123,5 +124,6 @@ def render_batch(
             }
         )
     if rows:
+        sync_written(out / r["file"] for r in rows)
         write_manifest(next_manifest(out), MANIFEST_COLUMNS, rows)  # never overwrites one that left
     return {"rows": rows, "skipped": skipped}

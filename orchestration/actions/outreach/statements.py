@@ -51,7 +51,7 @@ from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
-from ..files import atomic_write, safe_name
+from ..files import atomic_write, safe_name, sync_written
 from .final_notice import render_final_notice_bytes
 from .manifests import manifests, next_manifest, read_manifest, write_manifest  # noqa: F401 (re-exported)
 from .model import SendResult, Touch, long_date, money
@@ -244,7 +244,10 @@ def _render_chunk(args: tuple[list[tuple[Touch, str]], Mapping, str, frozenset])
     rows = []
     for t, url in items:
         name = f"{t.touch_id}.pdf"
-        rows.append(render_statement(t, clinic, url, Path(out_dir) / name, overwrite=name in replaceable))
+        # durable as a batch: render_batch syncs every file once before the manifest
+        rows.append(
+            render_statement(t, clinic, url, Path(out_dir) / name, overwrite=name in replaceable, durable=False)
+        )
     return rows
 
 
@@ -301,6 +304,7 @@ def render_batch(
             parts = list(pool.map(_render_chunk, jobs))
     rows = [r for part in parts for r in part]
     if rows:
+        sync_written(out / r["file"] for r in rows)  # every PDF on disk before the hand-off names it
         manifest = next_manifest(out)
         totals = {
             "statements": len(rows),
