@@ -30,7 +30,7 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 #   session, not once per worker. (pytest-xdist 3.8's `--dist loadgroup` would do it with
 #   marks, but it groups by rewriting `item._nodeid`, which pytest 9 no longer reads.)
 # * `slow(runs=N)`: the module makes about N daily-job / dbt runs; units are handed out
-#   heaviest first (a unit weighs what its heaviest module does), then in collection order,
+#   heaviest first (a unit weighs what its modules do together), then in collection order,
 #   each worker taking the next unit when it is nearly idle.
 # The xdist controller schedules by node id before any test module is imported, so the marks
 # are read from the modules' source (`module_marks`).
@@ -106,6 +106,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     together, in collection order."""
     first_seen: dict[str, int] = {}
     weight: dict[str, int] = {}
+    weighed: set[str] = set()
     for i, item in enumerate(items):
         module = _module(item)
         uses = _session_clinic_fixtures(item)
@@ -116,7 +117,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             )
         unit = _unit(module)
         first_seen.setdefault(unit, i)
-        weight[unit] = max(weight.get(unit, 0), _runs(module))
+        weight.setdefault(unit, 0)
+        if module not in weighed:  # a unit's modules run on one worker, in turn: their runs add up
+            weighed.add(module)
+            weight[unit] += _runs(module)
 
     def rank(indexed: tuple[int, pytest.Item]) -> tuple[int, int, int]:
         i, item = indexed
