@@ -282,7 +282,7 @@ def test_failing_placement_gate_writes_no_file(placed, tmp_path):
         failed = {e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"}
         assert any("placement" in k for k in failed), failed
         errors = [
-            e.event_specific_data.error.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"
+            e.event_specific_data.error.to_string() for e in result.all_events if e.event_type_value == "STEP_FAILURE"
         ]
         assert any("suite placement_extract failed" in m and "(balance)" in m for m in errors), errors  # that gate
         assert "placement/batch" not in materialized(result)
