@@ -138,7 +138,7 @@ def test_the_substring_test_changes_no_match(phi_run, needles):
         found = leaks(t, needles, kinds)
         assert found == plain(t), t[:200]
         hits += len(found)
-    assert hits >= 100  # the comparison is not vacuous
+    assert hits >= 50  # the comparison is not vacuous (100 matches on this clinic)
 
 
 # ---------------------------------------------------------------------------------- logs
