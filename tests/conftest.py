@@ -35,7 +35,7 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 # The xdist controller schedules by node id before any test module is imported, so the marks
 # are read from the modules' source (`module_marks`).
 SESSION_CLINIC = "session-clinic"
-CLINIC_FIXTURES = frozenset({"clinic", "first_run", "first_run_capture", "rerun"})
+CLINIC_FIXTURES = frozenset({"clinic", "first_run", "first_run_capture", "first_run_warehouse", "rerun"})
 
 
 def module_marks(module: str) -> dict[str, dict]:
@@ -236,7 +236,7 @@ class _Capture(logging.Handler):
 
 
 @pytest.fixture(scope="session")
-def first_run_capture(clinic):
+def first_run_capture(clinic, tmp_path_factory):
     """The daily job once on the session's clinic, with every Python log record (DEBUG and up,
     console logger at DEBUG) and every Dagster event-log entry kept for the PHI scan, and the
     outbound network calls it attempted (tests/netguard: none may leave the machine)."""
@@ -255,7 +255,26 @@ def first_run_capture(clinic):
         root_logger.removeHandler(capture)
         root_logger.setLevel(old_level)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
-    return {"result": result, "entries": entries, "records": capture.records, "outbound": netguard.attempts(start)}
+    import shutil
+
+    # the warehouse as the run left it, before any module changes the live one (`first_run_warehouse`)
+    copy = tmp_path_factory.mktemp("first_run_warehouse") / "warehouse.duckdb"
+    shutil.copy2(os.environ["COLLECTIONS_WAREHOUSE_PATH"], copy)
+    return {
+        "result": result,
+        "entries": entries,
+        "records": capture.records,
+        "outbound": netguard.attempts(start),
+        "warehouse": copy,
+    }
+
+
+@pytest.fixture(scope="session")
+def first_run_warehouse(first_run_capture) -> Path:
+    """A copy of the warehouse as the first run left it, made right after it: the live one
+    changes later in the session (the `rerun` rebuilds its marts from a ledger that holds the
+    day's sends). Read it, or copy it again before writing (test_gates_block's `run_stage`)."""
+    return first_run_capture["warehouse"]
 
 
 @pytest.fixture(scope="session")

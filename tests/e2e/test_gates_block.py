@@ -96,18 +96,17 @@ def test_failing_dbt_test_skips_its_children(first_run, tmp_path, monkeypatch):
     assert not (tmp_path / "outbox").exists()  # nothing left the building
 
 
-def test_failing_audience_gate_sends_nothing(first_run, tmp_path, monkeypatch):
+def test_failing_audience_gate_sends_nothing(first_run_warehouse, tmp_path, monkeypatch):
     """The touch-audience suite fails → no outreach asset runs, no file is written, the ledger
     gains nothing."""
-    import os
-
     import duckdb
 
     copy = tmp_path / "w" / "warehouse.duckdb"
     copy.parent.mkdir()
-    shutil.copyfile(os.environ["COLLECTIONS_WAREHOUSE_PATH"], copy)
+    shutil.copyfile(first_run_warehouse, copy)  # the marts as the first run built them
     con = duckdb.connect(str(copy))
     con.execute("DELETE FROM ops.send_ledger")  # today's touches are due again
+    assert con.execute("SELECT count(*) FROM marts.fct_touch_audience").fetchone()[0] > 0  # a gate to fail
     con.close()
     monkeypatch.setenv("COLLECTIONS_WAREHOUSE_PATH", str(copy))
     monkeypatch.setenv("COLLECTIONS_OUTBOX_DIR", str(tmp_path / "outbox"))
