@@ -30,12 +30,12 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 #   session, not once per worker. (pytest-xdist 3.8's `--dist loadgroup` would do it with
 #   marks, but it groups by rewriting `item._nodeid`, which pytest 9 no longer reads.)
 # * `slow(runs=N)`: the module makes about N daily-job / dbt runs; units are handed out
-#   heaviest first (a unit weighs what its heaviest module does), then in collection order,
+#   heaviest first (a unit weighs what its modules do together), then in collection order,
 #   each worker taking the next unit when it is nearly idle.
 # The xdist controller schedules by node id before any test module is imported, so the marks
 # are read from the modules' source (`module_marks`).
 SESSION_CLINIC = "session-clinic"
-CLINIC_FIXTURES = frozenset({"clinic", "first_run", "first_run_capture", "rerun"})
+CLINIC_FIXTURES = frozenset({"clinic", "first_run", "first_run_capture", "first_run_warehouse", "rerun"})
 
 
 def module_marks(module: str) -> dict[str, dict]:
@@ -106,6 +106,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     together, in collection order."""
     first_seen: dict[str, int] = {}
     weight: dict[str, int] = {}
+    weighed: set[str] = set()
     for i, item in enumerate(items):
         module = _module(item)
         uses = _session_clinic_fixtures(item)
@@ -116,7 +117,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             )
         unit = _unit(module)
         first_seen.setdefault(unit, i)
-        weight[unit] = max(weight.get(unit, 0), _runs(module))
+        weight.setdefault(unit, 0)
+        if module not in weighed:  # a unit's modules run on one worker, in turn: their runs add up
+            weighed.add(module)
+            weight[unit] += _runs(module)
 
     def rank(indexed: tuple[int, pytest.Item]) -> tuple[int, int, int]:
         i, item = indexed
@@ -232,7 +236,7 @@ class _Capture(logging.Handler):
 
 
 @pytest.fixture(scope="session")
-def first_run_capture(clinic):
+def first_run_capture(clinic, tmp_path_factory):
     """The daily job once on the session's clinic, with every Python log record (DEBUG and up,
     console logger at DEBUG) and every Dagster event-log entry kept for the PHI scan, and the
     outbound network calls it attempted (tests/netguard: none may leave the machine)."""
@@ -251,7 +255,26 @@ def first_run_capture(clinic):
         root_logger.removeHandler(capture)
         root_logger.setLevel(old_level)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
-    return {"result": result, "entries": entries, "records": capture.records, "outbound": netguard.attempts(start)}
+    import shutil
+
+    # the warehouse as the run left it, before any module changes the live one (`first_run_warehouse`)
+    copy = tmp_path_factory.mktemp("first_run_warehouse") / "warehouse.duckdb"
+    shutil.copy2(os.environ["COLLECTIONS_WAREHOUSE_PATH"], copy)
+    return {
+        "result": result,
+        "entries": entries,
+        "records": capture.records,
+        "outbound": netguard.attempts(start),
+        "warehouse": copy,
+    }
+
+
+@pytest.fixture(scope="session")
+def first_run_warehouse(first_run_capture) -> Path:
+    """A copy of the warehouse as the first run left it, made right after it: the live one
+    changes later in the session (the `rerun` rebuilds its marts from a ledger that holds the
+    day's sends). Read it, or copy it again before writing (test_gates_block's `run_stage`)."""
+    return first_run_capture["warehouse"]
 
 
 @pytest.fixture(scope="session")

@@ -87,6 +87,41 @@ def daily_job_without_dbt_tests():
     ).resolve_job_def("daily_job")
 
 
+def run_stage(start, as_of: date = AS_OF):
+    """The daily job from one step on, without ingest and dbt: `start` (a Python asset's
+    `AssetKey`, or a mart's `AssetCheckKey`: that check) and every Python asset it feeds (the
+    channels, the placement files, the serving copy), in process, started at the schedule's 06:00
+    on `as_of`; the same asset and check definitions as the daily job (orchestration/definitions.py).
+    For a test of what a failing gate stops, on a copy of a warehouse whose marts a real daily run
+    of the date built (the session clinic's first run; `placed` in test_placement_outputs): the
+    gate and the steps after it read those marts; nothing before the gate is under test."""
+    import dagster as dg
+
+    from orchestration.core.clock import CLOCK_TAG
+    from orchestration.definitions import daily_job, defs
+    from orchestration.warehouse.assets import warehouse_dbt
+
+    if isinstance(start, dg.AssetCheckKey):
+        after = dg.AssetSelection.assets(start.asset_key).downstream(include_self=False)
+        selection = (after - dg.AssetSelection.assets(*warehouse_dbt.keys)) | dg.AssetSelection.checks(start)
+    else:
+        selection = dg.AssetSelection.assets(start).downstream() - dg.AssetSelection.assets(*warehouse_dbt.keys)
+    job = dg.define_asset_job(
+        "daily_job", selection=selection, partitions_def=daily_job.partitions_def, executor_def=dg.in_process_executor
+    )
+    resolved = dg.Definitions(
+        assets=defs.assets, asset_checks=defs.asset_checks, resources=defs.resources, jobs=[job]
+    ).resolve_job_def("daily_job")
+    with dg.DagsterInstance.ephemeral() as instance:
+        return resolved.execute_in_process(
+            partition_key=as_of.isoformat(),
+            instance=instance,
+            raise_on_error=False,
+            run_config=QUIET,
+            tags={CLOCK_TAG: scheduled_start(as_of).isoformat()},
+        )
+
+
 @contextmanager
 def environment(env: dict[str, str | None]):
     """The process environment with `env` set (None: unset) for the block, then as it was."""

@@ -8,7 +8,8 @@ import pytest
 from orchestration.sample.generator import DEFECTS
 from tests.e2e.conftest import materialized, query
 
-pytestmark = [pytest.mark.e2e, pytest.mark.session_clinic]
+# runs: the session's first run and its re-run (`rerun`), made once for the session clinic's modules
+pytestmark = [pytest.mark.e2e, pytest.mark.slow(runs=2), pytest.mark.session_clinic]
 
 
 def test_every_stage_materializes(first_run):

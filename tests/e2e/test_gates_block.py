@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 
+import dagster as dg
 import pytest
 
+from orchestration.actions.assets import AUDIENCE
 from orchestration.core.settings import EXPECTATIONS_DIR
-from tests.e2e.conftest import materialized, query, run_daily
+from tests.e2e.conftest import materialized, query, run_daily, run_stage
 
-pytestmark = [pytest.mark.e2e, pytest.mark.session_clinic]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow(runs=2), pytest.mark.session_clinic]  # a fresh ingest, a whole run
 
 
 def _failed_checks(result):
@@ -94,18 +96,17 @@ def test_failing_dbt_test_skips_its_children(first_run, tmp_path, monkeypatch):
     assert not (tmp_path / "outbox").exists()  # nothing left the building
 
 
-def test_failing_audience_gate_sends_nothing(first_run, tmp_path, monkeypatch):
+def test_failing_audience_gate_sends_nothing(first_run_warehouse, tmp_path, monkeypatch):
     """The touch-audience suite fails → no outreach asset runs, no file is written, the ledger
     gains nothing."""
-    import os
-
     import duckdb
 
     copy = tmp_path / "w" / "warehouse.duckdb"
     copy.parent.mkdir()
-    shutil.copyfile(os.environ["COLLECTIONS_WAREHOUSE_PATH"], copy)
+    shutil.copyfile(first_run_warehouse, copy)  # the marts as the first run built them
     con = duckdb.connect(str(copy))
     con.execute("DELETE FROM ops.send_ledger")  # today's touches are due again
+    assert con.execute("SELECT count(*) FROM marts.fct_touch_audience").fetchone()[0] > 0  # a gate to fail
     con.close()
     monkeypatch.setenv("COLLECTIONS_WAREHOUSE_PATH", str(copy))
     monkeypatch.setenv("COLLECTIONS_OUTBOX_DIR", str(tmp_path / "outbox"))
@@ -123,11 +124,16 @@ def test_failing_audience_gate_sends_nothing(first_run, tmp_path, monkeypatch):
     (suites / "touch_audience.json").write_text(json.dumps(suite))
     monkeypatch.setenv("COLLECTIONS_EXPECTATIONS_DIR", str(suites))
 
-    # the dbt tests left out: the first run made them on the same data (the ledger emptied is
-    # the state that run started from); the gate under test is the audience suite
-    result = run_daily(dbt_tests=False)
+    # the gate and every step after it, on the marts the first run built (dbt built them before
+    # the day's hand-offs, from the empty ledger the copy has again): ingest and dbt are not
+    # under test, and the first run made them on the same files (tests/e2e/conftest.py run_stage)
+    result = run_stage(dg.AssetCheckKey(AUDIENCE, "ge_touch_audience"))
     assert not result.success
     assert ("marts/fct_touch_audience", "ge_touch_audience") in _failed_checks(result)
+    planned = {k.to_user_string() for k in result.job_def.asset_layer.selected_asset_keys}
+    assert {f"outreach/{c}" for c in ("sms_batch", "email_batch", "statements", "call_list", "card_charges")} | {
+        "serving/published"
+    } <= planned  # the steps the gate must stop were in the run
     assert not any(k.startswith(("outreach/", "serving/")) for k in materialized(result))
     day = tmp_path / "outbox" / "2026-11-20"
     assert not any((day / d).exists() for d in ("sms", "email", "statements", "calls"))

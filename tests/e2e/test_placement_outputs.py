@@ -23,13 +23,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from orchestration.actions.placement import extract
+from orchestration.actions.placement.assets import BATCH
 from orchestration.core.settings import EXPECTATIONS_DIR, folder_env
-from tests.e2e.conftest import AS_OF, materialized, query, run_daily
+from tests.e2e.conftest import AS_OF, materialized, query, run_daily, run_stage
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow(runs=10), pytest.mark.session_clinic]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow(runs=4), pytest.mark.session_clinic]  # D+1 twice, D+2 twice
 
 D1 = AS_OF + timedelta(days=1)
 D2 = AS_OF + timedelta(days=2)
@@ -87,23 +89,11 @@ def _ok(result):
 
 
 @pytest.fixture(scope="module")
-def base(first_run, tmp_path_factory):
-    """A frozen copy of the clinic right after the first run (for the gate test)."""
-    root = tmp_path_factory.mktemp("placement_base")
-    return root, _copy_clinic(root)
-
-
-@pytest.fixture(scope="module")
-def placed(base, tmp_path_factory):
-    """D+1 run (and its re-run) on a copy; yields the paths and the first manifest."""
+def placed(first_run, tmp_path_factory):
+    """D+1 run (and its re-run) on a copy of the clinic after the first run; yields the paths,
+    the first manifest and a copy of the state D+1's placement step started from."""
     root = tmp_path_factory.mktemp("placement_e2e")
-    src_root, _ = base
-    for name in ("landing",):
-        shutil.copytree(src_root / name, root / name)
-    for f in src_root.iterdir():
-        if f.is_file():
-            shutil.copy2(f, root / f.name)
-    env = folder_env(root)
+    env = _copy_clinic(root)
     with _Env(env):
         first = _ok(run_daily(D1))
         out = Path(env["COLLECTIONS_OUTBOX_DIR"]) / D1.isoformat()
@@ -115,6 +105,18 @@ def placed(base, tmp_path_factory):
             if p.is_file() and p.parent.name in ("placements", "refunds", "settlements")
         }
         ledger_before = query("SELECT placement_id, status FROM ops.placement_ledger ORDER BY 1")
+        # the state the D+1 run's placement step started from, for the gate test: D+1's marts,
+        # the ledger as it was before that step (the first run of AS_OF placed nobody)
+        gate_root = root / "gate_start"
+        gate_root.mkdir()
+        shutil.copytree(Path(env["COLLECTIONS_LANDING_DIR"]), gate_root / "landing")
+        for f in root.iterdir():
+            if f.is_file():
+                shutil.copy2(f, gate_root / f.name)
+        con = duckdb.connect(str(gate_root / "warehouse.duckdb"))
+        con.execute("DELETE FROM ops.placement_ledger WHERE batch_id = ?", [batch])
+        assert con.execute("SELECT count(*) FROM ops.placement_ledger").fetchone()[0] == 0
+        con.close()
         # the re-run of D+1 with its dbt tests: the same files, but the models now read the
         # ledgers the first D+1 run wrote (what a real re-run's gates see)
         rerun = _ok(run_daily(D1))
@@ -128,6 +130,7 @@ def placed(base, tmp_path_factory):
             "snapshot": snapshot,
             "ledger_before": ledger_before,
             "root": root,
+            "gate_start": gate_root,
         }
 
 
@@ -249,8 +252,12 @@ def test_recall_after_a_dispute_once(placed):
         ][0] == len(expected)
 
 
-def test_failing_placement_gate_writes_no_file(base, tmp_path):
-    src_root, _ = base
+def test_failing_placement_gate_writes_no_file(placed, tmp_path):
+    """The placement step (and the recall file after it) on D+1's marts as the D+1 run built
+    them, with an impossible critical expectation in the placement_extract suite: the step fails,
+    nothing is written, nobody is placed. Ingest and dbt are not under test: `placed` ran them on
+    the same files (tests/e2e/conftest.py run_stage)."""
+    src_root = placed["gate_start"]
     shutil.copytree(src_root / "landing", tmp_path / "landing")
     for f in src_root.iterdir():
         if f.is_file():
@@ -270,12 +277,14 @@ def test_failing_placement_gate_writes_no_file(base, tmp_path):
     (suites / "placement_extract.json").write_text(json.dumps(suite))
     env["COLLECTIONS_EXPECTATIONS_DIR"] = str(suites)
     with _Env(env):
-        # the dbt tests left out: `placed` makes the same run of D1 on the same copy with them;
-        # the gate under test is the placement extract's suite
-        result = run_daily(D1, dbt_tests=False)
+        result = run_stage(BATCH, D1)
         assert not result.success
         failed = {e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"}
         assert any("placement" in k for k in failed), failed
+        errors = [
+            e.event_specific_data.error.to_string() for e in result.all_events if e.event_type_value == "STEP_FAILURE"
+        ]
+        assert any("suite placement_extract failed" in m and "(balance)" in m for m in errors), errors  # that gate
         assert "placement/batch" not in materialized(result)
         assert query("SELECT count(*) FROM ops.placement_ledger")[0][0] == 0
     folder = Path(env["COLLECTIONS_OUTBOX_DIR"]) / D1.isoformat() / "placements"

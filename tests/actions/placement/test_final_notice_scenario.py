@@ -21,7 +21,8 @@ from orchestration.actions.outreach.dispatch import dispatch
 from orchestration.actions.placement import run as placement_run
 from orchestration.policy.policy import load_policy
 from orchestration.raw.schema import write_run_context
-from tests.warehouse.harness import Warehouse, copy_warehouse, dbt_build
+from tests.scenarios.people import HANDOFF
+from tests.warehouse.harness import Warehouse, copy_warehouse, dbt_build, rebuild_selection
 from tests.warehouse.test_placement_queues_scorecard import (
     FRESH_TS,
     PlacementLanding,
@@ -35,6 +36,13 @@ pytestmark = pytest.mark.slow(runs=3)
 D = date(2026, 11, 18)
 NOW = datetime(2026, 11, 18, 16, 0, tzinfo=UTC)  # 10:00 in Chicago
 ENV = {"COLLECTIONS_PAYLINK_SECRET": "ab" * 32}
+# what the module builds (tests/README.md "Making a test fast"): the day's touches and audience
+# and what the mail hand-off reads (HANDOFF), and what the placement step reads (the extract's
+# query, orchestration/actions/placement/extract.py); the rebuilds select the same
+BUILT = HANDOFF + (
+    " +fct_placement_eligibility +int_placement_encounters +int_protective_flags +int_plan_status"
+    " +stg_guarantors +stg_policy"
+)
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +59,7 @@ def scenario(tmp_path_factory, dbt_manifest):
     lz.dispute("D-FN", "FN_DISPUTE", opened_at=ago(10))
     placeable(lz, "FN_NOADDR", address_line1="")  # cannot be mailed: skipped, reason
     placeable(lz, "FN_SENT", steps={"final_notice": (170, "mail", "sent", None)})  # 30 days ago
-    wh = lz.build(as_of=D)
+    wh = lz.build(as_of=D, select=BUILT)
     return lz, wh
 
 
@@ -72,7 +80,7 @@ def _rebuild(path: Path, as_of: date) -> Warehouse:
         write_run_context(con, as_of, f"scenario-{as_of}")
     finally:
         con.close()
-    dbt_build(path)
+    dbt_build(path, select=BUILT, indirect_selection="cautious")
     return Warehouse(path)
 
 
@@ -107,7 +115,13 @@ def test_default_mode_sends_no_final_notice(scenario, tmp_path):
         con.execute("UPDATE raw.policy SET clinic_nonprofit_501r = false")
     finally:
         con.close()
-    dbt_build(copy, select="int_placement_checks+ int_final_notice_candidates+")
+    dbt_build(
+        copy,
+        select=rebuild_selection("int_placement_checks", BUILT)
+        + " "
+        + rebuild_selection("int_final_notice_candidates", BUILT),
+        indirect_selection="cautious",
+    )
     w = Warehouse(copy)
     assert _touches(w) == {}
     assert w.one("SELECT count(*) FROM intermediate.int_final_notice_candidates") == 0
