@@ -66,3 +66,24 @@ def test_dbt_takes_the_seeded_parse_of_a_new_warehouse_path(tmp_path, dbt_manife
     # with the seeded parse: no full parse
     log = _dbt_parse(warehouse, tmp_path / "seeded", env)
     assert "Unable to do partial parsing" not in log, log
+
+
+def test_only_the_manifest_our_parse_wrote_counts_as_fresh(tmp_path, monkeypatch, dbt_manifest):
+    """A `dbt build` run by hand in the project rewrites target/manifest.json with its own
+    flags and vars: the next ensure_manifest parses again instead of loading it."""
+    import shutil
+
+    from orchestration.warehouse import project
+
+    assert project.manifest_is_fresh()  # the session's parse left its stamp
+    manifest = tmp_path / "target" / "manifest.json"
+    manifest.parent.mkdir()
+    shutil.copy2(dbt_manifest, manifest)
+    stamp = manifest.parent / project.PARSE_STAMP
+    stamp.write_text(project._stamp_of(manifest) + "\n")
+    monkeypatch.setattr(project, "MANIFEST", manifest)
+    assert project.manifest_is_fresh()
+    manifest.write_text(manifest.read_text())  # another dbt command wrote it
+    assert not project.manifest_is_fresh()
+    stamp.unlink()
+    assert not project.manifest_is_fresh()

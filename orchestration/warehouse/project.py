@@ -122,8 +122,25 @@ def _newest_source_mtime() -> float:
     return max(p.stat().st_mtime for p in files)
 
 
+# written by `ensure_manifest`'s parse next to the manifest: its size and mtime then. Any other
+# dbt command run in the project (`dbt build` by hand, `dagster dev`) rewrites
+# target/manifest.json with its own flags and vars; the stamp no longer matches and the next
+# `ensure_manifest` parses again, so a job or a test never loads a manifest it did not make.
+PARSE_STAMP = ".manifest.parsed"
+
+
+def _stamp_of(path: Path) -> str:
+    st = path.stat()
+    return f"{st.st_size} {st.st_mtime_ns}"
+
+
 def manifest_is_fresh() -> bool:
-    return MANIFEST.exists() and MANIFEST.stat().st_mtime >= _newest_source_mtime()
+    """The manifest is the one `ensure_manifest` parsed, and no file of the project is newer."""
+    try:
+        stamp = (MANIFEST.parent / PARSE_STAMP).read_text().strip()
+        return stamp == _stamp_of(MANIFEST) and MANIFEST.stat().st_mtime >= _newest_source_mtime()
+    except OSError:
+        return False
 
 
 # moved into target/ in this order: the manifest last, its mtime says the set is fresh
@@ -163,6 +180,8 @@ def _parse_into(target: Path) -> None:
         for name in PARSE_ARTIFACTS:
             if (work / name).is_file():
                 os.replace(work / name, target / name)
+        (work / PARSE_STAMP).write_text(_stamp_of(target / "manifest.json") + "\n")
+        os.replace(work / PARSE_STAMP, target / PARSE_STAMP)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
