@@ -1,7 +1,7 @@
 """Throughput figures for the outreach layer: ``python -m benchmarks.outreach``.
 
 * statements: 1,000 one-page PDFs rendered with ``render_batch`` (2 workers) into a temporary
-  folder, wall time including pool start-up, the batch's one file-system sync and the manifest;
+  folder, wall time including pool start-up, the batch's fsyncs and the manifest;
 * e-mail: 10,000 touches -> ``build_requests`` (10 request bodies) -> ``EmailSender`` live mode
   (the real sendgrid client) against a local HTTP server that answers 202.
 Synthetic data only; nothing leaves the machine.
