@@ -51,7 +51,8 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _fsync_file(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """fsync a file or a folder by its path (errors raised)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -70,7 +71,7 @@ def sync_written(paths: Iterable[str | Path]) -> None:
     that names them."""
     paths = [Path(p) for p in paths]
     with ThreadPoolExecutor(max_workers=SYNC_THREADS) as pool:
-        list(pool.map(_fsync_file, paths))
+        list(pool.map(fsync_path, paths))
     for folder in {p.parent for p in paths}:
         _fsync_dir(folder)
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.actions.files import fsync_path
 from orchestration.core.settings import duckdb_memory_limit
 
 
@@ -67,14 +68,6 @@ def write_marker(serving_dir: Path, as_of: date, run_id: str) -> None:
     os.replace(tmp, serving_dir / MARKER)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def publish(
     warehouse: Path, serving_dir: Path, files: tuple[ServingFile, ...], schema: str = "marts"
 ) -> dict[str, dict[str, int]]:
@@ -108,7 +101,7 @@ def publish(
         finally:
             con.close()
         os.replace(tmp, serving_dir / f.name)
-    _fsync_dir(serving_dir)
+    fsync_path(serving_dir)
     return counts
 
 
