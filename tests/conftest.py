@@ -15,6 +15,7 @@ import fcntl
 import functools
 import logging
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -255,8 +256,6 @@ def first_run_capture(clinic, tmp_path_factory):
         root_logger.removeHandler(capture)
         root_logger.setLevel(old_level)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
-    import shutil
-
     # the warehouse as the run left it, before any module changes the live one (`first_run_warehouse`)
     copy = tmp_path_factory.mktemp("first_run_warehouse") / "warehouse.duckdb"
     shutil.copy2(os.environ["COLLECTIONS_WAREHOUSE_PATH"], copy)

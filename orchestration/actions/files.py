@@ -38,19 +38,6 @@ from orchestration.faults import crash_point
 PRIVATE = 0o600
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
 def fsync_path(path: Path) -> None:
     """fsync a file or a folder by its path (errors raised)."""
     fd = os.open(path, os.O_RDONLY)
@@ -58,6 +45,12 @@ def fsync_path(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """A folder's entries to disk where the platform can (no directory fds: nothing to do)."""
+    with contextlib.suppress(OSError):
+        fsync_path(folder)
 
 
 SYNC_THREADS = 8  # fsyncs in flight at once: the file system commits them together

@@ -143,7 +143,7 @@ def manifest_is_fresh() -> bool:
         return False
 
 
-# moved into target/ in this order: the manifest last, its mtime says the set is fresh
+# moved into target/ in this order, the manifest last; then the stamp (PARSE_STAMP) says it is ours
 PARSE_ARTIFACTS = ("semantic_manifest.json", PARTIAL_PARSE, "manifest.json")
 
 
@@ -180,7 +180,7 @@ def _parse_into(target: Path) -> None:
         for name in PARSE_ARTIFACTS:
             if (work / name).is_file():
                 os.replace(work / name, target / name)
-        (work / PARSE_STAMP).write_text(_stamp_of(target / "manifest.json") + "\n")
+        (work / PARSE_STAMP).write_text(_stamp_of(MANIFEST) + "\n")
         os.replace(work / PARSE_STAMP, target / PARSE_STAMP)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -56,6 +56,15 @@ def _copy_clinic(dest: Path) -> dict[str, str]:
     return folder_env(dest)
 
 
+def _copy_folder(src: Path, dest: Path) -> dict[str, str]:
+    """A clinic folder's landing and its files (warehouse, pay-link secret) copied into `dest`."""
+    shutil.copytree(src / "landing", dest / "landing")
+    for f in src.iterdir():
+        if f.is_file():
+            shutil.copy2(f, dest / f.name)
+    return folder_env(dest)
+
+
 class _Env:
     """Point the environment at a copy for the module, then restore it."""
 
@@ -109,10 +118,7 @@ def placed(first_run, tmp_path_factory):
         # the ledger as it was before that step (the first run of AS_OF placed nobody)
         gate_root = root / "gate_start"
         gate_root.mkdir()
-        shutil.copytree(Path(env["COLLECTIONS_LANDING_DIR"]), gate_root / "landing")
-        for f in root.iterdir():
-            if f.is_file():
-                shutil.copy2(f, gate_root / f.name)
+        _copy_folder(root, gate_root)
         con = duckdb.connect(str(gate_root / "warehouse.duckdb"))
         con.execute("DELETE FROM ops.placement_ledger WHERE batch_id = ?", [batch])
         assert con.execute("SELECT count(*) FROM ops.placement_ledger").fetchone()[0] == 0
@@ -257,12 +263,7 @@ def test_failing_placement_gate_writes_no_file(placed, tmp_path):
     them, with an impossible critical expectation in the placement_extract suite: the step fails,
     nothing is written, nobody is placed. Ingest and dbt are not under test: `placed` ran them on
     the same files (tests/e2e/conftest.py run_stage)."""
-    src_root = placed["gate_start"]
-    shutil.copytree(src_root / "landing", tmp_path / "landing")
-    for f in src_root.iterdir():
-        if f.is_file():
-            shutil.copy2(f, tmp_path / f.name)
-    env = folder_env(tmp_path)
+    env = _copy_folder(placed["gate_start"], tmp_path)
     suites = tmp_path / "expectations"
     shutil.copytree(EXPECTATIONS_DIR, suites)
     suite = json.loads((suites / "placement_extract.json").read_text())

@@ -94,6 +94,10 @@ def needles(phi_run, phi_values) -> dict[str, list[Needle]]:
     }
 
 
+def _hit(kind: str, m: re.Match, text: str) -> str:
+    return f"{kind}: {m.group(0)!r} in …{text[max(0, m.start() - 40) : m.end() + 40]!r}…"
+
+
 def leaks(text: str, needles: dict, kinds=("name", "dob", "address", "phone", "email", "amount")) -> list[str]:
     found = []
     folded = text.lower() if text.isascii() else None
@@ -101,7 +105,7 @@ def leaks(text: str, needles: dict, kinds=("name", "dob", "address", "phone", "e
         for needle in needles[kind]:
             m = needle.search(text, folded)
             if m:
-                found.append(f"{kind}: {m.group(0)!r} in …{text[max(0, m.start() - 40) : m.end() + 40]!r}…")
+                found.append(_hit(kind, m, text))
     return found
 
 
@@ -126,12 +130,7 @@ def test_the_substring_test_changes_no_match(phi_run, needles):
     kinds = tuple(needles)
 
     def plain(text: str) -> list[str]:
-        return [
-            f"{kind}: {m.group(0)!r} in …{text[max(0, m.start() - 40) : m.end() + 40]!r}…"
-            for kind in kinds
-            for n in needles[kind]
-            if (m := n.pattern.search(text))
-        ]
+        return [_hit(kind, m, text) for kind in kinds for n in needles[kind] if (m := n.pattern.search(text))]
 
     hits = 0
     for t in texts:

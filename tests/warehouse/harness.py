@@ -446,9 +446,10 @@ def dbt_build(
 
 def rebuild_selection(start: str, built: str) -> str:
     """The dbt selection that rebuilds, on a copy of a warehouse built with `select=built`,
-    `start` and what it feeds inside that build: `start+` intersected (dbt's `,`) with each part
-    of `built` (`+fct_touches +rpt_hold_report`), so no model the first build left out is built."""
-    return " ".join(f"{start}+,{part}" for part in built.split())
+    `start` (one model or several, space-separated) and what it feeds inside that build: each
+    `model+` intersected (dbt's `,`) with each part of `built` (`+fct_touches +rpt_hold_report`),
+    so no model the first build left out is built."""
+    return " ".join(f"{model}+,{part}" for model in start.split() for part in built.split())
 
 
 _MANIFESTS: dict[str, Any] = {}

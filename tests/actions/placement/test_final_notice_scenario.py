@@ -117,9 +117,7 @@ def test_default_mode_sends_no_final_notice(scenario, tmp_path):
         con.close()
     dbt_build(
         copy,
-        select=rebuild_selection("int_placement_checks", BUILT)
-        + " "
-        + rebuild_selection("int_final_notice_candidates", BUILT),
+        select=rebuild_selection("int_placement_checks int_final_notice_candidates", BUILT),
         indirect_selection="cautious",
     )
     w = Warehouse(copy)
