@@ -8,9 +8,13 @@
 | COLLECTIONS_SERVING_DIR       | ./var/serving            |
 | COLLECTIONS_POLICY_PATH       | ./var/policy.yaml if it exists, else the shipped default |
 | COLLECTIONS_DUCKDB_MEMORY_LIMIT | 2GB (see below)        |
+| COLLECTIONS_DBT_THREADS       | 2, or 1 from 500,000 guarantors (see below) |
 
 COLLECTIONS_DUCKDB_MEMORY_LIMIT is DuckDB's memory cap in the loaders and in dbt: it spills to
 disk past it (DuckDB's own default is 80 % of RAM).
+
+COLLECTIONS_DBT_THREADS is how many models the daily job's `dbt build` runs at once; unset, the
+job chooses by clinic size (orchestration/warehouse/threads.py).
 """
 
 from __future__ import annotations
@@ -70,6 +74,11 @@ def folder_env(root: str | os.PathLike) -> dict[str, str]:
 def duckdb_memory_limit() -> str:
     """DuckDB's memory_limit for the warehouse's writers (dbt's profile reads the same variable)."""
     return os.environ.get("COLLECTIONS_DUCKDB_MEMORY_LIMIT", "2GB")
+
+
+def dbt_threads_override() -> str | None:
+    """COLLECTIONS_DBT_THREADS as set, or None: the daily job then chooses (warehouse/threads.py)."""
+    return os.environ.get("COLLECTIONS_DBT_THREADS") or None
 
 
 def export_warehouse_path() -> Path:

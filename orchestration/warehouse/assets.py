@@ -12,7 +12,7 @@ from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 from orchestration.core.asset_settings import daily_asset
 from orchestration.core.clock import run_clock
 from orchestration.core.resources import CollectionsResource
-from orchestration.core.settings import export_warehouse_path
+from orchestration.core.settings import dbt_threads_override, export_warehouse_path
 from orchestration.faults import crash_points
 from orchestration.raw.schema import write_run_context
 from orchestration.warehouse.project import MANIFEST, dbt_project, keep_partial_parse, prune_target
@@ -25,6 +25,7 @@ from orchestration.warehouse.static_nodes import (
     record_static_build,
     static_nodes,
 )
+from orchestration.warehouse.threads import dbt_threads, raw_guarantors
 
 LAYER_OWNERS = {
     "staging": "team:analytics-engineering",
@@ -76,17 +77,19 @@ def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, collec
     """`dbt build` for the partition's as-of date (and the run's start: orchestration/core/clock.py):
     staging → intermediate → marts, tests as gates. A failed `model_rules` test's check names
     its failing rules and keys (rule_failures.py). The views, seeds and time spine are left out
-    while their definitions are unchanged (static_nodes.py): still materialized in Dagster."""
+    while their definitions are unchanged (static_nodes.py): still materialized in Dagster. A
+    large clinic's models are built one at a time (threads.py)."""
     prune_target()
     started = run_clock(context, collections.policy().clinic_tz).started_at  # docs/rules.md §4
     static = static_nodes(get_manifest_and_translator_from_dbt_assets([context.assets_def])[0])  # its manifest
     with collections.warehouse() as con:  # closed before dbt opens the file
         write_run_context(con, context.partition_key, context.run_id, started)
         skip, recorded = plan_static_build(con, static, subset=context.is_subset)
+        threads = dbt_threads(raw_guarantors(con), dbt_threads_override())  # threads.py
     export_warehouse_path()  # dbt's profile reads the loaders' warehouse path from the environment
     if skip:
         yield from _unchanged(context, static, recorded)
-    build = dbt.cli(build_args(static, skip), context=context)
+    build = dbt.cli([*build_args(static, skip), "--threads", str(threads)], context=context)
     failed_rules = []  # named after the build: dbt holds the warehouse file while it runs
     try:
         for event in crash_points("mid_dbt", build.stream()):  # faults.py: no-op unless set
