@@ -85,7 +85,9 @@ def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, collec
     with collections.warehouse() as con:  # closed before dbt opens the file
         write_run_context(con, context.partition_key, context.run_id, started)
         skip, recorded = plan_static_build(con, static, subset=context.is_subset)
-        threads = dbt_threads(raw_guarantors(con), dbt_threads_override())  # threads.py
+        guarantors = raw_guarantors(con)
+    threads = dbt_threads(guarantors, dbt_threads_override())  # threads.py
+    context.log.info(f"dbt builds {threads} model(s) at a time ({guarantors:,} guarantors loaded)")
     export_warehouse_path()  # dbt's profile reads the loaders' warehouse path from the environment
     if skip:
         yield from _unchanged(context, static, recorded)

@@ -59,3 +59,22 @@ def test_the_second_run_leaves_the_static_nodes_out_and_still_runs_the_staging_r
 
     ((run_id,),) = query("SELECT run_id FROM ops.dbt_static_nodes")
     assert run_id == first_run.run_id  # recorded by the run that built them
+
+
+def test_the_dbt_step_says_how_many_models_it_builds_at_once(first_run_capture):
+    """A small clinic's models are built two at a time (orchestration/warehouse/threads.py), and
+    the dbt step's log says so with the number of guarantors it chose by."""
+    import duckdb
+
+    con = duckdb.connect(str(first_run_capture["warehouse"]), read_only=True)  # as the run left it
+    try:
+        guarantors = con.execute("SELECT count(*) FROM raw.guarantors").fetchone()[0]
+    finally:
+        con.close()
+    said = [
+        e.user_message
+        for e in first_run_capture["entries"]
+        if e.step_key == "warehouse_dbt" and e.user_message.startswith("dbt builds ")
+    ]
+    assert guarantors >= 150
+    assert said == [f"dbt builds 2 model(s) at a time ({guarantors:,} guarantors loaded)"]
