@@ -15,7 +15,13 @@ from orchestration.core.resources import CollectionsResource
 from orchestration.core.settings import dbt_threads_override, export_warehouse_path
 from orchestration.faults import crash_points
 from orchestration.raw.schema import write_run_context
-from orchestration.warehouse.project import MANIFEST, dbt_project, keep_partial_parse, prune_target
+from orchestration.warehouse.project import (
+    MANIFEST,
+    dbt_project,
+    keep_partial_parse,
+    prune_target,
+    restore_partial_parse,
+)
 from orchestration.warehouse.rule_failures import is_rules_check, name_failing_rows
 from orchestration.warehouse.static_nodes import (
     Recorded,
@@ -88,7 +94,8 @@ def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, collec
         guarantors = raw_guarantors(con)
     threads = dbt_threads(guarantors, dbt_threads_override())  # threads.py
     context.log.info(f"dbt builds {threads} model(s) at a time ({guarantors:,} guarantors loaded)")
-    export_warehouse_path()  # dbt's profile reads the loaders' warehouse path from the environment
+    warehouse = export_warehouse_path()  # dbt's profile reads the loaders' warehouse path from the environment
+    restore_partial_parse(warehouse)  # the last parse made on this path, if kept
     if skip:
         yield from _unchanged(context, static, recorded)
     build = dbt.cli([*build_args(static, skip), "--threads", str(threads)], context=context)
@@ -109,7 +116,7 @@ def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, collec
             with collections.warehouse() as con:
                 record_static_build(con, static, context.run_id)
     finally:
-        keep_partial_parse(build.target_path)  # the next run skips dbt's full parse
+        keep_partial_parse(build.target_path, warehouse)  # the next run skips dbt's full parse
 
 
 def _unchanged(context: dg.AssetExecutionContext, static: StaticNodes, recorded: Recorded):

@@ -8,6 +8,7 @@ loading the Dagster definitions (`DbtProject.prepare_if_dev` acts only under `da
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -186,14 +187,56 @@ def _parse_into(target: Path) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def keep_partial_parse(run_target: Path) -> None:
-    """Keep the parse state of the last `dbt build` as the project's, so the next build reuses it.
+# each warehouse path's last parse, by a hash of the path: dbt reuses a parse only for the profile
+# it was made with, and the profile holds the warehouse path, so two clinics on one machine run
+# in turn (orchestration/core/settings.py `folder_env`) re-parsed in full on every run (~3.5 s)
+SAVED_PARSES = "partial_parses"
+KEEP_SAVED_PARSES = 8  # the most recently used paths
+
+
+def saved_parse_of(warehouse: Path, target: Path | None = None) -> Path:
+    """Where the last parse of `dbt build` on this warehouse path is kept."""
+    key = hashlib.sha256(str(Path(warehouse)).encode()).hexdigest()[:16]
+    return (target or MANIFEST.parent) / SAVED_PARSES / f"{key}.msgpack"
+
+
+def _replace_with(src: Path, dst: Path) -> None:
+    """dst becomes a copy of src atomically (readers see the old or the new file); on an error
+    dst is left as it was: only a cache, the next build parses in full."""
+    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def restore_partial_parse(warehouse: Path, target: Path | None = None) -> None:
+    """Before a build: the last parse made on this warehouse path becomes the project's
+    `target/partial_parse.msgpack`, which dagster-dbt copies into the build's own folder. None
+    kept for the path: the project's file stays (dbt parses in full if its profile differs).
+    A build pointed at another saved parse (DBT_PARTIAL_PARSE_FILE_PATH: the tests' own) is
+    left alone."""
+    if os.environ.get("DBT_PARTIAL_PARSE_FILE_PATH"):
+        return
+    target = target or MANIFEST.parent
+    saved = saved_parse_of(warehouse, target)
+    if saved.is_file():
+        _replace_with(saved, target / PARTIAL_PARSE)
+        os.utime(saved)  # recently used: kept by the pruning below
+
+
+def keep_partial_parse(run_target: Path, warehouse: Path, target: Path | None = None) -> None:
+    """Keep the parse state of the last `dbt build` as the project's and as its warehouse
+    path's, so the next build on that path reuses it (restore_partial_parse).
 
     dbt skips re-parsing (~3 s of `dbt build`) only when `target/partial_parse.msgpack` was
     written with the same profile, and the profile includes the warehouse path. dagster-dbt
     copies that file into each invocation's own target folder but never back, so a file made by
     `dbt parse` with another warehouse path (a test, `make` with other settings) meant a full
     parse on every run. Replaced atomically: concurrent builds read the old or the new file.
+    The saved parses of all but the KEEP_SAVED_PARSES most recently used paths are removed.
     A build pointed at another saved parse (DBT_PARTIAL_PARSE_FILE_PATH: the tests' own) leaves
     the project's alone.
     """
@@ -202,22 +245,33 @@ def keep_partial_parse(run_target: Path) -> None:
     src = Path(run_target) / PARTIAL_PARSE
     if not src.is_file():
         return
-    dst = MANIFEST.parent / PARTIAL_PARSE
-    tmp = dst.with_name(f".{PARTIAL_PARSE}.{os.getpid()}.tmp")
+    target = target or MANIFEST.parent
+    _replace_with(src, target / PARTIAL_PARSE)
+    _replace_with(src, saved_parse_of(warehouse, target))
+    saved = sorted((target / SAVED_PARSES).glob("*.msgpack"), key=_mtime, reverse=True)
+    for old in saved[KEEP_SAVED_PARSES:]:
+        old.unlink(missing_ok=True)
+
+
+def _mtime(path: Path) -> float:
     try:
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, dst)
+        return path.stat().st_mtime
     except OSError:
-        tmp.unlink(missing_ok=True)  # only a cache: the next build parses in full
+        return 0.0
 
 
-def prune_target(keep: int = 5) -> None:
-    """Each dagster-dbt invocation writes a folder under target/; keep the newest few."""
-    target = DBT_PROJECT_DIR / "target"
+def prune_target(keep: int = 5, target: Path | None = None) -> None:
+    """Each dagster-dbt invocation writes a folder under target/; keep the newest few (the saved
+    parses' folder is not one)."""
+    target = target or DBT_PROJECT_DIR / "target"
     if not target.is_dir():
         return
     runs = sorted(
-        (p for p in target.iterdir() if p.is_dir() and p.name not in ("compiled", "run") and p.name[0] != "."),
+        (
+            p
+            for p in target.iterdir()
+            if p.is_dir() and p.name not in ("compiled", "run", SAVED_PARSES) and p.name[0] != "."
+        ),
         key=lambda p: p.stat().st_mtime,
         reverse=True,
     )

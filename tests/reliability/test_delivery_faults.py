@@ -21,7 +21,7 @@ from orchestration.actions.outreach import email as em
 from orchestration.actions.outreach.dispatch import dispatch
 from orchestration.policy.policy import load_policy
 from tests.actions.conftest import API_KEY, SECRET, make_touch
-from tests.reliability.test_send_gate import _write_audience, audience_row
+from tests.reliability.test_send_gate import _write_audience, audience_row, scheduled_start
 
 AS_OF = date(2026, 11, 20)
 N = 2500
@@ -35,7 +35,13 @@ def email_site(tmp_path, fault_sendgrid):
 
     def run():
         return dispatch(
-            "email", warehouse=warehouse, outbox=tmp_path / "outbox", policy=load_policy(), as_of=AS_OF, environ=environ
+            "email",
+            warehouse=warehouse,
+            outbox=tmp_path / "outbox",
+            policy=load_policy(),
+            as_of=AS_OF,
+            now=scheduled_start(AS_OF),  # the day's windows still ahead, whatever the real hour
+            environ=environ,
         )
 
     def ledger() -> dict[str, tuple[str, str | None]]:
