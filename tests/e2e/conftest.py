@@ -28,6 +28,16 @@ def scheduled_start(as_of: date) -> datetime:
     return nominal_start(as_of, load_policy(Paths.from_env().policy).clinic_tz)
 
 
+def scheduled_run_tags(as_of: date, started_at: datetime | None = None) -> dict[str, str]:
+    """The tags of a run started at `started_at`, by default as the daily schedule starts it
+    (06:00 clinic time: the day's contact windows still ahead). A test that hands off pins its
+    run so, or it fails after 21:00 in the clinic's zone, where every touch is deferred
+    (orchestration/core/clock.py, docs/rules.md §4)."""
+    from orchestration.core.clock import CLOCK_TAG
+
+    return {CLOCK_TAG: (started_at or scheduled_start(as_of)).isoformat()}
+
+
 def run_daily(
     as_of: date = AS_OF,
     *,
@@ -44,14 +54,13 @@ def run_daily(
     for a test of a later gate on data whose dbt tests another run of the session makes."""
     import dagster as dg
 
-    from orchestration.core.clock import CLOCK_TAG
     from orchestration.core.settings import export_warehouse_path
     from orchestration.definitions import defs
     from tests.dbt_parse_cache import partial_parse_for
 
     warehouse = export_warehouse_path()
     job = defs.resolve_job_def("daily_job") if dbt_tests else daily_job_without_dbt_tests()
-    tags = {CLOCK_TAG: (started_at or scheduled_start(as_of)).isoformat()}
+    tags = scheduled_run_tags(as_of, started_at)
     with partial_parse_for(warehouse), dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(
             partition_key=as_of.isoformat(),
@@ -97,7 +106,6 @@ def run_stage(start, as_of: date = AS_OF):
     gate and the steps after it read those marts; nothing before the gate is under test."""
     import dagster as dg
 
-    from orchestration.core.clock import CLOCK_TAG
     from orchestration.definitions import daily_job, defs
     from orchestration.warehouse.assets import warehouse_dbt
 
@@ -118,7 +126,7 @@ def run_stage(start, as_of: date = AS_OF):
             instance=instance,
             raise_on_error=False,
             run_config=QUIET,
-            tags={CLOCK_TAG: scheduled_start(as_of).isoformat()},
+            tags=scheduled_run_tags(as_of),
         )
 
 

@@ -21,7 +21,8 @@ from orchestration.actions.outreach import email as em
 from orchestration.actions.outreach.dispatch import dispatch
 from orchestration.policy.policy import load_policy
 from tests.actions.conftest import API_KEY, SECRET, make_touch
-from tests.reliability.test_send_gate import _write_audience, audience_row, scheduled_start
+from tests.e2e.conftest import scheduled_start
+from tests.reliability.test_send_gate import _write_audience, audience_row
 
 AS_OF = date(2026, 11, 20)
 N = 2500

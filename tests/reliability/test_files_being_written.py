@@ -228,7 +228,8 @@ def test_nothing_is_sent_on_a_file_that_changed_after_it_was_loaded(changed, tmp
     from orchestration.core.resources import CollectionsResource
     from orchestration.quality.landing_gate import landing_unchanged_gate
     from orchestration.run import summary_lines
-    from tests.reliability.test_send_gate import AS_OF, _write_audience, good_batch, scheduled_run_tags
+    from tests.e2e.conftest import scheduled_run_tags
+    from tests.reliability.test_send_gate import AS_OF, _write_audience, good_batch
 
     root = landing(tmp_path / "landing")
     warehouse = tmp_path / "warehouse.duckdb"
@@ -260,7 +261,7 @@ def test_nothing_is_sent_on_a_file_that_changed_after_it_was_loaded(changed, tmp
         partition_key=AS_OF.isoformat(),
         raise_on_error=False,
         resources={"collections": CollectionsResource()},
-        tags=scheduled_run_tags(),
+        tags=scheduled_run_tags(AS_OF),
     )
     checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     done = {

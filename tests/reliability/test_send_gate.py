@@ -24,26 +24,12 @@ import pytest
 
 from orchestration.actions.assets import AUDIENCE, outreach_assets, touch_audience_gate
 from orchestration.actions.outreach import ledger
-from orchestration.core.clock import CLOCK_TAG, nominal_start
 from orchestration.core.partitions import daily_partitions
 from orchestration.core.resources import CollectionsResource
 from tests.actions.conftest import API_KEY
+from tests.e2e.conftest import scheduled_run_tags
 
 AS_OF = date(2026, 11, 20)
-
-
-def scheduled_start(as_of: date = AS_OF) -> datetime:
-    """When the daily schedule starts the run of `as_of` (06:00 clinic time): the day's contact
-    windows are still ahead then. A test that hands off pins its run here, so it sends whatever
-    the real hour (after 21:00 in the clinic's zone every touch is deferred: docs/rules.md §4)."""
-    from orchestration.policy.policy import load_policy
-
-    return nominal_start(as_of, load_policy().clinic_tz)
-
-
-def scheduled_run_tags(as_of: date = AS_OF) -> dict[str, str]:
-    """The tags of a run started as the daily schedule starts it (orchestration/core/clock.py)."""
-    return {CLOCK_TAG: scheduled_start(as_of).isoformat()}
 
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*backfill_policy.*")
@@ -162,7 +148,7 @@ def _run(rows, tmp_path, monkeypatch, sendgrid):
         partition_key=AS_OF.isoformat(),
         raise_on_error=False,
         resources={"collections": CollectionsResource()},
-        tags=scheduled_run_tags(),
+        tags=scheduled_run_tags(AS_OF),  # the day's windows still ahead, whatever the real hour
     )
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
